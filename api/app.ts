@@ -1,0 +1,81 @@
+// Assembles the Koa app: request ids and structured request logs, one error boundary that renders
+// each API surface's own error shape, body size limits, health checks, auth, then the routers.
+import { randomUUID } from 'node:crypto';
+import Koa, { type Context } from 'koa';
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Logger } from 'pino';
+import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';
+
+export interface Surface {
+  /** Path prefix the surface owns, e.g. "/v1" or "/fusion". Longest prefix wins for errors. */
+  prefix: string;
+  renderError: ErrorRenderer;
+  /** Routers mounted after authentication. */
+  routers: Router[];
+}
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimit: string;
+  /** Routers that need no authentication (health checks). */
+  publicRouters: Router[];
+  /** Authentication middleware (sets ctx.state.principal or throws 'unauthenticated'). */
+  authenticate: Koa.Middleware;
+  surfaces: Surface[];
+}
+
+export function createApp(opts: AppOptions): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  const surfaces = [...opts.surfaces].sort((a, b) => b.prefix.length - a.prefix.length);
+  const rendererFor = (ctx: Context): ErrorRenderer =>
+    surfaces.find((s) => ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`))?.renderError ?? renderNativeError;
+
+  // One JSON line per request. Only the path is logged: query strings and headers may carry secrets.
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    const requestId = ctx.get('x-request-id').slice(0, 100) || randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('x-request-id', requestId);
+    try {
+      await next();
+    } catch (err) {
+      const normalized = normalizeError(err);
+      rendererFor(ctx)(ctx, normalized);
+      if (normalized.status >= 500) {
+        opts.logger.error({ requestId, err: normalized.cause ?? err }, 'request failed');
+      }
+    } finally {
+      const principal = ctx.state.principal as { id?: string } | undefined;
+      opts.logger.info(
+        { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), principal: principal?.id },
+        'request',
+      );
+    }
+  });
+
+  for (const r of opts.publicRouters) app.use(r.routes()).use(r.allowedMethods());
+
+  app.use(opts.authenticate);
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'text', 'form'],
+      jsonLimit: opts.bodyLimit,
+      textLimit: opts.bodyLimit,
+      formLimit: opts.bodyLimit,
+      encoding: 'utf-8',
+      // Unknown content types are read as nothing; handlers then report the missing fields.
+      onError: (err) => {
+        throw err;
+      },
+    }),
+  );
+  for (const s of surfaces) for (const r of s.routers) app.use(r.routes()).use(r.allowedMethods({ throw: false }));
+  app.use((ctx) => {
+    if (ctx.status === 404 && !ctx.body) {
+      rendererFor(ctx)(ctx, { status: 404, code: 'not_found', message: `no route for ${ctx.method} ${ctx.path}`, details: [] });
+    }
+  });
+  return app;
+}

@@ -1,0 +1,66 @@
+// Maps anything thrown while handling a request onto an HTTP status. Each API surface (native /v1
+// and each dialect) supplies a renderer for its own error body; the status mapping lives here once.
+import type { Context } from 'koa';
+import { KairosError, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
+
+const STATUS: Record<ErrorKind, number> = {
+  validation: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unsupported: 400,
+  unavailable: 503,
+};
+
+export interface NormalizedError {
+  status: number;
+  code: string;
+  message: string;
+  details: ErrorDetail[];
+  /** Unexpected errors keep their cause for the log, never for the response. */
+  cause?: unknown;
+}
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  type?: string;
+  message?: string;
+}
+
+export function normalizeError(err: unknown): NormalizedError {
+  if (err instanceof KairosError) {
+    return { status: STATUS[err.kind], code: err.kind, message: err.message, details: err.details };
+  }
+  const e = (err ?? {}) as HttpishError;
+  const status = e.status ?? e.statusCode;
+  // Errors raised by Koa/bodyparser for client mistakes (bad JSON, too large, wrong type) carry a 4xx.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return { status, code: 'payload_too_large', message: 'request body is too large', details: [] };
+    if (e.type === 'entity.parse.failed' || /JSON/i.test(e.message ?? '')) {
+      return { status: 400, code: 'malformed_json', message: 'request body is not valid JSON', details: [{ path: '', message: e.message ?? 'invalid JSON' }] };
+    }
+    return { status, code: 'bad_request', message: e.expose === false ? 'bad request' : (e.message ?? 'bad request'), details: [] };
+  }
+  if (isTemporalUnavailable(err)) {
+    return { status: 503, code: 'unavailable', message: 'Temporal is unavailable; try again shortly', details: [], cause: err };
+  }
+  return { status: 500, code: 'internal', message: 'internal error', details: [], cause: err };
+}
+
+function isTemporalUnavailable(err: unknown): boolean {
+  const e = err as { code?: number; name?: string; message?: string } | undefined;
+  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) from the Temporal connection.
+  return e?.name === 'ServiceError' || e?.code === 14 || e?.code === 4 || /UNAVAILABLE|ECONNREFUSED/.test(e?.message ?? '');
+}
+
+export type ErrorRenderer = (ctx: Context, err: NormalizedError) => void;
+
+/** The native /v1 error shape: {"error":{"code","message","details":[{"path","message"}]}}. */
+export const renderNativeError: ErrorRenderer = (ctx, err) => {
+  ctx.status = err.status;
+  ctx.body = { error: { code: err.code, message: err.message, details: err.details } };
+};

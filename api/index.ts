@@ -1,0 +1,14 @@
+// API process entry point: `tsx api/index.ts` (started by `npm start`, or alone to scale out:
+// API instances are stateless, any number may run behind a load balancer).
+import { loadConfig } from '../core/config.ts';
+import { createLogger, startApi } from './server.ts';
+
+const cfg = loadConfig();
+const logger = createLogger(cfg);
+const api = await startApi(cfg, logger);
+logger.info({ url: api.url }, 'api listening');
+const shutdown = () => {
+  void api.close().then(() => process.exit(0));
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);

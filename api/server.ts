@@ -1,0 +1,63 @@
+// Builds the whole API (composition root): Temporal client → store → services → Koa app.
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../core/config.ts';
+import { JobStore } from '../core/jobs/store.ts';
+import { JobService } from '../core/jobs/service.ts';
+import { AuthStore } from '../core/auth/store.ts';
+import { connectClient } from '../core/temporal.ts';
+import { createApp, type Surface } from './app.ts';
+import { authenticate } from './auth.ts';
+import { renderNativeError } from './errors.ts';
+import { healthRoutes } from './health.ts';
+import { jobRoutes } from './native/jobs.ts';
+import { userRoutes } from './native/users.ts';
+
+export interface ApiServer {
+  server: Server;
+  url: string;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export function createLogger(cfg: Config): Logger {
+  return pino({
+    level: cfg.logLevel,
+    base: { svc: 'kairos-api' },
+    // Defence in depth: should a credential ever reach a log call, it is masked.
+    redact: { paths: ['*.authorization', '*.password', '*.key', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+  });
+}
+
+export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
+  const client = await connectClient(cfg.temporal);
+  const auth = new AuthStore(cfg.dataDir);
+  const jobs = new JobService(new JobStore(client, cfg.taskQueue));
+  const surfaces: Surface[] = [{ prefix: '/v1', renderError: renderNativeError, routers: [jobRoutes(jobs), userRoutes(auth)] }];
+  const app = createApp({
+    logger,
+    bodyLimit: cfg.bodyLimit,
+    publicRouters: [healthRoutes(client, cfg.taskQueue)],
+    authenticate: authenticate(auth),
+    surfaces,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(cfg.port, cfg.host, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${cfg.port} is already in use; set KAIROS_PORT to a free port`) : err),
+    );
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+  return {
+    server,
+    url: `http://${cfg.host}:${port}`,
+    client,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await client.connection.close();
+    },
+  };
+}

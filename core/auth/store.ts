@@ -1,0 +1,570 @@
+// The credential store: users and API keys in `<dataDir>/auth.json`.
+//
+// Several API processes may share a data dir, so the file is the truth: every read re-checks the
+// file's identity (inode, size, mtime) and reloads when it changed, and every change is made under
+// an exclusive lock file (`auth.json.lock`), re-reading the file first and writing it atomically
+// (temp file, fsync, rename; mode 0600). Only hashes are stored: scrypt for passwords, SHA-256 for
+// API keys (which doubles as the O(1) lookup index).
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { KairosError } from '../errors.ts';
+import {
+  API_KEY_PATTERN,
+  API_KEY_PREFIX_LENGTH,
+  generateApiKey,
+  generatePassword,
+  hashApiKey,
+  hashPassword,
+  safeEqual,
+  verifyPassword,
+} from './hash.ts';
+
+export type Role = 'admin' | 'user';
+export const ROLES = ['admin', 'user'] as const satisfies readonly Role[];
+
+/** Who made a request. For an API key, `id`/`name` are its owner's and `keyId` is the key's. */
+export interface Principal {
+  id: string;
+  name: string;
+  role: Role;
+  via: 'basic' | 'apikey';
+  keyId?: string;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** user id */
+  ownerId: string;
+  role: Role;
+  /** `sha256$…` of the whole key */
+  keyHash: string;
+  /** `kairos_` and the first 8 characters of the secret part, for display */
+  prefix: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+/** What the API may show: never a hash. */
+export type PublicUser = Omit<UserRecord, 'passwordHash'>;
+export type PublicApiKey = Omit<ApiKeyRecord, 'keyHash'>;
+/** Returned once, at creation: the only time the plaintext key exists outside the caller. */
+export type CreatedApiKey = PublicApiKey & { key: string };
+
+export type BootstrapResult =
+  /** No user existed; the admin was created. `password` is set only when generated (print it once). */
+  | { action: 'created'; username: string; generated: true; password: string }
+  | { action: 'created'; username: string; generated: false }
+  /** KAIROS_ADMIN_USER/PASSWORD are set and the user existed with another password or role; it now matches. */
+  | { action: 'updated'; username: string; generated: false }
+  /** Nothing to do. */
+  | { action: 'unchanged'; username?: string; generated: false };
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+export const USERNAME_RULE = 'must be 1-64 characters: letters, digits and . _ @ + - (not first)';
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
+export const KEY_NAME_MAX = 100;
+
+export interface AuthStoreOptions {
+  /** Clock in ms, for tests. */
+  now?: () => number;
+  /** How long a successful password check is remembered (default 60 s; 0 disables). */
+  passwordCacheTtlMs?: number;
+  /** `lastUsedAt` of a key is persisted at most this often (default 60 s). */
+  lastUsedResolutionMs?: number;
+  /** How long to wait for another process's lock before failing with 'unavailable' (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+const STORE_FILE = 'auth.json';
+const LOCK_STALE_MS = 30_000;
+const PASSWORD_CACHE_MAX = 10_000;
+
+const RoleSchema = z.enum(ROLES);
+const FileSchema = z.object({
+  version: z.literal(1),
+  users: z.array(
+    z.object({
+      id: z.string().min(1),
+      username: z.string().min(1),
+      role: RoleSchema,
+      passwordHash: z.string().min(1),
+      createdAt: z.string(),
+    }),
+  ),
+  apiKeys: z.array(
+    z.object({
+      id: z.string().min(1),
+      name: z.string(),
+      ownerId: z.string().min(1),
+      role: RoleSchema,
+      keyHash: z.string().min(1),
+      prefix: z.string(),
+      createdAt: z.string(),
+      lastUsedAt: z.string().optional(),
+    }),
+  ),
+});
+
+interface FileData {
+  version: 1;
+  users: UserRecord[];
+  apiKeys: ApiKeyRecord[];
+}
+
+interface Snapshot {
+  data: FileData;
+  usersById: Map<string, UserRecord>;
+  usersByName: Map<string, UserRecord>;
+  keysByHash: Map<string, ApiKeyRecord>;
+  keysById: Map<string, ApiKeyRecord>;
+}
+
+function snapshot(data: FileData): Snapshot {
+  return {
+    data,
+    usersById: new Map(data.users.map((u) => [u.id, u])),
+    usersByName: new Map(data.users.map((u) => [u.username, u])),
+    keysByHash: new Map(data.apiKeys.map((k) => [k.keyHash, k])),
+    keysById: new Map(data.apiKeys.map((k) => [k.id, k])),
+  };
+}
+
+const emptyData = (): FileData => ({ version: 1, users: [], apiKeys: [] });
+
+export const publicUser = ({ passwordHash: _h, ...u }: UserRecord): PublicUser => u;
+export const publicApiKey = ({ keyHash: _h, ...k }: ApiKeyRecord): PublicApiKey => k;
+
+const newId = (tag: string) => `${tag}_${randomBytes(10).toString('hex')}`;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code;
+
+function validationFailed(path: string, message: string): KairosError {
+  return new KairosError('validation', 'invalid request body', [{ path, message }]);
+}
+
+function checkUsername(username: string, path = 'username'): void {
+  if (!USERNAME_PATTERN.test(username)) throw validationFailed(path, USERNAME_RULE);
+}
+
+function checkPassword(password: string, path = 'password'): void {
+  if (password.length < PASSWORD_MIN) throw validationFailed(path, `must be at least ${PASSWORD_MIN} characters`);
+  if (password.length > PASSWORD_MAX) throw validationFailed(path, `must be at most ${PASSWORD_MAX} characters`);
+}
+
+export class AuthStore {
+  readonly file: string;
+  private readonly lockFile: string;
+  private readonly now: () => number;
+  private readonly cacheTtlMs: number;
+  private readonly lastUsedResolutionMs: number;
+  private readonly lockTimeoutMs: number;
+
+  private snap: Snapshot = snapshot(emptyData());
+  /** Identity of the file `snap` was read from; 'absent' when there was none. */
+  private fileSig: string | undefined;
+  /** Serialises this process's changes (the lock file serialises processes). */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly passwordCache = new Map<string, { userId: string; passwordHash: string; expiresAt: number }>();
+  private readonly touching = new Map<string, Promise<void>>();
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    readonly dataDir: string,
+    opts: AuthStoreOptions = {},
+  ) {
+    this.file = join(dataDir, STORE_FILE);
+    this.lockFile = `${this.file}.lock`;
+    this.now = opts.now ?? Date.now;
+    this.cacheTtlMs = opts.passwordCacheTtlMs ?? 60_000;
+    this.lastUsedResolutionMs = opts.lastUsedResolutionMs ?? 60_000;
+    this.lockTimeoutMs = opts.lockTimeoutMs ?? 10_000;
+  }
+
+  // ---------------------------------------------------------------- bootstrap
+
+  /**
+   * Makes sure an admin can log in. With no user yet: creates KAIROS_ADMIN_USER (default `admin`)
+   * with KAIROS_ADMIN_PASSWORD, or with a generated password that is returned once. With both
+   * variables set and users present: the environment is the truth — that user is created or gets
+   * the env password (and the admin role) if it differs.
+   */
+  async bootstrapAdmin(cfg: Pick<Config, 'admin'>): Promise<BootstrapResult> {
+    const envUser = cfg.admin.user;
+    const envPassword = cfg.admin.password;
+    const username = envUser ?? 'admin';
+    if (envUser !== undefined && !USERNAME_PATTERN.test(envUser)) {
+      throw new KairosError('validation', `KAIROS_ADMIN_USER ${USERNAME_RULE}`);
+    }
+    if (envPassword !== undefined) checkPassword(envPassword, 'KAIROS_ADMIN_PASSWORD');
+
+    const current = await this.refresh();
+    if (current.data.users.length > 0) {
+      if (envUser === undefined || envPassword === undefined) return { action: 'unchanged', generated: false };
+      const existing = current.usersByName.get(envUser);
+      if (existing && existing.role === 'admin' && (await verifyPassword(envPassword, existing.passwordHash))) {
+        return { action: 'unchanged', username: envUser, generated: false };
+      }
+      const passwordHash = await hashPassword(envPassword);
+      const created = await this.mutate((d) => {
+        const u = d.users.find((x) => x.username === envUser);
+        if (u) {
+          u.passwordHash = passwordHash;
+          u.role = 'admin';
+          return false;
+        }
+        d.users.push(this.newUser(envUser, 'admin', passwordHash));
+        return true;
+      });
+      this.passwordCache.clear();
+      return { action: created ? 'created' : 'updated', username: envUser, generated: false };
+    }
+
+    const generated = envPassword === undefined;
+    const password = envPassword ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    const created = await this.mutate((d) => {
+      // Another process may have bootstrapped while we were hashing.
+      if (d.users.length > 0) return false;
+      d.users.push(this.newUser(username, 'admin', passwordHash));
+      return true;
+    });
+    if (!created) return { action: 'unchanged', generated: false };
+    return generated
+      ? { action: 'created', username, generated: true, password }
+      : { action: 'created', username, generated: false };
+  }
+
+  // ----------------------------------------------------------- authentication
+
+  async authenticateBasic(username: string, password: string): Promise<Principal | null> {
+    const s = await this.refresh();
+    const user = s.usersByName.get(username);
+    const cacheKey = this.cacheTtlMs > 0 ? passwordCacheKey(username, password) : undefined;
+    if (user && cacheKey) {
+      const hit = this.passwordCache.get(cacheKey);
+      if (hit && hit.expiresAt > this.now() && hit.userId === user.id && safeEqual(hit.passwordHash, user.passwordHash)) {
+        return { id: user.id, name: user.username, role: user.role, via: 'basic' };
+      }
+    }
+    if (!user) {
+      // Spend the same time as for a real user, so response times don't reveal which usernames exist.
+      this.dummyHash ??= hashPassword(generatePassword());
+      await verifyPassword(password, await this.dummyHash);
+      return null;
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    if (cacheKey) this.remember(cacheKey, user);
+    return { id: user.id, name: user.username, role: user.role, via: 'basic' };
+  }
+
+  async authenticateApiKey(key: string): Promise<Principal | null> {
+    if (!API_KEY_PATTERN.test(key)) return null;
+    const s = await this.refresh();
+    const keyHash = hashApiKey(key);
+    const rec = s.keysByHash.get(keyHash);
+    if (!rec || !safeEqual(rec.keyHash, keyHash)) return null;
+    const owner = s.usersById.get(rec.ownerId);
+    if (!owner) return null;
+    this.touch(rec);
+    // A key never grants more than its owner currently has.
+    const role: Role = owner.role === 'admin' ? rec.role : 'user';
+    return { id: owner.id, name: owner.username, role, via: 'apikey', keyId: rec.id };
+  }
+
+  // -------------------------------------------------------------------- users
+
+  async listUsers(): Promise<PublicUser[]> {
+    return (await this.refresh()).data.users.map(publicUser);
+  }
+
+  async getUser(id: string): Promise<PublicUser> {
+    const u = (await this.refresh()).usersById.get(id);
+    if (!u) throw new KairosError('not_found', `user '${id}' not found`);
+    return publicUser(u);
+  }
+
+  async createUser(input: { username: string; password: string; role?: Role }): Promise<PublicUser> {
+    checkUsername(input.username);
+    checkPassword(input.password);
+    if ((await this.refresh()).usersByName.has(input.username)) throw duplicateUser(input.username);
+    const passwordHash = await hashPassword(input.password);
+    const user = await this.mutate((d) => {
+      if (d.users.some((u) => u.username === input.username)) throw duplicateUser(input.username);
+      const u = this.newUser(input.username, input.role ?? 'user', passwordHash);
+      d.users.push(u);
+      return u;
+    });
+    return publicUser(user);
+  }
+
+  /** Deletes a user and the API keys it owns. The last admin cannot be deleted. */
+  async deleteUser(id: string): Promise<void> {
+    await this.mutate((d) => {
+      const u = d.users.find((x) => x.id === id);
+      if (!u) throw new KairosError('not_found', `user '${id}' not found`);
+      if (u.role === 'admin' && d.users.filter((x) => x.role === 'admin').length === 1) {
+        throw new KairosError('conflict', 'cannot delete the last admin');
+      }
+      d.users = d.users.filter((x) => x.id !== id);
+      d.apiKeys = d.apiKeys.filter((k) => k.ownerId !== id);
+    });
+    this.forget(id);
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    checkPassword(password);
+    if (!(await this.refresh()).usersById.has(id)) throw new KairosError('not_found', `user '${id}' not found`);
+    const passwordHash = await hashPassword(password);
+    await this.mutate((d) => {
+      const u = d.users.find((x) => x.id === id);
+      if (!u) throw new KairosError('not_found', `user '${id}' not found`);
+      u.passwordHash = passwordHash;
+    });
+    this.forget(id);
+  }
+
+  // ----------------------------------------------------------------- API keys
+
+  async listApiKeys(filter: { ownerId?: string } = {}): Promise<PublicApiKey[]> {
+    const keys = (await this.refresh()).data.apiKeys;
+    return keys.filter((k) => filter.ownerId === undefined || k.ownerId === filter.ownerId).map(publicApiKey);
+  }
+
+  async getApiKey(id: string): Promise<PublicApiKey> {
+    const k = (await this.refresh()).keysById.get(id);
+    if (!k) throw new KairosError('not_found', `API key '${id}' not found`);
+    return publicApiKey(k);
+  }
+
+  /**
+   * Creates a key for `ownerId`; `role` defaults to the owner's and may not exceed it.
+   * The plaintext `key` is in the result and nowhere else.
+   */
+  async createApiKey(input: { name: string; ownerId: string; role?: Role }): Promise<CreatedApiKey> {
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > KEY_NAME_MAX) throw validationFailed('name', `must be 1-${KEY_NAME_MAX} characters`);
+    const key = generateApiKey();
+    const rec = await this.mutate((d) => {
+      const owner = d.users.find((u) => u.id === input.ownerId);
+      if (!owner) throw new KairosError('not_found', `user '${input.ownerId}' not found`);
+      const role = input.role ?? owner.role;
+      if (role === 'admin' && owner.role !== 'admin') throw validationFailed('role', "cannot exceed the owner's role");
+      const r: ApiKeyRecord = {
+        id: newId('key'),
+        name,
+        ownerId: owner.id,
+        role,
+        keyHash: hashApiKey(key),
+        prefix: key.slice(0, API_KEY_PREFIX_LENGTH),
+        createdAt: new Date(this.now()).toISOString(),
+      };
+      d.apiKeys.push(r);
+      return r;
+    });
+    return { ...publicApiKey(rec), key };
+  }
+
+  async deleteApiKey(id: string): Promise<void> {
+    await this.mutate((d) => {
+      const before = d.apiKeys.length;
+      d.apiKeys = d.apiKeys.filter((k) => k.id !== id);
+      if (d.apiKeys.length === before) throw new KairosError('not_found', `API key '${id}' not found`);
+    });
+  }
+
+  /** Waits for background `lastUsedAt` writes (call before shutdown or deleting the data dir). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.touching.values()]);
+    await this.queue.catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private newUser(username: string, role: Role, passwordHash: string): UserRecord {
+    return { id: newId('usr'), username, role, passwordHash, createdAt: new Date(this.now()).toISOString() };
+  }
+
+  private remember(cacheKey: string, user: UserRecord): void {
+    const now = this.now();
+    if (this.passwordCache.size >= PASSWORD_CACHE_MAX) {
+      for (const [k, v] of this.passwordCache) if (v.expiresAt <= now) this.passwordCache.delete(k);
+      // Still full: drop the oldest entries (Map keeps insertion order).
+      for (const k of this.passwordCache.keys()) {
+        if (this.passwordCache.size < PASSWORD_CACHE_MAX) break;
+        this.passwordCache.delete(k);
+      }
+    }
+    this.passwordCache.set(cacheKey, { userId: user.id, passwordHash: user.passwordHash, expiresAt: now + this.cacheTtlMs });
+  }
+
+  private forget(userId: string): void {
+    for (const [k, v] of this.passwordCache) if (v.userId === userId) this.passwordCache.delete(k);
+  }
+
+  /** Records `lastUsedAt` in the background, at most once per resolution period per key. */
+  private touch(rec: ApiKeyRecord): void {
+    const now = this.now();
+    const last = rec.lastUsedAt ? Date.parse(rec.lastUsedAt) : NaN;
+    if (now - last < this.lastUsedResolutionMs || this.touching.has(rec.id)) return;
+    const at = new Date(now).toISOString();
+    const p = this.mutate((d) => {
+      const k = d.apiKeys.find((x) => x.id === rec.id);
+      if (k) k.lastUsedAt = at;
+    })
+      // Bookkeeping only: a failure here must not fail the request that used the key.
+      .catch(() => undefined)
+      .finally(() => this.touching.delete(rec.id));
+    this.touching.set(rec.id, p);
+  }
+
+  /** The current contents, re-read if the file changed since the last read. */
+  private async refresh(): Promise<Snapshot> {
+    let fh;
+    try {
+      fh = await open(this.file, 'r');
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      if (this.fileSig !== 'absent') {
+        this.snap = snapshot(emptyData());
+        this.fileSig = 'absent';
+      }
+      return this.snap;
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      const sig = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+      if (sig === this.fileSig) return this.snap;
+      const text = await fh.readFile('utf8');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new Error(`credential store ${this.file} is not valid JSON; fix or remove it`);
+      }
+      const result = FileSchema.safeParse(parsed);
+      if (!result.success) {
+        const where = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        throw new Error(`credential store ${this.file} is malformed (${where}); fix or remove it`);
+      }
+      this.snap = snapshot(result.data);
+      this.fileSig = sig;
+      return this.snap;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Applies `fn` to a fresh copy of the file under the lock and writes the result; a throw writes nothing. */
+  private mutate<T>(fn: (draft: FileData) => T): Promise<T> {
+    const run = () =>
+      this.withFileLock(async () => {
+        const current = await this.refresh();
+        const draft = structuredClone(current.data);
+        const result = fn(draft);
+        await this.writeAtomic(draft);
+        return result;
+      });
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async writeAtomic(data: FileData): Promise<void> {
+    const tmp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      try {
+        await fh.chmod(0o600); // whatever the umask
+        await fh.writeFile(JSON.stringify(data, null, 2) + '\n', 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.file);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    await this.syncDir();
+    // We hold the lock, so the file is still ours: remember its identity to skip re-reading it.
+    const st = await stat(this.file, { bigint: true });
+    this.snap = snapshot(data);
+    this.fileSig = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+  }
+
+  private async syncDir(): Promise<void> {
+    try {
+      const dh = await open(this.dataDir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
+    } catch {
+      // Not supported everywhere (e.g. Windows); the rename is still atomic.
+    }
+  }
+
+  private async withFileLock<T>(fn: () => Promise<T>): Promise<T> {
+    await mkdir(this.dataDir, { recursive: true });
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (;;) {
+      try {
+        const fh = await open(this.lockFile, 'wx', 0o600);
+        try {
+          await fh.writeFile(`${process.pid}\n`);
+        } finally {
+          await fh.close();
+        }
+        break;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+      }
+      try {
+        const st = await stat(this.lockFile);
+        if (Date.now() - st.mtimeMs > LOCK_STALE_MS) {
+          // Left behind by a crashed process.
+          await unlink(this.lockFile).catch(() => undefined);
+          continue;
+        }
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) continue; // released meanwhile
+        throw err;
+      }
+      if (Date.now() > deadline) throw new KairosError('unavailable', `credential store is locked (${this.lockFile})`);
+      await sleep(5 + Math.random() * 20);
+    }
+    try {
+      return await fn();
+    } finally {
+      await unlink(this.lockFile).catch(() => undefined);
+    }
+  }
+}
+
+function passwordCacheKey(username: string, password: string): string {
+  // Length-prefixed so that ("a:b", "c") and ("a", "b:c") differ.
+  return createHash('sha256').update(`${username.length}:${username}:${password}`, 'utf8').digest('base64url');
+}
+
+function duplicateUser(username: string): KairosError {
+  return new KairosError('conflict', `user '${username}' already exists`, [{ path: 'username', message: 'already exists' }]);
+}
+
+/** Opens the store in `cfg.dataDir`. */
+export function openAuthStore(cfg: Pick<Config, 'dataDir'>, opts?: AuthStoreOptions): AuthStore {
+  return new AuthStore(cfg.dataDir, opts);
+}

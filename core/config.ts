@@ -1,0 +1,93 @@
+// Configuration comes from the environment, is validated once at start-up, and is immutable after.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const optionalPort = z.coerce.number().int().min(1).max(65535).optional();
+const nonEmpty = z.string().trim().min(1);
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const EnvSchema = z.object({
+  KAIROS_HOST: nonEmpty.default('127.0.0.1'),
+  KAIROS_PORT: port(8080),
+  KAIROS_DATA_DIR: nonEmpty.default('./data'),
+  KAIROS_TEMPORAL_PORT: port(7233),
+  KAIROS_UI_PORT: port(8233),
+  KAIROS_TASK_QUEUE: nonEmpty.default('kairos'),
+  KAIROS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  KAIROS_BODY_LIMIT: nonEmpty.default('2mb'),
+  KAIROS_ADMIN_USER: nonEmpty.optional(),
+  KAIROS_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  KAIROS_FUSION_PORT: optionalPort,
+  KAIROS_DAPR_APP_URL: z.url().optional(),
+  KAIROS_DAPR_API_TOKEN: nonEmpty.optional(),
+  TEMPORAL_ADDRESS: nonEmpty.optional(),
+  TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+  TEMPORAL_TLS: bool.optional(),
+  TEMPORAL_TLS_CERT: nonEmpty.optional(),
+  TEMPORAL_TLS_KEY: nonEmpty.optional(),
+  TEMPORAL_TLS_CA: nonEmpty.optional(),
+  TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
+  TEMPORAL_API_KEY: nonEmpty.optional(),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  taskQueue: string;
+  logLevel: string;
+  bodyLimit: string;
+  admin: { user?: string; password?: string };
+  fusionPort?: number;
+  dapr: { appUrl?: string; apiToken?: string };
+  temporal: {
+    /** true when Kairos starts its own dev server (no TEMPORAL_ADDRESS given). */
+    embedded: boolean;
+    address: string;
+    namespace: string;
+    port: number;
+    uiPort: number;
+    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    apiKey?: string;
+  };
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
+    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  }
+  const useTls = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_API_KEY);
+  return {
+    host: e.KAIROS_HOST,
+    port: e.KAIROS_PORT,
+    dataDir: resolve(e.KAIROS_DATA_DIR),
+    taskQueue: e.KAIROS_TASK_QUEUE,
+    logLevel: e.KAIROS_LOG_LEVEL,
+    bodyLimit: e.KAIROS_BODY_LIMIT,
+    admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
+    fusionPort: e.KAIROS_FUSION_PORT,
+    dapr: { appUrl: e.KAIROS_DAPR_APP_URL, apiToken: e.KAIROS_DAPR_API_TOKEN },
+    temporal: {
+      embedded: e.TEMPORAL_ADDRESS === undefined,
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
+      port: e.KAIROS_TEMPORAL_PORT,
+      uiPort: e.KAIROS_UI_PORT,
+      tls: useTls
+        ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
+        : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+    },
+  };
+}

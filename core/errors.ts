@@ -1,0 +1,42 @@
+// Domain errors. The API layer maps each kind to an HTTP status and each dialect to its own shape;
+// nothing below the API knows about HTTP.
+export interface ErrorDetail {
+  /** Dotted path of the offending field, e.g. `triggers.0.expression`; '' for the whole request. */
+  path: string;
+  message: string;
+}
+
+export type ErrorKind =
+  | 'validation'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition_failed'
+  | 'unavailable'
+  | 'unsupported';
+
+export class KairosError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'KairosError';
+  }
+}
+
+export const validationError = (message: string, details: ErrorDetail[] = []) => new KairosError('validation', message, details);
+export const notFound = (what: string, id: string) => new KairosError('not_found', `${what} '${id}' not found`);
+export const conflict = (message: string, details: ErrorDetail[] = []) => new KairosError('conflict', message, details);
+export const unavailable = (message: string) => new KairosError('unavailable', message);
+export const forbidden = (message: string) => new KairosError('forbidden', message);
+
+/** zod issues → error details with dotted paths. */
+export function detailsFromZod(issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix = ''): ErrorDetail[] {
+  return issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter((p) => p !== '').join('.'),
+    message: i.message,
+  }));
+}

@@ -1,0 +1,117 @@
+// The canonical job: one model that the native API and all five dialects translate to and from.
+// zod is the single definition: it validates input, types the code and generates the OpenAPI document.
+import { z } from 'zod';
+import { parseDurationMs } from '../duration.ts';
+import { TriggerSchema } from '../triggers/model.ts';
+
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+export const JobIdSchema = z
+  .string()
+  .regex(JOB_ID_PATTERN, 'must be 1-200 characters: letters, digits and . _ : @ - (not first)');
+
+const Duration = z
+  .string()
+  .refine((v) => parseDurationMs(v) !== undefined, 'must be a duration such as "30s", "5m", "1h30m" or "PT15M"');
+
+const IsoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+
+const TimeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as "UTC" or "America/New_York"');
+
+export const OVERLAP_POLICIES = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'] as const;
+export const HISTORY_STRATEGIES = ['OFF', 'MINIMAL', 'ERROR', 'FULL'] as const;
+
+export const RetrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(1000).default(3).describe('total attempts, 1 = no retry'),
+    initialInterval: Duration.default('1s'),
+    backoffCoefficient: z.number().min(1).max(100).default(2),
+    maximumInterval: Duration.optional(),
+    nonRetryableErrors: z.array(z.string().min(1)).max(50).default([]),
+  })
+  .strict();
+
+export const TimeoutSchema = z
+  .object({
+    startToClose: Duration.default('1h').describe('one attempt'),
+    scheduleToClose: Duration.optional().describe('all attempts together'),
+    heartbeat: Duration.optional().describe('a driver that reports progress must do so this often'),
+  })
+  .strict();
+
+export const MisfireSchema = z
+  .object({
+    catchupWindow: Duration.default('1m').describe('how far back missed fire times are still run after downtime'),
+  })
+  .strict();
+
+export const HistorySchema = z
+  .object({
+    strategy: z.enum(HISTORY_STRATEGIES).default('FULL'),
+    retentionDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .strict();
+
+/** What a client sends to create or replace a job. */
+export const JobInputSchema = z
+  .object({
+    id: JobIdSchema.optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be lower-case letters, digits and -').optional(),
+    type: z.string().min(1).max(50).default('http'),
+    description: z.string().max(4000).default(''),
+    notes: z.string().max(20_000).default(''),
+    ownerId: z.string().min(1).max(200).optional(),
+    tags: z.array(z.string().min(1).max(100)).max(50).default([]),
+    enabled: z.boolean().default(true),
+    triggers: z.array(TriggerSchema).max(100).default([]),
+    timezone: TimeZone.default('UTC'),
+    startOn: IsoInstant.optional(),
+    endOn: IsoInstant.optional(),
+    jitter: Duration.optional(),
+    data: z.record(z.string(), z.unknown()).default({}),
+    retry: RetrySchema.default(RetrySchema.parse({})),
+    timeout: TimeoutSchema.default(TimeoutSchema.parse({})),
+    overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+    misfire: MisfireSchema.default(MisfireSchema.parse({})),
+    pauseOnFailure: z.boolean().default(false),
+    history: HistorySchema.default(HistorySchema.parse({})),
+    extras: z.record(z.string(), z.unknown()).default({}).describe('per-dialect fields kept verbatim'),
+  })
+  .strict();
+
+export type JobInput = z.input<typeof JobInputSchema>;
+export type JobSpec = z.output<typeof JobInputSchema>;
+
+/** A stored job: the spec plus identity and bookkeeping. */
+export const JobSchema = JobInputSchema.extend({
+  id: JobIdSchema,
+  name: z.string(),
+  ownerId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int().min(1).describe('increments on every change; send it as If-Match'),
+});
+export type Job = z.output<typeof JobSchema>;
+
+/** What a list returns per job: answered from the schedule list alone (no describe per job). */
+export interface JobSummary {
+  id: string;
+  name: string;
+  type: string;
+  ownerId: string;
+  tags: string[];
+  enabled: boolean;
+  dialect: string;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+}
+
+export type RunOutcome = 'succeeded' | 'failed' | 'aborted';
+export type TriggeredBy = 'schedule' | 'manual' | 'dependency' | 'backfill';

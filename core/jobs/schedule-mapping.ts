@@ -1,0 +1,96 @@
+// Translates between a canonical job and the Temporal schedule that holds it. The definition
+// travels in the runJob action's arguments (a schedule's memo cannot be updated), and the compiled
+// trigger spec is sent as structured calendars — never as the user's cron text.
+import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { msNumberToTs, optionalDateToTs } from '@temporalio/common/lib/time.js';
+import type { TypedSearchAttributes, SearchAttributePair } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { parseDurationMs } from '../duration.ts';
+import { SA } from '../search-attributes.ts';
+import type { CompiledSpec } from '../triggers/compile.ts';
+import type { Job } from './model.ts';
+
+type ProtoSpec = temporal.api.schedule.v1.IScheduleSpec;
+const OverlapPolicy = temporal.api.enums.v1.ScheduleOverlapPolicy;
+
+export const OVERLAP_TO_PROTO: Record<Job['overlap'], temporal.api.enums.v1.ScheduleOverlapPolicy> = {
+  skip: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP,
+  buffer_one: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE,
+  buffer_all: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_BUFFER_ALL,
+  cancel_other: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_CANCEL_OTHER,
+  terminate_other: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_TERMINATE_OTHER,
+  allow_all: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_ALLOW_ALL,
+};
+
+/** A compiled spec as Temporal's ScheduleSpec proto. null (manual only) → an empty spec that never fires. */
+export function specToProto(spec: CompiledSpec | null): ProtoSpec {
+  if (!spec) return {};
+  return {
+    structuredCalendar: spec.calendars.map((c) => ({
+      second: c.second,
+      minute: c.minute,
+      hour: c.hour,
+      dayOfMonth: c.dayOfMonth,
+      month: c.month,
+      year: c.year,
+      dayOfWeek: c.dayOfWeek,
+    })),
+    interval: spec.intervals.map((i) => ({ interval: msNumberToTs(i.everyMs), phase: msNumberToTs(i.offsetMs) })),
+    startTime: optionalDateToTs(spec.startAt),
+    endTime: optionalDateToTs(spec.endAt),
+    jitter: spec.jitterMs ? msNumberToTs(spec.jitterMs) : undefined,
+    timezoneName: spec.timezone,
+  };
+}
+
+export function policiesToProto(job: Job): temporal.api.schedule.v1.ISchedulePolicies {
+  return {
+    overlapPolicy: OVERLAP_TO_PROTO[job.overlap],
+    catchupWindow: msNumberToTs(Math.max(parseDurationMs(job.misfire.catchupWindow) ?? 60_000, 10_000)),
+    pauseOnFailure: job.pauseOnFailure,
+  };
+}
+
+export function stateToProto(job: Job, spec: CompiledSpec | null): temporal.api.schedule.v1.IScheduleState {
+  const remaining = spec?.remainingActions;
+  return {
+    paused: !job.enabled,
+    notes: job.enabled ? '' : 'disabled',
+    limitedActions: remaining !== undefined,
+    remainingActions: remaining ?? 0,
+  };
+}
+
+export function dialectOf(job: Job): string {
+  const d = job.extras['dialect'];
+  return typeof d === 'string' ? d : 'native';
+}
+
+/** Search attributes on the schedule: every filter the list API offers. */
+export function scheduleSearchAttributes(job: Job, dependencies: { jobId: string; on: string[] }[]): SearchAttributePair[] {
+  return [
+    { key: SA.jobId, value: job.id },
+    { key: SA.jobType, value: job.type },
+    { key: SA.owner, value: job.ownerId },
+    { key: SA.dialect, value: dialectOf(job) },
+    { key: SA.jobName, value: job.name.slice(0, 1000) },
+    { key: SA.tags, value: job.tags },
+    { key: SA.afterJobs, value: dependencies.flatMap((d) => d.on.map((o) => `${d.jobId}:${o}`)) },
+  ] as SearchAttributePair[];
+}
+
+/** Search attributes on each run the schedule (or a manual trigger) starts. */
+export function runSearchAttributes(job: Job, triggeredBy: string): SearchAttributePair[] {
+  return [
+    { key: SA.jobId, value: job.id },
+    { key: SA.jobType, value: job.type },
+    { key: SA.owner, value: job.ownerId },
+    { key: SA.dialect, value: dialectOf(job) },
+    { key: SA.triggeredBy, value: triggeredBy },
+    { key: SA.tags, value: job.tags },
+  ] as SearchAttributePair[];
+}
+
+export function encodeSearchAttributes(pairs: SearchAttributePair[]): temporal.api.common.v1.ISearchAttributes {
+  return { indexedFields: encodeUnifiedSearchAttributes(undefined, pairs as unknown as TypedSearchAttributes) };
+}

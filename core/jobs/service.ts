@@ -1,0 +1,217 @@
+// The job service: every use case the native API and the dialects share. Validation (model, driver
+// config, trigger compilation), ownership, and optimistic concurrency live here once.
+import { randomUUID } from 'node:crypto';
+import { driverFor } from '../../activities/registry.ts';
+import { parseDurationMs } from '../duration.ts';
+import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';
+import { compileTriggers, describeTrigger, nextFireTimes, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
+import { TriggerSchema, type Trigger } from '../triggers/model.ts';
+import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model.ts';
+import { mergePatch } from './merge-patch.ts';
+import type { JobStore, ListQuery, StoredJob } from './store.ts';
+
+export interface Actor {
+  id: string;
+  role: 'admin' | 'user';
+}
+
+export interface JobState {
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  running: string[];
+  remainingActions: number | null;
+}
+
+export interface JobView {
+  job: Job;
+  state: JobState;
+}
+
+export interface WriteOptions {
+  /** The version the client last read (If-Match); a different current version → 409. */
+  expectedVersion?: number;
+}
+
+export class JobService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Validates a job input completely: the model, the driver's data, the triggers. */
+  validate(raw: unknown): { spec: JobSpec; compiled: CompiledTriggers } {
+    const parsed = JobInputSchema.safeParse(raw);
+    if (!parsed.success) throw validationError('invalid job', detailsFromZod(parsed.error.issues));
+    const spec = parsed.data;
+    const driver = driverFor(spec.type);
+    if (!driver) throw validationError('invalid job', [{ path: 'type', message: `unknown job type '${spec.type}'` }]);
+    const data = driver.dataSchema.safeParse(spec.data);
+    if (!data.success) throw validationError('invalid job data', detailsFromZod(data.error.issues, 'data'));
+    return { spec, compiled: this.compile(spec) };
+  }
+
+  private compile(spec: JobSpec): CompiledTriggers {
+    try {
+      return compileTriggers(spec.triggers, {
+        now: this.now(),
+        timezone: spec.timezone,
+        startOn: spec.startOn ? new Date(spec.startOn) : undefined,
+        endOn: spec.endOn ? new Date(spec.endOn) : undefined,
+        jitterMs: spec.jitter ? parseDurationMs(spec.jitter) : undefined,
+      });
+    } catch (err) {
+      if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: err.path, message: err.message }]);
+      throw err;
+    }
+  }
+
+  async create(raw: unknown, actor: Actor): Promise<JobView> {
+    const { spec, compiled } = this.validate(raw);
+    const at = this.now().toISOString();
+    const job: Job = {
+      ...spec,
+      id: spec.id ?? `${slugify(spec.name ?? spec.type)}-${randomUUID().slice(0, 8)}`,
+      name: spec.name ?? spec.id ?? spec.type,
+      ownerId: this.ownerFor(spec.ownerId, actor),
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    };
+    await this.store.create(job, compiled);
+    return await this.get(job.id, actor);
+  }
+
+  async get(id: string, actor: Actor): Promise<JobView> {
+    const stored = await this.store.get(id);
+    this.assertCanAccess(stored.job, actor);
+    return view(stored);
+  }
+
+  /** Full replacement: fields not sent return to their defaults (id, owner and createdAt are kept). */
+  async replace(id: string, raw: unknown, actor: Actor, opts: WriteOptions = {}): Promise<JobView> {
+    return await this.write(id, actor, opts, () => raw);
+  }
+
+  /** JSON Merge Patch of the job's input fields. */
+  async patch(id: string, patch: unknown, actor: Actor, opts: WriteOptions = {}): Promise<JobView> {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      throw validationError('invalid patch', [{ path: '', message: 'must be a JSON object' }]);
+    }
+    return await this.write(id, actor, opts, (current) => mergePatch(inputOf(current), patch));
+  }
+
+  async setEnabled(id: string, enabled: boolean, actor: Actor, opts: WriteOptions = {}): Promise<JobView> {
+    return await this.write(id, actor, opts, (current) => ({ ...inputOf(current), enabled }));
+  }
+
+  private async write(id: string, actor: Actor, opts: WriteOptions, next: (current: Job) => unknown): Promise<JobView> {
+    const stored = await this.store.get(id);
+    const current = stored.job;
+    this.assertCanAccess(current, actor);
+    if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
+      throw new KairosError('conflict', `job '${id}' is at version ${current.version}, not ${opts.expectedVersion}`, [
+        { path: 'version', message: `current version is ${current.version}` },
+      ]);
+    }
+    const raw = next(current);
+    if (typeof raw === 'object' && raw !== null && 'id' in raw && (raw as { id: unknown }).id !== undefined && (raw as { id: unknown }).id !== id) {
+      throw validationError('invalid job', [{ path: 'id', message: 'cannot be changed' }]);
+    }
+    const { spec, compiled } = this.validate(raw);
+    const job: Job = {
+      ...spec,
+      id,
+      name: spec.name ?? current.name,
+      ownerId: spec.ownerId !== undefined && spec.ownerId !== current.ownerId ? this.ownerFor(spec.ownerId, actor) : current.ownerId,
+      createdAt: current.createdAt,
+      updatedAt: this.now().toISOString(),
+      version: current.version + 1,
+    };
+    await this.store.update(job, compiled, stored.conflictToken);
+    return await this.get(id, actor);
+  }
+
+  async delete(id: string, actor: Actor): Promise<void> {
+    const stored = await this.store.get(id);
+    this.assertCanAccess(stored.job, actor);
+    await this.store.delete(id);
+  }
+
+  async list(q: ListQuery, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+    // Users see their own jobs; admins see all (and may filter by owner).
+    const owner = actor.role === 'admin' ? q.owner : actor.id;
+    return await this.store.list({ ...q, owner });
+  }
+
+  async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
+    const stored = await this.store.get(id);
+    this.assertCanAccess(stored.job, actor);
+    return { runId: await this.store.startRun(stored.job, 'manual', input) };
+  }
+
+  /** Next fire times as Temporal's scheduler reports them (it reports at most 10). */
+  async nextTimes(id: string, count: number, actor: Actor): Promise<Date[]> {
+    const stored = await this.store.get(id);
+    this.assertCanAccess(stored.job, actor);
+    return stored.state.nextRunTimes.slice(0, count);
+  }
+
+  /** Compiles one trigger without saving: its next fire times and a description, or the 400 saving would give. */
+  preview(rawTrigger: unknown, count: number, from: Date | undefined, timezone?: string): { times: Date[]; description: string } {
+    const parsed = TriggerSchema.safeParse(rawTrigger);
+    if (!parsed.success) throw validationError('invalid trigger', detailsFromZod(parsed.error.issues, 'trigger'));
+    const trigger: Trigger = parsed.data;
+    let compiled: CompiledTriggers;
+    try {
+      compiled = compileTriggers([trigger], { now: this.now(), timezone });
+    } catch (err) {
+      if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: err.path.replace(/^triggers\[0\]/, 'trigger'), message: err.message }]);
+      throw err;
+    }
+    const times = compiled.spec ? nextFireTimes(compiled.spec, from ?? this.now(), count) : [];
+    return { times, description: describeTrigger(trigger) };
+  }
+
+  private ownerFor(requested: string | undefined, actor: Actor): string {
+    if (requested === undefined || requested === actor.id) return actor.id;
+    if (actor.role !== 'admin') throw forbidden('only an admin may set ownerId to another principal');
+    return requested;
+  }
+
+  private assertCanAccess(job: Job, actor: Actor): void {
+    if (actor.role !== 'admin' && job.ownerId !== actor.id) {
+      // Same answer as a missing job: a user cannot probe other users' job ids.
+      throw new KairosError('not_found', `job '${job.id}' not found`);
+    }
+  }
+}
+
+function view(stored: StoredJob): JobView {
+  return {
+    job: stored.job,
+    state: {
+      enabled: !stored.state.paused,
+      nextRunAt: stored.state.nextRunTimes[0]?.toISOString() ?? null,
+      lastRunAt: stored.state.lastRunAt?.toISOString() ?? null,
+      running: stored.state.runningWorkflowIds,
+      remainingActions: stored.state.remainingActions,
+    },
+  };
+}
+
+/** The client-writable fields of a stored job, for patching. */
+function inputOf(job: Job): Record<string, unknown> {
+  const { createdAt: _c, updatedAt: _u, version: _v, ...input } = job;
+  return input;
+}
+
+function slugify(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'job'
+  );
+}

@@ -1,0 +1,231 @@
+// The job store: each job is one Temporal schedule whose runJob action carries the definition.
+// Writes use the raw schedule RPCs so that an update carries the schedule's conflict token: two
+// concurrent updates can never silently overwrite each other (the SDK's handle.update() sends none).
+import { randomUUID } from 'node:crypto';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex, encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
+import { temporal } from '@temporalio/proto';
+import { conflict, KairosError, notFound } from '../errors.ts';
+import { SA } from '../search-attributes.ts';
+import type { CompiledTriggers } from '../triggers/compile.ts';
+import type { RunJobInput } from '../runs/types.ts';
+import type { Job, JobSummary, TriggeredBy } from './model.ts';
+import { executionPlan } from './execution-plan.ts';
+import {
+  encodeSearchAttributes,
+  policiesToProto,
+  runSearchAttributes,
+  scheduleSearchAttributes,
+  specToProto,
+  stateToProto,
+} from './schedule-mapping.ts';
+
+export const RUN_JOB_WORKFLOW = 'runJob';
+
+export interface StoredJob {
+  job: Job;
+  /** Opaque token for the next conditional write. */
+  conflictToken: Uint8Array;
+  state: {
+    paused: boolean;
+    nextRunTimes: Date[];
+    lastRunAt: Date | null;
+    runningWorkflowIds: string[];
+    remainingActions: number | null;
+  };
+}
+
+export interface ListQuery {
+  type?: string;
+  owner?: string;
+  enabled?: boolean;
+  tag?: string;
+  dialect?: string;
+  pageSize: number;
+  cursor?: string;
+}
+
+export interface ListPage {
+  items: JobSummary[];
+  nextCursor: string | null;
+}
+
+interface GrpcError {
+  code?: number;
+  message?: string;
+}
+
+const grpcCode = (err: unknown): number | undefined => {
+  const e = err as GrpcError & { cause?: GrpcError };
+  return e?.code ?? e?.cause?.code;
+};
+
+/** Temporal's list-query string literal: single-quoted, with quotes and backslashes escaped. */
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+export class JobStore {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  private get namespace(): string {
+    return this.client.options.namespace;
+  }
+
+  private async scheduleBody(job: Job, compiled: CompiledTriggers): Promise<temporal.api.schedule.v1.ISchedule> {
+    const input: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'schedule' };
+    return {
+      spec: specToProto(compiled.spec),
+      action: {
+        startWorkflow: {
+          // Temporal appends the scheduled time: "<jobId>-2026-11-23T15:15:00Z" in Web UI.
+          workflowId: job.id,
+          workflowType: { name: RUN_JOB_WORKFLOW },
+          taskQueue: { name: this.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          input: { payloads: await encodeToPayloads(this.client.options.loadedDataConverter, input) },
+          searchAttributes: encodeSearchAttributes(runSearchAttributes(job, 'schedule')),
+          memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
+        },
+      },
+      policies: policiesToProto(job),
+      state: stateToProto(job, compiled.spec),
+    };
+  }
+
+  async create(job: Job, compiled: CompiledTriggers): Promise<void> {
+    try {
+      await this.client.workflowService.createSchedule({
+        namespace: this.namespace,
+        scheduleId: job.id,
+        schedule: await this.scheduleBody(job, compiled),
+        identity: this.client.options.identity,
+        requestId: randomUUID(),
+        memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
+        searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
+      });
+    } catch (err) {
+      if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) throw conflict(`job '${job.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<StoredJob> {
+    let res: temporal.api.workflowservice.v1.IDescribeScheduleResponse;
+    try {
+      res = await this.client.workflowService.describeSchedule({ namespace: this.namespace, scheduleId: id });
+    } catch (err) {
+      if (grpcCode(err) === GrpcStatus.NOT_FOUND) throw notFound('job', id);
+      throw err;
+    }
+    const start = res.schedule?.action?.startWorkflow;
+    if (start?.workflowType?.name !== RUN_JOB_WORKFLOW) throw notFound('job', id); // a schedule Kairos does not own
+    const input = await decodeFromPayloadsAtIndex<RunJobInput>(this.client.options.loadedDataConverter, 0, start.input?.payloads);
+    const info = res.info;
+    const paused = Boolean(res.schedule?.state?.paused);
+    const now = Date.now();
+    const recent = info?.recentActions ?? [];
+    const last = recent.length ? optionalTsToDate(recent[recent.length - 1]?.actualTime) ?? null : null;
+    return {
+      job: input.job,
+      conflictToken: res.conflictToken ?? new Uint8Array(),
+      state: {
+        paused,
+        // describe() lists future times also while paused; a paused job runs at none of them.
+        nextRunTimes: paused
+          ? []
+          : (info?.futureActionTimes ?? []).map((t) => optionalTsToDate(t)).filter((d): d is Date => d !== undefined && d.getTime() > now),
+        lastRunAt: last,
+        runningWorkflowIds: (info?.runningWorkflows ?? []).map((w) => w.workflowId ?? '').filter(Boolean),
+        remainingActions: res.schedule?.state?.limitedActions ? Number(res.schedule.state.remainingActions ?? 0) : null,
+      },
+    };
+  }
+
+  /** Replaces the definition; fails with 409 if the schedule changed since `conflictToken` was read. */
+  async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array): Promise<void> {
+    try {
+      await this.client.workflowService.updateSchedule({
+        namespace: this.namespace,
+        scheduleId: job.id,
+        schedule: await this.scheduleBody(job, compiled),
+        conflictToken,
+        identity: this.client.options.identity,
+        requestId: randomUUID(),
+        searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
+      });
+    } catch (err) {
+      const code = grpcCode(err);
+      if (code === GrpcStatus.NOT_FOUND) throw notFound('job', job.id);
+      if (code === GrpcStatus.FAILED_PRECONDITION && /conflict/i.test((err as Error).message)) {
+        throw new KairosError('conflict', `job '${job.id}' was changed concurrently; read it again and retry`);
+      }
+      throw err;
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.get(id); // only Kairos's own schedules, and a clear 404
+    try {
+      await this.client.workflowService.deleteSchedule({ namespace: this.namespace, scheduleId: id, identity: this.client.options.identity });
+    } catch (err) {
+      if (grpcCode(err) === GrpcStatus.NOT_FOUND) throw notFound('job', id);
+      throw err;
+    }
+  }
+
+  /** Lists from the schedule list alone (visibility: may lag a fresh write by up to a second or so). */
+  async list(q: ListQuery): Promise<ListPage> {
+    const clauses = [`${SA.jobId.name} IS NOT NULL`];
+    if (q.type) clauses.push(`${SA.jobType.name} = ${quote(q.type)}`);
+    if (q.owner) clauses.push(`${SA.owner.name} = ${quote(q.owner)}`);
+    if (q.tag) clauses.push(`${SA.tags.name} = ${quote(q.tag)}`);
+    if (q.dialect) clauses.push(`${SA.dialect.name} = ${quote(q.dialect)}`);
+    if (q.enabled !== undefined) clauses.push(`TemporalSchedulePaused = ${q.enabled ? 'false' : 'true'}`);
+    const res = await this.client.workflowService.listSchedules({
+      namespace: this.namespace,
+      maximumPageSize: q.pageSize,
+      nextPageToken: q.cursor ? Buffer.from(q.cursor, 'base64url') : undefined,
+      query: clauses.join(' AND '),
+    });
+    const now = Date.now();
+    const items: JobSummary[] = (res.schedules ?? []).map((s) => {
+      const sa = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+      const info = s.info;
+      const recent = info?.recentActions ?? [];
+      const next = (info?.futureActionTimes ?? []).map((t) => optionalTsToDate(t)).find((d) => d && d.getTime() > now);
+      const last = recent.length ? optionalTsToDate(recent[recent.length - 1]?.actualTime) : undefined;
+      const paused = Boolean(info?.paused);
+      return {
+        id: s.scheduleId ?? '',
+        name: sa.get(SA.jobName) ?? s.scheduleId ?? '',
+        type: sa.get(SA.jobType) ?? '',
+        ownerId: sa.get(SA.owner) ?? '',
+        tags: sa.get(SA.tags) ?? [],
+        enabled: !paused,
+        dialect: sa.get(SA.dialect) ?? 'native',
+        nextRunAt: !paused && next ? next.toISOString() : null,
+        lastRunAt: last ? last.toISOString() : null,
+      };
+    });
+    const token = res.nextPageToken && res.nextPageToken.length ? Buffer.from(res.nextPageToken).toString('base64url') : null;
+    return { items, nextCursor: token };
+  }
+
+  /** Starts a run now, outside the schedule (so it never uses up `remainingActions`). */
+  async startRun(job: Job, triggeredBy: TriggeredBy, input?: unknown, cause?: RunJobInput['cause']): Promise<string> {
+    const workflowId = `${job.id}-${triggeredBy}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+    const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy, input, cause };
+    await this.client.workflow.start(RUN_JOB_WORKFLOW, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [args],
+      memo: { jobName: job.name },
+      typedSearchAttributes: runSearchAttributes(job, triggeredBy),
+    });
+    return workflowId;
+  }
+}

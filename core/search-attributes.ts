@@ -1,0 +1,32 @@
+// The one place that plans Kairos's use of Temporal's custom search-attribute slots.
+// A namespace has 10 Keyword, 3 KeywordList, 3 Text, 3 Int, 3 Double, 3 Datetime and 3 Bool slots
+// (SQLite/PostgreSQL visibility); Kairos uses 6 Keyword, 2 KeywordList and 1 Datetime, leaving the
+// rest for dialect needs and users' own attributes.
+// Schedules carry them (list filters); runJob workflows carry them too (run filters, Web UI).
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const SA = {
+  jobId: defineSearchAttributeKey('KairosJobId', SearchAttributeType.KEYWORD),
+  jobType: defineSearchAttributeKey('KairosJobType', SearchAttributeType.KEYWORD),
+  owner: defineSearchAttributeKey('KairosOwner', SearchAttributeType.KEYWORD),
+  triggeredBy: defineSearchAttributeKey('KairosTriggeredBy', SearchAttributeType.KEYWORD),
+  dialect: defineSearchAttributeKey('KairosDialect', SearchAttributeType.KEYWORD),
+  jobName: defineSearchAttributeKey('KairosJobName', SearchAttributeType.KEYWORD),
+  /** On schedules: "<jobId>:<outcome>" for each `job` trigger, so a finished run finds its dependents. */
+  afterJobs: defineSearchAttributeKey('KairosAfterJobs', SearchAttributeType.KEYWORD_LIST),
+  tags: defineSearchAttributeKey('KairosTags', SearchAttributeType.KEYWORD_LIST),
+  scheduledAt: defineSearchAttributeKey('KairosScheduledAt', SearchAttributeType.DATETIME),
+} as const;
+
+/** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
+export const SEARCH_ATTRIBUTE_DEFINITIONS: readonly [string, string][] = [
+  ['KairosJobId', 'Keyword'],
+  ['KairosJobType', 'Keyword'],
+  ['KairosOwner', 'Keyword'],
+  ['KairosTriggeredBy', 'Keyword'],
+  ['KairosDialect', 'Keyword'],
+  ['KairosJobName', 'Keyword'],
+  ['KairosAfterJobs', 'KeywordList'],
+  ['KairosTags', 'KeywordList'],
+  ['KairosScheduledAt', 'Datetime'],
+];

@@ -1,0 +1,137 @@
+// Time-zone arithmetic on top of Intl (no dependencies): UTC offsets and the instants where they
+// change. Offsets are whole seconds for every zone after 2000, so everything works in ms.
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function isValidTimeZone(tz: string): boolean {
+  if (tz.length === 0) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+function isUtc(tz: string): boolean {
+  return tz === 'UTC' || tz === 'Etc/UTC' || tz === 'Etc/GMT' || tz === 'GMT';
+}
+
+/** Wall-clock time minus instant, in ms, at the given instant. */
+export function offsetAt(tz: string, instantMs: number): number {
+  if (isUtc(tz)) return 0;
+  const t = Math.floor(instantMs / 1000) * 1000;
+  const parts = formatter(tz).formatToParts(new Date(t));
+  let y = 0;
+  let mo = 0;
+  let d = 0;
+  let h = 0;
+  let mi = 0;
+  let s = 0;
+  let bc = false;
+  for (const p of parts) {
+    switch (p.type) {
+      case 'year':
+        y = Number(p.value);
+        break;
+      case 'month':
+        mo = Number(p.value);
+        break;
+      case 'day':
+        d = Number(p.value);
+        break;
+      case 'hour':
+        h = Number(p.value);
+        break;
+      case 'minute':
+        mi = Number(p.value);
+        break;
+      case 'second':
+        s = Number(p.value);
+        break;
+      case 'era':
+        bc = p.value === 'BC' || p.value === 'B';
+        break;
+      default:
+        break;
+    }
+  }
+  if (bc) y = 1 - y;
+  const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+  return wall - t;
+}
+
+export interface Transition {
+  /** First instant (ms) with the new offset. */
+  at: number;
+  offsetBefore: number;
+  offsetAfter: number;
+}
+
+const DAY = 86_400_000;
+const transitionCache = new Map<string, Transition[]>();
+
+/**
+ * Offset transitions whose instant falls in the given UTC year, found by sampling every 12 hours and
+ * bisecting to the second (tz rules never change twice within 12 hours).
+ */
+export function transitionsInYear(tz: string, year: number): Transition[] {
+  if (isUtc(tz)) return [];
+  const key = `${tz}|${year}`;
+  const cached = transitionCache.get(key);
+  if (cached) return cached;
+  const out: Transition[] = [];
+  const start = Date.UTC(year, 0, 1);
+  const end = Date.UTC(year + 1, 0, 1);
+  const step = DAY / 2;
+  let prevT = start;
+  let prevOff = offsetAt(tz, start);
+  for (let t = start + step; t <= end; t += step) {
+    const off = offsetAt(tz, t);
+    if (off !== prevOff) {
+      // bisect in whole seconds: offset(lo) = prevOff, offset(hi) = off
+      let lo = prevT / 1000;
+      let hi = t / 1000;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (offsetAt(tz, mid * 1000) === prevOff) lo = mid;
+        else hi = mid;
+      }
+      out.push({ at: hi * 1000, offsetBefore: prevOff, offsetAfter: off });
+    }
+    prevT = t;
+    prevOff = off;
+  }
+  transitionCache.set(key, out);
+  return out;
+}
+
+/** The first transition strictly after `instantMs`, looking no further than the end of `maxYear`. */
+export function nextTransition(tz: string, instantMs: number, maxYear: number): Transition | null {
+  if (isUtc(tz)) return null;
+  for (let y = new Date(instantMs).getUTCFullYear(); y <= maxYear; y++) {
+    for (const tr of transitionsInYear(tz, y)) {
+      if (tr.at > instantMs) return tr;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,134 @@
+// Starts the Temporal CLI dev server (SQLite persistence + Web UI) as a child process and waits,
+// bounded, until its frontend answers. We spawn it ourselves rather than use the SDK's createLocal():
+// that gives the server only a few seconds to come up, too little on a 2-core machine.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../core/search-attributes.ts';
+import { temporalBinary } from './temporal-bin.ts';
+
+export interface DevServerOptions {
+  dbFile: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** Names the environment variable that sets each port, for a clear "port taken" message. */
+  portVariables?: { port: string; uiPort: string };
+  logLevel?: string;
+  /** Passed as --dynamic-config-value KEY=VALUE (e.g. raising the scheduler's start rate). */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  readyTimeoutMs?: number;
+  onOutput?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export class PortInUseError extends Error {}
+
+export async function assertPortFree(port: number, variable: string, host = '127.0.0.1'): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PortInUseError(`port ${port} is already in use; set ${variable} to a free port`)
+          : err,
+      ),
+    );
+    srv.listen(port, host, () => srv.close(() => resolve()));
+  });
+}
+
+/** A port the OS says is free right now (used by tests to run side by side). */
+export async function freePort(): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const vars = opts.portVariables ?? { port: 'KAIROS_TEMPORAL_PORT', uiPort: 'KAIROS_UI_PORT' };
+  await assertPortFree(opts.port, vars.port);
+  await assertPortFree(opts.uiPort, vars.uiPort);
+  const bin = await temporalBinary();
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', opts.dbFile,
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--ui-port', String(opts.uiPort),
+    '--namespace', opts.namespace,
+    '--log-level', opts.logLevel ?? 'warn',
+    '--log-format', 'json',
+  ];
+  for (const [name, type] of SEARCH_ATTRIBUTE_DEFINITIONS) args.push('--search-attribute', `${name}=${type}`);
+  for (const [k, v] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${JSON.stringify(v)}`);
+
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const recent: string[] = [];
+  const onLine = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      recent.push(line);
+      if (recent.length > 30) recent.shift();
+      opts.onOutput?.(line);
+    }
+  };
+  child.stdout?.on('data', onLine);
+  child.stderr?.on('data', onLine);
+  let exited: number | null | undefined;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+
+  const address = `127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+  for (;;) {
+    if (exited !== undefined) {
+      throw new Error(`Temporal dev server exited with code ${exited} before it was ready:\n${recent.join('\n')}`);
+    }
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await conn.workflowService.describeNamespace({ namespace: opts.namespace });
+        break;
+      } finally {
+        await conn.close();
+      }
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`Temporal dev server not ready after ${opts.readyTimeoutMs ?? 120_000} ms:\n${recent.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    process: child,
+    async stop() {
+      if (exited !== undefined) return;
+      // SIGTERM lets the server close its SQLite file cleanly; SIGKILL only if it hangs.
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Runs test files with node's test runner. For integration tests it first launches one stack for the
+// whole run (a dev server on free ports with its own temporary SQLite, the worker and the API),
+// hands its addresses to the test files through the environment, and always tears it down.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../core/config.ts';
+import { AuthStore } from '../core/auth/store.ts';
+import { freePort } from './dev-server.ts';
+import { launchStack, type Stack } from './stack.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const [suite = 'unit', ...filters] = process.argv.slice(2);
+
+function testFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...testFiles(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out.sort();
+}
+
+async function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+  return await new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+}
+
+async function main(): Promise<number> {
+  const files = testFiles(join(root, 'test', suite)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  if (files.length === 0) {
+    console.error(`no ${suite} test files match`);
+    return 1;
+  }
+  if (suite !== 'integration') return await runNodeTests(files, process.env);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'kairos-it-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAIROS_DATA_DIR: dataDir,
+    KAIROS_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_PORT: String(await freePort()),
+    KAIROS_UI_PORT: String(await freePort()),
+    KAIROS_ADMIN_USER: 'admin',
+    KAIROS_ADMIN_PASSWORD: 'integration-admin-pw',
+    KAIROS_LOG_LEVEL: 'info',
+    TEMPORAL_ADDRESS: undefined,
+  };
+  delete env.TEMPORAL_ADDRESS;
+  const cfg = loadConfig(env);
+  await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
+  const started = Date.now();
+  let stack: Stack | undefined;
+  const teardown = async () => {
+    await stack?.stop();
+    if (!process.env.KAIROS_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void teardown().then(() => process.exit(130)));
+  try {
+    stack = await launchStack(cfg, { env, onProgress: (m) => console.error(`[it] ${m}`) });
+    console.error(`[it] stack ready in ${Date.now() - started} ms (data: ${dataDir})`);
+    return await runNodeTests(files, {
+      ...env,
+      KAIROS_TEST_API_URL: stack.apiUrl,
+      KAIROS_TEST_TEMPORAL_ADDRESS: stack.temporalAddress,
+      KAIROS_TEST_NAMESPACE: cfg.temporal.namespace,
+      KAIROS_TEST_TASK_QUEUE: cfg.taskQueue,
+    });
+  } finally {
+    await teardown();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error((err as Error).stack ?? err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,120 @@
+// Launches the whole stack: the embedded Temporal dev server (unless TEMPORAL_ADDRESS points at an
+// existing cluster), then the worker and the API as child processes. Used by `npm start` and by the
+// integration-test harness, so the tests run exactly what users run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../core/config.ts';
+import { assertPortFree, startDevServer, type DevServer } from './dev-server.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Stack {
+  apiUrl: string;
+  uiUrl: string | null;
+  temporalAddress: string;
+  devServer: DevServer | null;
+  worker: ChildProcess;
+  api: ChildProcess;
+  /** Restarts the worker process (fault tests). */
+  restartWorker(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Environment for the worker and API processes (the validated config came from it). */
+  env: NodeJS.ProcessEnv;
+  /** Where child output goes; default: files under the data dir. */
+  logDir?: string;
+  dynamicConfig?: Record<string, string | number | boolean>;
+  readyTimeoutMs?: number;
+  onProgress?: (msg: string) => void;
+}
+
+function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitReady(url: string, timeoutMs: number, children: ChildProcess[]): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    for (const c of children) {
+      if (c.exitCode !== null) throw new Error(`a Kairos process exited early with code ${c.exitCode}; see its log`);
+    }
+    try {
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = JSON.stringify(await res.json());
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Kairos not ready after ${timeoutMs} ms: ${last}`);
+}
+
+export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stack> {
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const logDir = opts.logDir ?? cfg.dataDir;
+  mkdirSync(logDir, { recursive: true });
+  await assertPortFree(cfg.port, 'KAIROS_PORT', cfg.host);
+  let devServer: DevServer | null = null;
+  const env: NodeJS.ProcessEnv = { ...opts.env };
+  if (cfg.temporal.embedded) {
+    opts.onProgress?.('starting the Temporal dev server…');
+    const serverLog = createWriteStream(join(logDir, 'temporal.log'), { flags: 'a' });
+    devServer = await startDevServer({
+      dbFile: join(cfg.dataDir, 'temporal.db'),
+      port: cfg.temporal.port,
+      uiPort: cfg.temporal.uiPort,
+      namespace: cfg.temporal.namespace,
+      dynamicConfig: opts.dynamicConfig,
+      onOutput: (line) => serverLog.write(`${line}\n`),
+    });
+    env.TEMPORAL_ADDRESS = devServer.address;
+  }
+  opts.onProgress?.('starting the worker and the API…');
+  let worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'));
+  const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
+  const stack: Stack = {
+    apiUrl: `http://${cfg.host}:${cfg.port}`,
+    uiUrl: devServer?.uiUrl ?? null,
+    temporalAddress: devServer?.address ?? cfg.temporal.address,
+    devServer,
+    worker,
+    api,
+    async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.kill(signal);
+      await exited;
+      worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'));
+      stack.worker = worker;
+    },
+    async stop() {
+      await Promise.all([stopChild(stack.api), stopChild(stack.worker)]);
+      await devServer?.stop();
+    },
+  };
+  try {
+    await waitReady(stack.apiUrl, opts.readyTimeoutMs ?? 120_000, [worker, api]);
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  return stack;
+}

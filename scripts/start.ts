@@ -1,0 +1,49 @@
+// `npm start`: the embedded Temporal dev server (SQLite under KAIROS_DATA_DIR, Web UI), the worker
+// and the API. Ctrl-C / SIGTERM stops every child cleanly; a restart keeps every job and all history.
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { AuthStore } from '../core/auth/store.ts';
+import { launchStack } from './stack.ts';
+
+const say = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const started = Date.now();
+  const admin = await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
+  const stack = await launchStack(cfg, { env: process.env, onProgress: say });
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`API:         ${stack.apiUrl}   (try: curl -u USER:PASSWORD ${stack.apiUrl}/v1/jobs)`);
+  say(`Temporal:    ${stack.temporalAddress}${stack.uiUrl ? `   Web UI: ${stack.uiUrl}` : ''}`);
+  say(`Data dir:    ${cfg.dataDir}   (logs: temporal.log, worker.log, api.log)`);
+  if (admin.generated) {
+    say(`Admin login: ${admin.username} / ${admin.password}   (generated; shown once, stored hashed in ${cfg.dataDir}/auth.json)`);
+  } else {
+    say(`Admin login: ${admin.username} (password from KAIROS_ADMIN_PASSWORD or set earlier)`);
+  }
+  say('Authenticate with HTTP Basic (curl -u) or Authorization: Bearer <api key> (create keys at POST /v1/api-keys).');
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    await stack.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  for (const child of [stack.worker, stack.api, stack.devServer?.process]) {
+    child?.once('exit', (code) => {
+      if (!stopping) {
+        say(`a child process exited unexpectedly (code ${code}); stopping everything`);
+        void stop(1);
+      }
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`[kairos] ${err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err))}`);
+  process.exit(1);
+});
