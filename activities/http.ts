@@ -1,9 +1,10 @@
-// The `http` driver: one HTTP request per attempt. A non-accepted status fails the attempt, so
-// Temporal's retry policy (the job's `retry`) decides what happens next.
-import { Context } from '@temporalio/activity';
+// The `http` driver: one HTTP request per attempt. A non-accepted status fails the attempt: 4xx
+// (except 408, 425, 429) is final, anything else is retried per the job's `retry`. Stop (cancellation)
+// and the per-attempt timeout both abort the request in flight, so the target sees the connection drop.
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { DriverContext } from '../core/runs/types.ts';
+import { parseDurationMs } from '../core/duration.ts';
+import type { DriverImpl, DriverRuntime } from './driver.ts';
 
 export const HttpDataSchema = z
   .object({
@@ -11,23 +12,61 @@ export const HttpDataSchema = z
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
     query: z.record(z.string(), z.string()).default({}),
     headers: z.record(z.string(), z.string()).default({}),
-    body: z.unknown().optional(),
-    acceptStatus: z.array(z.number().int().min(100).max(599)).optional().describe('default: any 2xx'),
-    timeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
-    maxCaptureBytes: z.number().int().min(0).max(1_048_576).default(65_536),
+    body: z.unknown().optional().describe('a string is sent as is; anything else as JSON'),
+    acceptStatus: z.array(z.number().int().min(100).max(599)).min(1).optional().describe('default: any 2xx'),
+    timeout: z
+      .string()
+      .refine((v) => (parseDurationMs(v) ?? 0) > 0, 'must be a positive duration such as "30s"')
+      .optional()
+      .describe('per attempt; default 30s'),
+    timeoutMs: z.number().int().min(1).max(3_600_000).optional().describe('per attempt, in ms (same as timeout)'),
+    maxCaptureBytes: z.number().int().min(0).max(1_048_576).default(65_536).describe('response body kept per run (FULL/ERROR history)'),
+    finalStatus: z
+      .array(z.number().int().min(100).max(599))
+      .optional()
+      .describe('non-accepted statuses that fail the run at once (no retry); when set, every other non-accepted status is retried'),
   })
   .strict();
 export type HttpData = z.output<typeof HttpDataSchema>;
 
 export interface HttpOutput {
   status: number;
-  headers?: Record<string, string>;
-  body?: string;
-  truncated?: boolean;
+  headers: Record<string, string>;
+  body: string;
+  truncated: boolean;
+  durationMs: number;
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
 }
 
-export async function http(rawData: unknown, ctx: DriverContext): Promise<HttpOutput> {
-  const data = HttpDataSchema.parse(rawData);
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** 4xx answers that are worth another attempt. */
+const RETRYABLE_4XX = new Set([408, 425, 429]);
+
+/** Reads at most `cap` bytes of the body (the rest is discarded); `truncated` when there was more. */
+async function readCapped(res: Response, cap: number): Promise<{ body: string; truncated: boolean }> {
+  if (!res.body) return { body: '', truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = cap - size;
+    if (value.byteLength > room) {
+      chunks.push(value.subarray(0, room));
+      size = cap;
+      truncated = true;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { body: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+export async function httpRequest(data: HttpData, rt: Pick<DriverRuntime, 'signal' | 'progress'>): Promise<HttpOutput> {
   const url = new URL(data.url);
   for (const [k, v] of Object.entries(data.query)) url.searchParams.set(k, v);
   const headers: Record<string, string> = { 'user-agent': 'kairos', ...data.headers };
@@ -36,25 +75,51 @@ export async function http(rawData: unknown, ctx: DriverContext): Promise<HttpOu
     if (typeof data.body === 'string') body = data.body;
     else {
       body = JSON.stringify(data.body);
-      headers['content-type'] ??= 'application/json';
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
     }
   }
-  // Cancellation (stop) and the per-attempt timeout both abort the request in flight.
-  const signal = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(data.timeoutMs)]);
-  const res = await fetch(url, { method: data.method, headers, body, signal });
-  const text = await res.text();
-  const accepted = data.acceptStatus ? data.acceptStatus.includes(res.status) : res.status >= 200 && res.status < 300;
-  if (!accepted) {
-    throw ApplicationFailure.retryable(`${data.method} ${url.origin}${url.pathname} answered ${res.status}`, `HttpStatus${res.status}`, {
-      status: res.status,
-    });
+  const timeoutMs = data.timeout ? (parseDurationMs(data.timeout) ?? DEFAULT_TIMEOUT_MS) : (data.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([rt.signal, timeout]);
+  const request = { method: data.method, url: url.toString(), headers, body };
+  const started = performance.now();
+  rt.progress({ done: 0, total: 1, unit: 'requests', message: `${data.method} ${url.origin}${url.pathname}` });
+  let res: Response;
+  let captured: { body: string; truncated: boolean };
+  try {
+    res = await fetch(url, { method: data.method, headers, body, signal, redirect: 'follow' });
+    captured = await readCapped(res, data.maxCaptureBytes);
+  } catch (err) {
+    if (rt.signal.aborted) throw err; // stopped: the wrapper reports the cancellation
+    if (timeout.aborted) throw ApplicationFailure.retryable(`${data.method} ${url.origin}${url.pathname} timed out after ${timeoutMs} ms`, 'HttpTimeout');
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    throw ApplicationFailure.retryable(
+      `${data.method} ${url.origin}${url.pathname} failed: ${e.cause?.code ?? e.cause?.message ?? e.message}`,
+      'HttpNetworkError',
+    );
   }
-  if (ctx.historyStrategy === 'OFF' || ctx.historyStrategy === 'MINIMAL' || ctx.historyStrategy === 'ERROR') return { status: res.status };
-  const truncated = Buffer.byteLength(text) > data.maxCaptureBytes;
-  return {
+  const output: HttpOutput = {
     status: res.status,
     headers: Object.fromEntries(res.headers),
-    body: truncated ? Buffer.from(text).subarray(0, data.maxCaptureBytes).toString() : text,
-    truncated,
+    body: captured.body,
+    truncated: captured.truncated,
+    durationMs: Math.round(performance.now() - started),
+    request,
   };
+  rt.progress({ done: 1, total: 1, unit: 'requests' });
+  const accepted = data.acceptStatus ? data.acceptStatus.includes(res.status) : res.status >= 200 && res.status < 300;
+  if (!accepted) {
+    const message = `${data.method} ${url.origin}${url.pathname} answered ${res.status}`;
+    const final = data.finalStatus
+      ? data.finalStatus.includes(res.status)
+      : res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status);
+    throw ApplicationFailure.create({ message, type: `HttpStatus${res.status}`, nonRetryable: final, details: [{ output }] });
+  }
+  return output;
 }
+
+export const httpDriver: DriverImpl<typeof HttpDataSchema> = {
+  type: 'http',
+  schema: HttpDataSchema,
+  run: (data, rt) => httpRequest(data, rt),
+};

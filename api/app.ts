@@ -2,7 +2,7 @@
 // each API surface's own error shape, body size limits, health checks, auth, then the routers.
 import { randomUUID } from 'node:crypto';
 import Koa, { type Context } from 'koa';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';

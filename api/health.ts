@@ -2,7 +2,7 @@
 // least one worker is polling the Kairos task queue.
 import Router from '@koa/router';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { enums } from '../core/proto.ts';
 
 export function healthRoutes(client: Client, taskQueue: string): Router {
   const router = new Router();
@@ -14,8 +14,8 @@ export function healthRoutes(client: Client, taskQueue: string): Router {
     try {
       const res = await client.workflowService.describeTaskQueue({
         namespace: client.options.namespace,
-        taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        taskQueue: { name: taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: enums.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
       });
       if ((res.pollers ?? []).length === 0) reasons.push(`no worker is polling task queue '${taskQueue}'`);
     } catch (err) {

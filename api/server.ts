@@ -9,10 +9,13 @@ import { AuthStore } from '../core/auth/store.ts';
 import { connectClient } from '../core/temporal.ts';
 import { createApp, type Surface } from './app.ts';
 import { authenticate } from './auth.ts';
-import { renderNativeError } from './errors.ts';
 import { healthRoutes } from './health.ts';
-import { jobRoutes } from './native/jobs.ts';
-import { userRoutes } from './native/users.ts';
+import { nativeSurface } from './native/index.ts';
+import { RunService } from '../core/runs/service.ts';
+import { SecretStore } from '../core/secrets/store.ts';
+import { runRoutes } from './native/runs.ts';
+import { secretRoutes } from './native/secrets.ts';
+import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
 
 export interface ApiServer {
   server: Server;
@@ -26,15 +29,21 @@ export function createLogger(cfg: Config): Logger {
     level: cfg.logLevel,
     base: { svc: 'kairos-api' },
     // Defence in depth: should a credential ever reach a log call, it is masked.
-    redact: { paths: ['*.authorization', '*.password', '*.key', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.authorization', '*.password', '*.key', 'headers.authorization', 'req.headers.authorization', 'req.headers["x-api-key"]'],
+      censor: '[redacted]',
+    },
   });
 }
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
   const client = await connectClient(cfg.temporal);
   const auth = new AuthStore(cfg.dataDir);
-  const jobs = new JobService(new JobStore(client, cfg.taskQueue));
-  const surfaces: Surface[] = [{ prefix: '/v1', renderError: renderNativeError, routers: [jobRoutes(jobs), userRoutes(auth)] }];
+  const store = new JobStore(client, cfg.taskQueue);
+  const jobs = new JobService(store);
+  const native = nativeSurface({ jobs, auth });
+  native.routers.push(runRoutes(new RunService(client, store)), secretRoutes(new SecretStore(cfg.dataDir)));
+  const surfaces: Surface[] = [native, daprSurface(cfg, jobs)];
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,
@@ -48,6 +57,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${cfg.port} is already in use; set KAIROS_PORT to a free port`) : err),
     );
   });
+  const daprServer = await startDaprPort(cfg, jobs, logger);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   return {
@@ -57,6 +67,10 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      if (daprServer) {
+        await new Promise<void>((resolve) => daprServer.close(() => resolve()));
+        daprServer.closeAllConnections();
+      }
       await client.connection.close();
     },
   };

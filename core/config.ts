@@ -23,6 +23,13 @@ const EnvSchema = z.object({
   KAIROS_FUSION_PORT: optionalPort,
   KAIROS_DAPR_APP_URL: z.url().optional(),
   KAIROS_DAPR_API_TOKEN: nonEmpty.optional(),
+  KAIROS_DAPR_PORT: optionalPort,
+  KAIROS_DAPR_APP_URLS: z
+    .string()
+    .trim()
+    .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]*=https?:\/\/[^\s,]+)(?:\s*,\s*[A-Za-z0-9][A-Za-z0-9._-]*=https?:\/\/[^\s,]+)*$/, 'must be "appId=http://host:port,…"')
+    .optional(),
+  KAIROS_DAPR_APP_API_TOKEN_SECRET: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a secret name').optional(),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TLS: bool.optional(),
@@ -42,7 +49,17 @@ export interface Config {
   bodyLimit: string;
   admin: { user?: string; password?: string };
   fusionPort?: number;
-  dapr: { appUrl?: string; apiToken?: string };
+  dapr: {
+    appUrl?: string;
+    /** Checked as `dapr-api-token` on KAIROS_DAPR_PORT (Dapr's DAPR_API_TOKEN). */
+    apiToken?: string;
+    /** Serves the Dapr routes at the root of this port. */
+    port?: number;
+    /** Per app id delivery address (KAIROS_DAPR_APP_URLS="orders=http://…,billing=http://…"). */
+    appUrls: Record<string, string>;
+    /** Name of the Kairos secret sent to the app as `dapr-api-token` (Dapr's APP_API_TOKEN). */
+    appApiTokenSecret?: string;
+  };
   temporal: {
     /** true when Kairos starts its own dev server (no TEMPORAL_ADDRESS given). */
     embedded: boolean;
@@ -77,7 +94,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.KAIROS_BODY_LIMIT,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
     fusionPort: e.KAIROS_FUSION_PORT,
-    dapr: { appUrl: e.KAIROS_DAPR_APP_URL, apiToken: e.KAIROS_DAPR_API_TOKEN },
+    dapr: {
+      appUrl: e.KAIROS_DAPR_APP_URL,
+      apiToken: e.KAIROS_DAPR_API_TOKEN,
+      port: e.KAIROS_DAPR_PORT,
+      appUrls: Object.fromEntries(
+        (e.KAIROS_DAPR_APP_URLS ?? '')
+          .split(',')
+          .map((pair) => pair.trim())
+          .filter(Boolean)
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1).replace(/\/+$/, '')]),
+      ),
+      appApiTokenSecret: e.KAIROS_DAPR_APP_API_TOKEN_SECRET,
+    },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,

@@ -51,6 +51,13 @@ async function main(): Promise<number> {
     KAIROS_ADMIN_USER: 'admin',
     KAIROS_ADMIN_PASSWORD: 'integration-admin-pw',
     KAIROS_LOG_LEVEL: 'info',
+    // The Dapr dialect: its dedicated port, and the apps its deliveries go to (test/integration/dapr*.test.ts bind them).
+    KAIROS_DAPR_PORT: String(await freePort()),
+    KAIROS_DAPR_API_TOKEN: 'integration-dapr-api-token',
+    KAIROS_DAPR_APP_URL: `http://127.0.0.1:${await freePort()}`,
+    KAIROS_DAPR_APP_URLS: `other=http://127.0.0.1:${await freePort()}`,
+    KAIROS_DAPR_APP_API_TOKEN_SECRET: 'DAPR_APP_API_TOKEN',
+    KAIROS_SECRET_DAPR_APP_API_TOKEN: 'integration-dapr-app-token',
     TEMPORAL_ADDRESS: undefined,
   };
   delete env.TEMPORAL_ADDRESS;

@@ -2,7 +2,7 @@
 // existing cluster), then the worker and the API as child processes. Used by `npm start` and by the
 // integration-test harness, so the tests run exactly what users run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/config.ts';
@@ -49,12 +49,16 @@ async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   clearTimeout(timer);
 }
 
-async function waitReady(url: string, timeoutMs: number, children: ChildProcess[]): Promise<void> {
+function tail(file: string, lines = 25): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
+}
+
+async function waitReady(url: string, timeoutMs: number, children: [ChildProcess, string][]): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    for (const c of children) {
-      if (c.exitCode !== null) throw new Error(`a Kairos process exited early with code ${c.exitCode}; see its log`);
+    for (const [c, log] of children) {
+      if (c.exitCode !== null) throw new Error(`a Kairos process exited early with code ${c.exitCode}; the end of ${log}:\n${tail(log)}`);
     }
     try {
       const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
@@ -111,7 +115,10 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     },
   };
   try {
-    await waitReady(stack.apiUrl, opts.readyTimeoutMs ?? 120_000, [worker, api]);
+    await waitReady(stack.apiUrl, opts.readyTimeoutMs ?? 120_000, [
+      [worker, join(logDir, 'worker.log')],
+      [api, join(logDir, 'api.log')],
+    ]);
   } catch (err) {
     await stack.stop();
     throw err;

@@ -3,8 +3,10 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../core/config.ts';
-import { connectionOptions } from '../core/temporal.ts';
-import { activities } from '../activities/registry.ts';
+import { connectClient, connectionOptions } from '../core/temporal.ts';
+import { createActivities } from '../activities/registry.ts';
+import { JobStore } from '../core/jobs/store.ts';
+import { SecretStore } from '../core/secrets/store.ts';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -17,12 +19,19 @@ function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 export async function createWorker(cfg: Config): Promise<Worker> {
   const { address, tls, apiKey } = await connectionOptions(cfg.temporal);
-  const connection = await NativeConnection.connect({ address, tls, apiKey });
-  return await Worker.create({
+  const connection = await NativeConnection.connect({ address, tls, apiKey: typeof apiKey === 'string' ? apiKey : undefined });
+  const client = await connectClient(cfg.temporal);
+  const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
     taskQueue: cfg.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities,
+    // Drivers resolve secrets from the data dir; cleanup and dependents need a client of their own.
+    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir) }),
+    // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
+    maxHeartbeatThrottleInterval: '1s',
   });
+  const run = worker.run.bind(worker);
+  worker.run = () => run().finally(() => client.connection.close()); // the client must not keep the process alive
+  return worker;
 }

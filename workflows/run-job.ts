@@ -1,17 +1,47 @@
 // runJob: one execution of a job. Deterministic code only: the work itself happens in the driver's
 // activity, named after the job type so Temporal Web UI shows "http", "cleanup", ….
-import { proxyActivities, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
-import type { DriverContext, RunJobInput, RunJobResult } from '../core/runs/types.ts';
+//
+// Outcome → workflow status (what visibility and the runs API report):
+//   succeeded → Completed (the result is the run record)
+//   failed    → Failed    (the failure's details[0] is the run record)
+//   stop      → Canceled  (cancellation reaches the driver through its heartbeats; it aborts its work)
+//   abort     → Terminated (no workflow code runs: no record, no dependents)
+// After the outcome, the jobs whose `job` trigger names this job and outcome are started.
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  TimeoutFailure,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type {
+  DriverContext,
+  DriverFailureDetails,
+  DriverResult,
+  RunError,
+  RunJobInput,
+  RunJobResult,
+  StartDependentsInput,
+} from '../core/runs/types.ts';
+import type { RunOutcome } from '../core/jobs/model.ts';
+import { DEFAULT_HEARTBEAT_MS, MAX_DEPENDENCY_DEPTH, START_DEPENDENTS_ACTIVITY } from './constants.ts';
 
-type Driver = (data: unknown, ctx: DriverContext) => Promise<unknown>;
+
+type DriverActivity = (data: unknown, ctx: DriverContext) => Promise<DriverResult>;
+type StartDependents = (input: StartDependentsInput) => Promise<string[]>;
 
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
-  const startedAt = new Date().toISOString();
-  const drivers = proxyActivities<Record<string, Driver>>({
+  const started = Date.now();
+  const drivers = proxyActivities<Record<string, DriverActivity>>({
     startToCloseTimeout: plan.startToCloseMs,
     scheduleToCloseTimeout: plan.scheduleToCloseMs,
-    heartbeatTimeout: plan.heartbeatMs,
+    heartbeatTimeout: plan.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, plan.startToCloseMs),
+    // Stop waits until the driver has actually given up (it saw the cancellation and aborted).
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: plan.retry.maximumAttempts,
       initialInterval: plan.retry.initialIntervalMs,
@@ -20,13 +50,68 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       nonRetryableErrorTypes: plan.retry.nonRetryableErrorTypes,
     },
   });
+  const support = proxyActivities<Record<string, StartDependents>>({
+    startToCloseTimeout: 60_000,
+    retry: { maximumAttempts: 5, initialInterval: 1000 },
+  });
+  const depth = (input.cause?.depth ?? 0) + 1;
+  const startDependents = async (outcome: RunOutcome): Promise<string[]> => {
+    if (depth > MAX_DEPENDENCY_DEPTH) return [];
+    const fn = support[START_DEPENDENTS_ACTIVITY];
+    if (!fn) return [];
+    // Never cancelled with the run: a stopped run still starts its 'aborted' dependents.
+    return await CancellationScope.nonCancellable(() => fn({ jobId: job.id, workflowId: workflowInfo().workflowId, outcome, depth }));
+  };
+  const finish = (fields: Omit<RunJobResult, 'startedAt' | 'endedAt' | 'durationMs'>): RunJobResult => {
+    const ended = Date.now();
+    return { ...fields, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), durationMs: ended - started };
+  };
+
   const driver = drivers[job.type];
   if (!driver) throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
-  const output = await driver(job.data, {
-    jobId: job.id,
-    workflowId: workflowInfo().workflowId,
-    historyStrategy: job.history.strategy,
-    input: input.input,
-  });
-  return { outcome: 'succeeded', output, startedAt, endedAt: new Date().toISOString() };
+  let result: DriverResult;
+  try {
+    result = await driver(job.data, {
+      jobId: job.id,
+      workflowId: workflowInfo().workflowId,
+      ownerId: job.ownerId,
+      historyStrategy: job.history.strategy,
+      input: input.input,
+    });
+  } catch (err) {
+    if (isCancellation(err)) {
+      await startDependents('aborted');
+      throw err; // the workflow ends Canceled
+    }
+    const { error, details } = describeFailure(err);
+    const record = finish({
+      outcome: 'failed',
+      status: 'failed',
+      attempts: details?.attempt ?? (err instanceof ActivityFailure && err.retryState === 'MAXIMUM_ATTEMPTS_REACHED' ? plan.retry.maximumAttempts : 1),
+      error,
+      output: details?.output,
+    });
+    record.dependents = await startDependents('failed');
+    // The workflow fails (visibility: Failed) and carries the run record in its failure details.
+    throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: [record] });
+  }
+  const record = finish({ outcome: 'succeeded', status: 'succeeded', attempts: result.attempt, output: result.output, progress: result.progress });
+  record.dependents = await startDependents('succeeded');
+  return record;
+}
+
+/** The driver's last failure as a run error (type + message) and its details (attempt, payload). */
+function describeFailure(err: unknown): { error: RunError; details?: DriverFailureDetails } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) {
+    const d = cause.details?.[0] as DriverFailureDetails | undefined;
+    return { error: { type: cause.type ?? 'Error', message: cause.message }, details: d && typeof d === 'object' ? d : undefined };
+  }
+  if (cause instanceof TimeoutFailure) {
+    const last = cause.cause instanceof ApplicationFailure ? `; last attempt: ${cause.cause.message}` : '';
+    const kind = String(cause.timeoutType ?? 'timeout').toLowerCase().replace(/_/g, '-');
+    return { error: { type: 'Timeout', message: `the run timed out (${kind})${last}` } };
+  }
+  const e = cause as Error | undefined;
+  return { error: { type: e?.name ?? 'Error', message: e?.message ?? String(cause) } };
 }

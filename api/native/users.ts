@@ -10,7 +10,7 @@ import { principalOf, requireAdmin } from '../auth.ts';
 
 const Password = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 
-const CreateUserBody = z
+export const CreateUserBody = z
   .object({
     username: z.string().regex(USERNAME_PATTERN, USERNAME_RULE),
     password: Password,
@@ -18,9 +18,9 @@ const CreateUserBody = z
   })
   .strict();
 
-const SetPasswordBody = z.object({ password: Password }).strict();
+export const SetPasswordBody = z.object({ password: Password }).strict();
 
-const CreateApiKeyBody = z
+export const CreateApiKeyBody = z
   .object({
     name: z.string().trim().min(1).max(KEY_NAME_MAX),
     /** Defaults to the owner's role; non-admins may only ask for 'user'. */

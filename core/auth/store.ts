@@ -7,6 +7,7 @@
 // API keys (which doubles as the O(1) lookup index).
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -175,6 +176,8 @@ export class AuthStore {
   private snap: Snapshot = snapshot(emptyData());
   /** Identity of the file `snap` was read from; 'absent' when there was none. */
   private fileSig: string | undefined;
+  /** mtime of that file: each write makes the new file's mtime strictly later (see writeAtomic). */
+  private fileMtimeNs: bigint | undefined;
   /** Serialises this process's changes (the lock file serialises processes). */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly passwordCache = new Map<string, { userId: string; passwordHash: string; expiresAt: number }>();
@@ -440,12 +443,13 @@ export class AuthStore {
       if (this.fileSig !== 'absent') {
         this.snap = snapshot(emptyData());
         this.fileSig = 'absent';
+        this.fileMtimeNs = undefined;
       }
       return this.snap;
     }
     try {
       const st = await fh.stat({ bigint: true });
-      const sig = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+      const sig = signature(st);
       if (sig === this.fileSig) return this.snap;
       const text = await fh.readFile('utf8');
       let parsed: unknown;
@@ -461,6 +465,7 @@ export class AuthStore {
       }
       this.snap = snapshot(result.data);
       this.fileSig = sig;
+      this.fileMtimeNs = st.mtimeNs;
       return this.snap;
     } finally {
       await fh.close();
@@ -489,6 +494,14 @@ export class AuthStore {
       try {
         await fh.chmod(0o600); // whatever the umask
         await fh.writeFile(JSON.stringify(data, null, 2) + '\n', 'utf8');
+        // Timestamps are coarse (a clock tick) and a freed inode number can come back, so two
+        // versions could look identical to a reader comparing (inode, size, mtime). Each version
+        // gets an mtime strictly after the one it replaces, so no identity ever repeats.
+        const prev = this.fileMtimeNs;
+        if (prev !== undefined && (await fh.stat({ bigint: true })).mtimeNs <= prev) {
+          const later = new Date(Number(prev / 1_000_000n) + 1);
+          await fh.utimes(later, later);
+        }
         await fh.sync();
       } finally {
         await fh.close();
@@ -502,7 +515,8 @@ export class AuthStore {
     // We hold the lock, so the file is still ours: remember its identity to skip re-reading it.
     const st = await stat(this.file, { bigint: true });
     this.snap = snapshot(data);
-    this.fileSig = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
+    this.fileSig = signature(st);
+    this.fileMtimeNs = st.mtimeNs;
   }
 
   private async syncDir(): Promise<void> {
@@ -553,6 +567,10 @@ export class AuthStore {
       await unlink(this.lockFile).catch(() => undefined);
     }
   }
+}
+
+function signature(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
 }
 
 function passwordCacheKey(username: string, password: string): string {

@@ -4,14 +4,16 @@
 import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { msNumberToTs, optionalDateToTs } from '@temporalio/common/lib/time.js';
 import type { TypedSearchAttributes, SearchAttributePair } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
+import { enums } from '../proto.ts';
+import Long from 'long';
 import { parseDurationMs } from '../duration.ts';
 import { SA } from '../search-attributes.ts';
 import type { CompiledSpec } from '../triggers/compile.ts';
 import type { Job } from './model.ts';
 
 type ProtoSpec = temporal.api.schedule.v1.IScheduleSpec;
-const OverlapPolicy = temporal.api.enums.v1.ScheduleOverlapPolicy;
+const OverlapPolicy = enums.ScheduleOverlapPolicy;
 
 export const OVERLAP_TO_PROTO: Record<Job['overlap'], temporal.api.enums.v1.ScheduleOverlapPolicy> = {
   skip: OverlapPolicy.SCHEDULE_OVERLAP_POLICY_SKIP,
@@ -57,7 +59,7 @@ export function stateToProto(job: Job, spec: CompiledSpec | null): temporal.api.
     paused: !job.enabled,
     notes: job.enabled ? '' : 'disabled',
     limitedActions: remaining !== undefined,
-    remainingActions: remaining ?? 0,
+    remainingActions: Long.fromNumber(remaining ?? 0),
   };
 }
 

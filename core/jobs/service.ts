@@ -10,6 +10,9 @@ import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model
 import { mergePatch } from './merge-patch.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
 
+/** How long after a job's end its last fire may still be starting (scheduler latency). */
+const END_GRACE_MS = 5_000;
+
 export interface Actor {
   id: string;
   role: 'admin' | 'user';
@@ -61,7 +64,7 @@ export class JobService {
         jitterMs: spec.jitter ? parseDurationMs(spec.jitter) : undefined,
       });
     } catch (err) {
-      if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: err.path, message: err.message }]);
+      if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path), message: err.message }]);
       throw err;
     }
   }
@@ -128,8 +131,48 @@ export class JobService {
       updatedAt: this.now().toISOString(),
       version: current.version + 1,
     };
-    await this.store.update(job, compiled, stored.conflictToken);
-    return await this.get(id, actor);
+    return view(await this.store.update(job, compiled, stored.conflictToken));
+  }
+
+  /**
+   * Reads a job, treating a bounded job that is used up as gone: its schedule has a run limit that
+   * is spent, or an end that has passed, and nothing is left to fire or still running. Such a job is
+   * deleted and the read answers not_found (schedulers that remove finished jobs — Dapr — behave so).
+   * Unbounded and paused jobs are never removed.
+   */
+  async getUnlessExhausted(id: string, actor: Actor): Promise<JobView> {
+    const stored = await this.store.get(id);
+    this.assertCanAccess(stored.job, actor);
+    if (this.isExhausted(stored)) {
+      try {
+        await this.store.delete(id);
+      } catch (err) {
+        if (!(err instanceof KairosError && err.kind === 'not_found')) throw err;
+      }
+      throw new KairosError('not_found', `job '${id}' not found`);
+    }
+    return view(stored);
+  }
+
+  /** Spent run limit, or an end more than END_GRACE_MS ago; with nothing scheduled and nothing running. */
+  private isExhausted(stored: StoredJob): boolean {
+    const s = stored.state;
+    if (s.paused || s.runningWorkflowIds.length > 0 || s.nextRunTimes.length > 0) return false;
+    if (s.remainingActions === 0) return true;
+    const job = stored.job;
+    let end: Date | undefined;
+    try {
+      // Relative times resolve as they did when the job was last written.
+      end = compileTriggers(job.triggers, {
+        now: new Date(job.updatedAt),
+        timezone: job.timezone,
+        startOn: job.startOn ? new Date(job.startOn) : undefined,
+        endOn: job.endOn ? new Date(job.endOn) : undefined,
+      }).spec?.endAt;
+    } catch {
+      return false;
+    }
+    return end !== undefined && end.getTime() + END_GRACE_MS <= this.now().getTime();
   }
 
   async delete(id: string, actor: Actor): Promise<void> {
@@ -166,7 +209,7 @@ export class JobService {
     try {
       compiled = compileTriggers([trigger], { now: this.now(), timezone });
     } catch (err) {
-      if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: err.path.replace(/^triggers\[0\]/, 'trigger'), message: err.message }]);
+      if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path).replace(/^triggers\.0/, 'trigger'), message: err.message }]);
       throw err;
     }
     const times = compiled.spec ? nextFireTimes(compiled.spec, from ?? this.now(), count) : [];
@@ -204,6 +247,11 @@ function view(stored: StoredJob): JobView {
 function inputOf(job: Job): Record<string, unknown> {
   const { createdAt: _c, updatedAt: _u, version: _v, ...input } = job;
   return input;
+}
+
+/** The compiler's `triggers[0].expression` as the API's dotted `triggers.0.expression`. */
+function dotted(path: string): string {
+  return path.replace(/\[(\d+)\]/g, '.$1');
 }
 
 function slugify(text: string): string {

@@ -7,7 +7,8 @@ import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex, encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { optionalTsToDate } from '@temporalio/common/lib/time.js';
-import { temporal } from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
+import { enums } from '../proto.ts';
 import { conflict, KairosError, notFound } from '../errors.ts';
 import { SA } from '../search-attributes.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
@@ -27,6 +28,8 @@ export const RUN_JOB_WORKFLOW = 'runJob';
 
 export interface StoredJob {
   job: Job;
+  /** Unique per write: tells a writer whether its update is the one Temporal kept. */
+  writeId: string | undefined;
   /** Opaque token for the next conditional write. */
   conflictToken: Uint8Array;
   state: {
@@ -63,6 +66,8 @@ const grpcCode = (err: unknown): number | undefined => {
   return e?.code ?? e?.cause?.code;
 };
 
+const concurrentChange = (id: string) => new KairosError('conflict', `job '${id}' was changed concurrently; read it again and retry`);
+
 /** Temporal's list-query string literal: single-quoted, with quotes and backslashes escaped. */
 const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -76,8 +81,8 @@ export class JobStore {
     return this.client.options.namespace;
   }
 
-  private async scheduleBody(job: Job, compiled: CompiledTriggers): Promise<temporal.api.schedule.v1.ISchedule> {
-    const input: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'schedule' };
+  private async scheduleBody(job: Job, compiled: CompiledTriggers, writeId: string): Promise<temporal.api.schedule.v1.ISchedule> {
+    const input: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'schedule', writeId };
     return {
       spec: specToProto(compiled.spec),
       action: {
@@ -85,7 +90,7 @@ export class JobStore {
           // Temporal appends the scheduled time: "<jobId>-2026-11-23T15:15:00Z" in Web UI.
           workflowId: job.id,
           workflowType: { name: RUN_JOB_WORKFLOW },
-          taskQueue: { name: this.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueue: { name: this.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
           input: { payloads: await encodeToPayloads(this.client.options.loadedDataConverter, input) },
           searchAttributes: encodeSearchAttributes(runSearchAttributes(job, 'schedule')),
           memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
@@ -101,7 +106,7 @@ export class JobStore {
       await this.client.workflowService.createSchedule({
         namespace: this.namespace,
         scheduleId: job.id,
-        schedule: await this.scheduleBody(job, compiled),
+        schedule: await this.scheduleBody(job, compiled, randomUUID()),
         identity: this.client.options.identity,
         requestId: randomUUID(),
         memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
@@ -131,6 +136,7 @@ export class JobStore {
     const last = recent.length ? optionalTsToDate(recent[recent.length - 1]?.actualTime) ?? null : null;
     return {
       job: input.job,
+      writeId: input.writeId,
       conflictToken: res.conflictToken ?? new Uint8Array(),
       state: {
         paused,
@@ -145,13 +151,19 @@ export class JobStore {
     };
   }
 
-  /** Replaces the definition; fails with 409 if the schedule changed since `conflictToken` was read. */
-  async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array): Promise<void> {
+  /**
+   * Replaces the definition; fails with 409 if the schedule changed since `conflictToken` was read.
+   * Temporal's scheduler does not reject an update whose conflict token is stale: it accepts the
+   * request and silently drops the change. So every write carries a unique writeId, and the store
+   * reads the schedule back (describe sees every accepted update) to learn whether its write won.
+   */
+  async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array): Promise<StoredJob> {
+    const writeId = randomUUID();
     try {
       await this.client.workflowService.updateSchedule({
         namespace: this.namespace,
         scheduleId: job.id,
-        schedule: await this.scheduleBody(job, compiled),
+        schedule: await this.scheduleBody(job, compiled, writeId),
         conflictToken,
         identity: this.client.options.identity,
         requestId: randomUUID(),
@@ -161,10 +173,13 @@ export class JobStore {
       const code = grpcCode(err);
       if (code === GrpcStatus.NOT_FOUND) throw notFound('job', job.id);
       if (code === GrpcStatus.FAILED_PRECONDITION && /conflict/i.test((err as Error).message)) {
-        throw new KairosError('conflict', `job '${job.id}' was changed concurrently; read it again and retry`);
+        throw concurrentChange(job.id);
       }
       throw err;
     }
+    const after = await this.get(job.id);
+    if (after.writeId !== writeId) throw concurrentChange(job.id);
+    return after;
   }
 
   async delete(id: string): Promise<void> {

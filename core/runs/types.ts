@@ -1,5 +1,6 @@
 // What travels between the job store, the runJob workflow and the drivers. Plain JSON: it is
-// stored in schedule arguments and workflow history, so it must never hold a secret's value.
+// stored in schedule arguments and workflow history, so it must never hold a secret's value
+// (job data holds `{"$secret": "NAME"}` references; only the activity resolves them, in memory).
 import type { Job, RunOutcome, TriggeredBy } from '../jobs/model.ts';
 
 /** The job's policies resolved to numbers at save time, so workflow code parses nothing. */
@@ -16,28 +17,87 @@ export interface ExecutionPlan {
   };
 }
 
+/** Why a dependency run started: the run that finished, and how deep the chain is (loop guard). */
+export interface RunCause {
+  jobId: string;
+  workflowId: string;
+  outcome: RunOutcome;
+  depth?: number;
+}
+
 export interface RunJobInput {
   /** The job definition this run executes (a snapshot: later edits do not change a started run). */
   job: Job;
   plan: ExecutionPlan;
   triggeredBy: TriggeredBy;
+  /** On schedules: unique per write of the definition (optimistic concurrency; see JobStore.update). */
+  writeId?: string;
   /** Optional run-time input from "run now". */
   input?: unknown;
   /** For dependency runs: the run that caused this one. */
-  cause?: { jobId: string; workflowId: string; outcome: RunOutcome };
+  cause?: RunCause;
 }
+
+export type HistoryStrategy = Job['history']['strategy'];
 
 export interface DriverContext {
   jobId: string;
   workflowId: string;
-  historyStrategy: Job['history']['strategy'];
+  /** Owner of the job: drivers that act on other jobs (cleanup) stay inside the owner's jobs unless it is an admin's. */
+  ownerId?: string;
+  historyStrategy: HistoryStrategy;
   input?: unknown;
 }
 
+/** Progress a driver reports while it runs (heartbeat details): readable on GET /v1/runs/{id}. */
+export interface RunProgress {
+  done: number;
+  total?: number;
+  unit?: string;
+  message?: string;
+}
+
+/** What a driver activity returns to the workflow (already filtered by history strategy and masked). */
+export interface DriverResult {
+  output?: unknown;
+  attempt: number;
+  progress?: RunProgress;
+}
+
+/** Details carried by a driver's failure (ApplicationFailure details[0]). */
+export interface DriverFailureDetails {
+  attempt: number;
+  /** Payload of the failed attempt (ERROR and FULL strategies only). */
+  output?: unknown;
+}
+
+export interface RunError {
+  type: string;
+  message: string;
+}
+
+/** Terminal status of a run as the API reports it. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+
+/** The run's record: the workflow's result on success, the failure's details[0] on failure. */
 export interface RunJobResult {
   outcome: RunOutcome;
-  output?: unknown;
-  error?: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
   startedAt: string;
   endedAt: string;
+  durationMs: number;
+  attempts: number;
+  error?: RunError;
+  output?: unknown;
+  progress?: RunProgress;
+  /** Workflow ids of the dependent runs this run started. */
+  dependents?: string[];
+}
+
+/** Input of the support activity that starts the jobs whose `job` trigger names this outcome. */
+export interface StartDependentsInput {
+  jobId: string;
+  workflowId: string;
+  outcome: RunOutcome;
+  depth: number;
 }

@@ -13,7 +13,7 @@ async function tempDir(): Promise<string> {
   dirs.push(d);
   return d;
 }
-after(async () => {
+void after(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -25,8 +25,8 @@ async function rejectsKind(p: Promise<unknown>, kind: string): Promise<void> {
   });
 }
 
-describe('password hashing', () => {
-  it('round-trips and has the documented format', async () => {
+void describe('password hashing', () => {
+  void it('round-trips and has the documented format', async () => {
     const h = await hashPassword('correct horse');
     const parts = h.split('$');
     assert.equal(parts.length, 6);
@@ -37,25 +37,25 @@ describe('password hashing', () => {
     assert.equal(await verifyPassword('correct horsf', h), false);
   });
 
-  it('salts: the same password hashes differently', async () => {
+  void it('salts: the same password hashes differently', async () => {
     assert.notEqual(await hashPassword('same'), await hashPassword('same'));
   });
 
-  it('rejects malformed hashes instead of throwing', async () => {
+  void it('rejects malformed hashes instead of throwing', async () => {
     assert.equal(await verifyPassword('x', 'nope'), false);
     assert.equal(await verifyPassword('x', 'scrypt$1048577$8$1$AAAAAAAAAAA=$AAAA'), false);
   });
 });
 
-describe('AuthStore users', () => {
+void describe('AuthStore users', () => {
   let dir: string;
   let store: AuthStore;
-  before(async () => {
+  void before(async () => {
     dir = await tempDir();
     store = new AuthStore(dir);
   });
 
-  it('authenticates a created user and rejects a wrong password or unknown user', async () => {
+  void it('authenticates a created user and rejects a wrong password or unknown user', async () => {
     const u = await store.createUser({ username: 'alice', password: 'alice-password', role: 'user' });
     assert.equal(u.username, 'alice');
     assert.equal(u.role, 'user');
@@ -66,7 +66,7 @@ describe('AuthStore users', () => {
     assert.equal(await store.authenticateBasic('nobody', 'alice-password'), null);
   });
 
-  it('rejects duplicates, bad usernames, short passwords and unknown ids', async () => {
+  void it('rejects duplicates, bad usernames, short passwords and unknown ids', async () => {
     await rejectsKind(store.createUser({ username: 'alice', password: 'whatever1' }), 'conflict');
     await rejectsKind(store.createUser({ username: 'bad:name', password: 'whatever1' }), 'validation');
     await rejectsKind(store.createUser({ username: 'bob', password: 'short' }), 'validation');
@@ -75,7 +75,7 @@ describe('AuthStore users', () => {
     await rejectsKind(store.setPassword('usr_missing', 'whatever1'), 'not_found');
   });
 
-  it('setPassword replaces the password (and the cached verification)', async () => {
+  void it('setPassword replaces the password (and the cached verification)', async () => {
     const u = await store.createUser({ username: 'carol', password: 'first-password' });
     assert.ok(await store.authenticateBasic('carol', 'first-password')); // now cached
     await store.setPassword(u.id, 'second-password');
@@ -83,14 +83,14 @@ describe('AuthStore users', () => {
     assert.ok(await store.authenticateBasic('carol', 'second-password'));
   });
 
-  it('the file holds hashes only and is mode 0600', async () => {
+  void it('the file holds hashes only and is mode 0600', async () => {
     const text = await readFile(join(dir, 'auth.json'), 'utf8');
     assert.ok(!text.includes('alice-password'));
     assert.ok(text.includes('scrypt$16384$8$1$'));
     if (process.platform !== 'win32') assert.equal((await stat(join(dir, 'auth.json'))).mode & 0o777, 0o600);
   });
 
-  it('cannot delete the last admin', async () => {
+  void it('cannot delete the last admin', async () => {
     const d = await tempDir();
     const s = new AuthStore(d);
     const a1 = await s.createUser({ username: 'root', password: 'root-password', role: 'admin' });
@@ -108,8 +108,8 @@ describe('AuthStore users', () => {
   });
 });
 
-describe('password verification cache', () => {
-  it('remembers a success for the TTL, then verifies again', async () => {
+void describe('password verification cache', () => {
+  void it('remembers a success for the TTL, then verifies again', async () => {
     let now = 1_000_000;
     const s = new AuthStore(await tempDir(), { now: () => now, passwordCacheTtlMs: 60_000 });
     await s.createUser({ username: 'dave', password: 'dave-password' });
@@ -127,7 +127,7 @@ describe('password verification cache', () => {
     assert.ok(await s.authenticateBasic('dave', 'dave-password'));
   });
 
-  it('a password changed by another process invalidates the cached success', async () => {
+  void it('a password changed by another process invalidates the cached success', async () => {
     const d = await tempDir();
     const a = new AuthStore(d);
     const b = new AuthStore(d);
@@ -136,11 +136,16 @@ describe('password verification cache', () => {
     await b.setPassword(u.id, 'erin-password-2');
     assert.equal(await a.authenticateBasic('erin', 'erin-password'), null);
     assert.ok(await a.authenticateBasic('erin', 'erin-password-2'));
+    // Rapid same-size rewrites (same-length hashes) within one timestamp tick are all seen.
+    for (let i = 3; i <= 7; i++) {
+      await b.setPassword(u.id, `erin-password-${i}`);
+      assert.ok(await a.authenticateBasic('erin', `erin-password-${i}`), `version ${i} seen`);
+    }
   });
 });
 
-describe('API keys', () => {
-  it('creates a key shown once, finds it by hash, and forgets it when deleted', async () => {
+void describe('API keys', () => {
+  void it('creates a key shown once, finds it by hash, and forgets it when deleted', async () => {
     const d = await tempDir();
     const s = new AuthStore(d);
     const admin = await s.createUser({ username: 'admin', password: 'admin-password', role: 'admin' });
@@ -173,7 +178,7 @@ describe('API keys', () => {
     await rejectsKind(s.deleteApiKey(created.id), 'not_found');
   });
 
-  it('a key never carries more than its owner', async () => {
+  void it('a key never carries more than its owner', async () => {
     const s = new AuthStore(await tempDir());
     await s.createUser({ username: 'admin', password: 'admin-password', role: 'admin' });
     const u = await s.createUser({ username: 'frank', password: 'frank-password' });
@@ -185,7 +190,7 @@ describe('API keys', () => {
     await s.flush();
   });
 
-  it("deleting a user deletes the user's keys", async () => {
+  void it("deleting a user deletes the user's keys", async () => {
     const s = new AuthStore(await tempDir());
     await s.createUser({ username: 'admin', password: 'admin-password', role: 'admin' });
     const u = await s.createUser({ username: 'gina', password: 'gina-password' });
@@ -196,8 +201,8 @@ describe('API keys', () => {
   });
 });
 
-describe('persistence across store instances', () => {
-  it('two stores on one data dir see each other’s changes', async () => {
+void describe('persistence across store instances', () => {
+  void it('two stores on one data dir see each other’s changes', async () => {
     const d = await tempDir();
     const a = new AuthStore(d);
     const b = new AuthStore(d);
@@ -222,7 +227,7 @@ describe('persistence across store instances', () => {
     );
   });
 
-  it('concurrent writers on one data dir lose no update', async () => {
+  void it('concurrent writers on one data dir lose no update', async () => {
     const d = await tempDir();
     const stores = [new AuthStore(d), new AuthStore(d), new AuthStore(d)];
     await Promise.all(
@@ -232,7 +237,7 @@ describe('persistence across store instances', () => {
     assert.equal(names.length, 12);
   });
 
-  it('refuses to run on a corrupt file rather than overwrite it', async () => {
+  void it('refuses to run on a corrupt file rather than overwrite it', async () => {
     const d = await tempDir();
     const { writeFile } = await import('node:fs/promises');
     await writeFile(join(d, 'auth.json'), '{not json');
@@ -243,8 +248,8 @@ describe('persistence across store instances', () => {
   });
 });
 
-describe('bootstrapAdmin', () => {
-  it('generates a password for `admin` when no env is given, once', async () => {
+void describe('bootstrapAdmin', () => {
+  void it('generates a password for `admin` when no env is given, once', async () => {
     const d = await tempDir();
     const s = new AuthStore(d);
     const r = await s.bootstrapAdmin({ admin: {} });
@@ -260,7 +265,7 @@ describe('bootstrapAdmin', () => {
     assert.deepEqual(await new AuthStore(d).bootstrapAdmin({ admin: {} }), { action: 'unchanged', generated: false });
   });
 
-  it('uses KAIROS_ADMIN_USER/PASSWORD and treats the env as the truth', async () => {
+  void it('uses KAIROS_ADMIN_USER/PASSWORD and treats the env as the truth', async () => {
     const d = await tempDir();
     const s = new AuthStore(d);
     const r1 = await s.bootstrapAdmin({ admin: { user: 'boss', password: 'boss-password-1' } });
@@ -282,7 +287,7 @@ describe('bootstrapAdmin', () => {
     assert.equal((await s2.bootstrapAdmin({ admin: { password: 'whatever-pass' } })).action, 'unchanged');
   });
 
-  it('uses the env username with a generated password when only the user is set', async () => {
+  void it('uses the env username with a generated password when only the user is set', async () => {
     const s = new AuthStore(await tempDir());
     const r = await s.bootstrapAdmin({ admin: { user: 'ops' } });
     assert.ok(r.action === 'created' && r.generated);
@@ -290,12 +295,12 @@ describe('bootstrapAdmin', () => {
     assert.ok(await s.authenticateBasic('ops', r.password));
   });
 
-  it('rejects an env username that could never log in', async () => {
+  void it('rejects an env username that could never log in', async () => {
     const s = new AuthStore(await tempDir());
     await rejectsKind(s.bootstrapAdmin({ admin: { user: 'a:b', password: 'long-enough' } }), 'validation');
   });
 
-  it('two processes bootstrapping at once create one admin', async () => {
+  void it('two processes bootstrapping at once create one admin', async () => {
     const d = await tempDir();
     const rs = await Promise.all([new AuthStore(d).bootstrapAdmin({ admin: {} }), new AuthStore(d).bootstrapAdmin({ admin: {} })]);
     assert.deepEqual(rs.map((r) => r.action).sort(), ['created', 'unchanged']);

@@ -1,0 +1,142 @@
+// What every driver shares, so each driver file holds only its own work:
+// - job data may hold `{"$secret": "NAME"}`: resolved here, in memory, right before the driver runs;
+// - every value that leaves the activity (output, failure message and details, progress) is masked,
+//   so a target that echoes a secret back cannot put it into workflow history or logs;
+// - a heartbeat every second carries the driver's progress and delivers stop (cancellation);
+// - payloads are kept per the job's history strategy: OFF/MINIMAL none, ERROR failed runs only, FULL all;
+// - whatever a driver throws becomes an ApplicationFailure carrying the attempt number.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { z } from 'zod';
+import type { DriverContext, DriverFailureDetails, DriverResult, HistoryStrategy, RunProgress } from '../core/runs/types.ts';
+import { findSecretRefs, isSecretRef, masker, resolveSecretRefs, SecretRefError } from '../core/secrets/refs.ts';
+
+export interface DriverRuntime extends DriverContext {
+  /** Aborted when the run is stopped (cancelled) or the worker shuts down. */
+  signal: AbortSignal;
+  attempt: number;
+  /** Reports progress; it travels with the next heartbeat and is readable while the run is in flight. */
+  progress(p: RunProgress): void;
+}
+
+export interface DriverDefinition {
+  type: string;
+  description: string;
+  /** The data schema a saved job must match (secret references allowed where a string is expected). */
+  dataSchema: z.ZodType;
+}
+
+export interface DriverImpl<S extends z.ZodType = z.ZodType> {
+  type: string;
+  /** The schema the resolved data (secrets substituted) must match. */
+  schema: S;
+  run(data: z.output<S>, rt: DriverRuntime): Promise<unknown>;
+}
+
+/** A string that is a valid http(s) URL and any plain string: what a secret reference stands for at save time. */
+const SECRET_PLACEHOLDER = 'https://secret.invalid/';
+
+const replaceRefs = (v: unknown): unknown => {
+  if (isSecretRef(v)) return SECRET_PLACEHOLDER;
+  if (Array.isArray(v)) return v.map(replaceRefs);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceRefs(x)]));
+  return v;
+};
+
+/**
+ * The save-time schema for a driver's data: secret references are well-formed and stand where a
+ * string may stand; everything else must match the driver's schema exactly (same paths and messages).
+ */
+export function savedDataSchema(schema: z.ZodType): z.ZodType {
+  return z.unknown().superRefine((value, ctx) => {
+    try {
+      findSecretRefs(value);
+    } catch (err) {
+      if (err instanceof SecretRefError) {
+        ctx.addIssue({ code: 'custom', path: err.path ? err.path.split('.') : [], message: err.message });
+        return;
+      }
+      throw err;
+    }
+    const r = schema.safeParse(replaceRefs(value));
+    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...i.path], message: i.message });
+  });
+}
+
+/** Keeps a payload only where the history strategy says so. */
+export function keepPayload(strategy: HistoryStrategy, failed: boolean): boolean {
+  return strategy === 'FULL' || (strategy === 'ERROR' && failed);
+}
+
+export const HEARTBEAT_EVERY_MS = 1000;
+
+export interface SecretSource {
+  values(): Promise<Map<string, string>>;
+}
+
+/** Turns a driver into the activity the worker registers under the job type. */
+export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: unknown, ctx: DriverContext) => Promise<DriverResult> {
+  return async (rawData, ctx) => {
+    const actx = Context.current();
+    const attempt = actx.info.attempt;
+    let mask = masker([]);
+    let last: RunProgress | undefined;
+    let resolved: unknown;
+    try {
+      const refs = findSecretRefs(rawData);
+      if (refs.length === 0) resolved = rawData;
+      else {
+        const values = await secrets.values();
+        const r = resolveSecretRefs(rawData, (name) => values.get(name));
+        resolved = r.data;
+        mask = masker(r.values);
+      }
+    } catch (err) {
+      if (err instanceof SecretRefError) {
+        throw ApplicationFailure.create({ message: `data.${err.path}: ${err.message}`, type: 'SecretNotFound', nonRetryable: true, details: [{ attempt }] });
+      }
+      throw err;
+    }
+    const parsed = impl.schema.safeParse(resolved);
+    if (!parsed.success) {
+      // Paths and messages only: the values may be secrets.
+      const msg = parsed.error.issues.map((i) => `data.${i.path.join('.')}: ${i.message}`).join('; ');
+      throw ApplicationFailure.create({ message: mask(`invalid job data: ${msg}`), type: 'InvalidJobData', nonRetryable: true, details: [{ attempt }] });
+    }
+    const beat = () => actx.heartbeat(last ? mask(last) : undefined);
+    const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
+    beat();
+    const rt: DriverRuntime = {
+      ...ctx,
+      signal: actx.cancellationSignal,
+      attempt,
+      progress(p) {
+        last = p;
+      },
+    };
+    try {
+      const output = await impl.run(parsed.data, rt);
+      return mask({ attempt, output: keepPayload(ctx.historyStrategy, false) ? output : undefined, progress: last });
+    } catch (err) {
+      if (actx.cancellationSignal.aborted) {
+        // Reported as cancelled (not failed): the run ends Canceled.
+        throw err instanceof CancelledFailure ? err : new CancelledFailure(mask(String((err as Error)?.message ?? 'cancelled')));
+      }
+      throw toFailure(err, attempt, ctx.historyStrategy, mask);
+    } finally {
+      clearInterval(timer);
+    }
+  };
+}
+
+function toFailure(err: unknown, attempt: number, strategy: HistoryStrategy, mask: <T>(v: T) => T): ApplicationFailure {
+  if (err instanceof ApplicationFailure) {
+    const d = err.details?.[0] as { output?: unknown } | undefined;
+    const details: DriverFailureDetails = { attempt, output: keepPayload(strategy, true) ? d?.output : undefined };
+    return ApplicationFailure.create({ message: mask(err.message), type: err.type ?? 'Error', nonRetryable: err.nonRetryable ?? undefined, details: [mask(details)] });
+  }
+  const e = err as Error & { cause?: { message?: string; code?: string } };
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  const message = `${e?.message ?? String(err)}${cause ? ` (${cause})` : ''}`;
+  return ApplicationFailure.create({ message: mask(message), type: e?.name && e.name !== 'Error' ? e.name : 'DriverError', details: [{ attempt }] });
+}

@@ -1,0 +1,201 @@
+// Dapr Jobs API routes: POST / GET / DELETE {version}/jobs/{name} for v1.0-alpha1 and v1.0, also
+// under /apps/{appId}/ (or with a `dapr-app-id` header) to pick the app when several are configured.
+// Parse (mapping.ts), call the job service, render Dapr's shapes; nothing else.
+import { timingSafeEqual } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { KairosError } from '../../../core/errors.ts';
+import type { Actor, JobService } from '../../../core/jobs/service.ts';
+import { DAPR_CODES, DaprError, type DaprOp, type DaprState } from './errors.ts';
+import { checkJobRules, daprJobOf, jobIdFor, MAX_ID_LENGTH, parseScheduleBody, renderJob, toJobInput, type Delivery } from './mapping.ts';
+
+export interface DaprOptions {
+  jobs: JobService;
+  /** Delivery address of the app when the request names none (KAIROS_DAPR_APP_URL). */
+  appUrl?: string;
+  /** Delivery address per app id (KAIROS_DAPR_APP_URLS). */
+  appUrls: Record<string, string>;
+  /** Kairos secret sent to the app as `dapr-api-token`. */
+  appTokenSecret?: string;
+  /** Maximum request body, bytes (read here when the client sent no JSON content type). */
+  bodyLimitBytes: number;
+  now?: () => Date;
+}
+
+const VERSIONS = ['v1.0-alpha1', 'v1.0'] as const;
+const isNotFound = (err: unknown) => err instanceof KairosError && err.kind === 'not_found';
+const isConflict = (err: unknown) => err instanceof KairosError && err.kind === 'conflict';
+
+/** The principal the dedicated Dapr port acts as (it reaches Dapr jobs only: their ids start with "dapr"). */
+export const DAPR_PORT_ACTOR: Actor = { id: 'dapr', role: 'admin' };
+
+function actorOf(ctx: Context): Actor {
+  const p = ctx.state.principal as Actor | undefined;
+  if (!p) throw new KairosError('unauthenticated', 'authentication required');
+  return { id: p.id, role: p.role };
+}
+
+/** Dapr reads the body as JSON whatever the content type says; an empty body is an empty request. */
+async function jsonBody(ctx: Context, limit: number): Promise<unknown> {
+  let raw = (ctx.request as { rawBody?: string }).rawBody;
+  if (raw === undefined) {
+    if (ctx.request.body !== undefined && typeof ctx.request.body === 'object' && Object.keys(ctx.request.body as object).length > 0) {
+      return ctx.request.body;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new DaprError(413, DAPR_CODES.malformed, 'request body is too large');
+      chunks.push(chunk);
+    }
+    raw = Buffer.concat(chunks).toString('utf8');
+  }
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new DaprError(400, DAPR_CODES.malformed, `failed deserializing HTTP body: ${(err as Error).message}`);
+  }
+}
+
+export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
+  const r = new Router({ prefix });
+  const now = opts.now ?? (() => new Date());
+
+  // Remember the operation and the error as thrown: the surface's renderer words it as Dapr does.
+  const op =
+    (name: DaprOp): Middleware =>
+    async (ctx, next) => {
+      const state = ctx.state as DaprState;
+      state.daprOp = name;
+      state.daprName = (ctx.params as Record<string, string | undefined>).name?.trim();
+      try {
+        await next();
+      } catch (err) {
+        state.daprError = err;
+        throw err;
+      }
+    };
+
+  const appOf = (ctx: Context): { appId?: string; delivery?: Delivery } => {
+    const appId = (ctx.params as Record<string, string | undefined>).appId ?? (ctx.get('dapr-app-id').trim() || undefined);
+    (ctx.state as DaprState).daprAppId = appId;
+    if (appId === undefined) return { delivery: opts.appUrl ? { appUrl: opts.appUrl.replace(/\/+$/, ''), appTokenSecret: opts.appTokenSecret } : undefined };
+    const url = opts.appUrls[appId];
+    if (url === undefined) {
+      throw new DaprError(400, DAPR_CODES.scheduleJob, `failed to schedule job due to: unknown app id "${appId}" (configure it in KAIROS_DAPR_APP_URLS)`);
+    }
+    return { appId, delivery: { appUrl: url, appTokenSecret: opts.appTokenSecret } };
+  };
+
+  const idOf = (appId: string | undefined, name: string): string => {
+    const id = jobIdFor(appId, name);
+    if (id.length > MAX_ID_LENGTH) {
+      throw new DaprError(400, DAPR_CODES.scheduleJob, `failed to schedule job due to: job name is too long for Kairos (its id "${id.slice(0, 40)}…" exceeds ${MAX_ID_LENGTH} characters)`);
+    }
+    return id;
+  };
+
+  /** The Dapr job behind an id, or undefined (missing, used up and now removed, or not a Dapr job). */
+  const existing = async (id: string, actor: Actor) => {
+    try {
+      const v = await opts.jobs.getUnlessExhausted(id, actor);
+      return daprJobOf(v.job) ? v : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+
+  const schedule: Middleware = async (ctx) => {
+    const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
+    const { appId, delivery } = appOf(ctx);
+    const req = parseScheduleBody(await jsonBody(ctx, opts.bodyLimitBytes));
+    checkJobRules(name, req.job);
+    if (!delivery) {
+      throw new DaprError(400, DAPR_CODES.scheduleJob, 'failed to schedule job due to: no app address is configured (set KAIROS_DAPR_APP_URL)');
+    }
+    const id = idOf(appId, name);
+    const actor = actorOf(ctx);
+    const input = () => toJobInput({ id, name, appId, job: req.job, delivery, now: now() });
+    const current = await existing(id, actor);
+    if (current && !req.overwrite) {
+      throw new DaprError(409, DAPR_CODES.scheduleJob, `failed to schedule job due to: job "${name}" already exists; set "overwrite": true to replace it`);
+    }
+    if (current) await opts.jobs.replace(id, input(), actor);
+    else {
+      try {
+        await opts.jobs.create(input(), actor);
+      } catch (err) {
+        // A leftover (a used-up job removed just now, or a non-Dapr job with this id) or a concurrent create.
+        if (!isConflict(err)) throw err;
+        const again = await existing(id, actor);
+        if (!again || !req.overwrite) {
+          throw new DaprError(409, DAPR_CODES.scheduleJob, `failed to schedule job due to: job "${name}" already exists`);
+        }
+        await opts.jobs.replace(id, input(), actor);
+      }
+    }
+    ctx.status = 204;
+  };
+
+  const get: Middleware = async (ctx) => {
+    const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
+    const { appId } = appOf(ctx);
+    if (name === '') throw new DaprError(400, DAPR_CODES.jobNameEmpty, 'Name is empty');
+    const v = await existing(jobIdFor(appId, name), actorOf(ctx));
+    const d = v ? daprJobOf(v.job) : undefined;
+    if (!d) throw new KairosError('not_found', `job not found: ${name}`);
+    ctx.status = 200;
+    ctx.body = renderJob(name, d.job);
+  };
+
+  const remove: Middleware = async (ctx) => {
+    const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
+    const { appId } = appOf(ctx);
+    if (name === '') throw new DaprError(400, DAPR_CODES.jobNameEmpty, 'Name is empty');
+    const id = jobIdFor(appId, name);
+    const actor = actorOf(ctx);
+    // Deleting a job that does not exist is a success, as in Dapr.
+    if (await existing(id, actor)) {
+      try {
+        await opts.jobs.delete(id, actor);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    ctx.status = 204;
+  };
+
+  for (const base of ['', '/apps/:appId']) {
+    for (const v of VERSIONS) {
+      const path = `${base}/${v}/jobs/:name`;
+      r.post(path, op('schedule'), schedule);
+      r.get(path, op('get'), get);
+      r.delete(path, op('delete'), remove);
+    }
+  }
+  return r;
+}
+
+/**
+ * The dedicated port's authentication: Dapr's `dapr-api-token` header when a token is configured
+ * (401 "invalid api token" otherwise, as daprd answers), acting as DAPR_PORT_ACTOR.
+ */
+export function daprTokenAuth(token: string | undefined): Middleware {
+  const expected = token === undefined ? undefined : Buffer.from(token);
+  return async (ctx, next) => {
+    if (expected) {
+      const given = Buffer.from(ctx.get('dapr-api-token'));
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        ctx.status = 401;
+        ctx.type = 'text/plain';
+        ctx.body = 'invalid api token\n';
+        return;
+      }
+    }
+    ctx.state.principal = DAPR_PORT_ACTOR;
+    await next();
+  };
+}

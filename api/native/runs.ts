@@ -1,0 +1,113 @@
+// Native /v1 run routes: a job's runs (history), one run, stop (cancel), abort (terminate), stats.
+// Parse (zod) → RunService → JSON; nothing else here.
+import Router from '@koa/router';
+import { z } from 'zod';
+import { RUN_STATUSES } from '../../core/runs/query.ts';
+import type { RunService } from '../../core/runs/service.ts';
+import { validationError } from '../../core/errors.ts';
+import { actorOf, parseWith } from './jobs.ts';
+import { registerOperations } from './openapi.ts';
+
+const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+
+/** `status=failed` or `status=failed,cancelled` or the parameter repeated. */
+const StatusList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).min(1, 'must name at least one status'));
+
+export const RunListQuerySchema = z
+  .object({
+    status: StatusList.optional(),
+    from: Instant.optional().describe('runs that started at or after this instant'),
+    to: Instant.optional().describe('runs that started before this instant'),
+    limit: z.coerce.number().int().min(1).max(1000).default(50),
+    cursor: z.string().min(1).max(8192).optional(),
+  })
+  .strict();
+
+export const AbortBodySchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+
+const RunErrorSchema = z.object({ type: z.string(), message: z.string() }).nullable();
+const ProgressSchema = z.object({ done: z.number(), total: z.number().optional(), unit: z.string().optional(), message: z.string().optional() }).nullable();
+export const RunSummarySchema = z.object({
+  runId: z.string(),
+  jobId: z.string(),
+  status: z.enum(RUN_STATUSES),
+  trigger: z.string(),
+  scheduledAt: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  startDelayMs: z.number(),
+});
+export const RunViewSchema = RunSummarySchema.extend({
+  attempts: z.number(),
+  error: RunErrorSchema,
+  progress: ProgressSchema,
+  output: z.unknown(),
+  cause: z.object({ jobId: z.string(), workflowId: z.string(), outcome: z.string() }).nullable(),
+  dependents: z.array(z.string()),
+});
+const StatsSchema = z.object({
+  total: z.number(),
+  byStatus: z.record(z.enum(RUN_STATUSES), z.number()),
+  successRate: z.number().nullable(),
+  meanDurationMs: z.number().nullable(),
+  sampleSize: z.number(),
+  lastRun: RunSummarySchema.nullable(),
+  nextRunAt: z.string().nullable(),
+});
+
+registerOperations([
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/runs',
+    summary: "A job's runs, newest first (cursor paging; filter by status and start time)",
+    tag: 'runs',
+    query: { status: `comma-separated: ${RUN_STATUSES.join(', ')}`, from: 'RFC 3339', to: 'RFC 3339', limit: '1-1000 (default 50)', cursor: 'from nextCursor' },
+    response: z.object({ items: z.array(RunSummarySchema), nextCursor: z.string().nullable() }),
+  },
+  { method: 'get', path: '/v1/jobs/{id}/stats', summary: "A job's run statistics", tag: 'runs', response: StatsSchema },
+  { method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number() }) },
+  { method: 'get', path: '/v1/runs/{runId}', summary: 'One run: status, timing, attempts, error, progress, output', tag: 'runs', response: RunViewSchema },
+  { method: 'post', path: '/v1/runs/{runId}/stop', summary: 'Stop a run (cancel; the driver sees it)', tag: 'runs', response: RunSummarySchema, status: 202 },
+  { method: 'post', path: '/v1/runs/{runId}/abort', summary: 'Abort a run (terminate)', tag: 'runs', request: AbortBodySchema, response: RunViewSchema },
+]);
+
+export function runRoutes(runs: RunService): Router {
+  const r = new Router({ prefix: '/v1' });
+
+  r.get('/jobs/:id/runs', async (ctx) => {
+    const q = parseWith(RunListQuerySchema, ctx.query, 'query', 'query');
+    const from = q.from ? new Date(q.from) : undefined;
+    const to = q.to ? new Date(q.to) : undefined;
+    if (from && to && from >= to) throw validationError('invalid query', [{ path: 'query.to', message: 'must be after from' }]);
+    ctx.body = await runs.list(ctx.params.id ?? '', { statuses: q.status, from, to, pageSize: q.limit, cursor: q.cursor }, actorOf(ctx));
+  });
+
+  r.get('/jobs/:id/stats', async (ctx) => {
+    ctx.body = await runs.jobStats(ctx.params.id ?? '', actorOf(ctx));
+  });
+
+  r.get('/stats', async (ctx) => {
+    ctx.body = await runs.globalStats(actorOf(ctx));
+  });
+
+  r.get('/runs/:runId', async (ctx) => {
+    ctx.body = await runs.get(ctx.params.runId ?? '', actorOf(ctx));
+  });
+
+  r.post('/runs/:runId/stop', async (ctx) => {
+    const summary = await runs.stop(ctx.params.runId ?? '', actorOf(ctx));
+    ctx.status = 202;
+    ctx.body = summary;
+  });
+
+  r.post('/runs/:runId/abort', async (ctx) => {
+    const b = ctx.request.length ? parseWith(AbortBodySchema, ctx.request.body, 'request body') : {};
+    ctx.body = await runs.abort(ctx.params.runId ?? '', actorOf(ctx), b.reason);
+  });
+
+  return r;
+}

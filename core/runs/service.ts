@@ -1,0 +1,307 @@
+// Run queries and run control. Everything is answered by Temporal, nothing is cached: listings and
+// stats from visibility (list, count … GROUP BY ExecutionStatus), one run from describe + its
+// history (close event = the run record; started event = input; activity events = attempts), stop =
+// cancel, abort = terminate. A user sees only runs of their own jobs; admins see all.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Client } from '@temporalio/client';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
+import type { temporal } from '@temporalio/proto';
+import { enums } from '../proto.ts';
+import { KairosError, notFound } from '../errors.ts';
+import type { Actor } from '../jobs/service.ts';
+import { RUN_JOB_WORKFLOW, type JobStore } from '../jobs/store.ts';
+import { SA } from '../search-attributes.ts';
+import { countsFromGroups, runsQuery, statusFromVisibility, successRate, type StatusCounts } from './query.ts';
+import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunStatus } from './types.ts';
+
+const ScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+const WorkflowStatus = enums.WorkflowExecutionStatus;
+const EventType = enums.EventType;
+type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
+
+export interface RunSummary {
+  runId: string;
+  jobId: string;
+  status: RunStatus;
+  /** schedule | manual | dependency | backfill */
+  trigger: string;
+  /** When the run was due: the schedule's action time for scheduled runs, else the request time. */
+  scheduledAt: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  /** startedAt − scheduledAt: how late a scheduled run started. */
+  startDelayMs: number;
+}
+
+export interface RunView extends RunSummary {
+  attempts: number;
+  error: RunError | null;
+  progress: RunProgress | null;
+  output: unknown;
+  cause: RunCause | null;
+  dependents: string[];
+}
+
+export interface RunListQuery {
+  statuses?: RunStatus[];
+  from?: Date;
+  to?: Date;
+  pageSize: number;
+  cursor?: string;
+}
+
+export interface RunPage {
+  items: RunSummary[];
+  nextCursor: string | null;
+}
+
+export interface RunStats extends StatusCounts {
+  successRate: number | null;
+  /** Mean duration of the most recent finished runs (up to `sampleSize`). */
+  meanDurationMs: number | null;
+  sampleSize: number;
+  lastRun: RunSummary | null;
+  nextRunAt: string | null;
+}
+
+const MEAN_SAMPLE = 100;
+const grpcCode = (err: unknown): number | undefined => (err as { code?: number })?.code;
+
+export class RunService {
+  constructor(
+    private readonly client: Client,
+    private readonly store: JobStore,
+  ) {}
+
+  private get namespace(): string {
+    return this.client.options.namespace;
+  }
+
+  /** The job exists and the actor may see it (404 otherwise, as for jobs). */
+  private async accessJob(jobId: string, actor: Actor) {
+    const stored = await this.store.get(jobId);
+    if (actor.role !== 'admin' && stored.job.ownerId !== actor.id) throw notFound('job', jobId);
+    return stored;
+  }
+
+  async list(jobId: string, q: RunListQuery, actor: Actor): Promise<RunPage> {
+    await this.accessJob(jobId, actor);
+    const query = runsQuery({ jobId, statuses: q.statuses, from: q.from, to: q.to }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name });
+    return await this.page(query, q.pageSize, q.cursor);
+  }
+
+  private async page(query: string, pageSize: number, cursor?: string): Promise<RunPage> {
+    let res: temporal.api.workflowservice.v1.IListWorkflowExecutionsResponse;
+    try {
+      res = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.namespace,
+        query,
+        pageSize,
+        nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
+      });
+    } catch (err) {
+      if (cursor && grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) {
+        throw new KairosError('validation', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this listing' }]);
+      }
+      throw err;
+    }
+    const items = (res.executions ?? []).map((e) => summaryOf(e));
+    const token = res.nextPageToken && res.nextPageToken.length ? Buffer.from(res.nextPageToken).toString('base64url') : null;
+    return { items, nextCursor: token };
+  }
+
+  private async describe(runId: string): Promise<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse> {
+    try {
+      const res = await this.client.workflowService.describeWorkflowExecution({ namespace: this.namespace, execution: { workflowId: runId } });
+      if (res.workflowExecutionInfo?.type?.name !== RUN_JOB_WORKFLOW) throw notFound('run', runId);
+      return res;
+    } catch (err) {
+      if (grpcCode(err) === GrpcStatus.NOT_FOUND || grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) throw notFound('run', runId);
+      throw err;
+    }
+  }
+
+  /** A user may see a run of a job they own now, or owned when the run started. */
+  private async assertCanSee(info: RawExecution, runId: string, actor: Actor): Promise<void> {
+    if (actor.role === 'admin') return;
+    const sa = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
+    if (sa.get(SA.owner) === actor.id) return;
+    const jobId = sa.get(SA.jobId);
+    const owner = jobId ? await this.store.get(jobId).then((s) => s.job.ownerId, () => undefined) : undefined;
+    if (owner !== actor.id) throw notFound('run', runId);
+  }
+
+  async get(runId: string, actor: Actor): Promise<RunView> {
+    const desc = await this.describe(runId);
+    const info = desc.workflowExecutionInfo ?? {};
+    await this.assertCanSee(info, runId, actor);
+    const summary = summaryOf(info);
+    const view: RunView = { ...summary, attempts: 0, error: null, progress: null, output: null, cause: null, dependents: [] };
+    const conv = this.client.options.loadedDataConverter;
+
+    // The run's own history: input (cause), the driver activity's attempts, and the close event.
+    const events: temporal.api.history.v1.IHistoryEvent[] = [];
+    let token: Uint8Array | undefined;
+    do {
+      const h = await this.client.workflowService.getWorkflowExecutionHistory({
+        namespace: this.namespace,
+        execution: { workflowId: runId, runId: info.execution?.runId },
+        nextPageToken: token,
+        maximumPageSize: 1000,
+      });
+      events.push(...(h.history?.events ?? []));
+      token = h.nextPageToken && h.nextPageToken.length ? h.nextPageToken : undefined;
+    } while (token);
+
+    let jobType: string | undefined;
+    const activityTypes = new Map<string, string>();
+    for (const ev of events) {
+      const id = String(ev.eventId ?? '');
+      if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) {
+        const input = await decodeFromPayloadsAtIndex<RunJobInput>(conv, 0, ev.workflowExecutionStartedEventAttributes?.input?.payloads).catch(() => undefined);
+        jobType = input?.job.type;
+        view.cause = input?.cause ?? null;
+      } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+        activityTypes.set(id, ev.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
+      } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+        const a = ev.activityTaskStartedEventAttributes;
+        if (activityTypes.get(String(a?.scheduledEventId ?? '')) === jobType) view.attempts = Math.max(view.attempts, a?.attempt ?? 0);
+      } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
+        const rec = await decodeFromPayloadsAtIndex<RunJobResult>(conv, 0, ev.workflowExecutionCompletedEventAttributes?.result?.payloads);
+        applyRecord(view, rec);
+      } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) {
+        const failure = ev.workflowExecutionFailedEventAttributes?.failure;
+        const details = failure?.applicationFailureInfo?.details?.payloads;
+        const rec = details?.length ? await decodeFromPayloadsAtIndex<RunJobResult>(conv, 0, details).catch(() => undefined) : undefined;
+        if (rec && typeof rec === 'object' && 'outcome' in rec) applyRecord(view, rec);
+        view.error ??= { type: failure?.applicationFailureInfo?.type ?? 'Error', message: failure?.message ?? 'failed' };
+      } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED) {
+        view.error = { type: 'Cancelled', message: 'the run was stopped' };
+      } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED) {
+        view.error = { type: 'Terminated', message: ev.workflowExecutionTerminatedEventAttributes?.reason || 'the run was aborted' };
+      } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT) {
+        view.error = { type: 'Timeout', message: 'the run timed out' };
+      }
+    }
+
+    // In flight: the driver's pending activity says which attempt, the last attempt's error, and progress.
+    for (const pa of desc.pendingActivities ?? []) {
+      if (pa.activityType?.name !== jobType) continue;
+      view.attempts = Math.max(view.attempts, pa.attempt ?? 1);
+      const p = pa.heartbeatDetails?.payloads;
+      if (p?.length) view.progress = (await decodeFromPayloadsAtIndex<RunProgress>(conv, 0, p).catch(() => undefined)) ?? view.progress;
+      if (pa.lastFailure?.message && summary.status === 'running') {
+        view.error = { type: pa.lastFailure.applicationFailureInfo?.type ?? 'Error', message: pa.lastFailure.message };
+      }
+    }
+    return view;
+  }
+
+  /** Stop: cancel the run; the driver sees it through its heartbeat and aborts its work. */
+  async stop(runId: string, actor: Actor): Promise<RunSummary> {
+    const desc = await this.describe(runId);
+    const info = desc.workflowExecutionInfo ?? {};
+    await this.assertCanSee(info, runId, actor);
+    assertRunning(info, runId);
+    await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).cancel();
+    return summaryOf(info);
+  }
+
+  /** Abort: terminate the run at once (no workflow code runs; the driver's activity is abandoned). */
+  async abort(runId: string, actor: Actor, reason?: string): Promise<RunView> {
+    const desc = await this.describe(runId);
+    const info = desc.workflowExecutionInfo ?? {};
+    await this.assertCanSee(info, runId, actor);
+    assertRunning(info, runId);
+    await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).terminate(reason ?? `aborted by ${actor.id}`);
+    return await this.get(runId, actor);
+  }
+
+  async jobStats(jobId: string, actor: Actor): Promise<RunStats> {
+    const stored = await this.accessJob(jobId, actor);
+    const base = runsQuery({ jobId }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name });
+    const stats = await this.stats(base);
+    return { ...stats, nextRunAt: stored.state.nextRunTimes[0]?.toISOString() ?? null };
+  }
+
+  async globalStats(actor: Actor): Promise<RunStats & { jobs: number }> {
+    const owner = actor.role === 'admin' ? undefined : actor.id;
+    const base = runsQuery({ owner }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name });
+    const stats = await this.stats(base);
+    let next: string | null = null;
+    let jobs = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list({ owner, pageSize: 1000, cursor });
+      jobs += page.items.length;
+      for (const j of page.items) if (j.nextRunAt && (next === null || j.nextRunAt < next)) next = j.nextRunAt;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return { ...stats, nextRunAt: next, jobs };
+  }
+
+  private async stats(base: string): Promise<Omit<RunStats, 'nextRunAt'>> {
+    const counted = await this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} GROUP BY ExecutionStatus` });
+    const groups = (counted.groups ?? []).map((g) => ({
+      count: Number(g.count ?? 0),
+      values: (g.groupValues ?? []).map((p) => {
+        const data = p.data ? Buffer.from(p.data).toString('utf8') : '';
+        try {
+          return JSON.parse(data) as unknown;
+        } catch {
+          return data;
+        }
+      }),
+    }));
+    const counts = countsFromGroups(groups);
+    const finished = await this.page(`${base} AND ExecutionStatus != 'Running'`, MEAN_SAMPLE);
+    const durations = finished.items.map((r) => r.durationMs).filter((d): d is number => d !== null);
+    return {
+      ...counts,
+      successRate: successRate(counts),
+      meanDurationMs: durations.length ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length) : null,
+      sampleSize: durations.length,
+      lastRun: finished.items[0] ?? null,
+    };
+  }
+}
+
+function assertRunning(info: RawExecution, runId: string): void {
+  if (info.status !== WorkflowStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+    throw new KairosError('conflict', `run '${runId}' is not running (${statusFromVisibility(statusName(info.status))})`);
+  }
+}
+
+function statusName(s: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): string {
+  return (WorkflowStatus[s ?? 0] ?? 'RUNNING').replace(/^WORKFLOW_EXECUTION_STATUS_/, '');
+}
+
+function summaryOf(e: RawExecution): RunSummary {
+  const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
+  const started = optionalTsToDate(e.startTime) ?? new Date(0);
+  const closed = optionalTsToDate(e.closeTime);
+  const scheduled = sa.get(ScheduledStartTime) ?? optionalTsToDate(e.executionTime) ?? started;
+  return {
+    runId: e.execution?.workflowId ?? '',
+    jobId: sa.get(SA.jobId) ?? '',
+    status: statusFromVisibility(statusName(e.status)),
+    trigger: sa.get(SA.triggeredBy) ?? 'manual',
+    scheduledAt: scheduled.toISOString(),
+    startedAt: started.toISOString(),
+    endedAt: closed ? closed.toISOString() : null,
+    durationMs: closed ? closed.getTime() - started.getTime() : null,
+    startDelayMs: started.getTime() - scheduled.getTime(),
+  };
+}
+
+function applyRecord(view: RunView, rec: RunJobResult): void {
+  view.attempts = Math.max(view.attempts, rec.attempts ?? 0);
+  view.error = rec.error ?? null;
+  view.output = rec.output ?? null;
+  view.progress = rec.progress ?? view.progress;
+  view.dependents = rec.dependents ?? [];
+}

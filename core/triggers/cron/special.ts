@@ -1,0 +1,51 @@
+// The special day tokens shared by quartz and hangfire: L, L-n, LW, L-nW, nW in day of month;
+// nL and n#k in day of week. Each must be the whole field (neither library combines them in lists).
+import { CronSyntaxError } from '../errors.ts';
+import type { DayPart } from './days.ts';
+import { lastDayOfMonth, lastNearestWeekday, lastWeekday, nearestWeekday, nthWeekday } from './days.ts';
+import { parseValue, type FieldDef } from './fields.ts';
+
+/** Parses a special day-of-month token, or returns null when the field has none. */
+export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffset: number; allowLastOffsetW: boolean }): DayPart[] | null {
+  const t = text.toUpperCase();
+  if (!/[LW]/u.test(t)) return null;
+  if (t.includes(',') || t.includes('/')) {
+    throw new CronSyntaxError(`${def.label}: "L" and "W" cannot be combined with lists or steps ("${text}")`);
+  }
+  const last = /^L(?:-(\d+))?(W?)$/u.exec(t);
+  if (last) {
+    const offset = last[1] === undefined ? 0 : Number(last[1]);
+    if (offset > opts.maxLastOffset) throw new CronSyntaxError(`${def.label}: offset from the last day must be at most ${opts.maxLastOffset} ("${text}")`);
+    if (last[2] === 'W') {
+      if (offset > 0 && !opts.allowLastOffsetW) throw new CronSyntaxError(`${def.label}: "L-nW" is not supported ("${text}")`);
+      return lastNearestWeekday(offset);
+    }
+    return lastDayOfMonth(offset);
+  }
+  const w = /^(\d+)W$/u.exec(t);
+  if (w) {
+    const day = parseValue(def, w[1] ?? '');
+    return nearestWeekday(day);
+  }
+  throw new CronSyntaxError(`${def.label}: cannot read "${text}" (expected L, L-n, LW, nW or a list of days)`);
+}
+
+/**
+ * Parses a special day-of-week token (nL, n#k), or returns null when the field has none.
+ * `toSunday0` maps the dialect's day number to 0 = Sunday.
+ */
+export function parseSpecialDow(def: FieldDef, text: string, toSunday0: (v: number) => number): DayPart[] | null {
+  const t = text.toUpperCase();
+  const m = /^([0-9]+|[A-Z]{3})(L|#(\d+))$/u.exec(t);
+  if (!m) {
+    if (/#/u.test(t) || /(^|[^A-Z])L|L($|[^A-Z])/u.test(t.replace(/[A-Z]{3}/gu, (n) => (n in (def.names ?? {}) ? '0' : n)))) {
+      throw new CronSyntaxError(`${def.label}: "L" and "#" must stand alone, as nL or n#k ("${text}")`);
+    }
+    return null;
+  }
+  const dow = toSunday0(parseValue(def, m[1] ?? ''));
+  if (m[2] === 'L') return lastWeekday(dow);
+  const k = Number(m[3]);
+  if (!(k >= 1 && k <= 5)) throw new CronSyntaxError(`${def.label}: the week number after "#" must be 1-5 ("${text}")`);
+  return nthWeekday(dow, k);
+}

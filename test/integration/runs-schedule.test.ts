@@ -1,0 +1,204 @@
+// Scheduled runs on the real dev server: a seconds-level cron fires on its own and leaves history
+// (with scheduled vs actual start), overlap skip vs allow-all seen from the target, pause-on-failure
+// pauses the schedule, jitter reaches the schedule, and `job` triggers start dependents per outcome.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { api, temporalClient, uniqueId } from '../support/env.ts';
+import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+interface Run {
+  runId: string;
+  status: string;
+  trigger: string;
+  scheduledAt: string;
+  startedAt: string;
+  startDelayMs: number;
+  cause: { jobId: string; workflowId: string; outcome: string } | null;
+  dependents: string[];
+}
+type Page = { items: Run[]; nextCursor: string | null };
+const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
+
+describe('scheduled runs and policies', () => {
+  let target: HttpTarget;
+  let client: Client;
+  const routes = new Map<string, (req: RecordedRequest, res: ServerResponse) => void>();
+  const jobs: string[] = [];
+  before(async () => {
+    client = await temporalClient();
+    target = await startHttpTarget();
+    target.respond = (req, res) => {
+      const key = [...routes.keys()].find((k) => req.path.startsWith(k));
+      if (key) routes.get(key)?.(req, res);
+      else res.writeHead(200).end('ok');
+    };
+  });
+  after(async () => {
+    for (const id of jobs) await api('DELETE', `/v1/jobs/${id}`);
+    await target.close();
+    await client.connection.close();
+  });
+  const job = async (body: Record<string, unknown>) => {
+    const res = await api<{ id: string }>('POST', '/v1/jobs', { body: { type: 'http', triggers: [], ...body } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    jobs.push(res.body.id);
+    return res.body.id;
+  };
+  const runs = async (jobId: string) => (await api<Page>('GET', `/v1/jobs/${jobId}/runs?limit=100`)).body.items ?? [];
+  const stopSchedule = async (jobId: string) => {
+    assert.equal((await api('POST', `/v1/jobs/${jobId}/pause`)).status, 200);
+  };
+
+  it('fires a seconds-level cron on its own and records scheduled vs actual start', async () => {
+    const id = await job({ id: uniqueId('cron'), data: { url: `${target.url}/cron` }, triggers: [{ type: 'cron', dialect: 'quartz', expression: '*/2 * * * * ?' }] });
+    const done = await waitFor(
+      async () => {
+        const items = (await runs(id)).filter((r) => FINAL.has(r.status));
+        return items.length >= 2 ? items : undefined;
+      },
+      15_000,
+      'two scheduled runs in history',
+    );
+    await stopSchedule(id);
+    for (const r of done) {
+      assert.equal(r.status, 'succeeded');
+      assert.equal(r.trigger, 'schedule');
+      assert.match(r.runId, new RegExp(`^${id}-\\d{4}-\\d\\d-\\d\\dT`));
+      const scheduled = new Date(r.scheduledAt);
+      assert.equal(scheduled.getUTCSeconds() % 2, 0, 'due on an even second');
+      assert.equal(scheduled.getUTCMilliseconds(), 0);
+      assert.ok(r.startDelayMs >= 0 && r.startDelayMs < 5000, `started ${r.startDelayMs} ms late`);
+    }
+    console.log(`[measure] scheduled→actual start delays (ms): ${done.map((r) => r.startDelayMs).join(', ')}`);
+  });
+
+  it('overlap skip keeps one run in flight; allow-all lets them pile up', async () => {
+    const observed: Record<string, { now: number; max: number }> = {};
+    const slow = (name: string) => {
+      observed[name] = { now: 0, max: 0 };
+      routes.set(`/${name}`, (_req, res) => {
+        const o = observed[name];
+        if (!o) return;
+        o.now++;
+        o.max = Math.max(o.max, o.now);
+        setTimeout(() => {
+          o.now--;
+          res.writeHead(200).end('slow');
+        }, 3500);
+      });
+    };
+    const skipName = uniqueId('skip');
+    const allName = uniqueId('all');
+    slow(skipName);
+    slow(allName);
+    const trig = [{ type: 'interval', every: '1s' }];
+    const skip = await job({ id: skipName, data: { url: `${target.url}/${skipName}` }, triggers: trig, overlap: 'skip' });
+    const all = await job({ id: allName, data: { url: `${target.url}/${allName}` }, triggers: trig, overlap: 'allow_all' });
+    await waitFor(() => (observed[allName]?.max ?? 0) >= 3, 15_000, 'allow-all to have 3 calls in flight');
+    // by now the skip job has had the same ~3 s of fire times
+    await waitFor(() => (observed[skipName]?.max ?? 0) >= 1, 5000, 'the skip job to run');
+    await stopSchedule(skip);
+    await stopSchedule(all);
+    assert.equal(observed[skipName]?.max, 1, 'skip: never two in flight');
+    const desc = await client.schedule.getHandle(skip).describe();
+    assert.equal(desc.policies.overlap, 'SKIP');
+    assert.equal((await client.schedule.getHandle(all).describe()).policies.overlap, 'ALLOW_ALL');
+  });
+
+  it('pause-on-failure pauses the schedule after a failed run', async () => {
+    const name = uniqueId('pof');
+    routes.set(`/${name}`, (_req, res) => res.writeHead(404).end());
+    const id = await job({ id: name, data: { url: `${target.url}/${name}` }, triggers: [{ type: 'interval', every: '1s' }], pauseOnFailure: true, retry: { maxAttempts: 1 } });
+    const state = await waitFor(
+      async () => {
+        const j = await api<{ state: { enabled: boolean } }>('GET', `/v1/jobs/${id}`);
+        return j.body.state.enabled === false ? j.body.state : undefined;
+      },
+      15_000,
+      'the schedule to pause itself',
+    );
+    assert.equal(state.enabled, false);
+    const failed = await waitFor(async () => (await runs(id)).filter((r) => r.status === 'failed'), 10_000, 'the failed run listed');
+    assert.ok(failed.length >= 1);
+    const desc = await client.schedule.getHandle(id).describe();
+    assert.equal(desc.state.paused, true);
+    assert.equal(desc.policies.pauseOnFailure, true);
+  });
+
+  it('maps jitter and the catch-up window onto the schedule', async () => {
+    const id = await job({
+      id: uniqueId('jit'),
+      data: { url: `${target.url}/jit` },
+      triggers: [{ type: 'cron', dialect: 'unix', expression: '0 3 * * *' }],
+      jitter: '30s',
+      misfire: { catchupWindow: '10m' },
+    });
+    const desc = await client.schedule.getHandle(id).describe();
+    assert.equal(desc.spec.jitter, 30_000);
+    assert.equal(desc.policies.catchupWindow, 600_000);
+  });
+
+  it('starts a dependent job after its parent succeeds, and not after it fails', async () => {
+    const parentName = uniqueId('parent');
+    let fail = false;
+    routes.set(`/${parentName}`, (_req, res) => res.writeHead(fail ? 404 : 200).end());
+    const parent = await job({ id: parentName, data: { url: `${target.url}/${parentName}` }, retry: { maxAttempts: 1 } });
+    const onOk = await job({ id: uniqueId('after-ok'), data: { url: `${target.url}/after-ok` }, triggers: [{ type: 'job', jobId: parent, on: ['succeeded'] }] });
+    const onFail = await job({ id: uniqueId('after-fail'), data: { url: `${target.url}/after-fail` }, triggers: [{ type: 'job', jobId: parent, on: ['failed', 'aborted'] }] });
+    // the dependents' schedules must be visible to the parent's lookup
+    await waitFor(
+      async () => {
+        let n = 0;
+        for await (const _s of client.schedule.list({ query: `KairosAfterJobs = '${parent}:succeeded' OR KairosAfterJobs = '${parent}:failed'` })) n++;
+        return n === 2;
+      },
+      10_000,
+      'dependents visible',
+    );
+
+    const run1 = (await api<{ runId: string }>('POST', `/v1/jobs/${parent}/run`)).body.runId;
+    const rec1 = await waitFor(
+      async () => {
+        const r = await api<Run>('GET', `/v1/runs/${run1}`);
+        return FINAL.has(r.body.status) ? r.body : undefined;
+      },
+      15_000,
+      'parent run 1',
+    );
+    assert.equal(rec1.status, 'succeeded');
+    assert.equal(rec1.dependents.length, 1);
+    assert.match(rec1.dependents[0] ?? '', new RegExp(`^${onOk}-dependency-`));
+    const child = await waitFor(
+      async () => {
+        const r = await api<Run>('GET', `/v1/runs/${rec1.dependents[0]}`);
+        return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
+      },
+      15_000,
+      'the dependent run',
+    );
+    assert.equal(child.status, 'succeeded');
+    assert.equal(child.trigger, 'dependency');
+    assert.deepEqual({ jobId: child.cause?.jobId, workflowId: child.cause?.workflowId, outcome: child.cause?.outcome }, { jobId: parent, workflowId: run1, outcome: 'succeeded' });
+
+    fail = true;
+    const run2 = (await api<{ runId: string }>('POST', `/v1/jobs/${parent}/run`)).body.runId;
+    const rec2 = await waitFor(
+      async () => {
+        const r = await api<Run>('GET', `/v1/runs/${run2}`);
+        return FINAL.has(r.body.status) ? r.body : undefined;
+      },
+      15_000,
+      'parent run 2',
+    );
+    assert.equal(rec2.status, 'failed');
+    assert.equal(rec2.dependents.length, 1);
+    assert.match(rec2.dependents[0] ?? '', new RegExp(`^${onFail}-dependency-`));
+    await waitFor(async () => (await runs(onFail)).some((r) => r.status === 'succeeded'), 15_000, 'the on-failure dependent to run');
+    const okRuns = await runs(onOk);
+    assert.equal(okRuns.length, 1, 'the on-success dependent did not run after the failure');
+    assert.equal(target.requests.filter((r) => r.path === '/after-ok').length, 1);
+  });
+});
