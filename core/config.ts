@@ -2,8 +2,10 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
-const optionalPort = z.coerce.number().int().min(1).max(65535).optional();
+const PORT_RULE = { error: 'must be a port number from 1 to 65535' };
+const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
+const port = (fallback: number) => portNumber.default(fallback);
+const optionalPort = portNumber.optional();
 const nonEmpty = z.string().trim().min(1);
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])

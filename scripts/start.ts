@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { launchStack } from './stack.ts';
+import { PortInUseError } from './dev-server.ts';
 
 const say = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
 
@@ -17,8 +18,10 @@ async function main(): Promise<void> {
   say(`Data dir:    ${cfg.dataDir}   (logs: temporal.log, worker.log, api.log)`);
   if (admin.generated) {
     say(`Admin login: ${admin.username} / ${admin.password}   (generated; shown once, stored hashed in ${cfg.dataDir}/auth.json)`);
+  } else if (admin.username) {
+    say(`Admin login: ${admin.username} (password from KAIROS_ADMIN_PASSWORD)`);
   } else {
-    say(`Admin login: ${admin.username} (password from KAIROS_ADMIN_PASSWORD or set earlier)`);
+    say(`Admin login: the credentials created at the first start (stored hashed in ${cfg.dataDir}/auth.json)`);
   }
   say('Authenticate with HTTP Basic (curl -u) or Authorization: Bearer <api key> (create keys at POST /v1/api-keys).');
 
@@ -44,6 +47,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`[kairos] ${err instanceof ConfigError ? err.message : ((err as Error).stack ?? String(err))}`);
+  console.error(`[kairos] ${err instanceof ConfigError || err instanceof PortInUseError ? err.message : ((err as Error).stack ?? String(err))}`);
   process.exit(1);
 });

@@ -67,7 +67,12 @@ function staleLock(lockPath: string): boolean {
 }
 
 function goBinary(): string {
-  const go = onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const explicit = process.env.KAIROS_GO_BIN;
+  const go = explicit
+    ? existsSync(explicit)
+      ? explicit
+      : undefined
+    : (onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined));
   if (!go) {
     throw new Error(
       'No Temporal CLI found and no Go toolchain to build one. Install Go 1.25+ (https://go.dev/dl, or ' +

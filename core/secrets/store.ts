@@ -78,7 +78,7 @@ export class SecretStore {
     const out = new Map<string, SecretInfo>();
     for (const name of this.envSecrets().keys()) out.set(name, { name, source: 'env', updatedAt: null });
     for (const [name, s] of Object.entries(file.secrets)) out.set(name, { name, source: 'file', updatedAt: s.updatedAt });
-    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async info(name: string): Promise<SecretInfo> {

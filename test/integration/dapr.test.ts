@@ -156,11 +156,16 @@ describe('Dapr Jobs API', () => {
     assert.equal(app.of(name).length, 1);
   });
 
-  it('delivers a dueTime of "0s" at once, and a job with no data with an empty body', async () => {
-    const name = uniqueId('now');
-    assert.equal((await schedule(name, { dueTime: '0s' })).status, 204);
-    await waitFor(() => app.of(name).length === 1, 20_000, 'the delivery');
-    assert.equal(app.of(name)[0]?.body, '');
+  it('delivers a dueTime of "0s" or in the past at once, and a job with no data with an empty body', async () => {
+    const names = [0, 1, 2, 3, 4].map((i) => uniqueId(`now${i}`));
+    const past = uniqueId('past');
+    const res = await Promise.all([
+      ...names.map((n) => schedule(n, { dueTime: '0s' })),
+      schedule(past, { dueTime: new Date(Date.now() - 3_600_000).toISOString() }),
+    ]);
+    for (const r of res) assert.equal(r.status, 204, JSON.stringify(r.body));
+    for (const n of [...names, past]) await waitFor(() => app.of(n).length === 1, 20_000, `the delivery of ${n}`);
+    assert.equal(app.of(names[0] ?? '')[0]?.body, '');
   });
 
   it('delivers a repeating job exactly `repeats` times, then removes it', async () => {
@@ -233,7 +238,9 @@ describe('Dapr Jobs API', () => {
       { body: { dueTime: '10s', repeats: 2 }, status: 400, code: 'DAPR_SCHEDULER_SCHEDULE_JOB', message: /schedule to repeat/ },
       { body: { dueTime: '10s', ttl: '1m' }, status: 400, code: 'DAPR_SCHEDULER_SCHEDULE_JOB', message: /schedule to have a ttl/ },
       { body: { dueTime: 'tomorrow' }, status: 400, code: 'DAPR_SCHEDULER_SCHEDULE_JOB' },
-      { body: { schedule: '@daily', dueTime: '10m', ttl: '5m' }, status: 400, code: 'DAPR_SCHEDULER_SCHEDULE_JOB' },
+      { body: { schedule: '@daily', dueTime: '10m', ttl: '2020-01-01T00:00:00Z' }, status: 400, code: 'DAPR_SCHEDULER_SCHEDULE_JOB', message: /ttl/ },
+      { body: { schedule: '@daily', ttl: 'P1M' }, status: 400, code: 'DAPR_SCHEDULER_SCHEDULE_JOB', message: /years and months/ },
+      { body: { schedule: '@daily', cron: 'x' }, status: 400, code: 'ERR_MALFORMED_REQUEST', message: /cron/ },
       { body: { schedule: '@daily', failurePolicy: { constant: {}, drop: {} } }, status: 400, code: 'ERR_MALFORMED_REQUEST' },
       { body: { schedule: '@daily', repeats: -1 }, status: 400, code: 'ERR_MALFORMED_REQUEST' },
       { body: { schedule: '@daily', dueTime: '1s', due_time: '2s' }, status: 400, code: 'ERR_MALFORMED_REQUEST' },

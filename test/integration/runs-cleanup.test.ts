@@ -64,7 +64,7 @@ describe('cleanup driver', () => {
     assert.equal(c.output?.found, 1);
     assert.deepEqual(c.progress, { done: 1, total: 1, unit: 'runs' });
     // DeleteWorkflowExecution is carried out asynchronously by the server
-    await waitFor(async () => (await api('GET', `/v1/runs/${r1.runId}`)).status === 404, 10_000, 'the old run to be gone');
+    await waitFor(async () => (await api('GET', `/v1/runs/${r1.runId}`)).status === 404, 40_000, 'the old run to be gone');
     assert.equal((await api('GET', `/v1/runs/${r2.runId}`)).status, 200, 'the recent run stays');
     await waitFor(async () => (await listed(x)).join() === r2.runId, 10_000, 'visibility to list only the recent run');
   });

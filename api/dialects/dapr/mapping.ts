@@ -217,6 +217,9 @@ function resolvePointInTime(text: string, now: Date): Date | undefined {
   return ms === null ? undefined : new Date(now.getTime() + ms);
 }
 
+/** How far ahead of "now" a due time must be for the schedule to be sure to catch it. */
+export const DUE_LEAD_MS = 2000;
+
 const retryFrom = (fp: FailurePolicy): NonNullable<JobInput['retry']> => {
   if ('drop' in fp) return { maxAttempts: 1, initialInterval: '1s', backoffCoefficient: 1, nonRetryableErrors: [] };
   const ms = fp.constant.interval ? (parseDuration(fp.constant.interval) ?? 0) : 0;
@@ -242,14 +245,24 @@ export function toJobInput(opts: { id: string; name: string; appId?: string; job
   let startOn: string | undefined;
   if (job.schedule !== undefined) triggers.push({ type: 'cron', dialect: 'dapr', expression: job.schedule });
   if (job.dueTime !== undefined) {
+    let at = job.dueTime;
+    let ttl = job.ttl;
+    const due = resolvePointInTime(job.dueTime, now);
+    if (due && due.getTime() < now.getTime() + DUE_LEAD_MS) {
+      // Dapr fires a due time that has passed at once. A schedule cannot fire at a time before it
+      // exists, so a due time in the past or just ahead becomes the first whole second DUE_LEAD_MS
+      // ahead; a relative ttl still counts from the due time as given.
+      at = new Date(Math.ceil((now.getTime() + DUE_LEAD_MS) / 1000) * 1000).toISOString();
+      if (job.ttl !== undefined) ttl = resolvePointInTime(job.ttl, due)?.toISOString() ?? job.ttl;
+    }
     triggers.push({
       type: 'once',
-      at: job.dueTime,
+      at,
       ...(job.schedule !== undefined && job.repeats !== undefined ? { repeats: job.repeats } : {}),
-      ...(job.ttl !== undefined ? { ttl: job.ttl } : {}),
+      ...(ttl !== undefined ? { ttl } : {}),
     });
     if (job.schedule !== undefined && job.repeats === undefined && job.ttl === undefined) {
-      const start = resolvePointInTime(job.dueTime, now);
+      const start = resolvePointInTime(at, now);
       if (start) startOn = start.toISOString();
     }
   } else if (job.repeats !== undefined || job.ttl !== undefined) {

@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { temporalBinary } from '../../../scripts/temporal-bin.ts';
+
+/** Runs fn with a temporary environment, restoring the real one after. */
+async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    return await fn();
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('temporal binary lookup', () => {
+  it('prefers KAIROS_TEMPORAL_BIN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kbin-'));
+    const bin = join(dir, 'my-temporal');
+    writeFileSync(bin, '#!/bin/sh\n');
+    chmodSync(bin, 0o755);
+    assert.equal(await withEnv({ KAIROS_TEMPORAL_BIN: bin }, temporalBinary), bin);
+    await assert.rejects(withEnv({ KAIROS_TEMPORAL_BIN: join(dir, 'missing') }, temporalBinary), /KAIROS_TEMPORAL_BIN=.* does not exist/);
+  });
+
+  it('uses a temporal on PATH', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kpath-'));
+    writeFileSync(join(dir, 'temporal'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'temporal'), 0o755);
+    assert.equal(await withEnv({ KAIROS_TEMPORAL_BIN: undefined, PATH: dir }, temporalBinary), join(dir, 'temporal'));
+  });
+
+  it('says what to install when there is no binary and no Go', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'knogo-'));
+    await assert.rejects(
+      withEnv({ KAIROS_TEMPORAL_BIN: undefined, PATH: empty, KAIROS_CACHE_DIR: empty, KAIROS_GO_BIN: join(empty, 'no-go') }, temporalBinary),
+      /Install Go/,
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { countsFromGroups, quote, runsQuery, statusFromVisibility, successRate } from '../../../core/runs/query.ts';
+
+describe('run queries', () => {
+  it('quotes list-query literals', () => {
+    assert.equal(quote("it's"), "'it\\'s'");
+    assert.equal(quote('a\\b'), "'a\\\\b'");
+  });
+
+  it('builds the listing query from filters', () => {
+    assert.equal(runsQuery({}), "WorkflowType = 'runJob'");
+    assert.equal(
+      runsQuery({ jobId: 'j1', statuses: ['failed'], from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-01-02T00:00:00Z') }),
+      "WorkflowType = 'runJob' AND KairosJobId = 'j1' AND ExecutionStatus = 'Failed' AND StartTime >= '2026-01-01T00:00:00.000Z' AND StartTime < '2026-01-02T00:00:00.000Z'",
+    );
+    assert.equal(
+      runsQuery({ owner: 'u', statuses: ['succeeded', 'cancelled', 'succeeded'] }),
+      "WorkflowType = 'runJob' AND KairosOwner = 'u' AND ExecutionStatus IN ('Completed', 'Canceled')",
+    );
+  });
+
+  it('maps visibility and SDK status names to API statuses', () => {
+    assert.equal(statusFromVisibility('Completed'), 'succeeded');
+    assert.equal(statusFromVisibility('COMPLETED'), 'succeeded');
+    assert.equal(statusFromVisibility('Canceled'), 'cancelled');
+    assert.equal(statusFromVisibility('CANCELLED'), 'cancelled');
+    assert.equal(statusFromVisibility('TimedOut'), 'timed_out');
+    assert.equal(statusFromVisibility('TIMED_OUT'), 'timed_out');
+    assert.equal(statusFromVisibility('Terminated'), 'terminated');
+    assert.equal(statusFromVisibility('Failed'), 'failed');
+    assert.equal(statusFromVisibility('Running'), 'running');
+  });
+
+  it('turns GROUP BY ExecutionStatus counts into stats', () => {
+    const c = countsFromGroups([
+      { count: 6, values: ['Completed'] },
+      { count: 2, values: [['Failed']] },
+      { count: 1, values: ['Running'] },
+      { count: 1, values: ['Terminated'] },
+    ]);
+    assert.equal(c.total, 10);
+    assert.deepEqual(c.byStatus, { running: 1, succeeded: 6, failed: 2, cancelled: 0, terminated: 1, timed_out: 0 });
+    assert.equal(successRate(c), 0.6667);
+    assert.equal(successRate(countsFromGroups([{ count: 2, values: ['Running'] }])), null);
+  });
+});

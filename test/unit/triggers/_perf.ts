@@ -1,0 +1,14 @@
+import { cronParserTimes } from '../../oracles/cronParser.ts';
+import { ours } from './helpers.ts';
+let t = Date.now();
+for (let i = 0; i < 100; i++) ours('*/5 1-3 */2 * 1', 'unix', 'Asia/Kolkata', Date.UTC(2030, 0, 1) + i * 1e9, 8);
+console.log('ours kolkata x100', Date.now() - t);
+t = Date.now();
+for (let i = 0; i < 100; i++) ours('0 0 29 2 1', 'unix', 'UTC', Date.UTC(2030, 0, 1) + i * 1e9, 8);
+console.log('ours sparse x100', Date.now() - t);
+t = Date.now();
+cronParserTimes('*/5 1-3 * * 1', 'UTC', Date.UTC(2030, 0, 1), 3000);
+console.log('cp 3000', Date.now() - t);
+t = Date.now();
+cronParserTimes('0 0 29 2 *', 'UTC', Date.UTC(2030, 0, 1), 8);
+console.log('cp sparse', Date.now() - t);
