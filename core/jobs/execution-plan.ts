@@ -15,8 +15,8 @@ export function executionPlan(job: Pick<JobSpec, 'retry' | 'timeout'>): Executio
     retry: {
       maximumAttempts: job.retry.maxAttempts,
       initialIntervalMs: ms(job.retry.initialInterval),
-      backoffCoefficient: job.retry.backoffCoefficient,
-      maximumIntervalMs: optionalMs(job.retry.maximumInterval),
+      backoffCoefficient: job.retry.backoff,
+      maximumIntervalMs: optionalMs(job.retry.maxInterval),
       nonRetryableErrorTypes: job.retry.nonRetryableErrors,
     },
   };

@@ -31,8 +31,8 @@ export const RetrySchema = z
   .object({
     maxAttempts: z.number().int().min(1).max(1000).default(3).describe('total attempts, 1 = no retry'),
     initialInterval: Duration.default('1s'),
-    backoffCoefficient: z.number().min(1).max(100).default(2),
-    maximumInterval: Duration.optional(),
+    backoff: z.number().min(1).max(100).default(2).describe('multiplier between retry intervals'),
+    maxInterval: Duration.optional(),
     nonRetryableErrors: z.array(z.string().min(1)).max(50).default([]),
   })
   .strict();

@@ -100,7 +100,7 @@ describe('runs API', () => {
       if (n <= 2) res.writeHead(503).end('try later');
       else res.writeHead(200).end('finally');
     });
-    const id = await job({ id: uniqueId('flaky'), data: { url: `${target.url}${path}` }, retry: { maxAttempts: 5, initialInterval: '200ms', backoffCoefficient: 1 } });
+    const id = await job({ id: uniqueId('flaky'), data: { url: `${target.url}${path}` }, retry: { maxAttempts: 5, initialInterval: '200ms', backoff: 1 } });
     const run = await finished(await runNow(id));
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
     assert.equal(run.attempts, 3);

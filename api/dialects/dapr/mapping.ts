@@ -221,13 +221,13 @@ function resolvePointInTime(text: string, now: Date): Date | undefined {
 export const DUE_LEAD_MS = 2000;
 
 const retryFrom = (fp: FailurePolicy): NonNullable<JobInput['retry']> => {
-  if ('drop' in fp) return { maxAttempts: 1, initialInterval: '1s', backoffCoefficient: 1, nonRetryableErrors: [] };
+  if ('drop' in fp) return { maxAttempts: 1, initialInterval: '1s', backoff: 1, nonRetryableErrors: [] };
   const ms = fp.constant.interval ? (parseDuration(fp.constant.interval) ?? 0) : 0;
   // Dapr retries at once without an interval; Temporal needs a positive one.
   const interval = `${Math.max(Math.round(ms), 1)}ms`;
   // No maxRetries = retry without end in Dapr; the canonical retry stops at 1000 attempts.
   const attempts = fp.constant.maxRetries === undefined ? 1000 : Math.min(fp.constant.maxRetries + 1, 1000);
-  return { maxAttempts: attempts, initialInterval: interval, backoffCoefficient: 1, maximumInterval: interval, nonRetryableErrors: [] };
+  return { maxAttempts: attempts, initialInterval: interval, backoff: 1, maxInterval: interval, nonRetryableErrors: [] };
 };
 
 /**

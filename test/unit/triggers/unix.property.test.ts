@@ -28,7 +28,7 @@ const DESCRIPTOR: Record<string, string> = {
 
 test('unix dialect matches cron-parser (Vixie day rule) on random expressions', () => {
   const N = 8;
-  const cases = fc.sample(caseArb, { numRuns: 2500, seed: SEED });
+  const cases = fc.sample(caseArb, { numRuns: 1500, seed: SEED });
   const bad = new Mismatches();
   let intersections = 0;
   for (const c of cases) {
@@ -41,10 +41,10 @@ test('unix dialect matches cron-parser (Vixie day rule) on random expressions', 
       if (vixieNeedsIntersection(dom, dow)) {
         intersections++;
         const parts = text.split(' ');
-        const a = cronParserTimes([...parts.slice(0, 4), '*'].join(' '), c.tz, c.from, 3000);
-        const b = cronParserTimes([...parts.slice(0, 2), '*', ...parts.slice(3)].join(' '), c.tz, c.from, 3000);
+        const a = cronParserTimes([...parts.slice(0, 4), '*'].join(' '), c.tz, c.from, 400);
+        const b = cronParserTimes([...parts.slice(0, 2), '*', ...parts.slice(3)].join(' '), c.tz, c.from, 400);
         ref = intersectTimes(a, b, N);
-        horizon = Math.min(a.length === 3000 ? (a[a.length - 1] ?? 0) : Infinity, b.length === 3000 ? (b[b.length - 1] ?? 0) : Infinity);
+        horizon = Math.min(a.length === 400 ? (a[a.length - 1] ?? 0) : Infinity, b.length === 400 ? (b[b.length - 1] ?? 0) : Infinity);
       } else ref = cronParserTimes(text, c.tz, c.from, N);
     } catch (e) {
       bad.add(`${c.expr} [${c.tz}]: cron-parser rejects (${(e as Error).message}), we give ${JSON.stringify(mine)}`);
