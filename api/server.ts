@@ -16,6 +16,7 @@ import { SecretStore } from '../core/secrets/store.ts';
 import { runRoutes } from './native/runs.ts';
 import { secretRoutes } from './native/secrets.ts';
 import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
+import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
 
 export interface ApiServer {
   server: Server;
@@ -42,8 +43,9 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const store = new JobStore(client, cfg.taskQueue);
   const jobs = new JobService(store);
   const native = nativeSurface({ jobs, auth });
-  native.routers.push(runRoutes(new RunService(client, store)), secretRoutes(new SecretStore(cfg.dataDir)));
-  const surfaces: Surface[] = [native, daprSurface(cfg, jobs)];
+  const runs = new RunService(client, store);
+  native.routers.push(runRoutes(runs), secretRoutes(new SecretStore(cfg.dataDir)));
+  const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,
@@ -58,6 +60,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     );
   });
   const daprServer = await startDaprPort(cfg, jobs, logger);
+  const fusionServer = await startFusionPort(cfg, { jobs, runs, auth }, logger);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   return {
@@ -70,6 +73,10 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       if (daprServer) {
         await new Promise<void>((resolve) => daprServer.close(() => resolve()));
         daprServer.closeAllConnections();
+      }
+      if (fusionServer) {
+        await new Promise<void>((resolve) => fusionServer.close(() => resolve()));
+        fusionServer.closeAllConnections();
       }
       await client.connection.close();
     },

@@ -42,6 +42,11 @@ export class JobService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
+  supportsType(type: string): boolean {
+    return driverFor(type) !== undefined;
+  }
+
   /** Validates a job input completely: the model, the driver's data, the triggers. */
   validate(raw: unknown): { spec: JobSpec; compiled: CompiledTriggers } {
     const parsed = JobInputSchema.safeParse(raw);

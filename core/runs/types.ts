@@ -43,7 +43,7 @@ export type HistoryStrategy = Job['history']['strategy'];
 export interface DriverContext {
   jobId: string;
   workflowId: string;
-  /** Owner of the job: drivers that act on other jobs (cleanup) stay inside the owner's jobs unless it is an admin's. */
+  /** Owner of the job (informational; drivers may log or scope by it). */
   ownerId?: string;
   historyStrategy: HistoryStrategy;
   input?: unknown;

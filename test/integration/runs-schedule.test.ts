@@ -143,8 +143,10 @@ describe('scheduled runs and policies', () => {
 
   it('starts a dependent job after its parent succeeds, and not after it fails', async () => {
     const parentName = uniqueId('parent');
-    let fail = false;
-    routes.set(`/${parentName}`, (_req, res) => res.writeHead(fail ? 404 : 200).end());
+    let mode: 'ok' | 'fail' | 'hang' = 'ok';
+    routes.set(`/${parentName}`, (_req, res) => {
+      if (mode !== 'hang') res.writeHead(mode === 'fail' ? 404 : 200).end();
+    });
     const parent = await job({ id: parentName, data: { url: `${target.url}/${parentName}` }, retry: { maxAttempts: 1 } });
     const onOk = await job({ id: uniqueId('after-ok'), data: { url: `${target.url}/after-ok` }, triggers: [{ type: 'job', jobId: parent, on: ['succeeded'] }] });
     const onFail = await job({ id: uniqueId('after-fail'), data: { url: `${target.url}/after-fail` }, triggers: [{ type: 'job', jobId: parent, on: ['failed', 'aborted'] }] });
@@ -183,7 +185,7 @@ describe('scheduled runs and policies', () => {
     assert.equal(child.trigger, 'dependency');
     assert.deepEqual({ jobId: child.cause?.jobId, workflowId: child.cause?.workflowId, outcome: child.cause?.outcome }, { jobId: parent, workflowId: run1, outcome: 'succeeded' });
 
-    fail = true;
+    mode = 'fail';
     const run2 = (await api<{ runId: string }>('POST', `/v1/jobs/${parent}/run`)).body.runId;
     const rec2 = await waitFor(
       async () => {
@@ -200,5 +202,24 @@ describe('scheduled runs and policies', () => {
     const okRuns = await runs(onOk);
     assert.equal(okRuns.length, 1, 'the on-success dependent did not run after the failure');
     assert.equal(target.requests.filter((r) => r.path === '/after-ok').length, 1);
+
+    // a stopped (cancelled) parent run counts as 'aborted'
+    mode = 'hang';
+    const seen = target.requests.filter((r) => r.path === `/${parentName}`).length;
+    const run3 = (await api<{ runId: string }>('POST', `/v1/jobs/${parent}/run`)).body.runId;
+    await waitFor(() => target.requests.filter((r) => r.path === `/${parentName}`).length > seen, 10_000, 'parent run 3 to call');
+    assert.equal((await api('POST', `/v1/runs/${run3}/stop`)).status, 202);
+    const aborted = await waitFor(
+      async () => {
+        const items = await runs(onFail);
+        return items.find((r) => r.trigger === 'dependency' && r.runId !== rec2.dependents[0]);
+      },
+      15_000,
+      'the on-aborted dependent to start',
+    );
+    const detail = await api<Run>('GET', `/v1/runs/${aborted.runId}`);
+    assert.equal(detail.body.cause?.outcome, 'aborted');
+    assert.equal(detail.body.cause?.workflowId, run3);
+    assert.equal((await api<Run>('GET', `/v1/runs/${run3}`)).body.status, 'cancelled');
   });
 });

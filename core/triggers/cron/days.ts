@@ -72,9 +72,18 @@ function nearestWeekdayParts(target: number, mc: MonthClass): DayPart[] {
   return parts;
 }
 
-/** `nW` */
-export function nearestWeekday(day: number): DayPart[] {
-  return MONTH_CLASSES.flatMap((mc) => nearestWeekdayParts(day, mc));
+/**
+ * `nW`. With `quartzOverflow`, also Quartz's behaviour for a day one past the month's end: Quartz
+ * looks at the weekday of the date that day n rolls over to (the 1st of the next month) and, when
+ * that is a Saturday, fires on the day before it - the month's last day, a Friday. (31W fires on
+ * Friday the 30th of a 30-day month, 30W on Friday 29 February, 29W on Friday 28 February.)
+ */
+export function nearestWeekday(day: number, quartzOverflow = false): DayPart[] {
+  return MONTH_CLASSES.flatMap((mc) =>
+    quartzOverflow && day === mc.length + 1
+      ? [{ years: mc.years, months: mc.months, dom: [mc.length], dow: [FRIDAY] }]
+      : nearestWeekdayParts(day, mc),
+  );
 }
 
 /** `LW` (offset 0) and quartz's `L-nW`: the weekday nearest to the n-th day before the last. */

@@ -68,7 +68,7 @@ export function parseQuartz(expr: string): CronResult {
   }
   let days: DayPart[];
   if (dowF === '?') {
-    days = parseSpecialDom(DOM, domF, { maxLastOffset: 30, allowLastOffsetW: true }) ?? domValues(parseList(DOM, noQuestion(DOM, domF)).values);
+    days = parseSpecialDom(DOM, domF, { maxLastOffset: 30, allowLastOffsetW: true, quartzOverflow: true }) ?? domValues(parseList(DOM, noQuestion(DOM, domF)).values);
   } else {
     days = parseQuartzDow(dowF);
   }

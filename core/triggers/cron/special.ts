@@ -6,7 +6,7 @@ import { lastDayOfMonth, lastNearestWeekday, lastWeekday, nearestWeekday, nthWee
 import { parseValue, type FieldDef } from './fields.ts';
 
 /** Parses a special day-of-month token, or returns null when the field has none. */
-export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffset: number; allowLastOffsetW: boolean }): DayPart[] | null {
+export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffset: number; allowLastOffsetW: boolean; quartzOverflow?: boolean }): DayPart[] | null {
   const t = text.toUpperCase();
   if (!/[LW]/u.test(t)) return null;
   if (t.includes(',') || t.includes('/')) {
@@ -18,6 +18,8 @@ export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffs
     if (offset > opts.maxLastOffset) throw new CronSyntaxError(`${def.label}: offset from the last day must be at most ${opts.maxLastOffset} ("${text}")`);
     if (last[2] === 'W') {
       if (offset > 0 && !opts.allowLastOffsetW) throw new CronSyntaxError(`${def.label}: "L-nW" is not supported ("${text}")`);
+      // beyond 27 the target day falls before the 1st of February, where Quartz wraps into the previous month
+      if (offset > 27) throw new CronSyntaxError(`${def.label}: "L-nW" needs n <= 27 ("${text}")`);
       return lastNearestWeekday(offset);
     }
     return lastDayOfMonth(offset);
@@ -25,7 +27,7 @@ export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffs
   const w = /^(\d+)W$/u.exec(t);
   if (w) {
     const day = parseValue(def, w[1] ?? '');
-    return nearestWeekday(day);
+    return nearestWeekday(day, opts.quartzOverflow === true);
   }
   throw new CronSyntaxError(`${def.label}: cannot read "${text}" (expected L, L-n, LW, nW or a list of days)`);
 }

@@ -1,0 +1,165 @@
+// The `datasource` job's data: a source (file, HTTP or PostgreSQL), an optional mapping, a sink
+// (PostgreSQL table, NDJSON file or HTTP batch endpoint), the batch size and the bad-record limit.
+// Two schemas: the run-time one (secrets already resolved) and the save-time one, which also insists
+// that credentials arrive as `{"$secret": "NAME"}` references and never inline.
+import { z } from 'zod';
+import { isSecretRef } from '../../core/secrets/refs.ts';
+import { savedDataSchema } from '../driver.ts';
+
+/** An SQL identifier we quote ourselves: letters, digits and _, not a digit first, 1-63 characters. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const Identifier = z.string().regex(IDENTIFIER, 'must be an SQL identifier: letters, digits and _ (not a digit first), at most 63 characters');
+const TableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, 'must be "table" or "schema.table" (letters, digits and _)');
+
+const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const Headers = z.record(z.string().min(1), z.string()).default({});
+/** Credentials never stand in job data: the worker resolves `{"$secret": "NAME"}` at run time. */
+const Connection = z.string().min(1).describe('a PostgreSQL connection URL; must be given as {"$secret": "NAME"}');
+
+export const FORMATS = ['csv', 'ndjson', 'json'] as const;
+
+const CsvOptions = {
+  delimiter: z.string().min(1).max(4).default(','),
+  quote: z.string().length(1).default('"'),
+  escape: z.string().length(1).optional().describe('default: the quote character'),
+  header: z.boolean().default(true).describe('the first line names the columns'),
+  columns: z.array(z.string().min(1)).min(1).optional().describe('column names when there is no header row'),
+  relaxQuotes: z.boolean().default(false).describe('quotes inside unquoted fields are kept as text'),
+  trim: z.boolean().default(false),
+};
+
+const FileSource = z
+  .object({
+    kind: z.literal('file'),
+    path: z.string().startsWith('/', 'must be an absolute path on the worker'),
+    format: z.enum(FORMATS),
+    ...CsvOptions,
+  })
+  .strict();
+
+const HttpSource = z
+  .object({
+    kind: z.literal('http'),
+    url: HttpUrl,
+    format: z.enum(FORMATS),
+    headers: Headers,
+    timeoutMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('to the response headers'),
+    ...CsvOptions,
+  })
+  .strict();
+
+const PostgresSource = z
+  .object({
+    kind: z.literal('postgres'),
+    connection: Connection,
+    query: z.string().trim().min(1).max(100_000).describe('a SELECT; it is wrapped for keyset pagination on keyColumn'),
+    keyColumn: Identifier.describe('a unique, ordered column of the query: pages are "keyColumn > last key"'),
+    countTotal: z.boolean().default(true).describe('count the rows first, so progress has a total'),
+  })
+  .strict();
+
+export const SourceSchema = z.discriminatedUnion('kind', [FileSource, HttpSource, PostgresSource]);
+
+const PostgresSink = z
+  .object({
+    kind: z.literal('postgres'),
+    connection: Connection,
+    table: TableName,
+    create: z.boolean().default(false).describe('create the table (from the mapping) when it does not exist'),
+  })
+  .strict();
+
+const NdjsonSink = z
+  .object({
+    kind: z.literal('ndjson'),
+    path: z.string().startsWith('/', 'must be an absolute path on the worker'),
+  })
+  .strict();
+
+const HttpSink = z
+  .object({
+    kind: z.literal('http'),
+    url: HttpUrl,
+    format: z.enum(['json', 'ndjson']).default('json'),
+    method: z.enum(['POST', 'PUT']).default('POST'),
+    headers: Headers,
+    timeoutMs: z.number().int().min(100).max(3_600_000).default(30_000).describe('per batch request'),
+  })
+  .strict();
+
+export const SinkSchema = z.discriminatedUnion('kind', [PostgresSink, NdjsonSink, HttpSink]);
+
+export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'timestamp', 'json'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+export const FieldSchema = z
+  .object({
+    from: z.string().min(1).optional().describe('source field (a.b.c reaches into objects); default: the target name'),
+    type: z.enum(FIELD_TYPES).default('string'),
+    required: z.boolean().default(false).describe('a missing or empty value makes the record bad'),
+  })
+  .strict();
+export type Field = z.output<typeof FieldSchema>;
+
+export const DatasourceDataSchema = z
+  .object({
+    source: SourceSchema,
+    key: z.string().min(1).optional().describe('the field that identifies a record (after mapping); required for a postgres sink'),
+    mapping: z
+      .record(Identifier, FieldSchema)
+      .optional()
+      .describe('target field → {from, type}; only mapped fields are kept. Without it records pass through as read'),
+    sink: SinkSchema,
+    batchSize: z.number().int().min(1).max(50_000).default(1000),
+    maxBadRecords: z.number().int().min(0).default(100).describe('more bad records than this fails the run'),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if (d.source.kind !== 'postgres' && d.source.format === 'csv' && !d.source.header && !d.source.columns) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'columns'], message: 'required when header is false' });
+    }
+    if (d.sink.kind === 'postgres' && !d.key) ctx.addIssue({ code: 'custom', path: ['key'], message: 'required for a postgres sink (the upsert key)' });
+    if (d.sink.kind === 'postgres' && d.key && !IDENTIFIER.test(d.key)) {
+      ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be an SQL identifier for a postgres sink' });
+    }
+    if (d.sink.kind === 'postgres' && d.sink.create && !d.mapping) {
+      ctx.addIssue({ code: 'custom', path: ['sink', 'create'], message: 'needs a mapping: the column types come from it' });
+    }
+    if (d.mapping && d.key && !(d.key in d.mapping)) ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be one of the mapped fields' });
+  });
+
+export type DatasourceData = z.output<typeof DatasourceDataSchema>;
+export type SourceSpec = DatasourceData['source'];
+export type SinkSpec = DatasourceData['sink'];
+export type CsvSpec = Extract<SourceSpec, { format: string }>;
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'cookie']);
+
+/** Save time: where a credential goes, a `{"$secret": …}` reference must stand. */
+function checkCredentials(value: unknown, ctx: z.RefinementCtx): void {
+  const data = value as { source?: Record<string, unknown>; sink?: Record<string, unknown> } | null;
+  if (typeof data !== 'object' || data === null) return;
+  for (const side of ['source', 'sink'] as const) {
+    const part = data[side];
+    if (typeof part !== 'object' || part === null) continue;
+    if (part.kind === 'postgres' && part.connection !== undefined && !isSecretRef(part.connection)) {
+      ctx.addIssue({ code: 'custom', path: [side, 'connection'], message: 'must be a secret reference {"$secret": "NAME"}: credentials never go in job data' });
+    }
+    if (typeof part.url === 'string' && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(part.url)) {
+      ctx.addIssue({ code: 'custom', path: [side, 'url'], message: 'must not hold a password: put credentials in a secret' });
+    }
+    const headers = part.headers;
+    if (typeof headers === 'object' && headers !== null) {
+      for (const [name, v] of Object.entries(headers)) {
+        if (CREDENTIAL_HEADERS.has(name.toLowerCase()) && !isSecretRef(v)) {
+          ctx.addIssue({ code: 'custom', path: [side, 'headers', name], message: 'must be a secret reference {"$secret": "NAME"}' });
+        }
+      }
+    }
+  }
+}
+
+/** The schema the job service checks at save time. */
+export const DatasourceSavedSchema: z.ZodType = savedDataSchema(DatasourceDataSchema).superRefine(checkCredentials);

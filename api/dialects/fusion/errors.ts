@@ -1,0 +1,75 @@
+// Fusion's REST error body: {"type": "RESTError", "httpStatusCode", "httpStatusMessage", "requestMethod",
+// "requestUri", "message", "details"?}. Handlers throw FusionError for the wire-level rules this dialect
+// checks itself (resource syntax, unknown type, bad trigger, bad action); every other error (the job
+// service's validation, not found, conflict, auth, bad JSON) arrives normalized and is rendered the same way.
+import { STATUS_CODES } from 'node:http';
+import type { Context, Middleware } from 'koa';
+import type { ErrorDetail } from '../../../core/errors.ts';
+import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+
+/** An error with the status Fusion answers with. */
+export class FusionError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'FusionError';
+  }
+}
+
+export const badRequest = (message: string, details: ErrorDetail[] = []) => new FusionError(400, message, details);
+
+export interface FusionErrorBody {
+  type: 'RESTError';
+  httpStatusCode: number;
+  httpStatusMessage: string;
+  requestMethod: string;
+  requestUri: string;
+  message: string;
+  details?: ErrorDetail[];
+}
+
+interface FusionState {
+  fusionError?: unknown;
+}
+
+/** Remembers the error as thrown, so the renderer keeps a FusionError's own status. */
+export const rememberError: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    (ctx.state as FusionState).fusionError = err;
+    throw err;
+  }
+};
+
+export function fusionErrorBody(ctx: Pick<Context, 'method' | 'path'>, status: number, message: string, details: ErrorDetail[]): FusionErrorBody {
+  return {
+    type: 'RESTError',
+    httpStatusCode: status,
+    httpStatusMessage: STATUS_CODES[status] ?? 'Error',
+    requestMethod: ctx.method,
+    // The path only: a query string may carry credentials.
+    requestUri: ctx.path,
+    message,
+    ...(details.length > 0 ? { details } : {}),
+  };
+}
+
+function messageOf(err: NormalizedError): string {
+  if (err.details.length === 0) return err.message;
+  return `${err.message}: ${err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`;
+}
+
+export const renderFusionError: ErrorRenderer = (ctx, err) => {
+  const original = (ctx.state as FusionState).fusionError;
+  if (original instanceof FusionError) {
+    ctx.status = original.status;
+    ctx.body = fusionErrorBody(ctx, original.status, original.message, original.details);
+    return;
+  }
+  ctx.status = err.status;
+  ctx.body = fusionErrorBody(ctx, err.status, err.status >= 500 ? err.message : messageOf(err), err.status >= 500 ? [] : err.details);
+};

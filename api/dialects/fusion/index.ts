@@ -1,0 +1,56 @@
+// The Fusion dialect: the Jobs, Tasks and Connector Datasources APIs under /fusion/api on the main
+// port and, when KAIROS_FUSION_PORT is set, at /api on that port (a drop-in for clients that take
+// only a host); both also under /api/apps/{app}/…. HTTP Basic (or an API key), as on the main port.
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../../../core/config.ts';
+import type { AuthStore } from '../../../core/auth/store.ts';
+import type { JobService } from '../../../core/jobs/service.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import { createApp, type Surface } from '../../app.ts';
+import { authenticate } from '../../auth.ts';
+import { renderFusionError } from './errors.ts';
+import { fusionRoutes } from './routes.ts';
+
+export const FUSION_PREFIX = '/fusion';
+
+export interface FusionSurfaceDeps {
+  jobs: JobService;
+  runs: RunService;
+}
+
+/** "2mb", "512kb", "1048576" → bytes. */
+function bytes(limit: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  if (!m) return 2 * 1024 * 1024;
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'] ?? 1;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** The /fusion surface of the main app: /fusion/api/… */
+export function fusionSurface(cfg: Config, deps: FusionSurfaceDeps): Surface {
+  return {
+    prefix: FUSION_PREFIX,
+    renderError: renderFusionError,
+    routers: [fusionRoutes({ ...deps, bodyLimitBytes: bytes(cfg.bodyLimit) }, `${FUSION_PREFIX}/api`)],
+  };
+}
+
+/** Starts the dedicated Fusion port (only when KAIROS_FUSION_PORT is set): /api/… as Fusion serves it. */
+export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { auth: AuthStore }, logger: Logger): Promise<Server | undefined> {
+  const port = cfg.fusionPort;
+  if (port === undefined) return undefined;
+  const app = createApp({
+    logger: logger.child({ surface: 'fusion' }),
+    bodyLimit: cfg.bodyLimit,
+    publicRouters: [],
+    authenticate: authenticate(deps.auth),
+    surfaces: [{ prefix: '', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bytes(cfg.bodyLimit) }, '/api')] }],
+  });
+  return await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, cfg.host, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use; set KAIROS_FUSION_PORT to a free port`) : err),
+    );
+  });
+}

@@ -1,0 +1,532 @@
+// Fusion routes: the Jobs API (/jobs, /jobs/{resource}, …/schedule, …/actions, …/history), the Tasks
+// API (/tasks) and the Connector Datasources API (/connectors/datasources), each also under
+// /apps/{app}/. Parse (mapping.ts), call the job and run services, render Fusion's shapes.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { KairosError } from '../../../core/errors.ts';
+import type { JobSummary } from '../../../core/jobs/model.ts';
+import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
+import type { RunService, RunSummary } from '../../../core/runs/service.ts';
+import { TriggerSchema } from '../../../core/triggers/model.ts';
+import { badRequest, FusionError, rememberError } from './errors.ts';
+import {
+  canonicalIdFor,
+  candidateIds,
+  countersOf,
+  dialectOfJob,
+  formatResource,
+  fusionExtras,
+  fusionStatusOf,
+  fusionTriggersOf,
+  isFusionType,
+  parseDatasource,
+  parseResource,
+  parseScheduleBody,
+  parseTask,
+  renderDatasource,
+  renderTask,
+  resourceOf,
+  toCanonicalTriggers,
+  unknownType,
+  type FusionTrigger,
+  type Resource,
+} from './mapping.ts';
+
+export interface FusionDeps {
+  jobs: JobService;
+  runs: RunService;
+  /** Maximum request body, bytes (read here when the client sent no JSON content type). */
+  bodyLimitBytes?: number;
+}
+
+const ACTIONS = ['start', 'stop', 'abort'] as const;
+const HISTORY_LIMIT = 100;
+/** Runs looked at to find a job's latest (visibility lists running runs first, then by close time). */
+const LATEST_SAMPLE = 10;
+const PARALLEL = 8;
+
+const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
+const noSpark = (id: string) => new FusionError(404, `spark job '${id}' not found: no Spark cluster is configured, so Kairos holds no Spark jobs`);
+
+function actorOf(ctx: Context): Actor {
+  const p = ctx.state.principal as Actor | undefined;
+  if (!p) throw new KairosError('unauthenticated', 'authentication required');
+  return { id: p.id, role: p.role };
+}
+
+/** The JSON body whatever the content type says (curl -d sends a form type); undefined when empty. */
+async function jsonBody(ctx: Context, limit: number): Promise<unknown> {
+  let raw = (ctx.request as { rawBody?: string }).rawBody;
+  if (raw === undefined) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw new FusionError(413, 'request body is too large');
+      chunks.push(chunk);
+    }
+    raw = Buffer.concat(chunks).toString('utf8');
+  }
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw badRequest('request body is not valid JSON', [{ path: '', message: (err as Error).message }]);
+  }
+}
+
+/** Runs `fn` over `items`, at most PARALLEL at a time, keeping order. */
+async function mapLimited<T, R>(items: T[], fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  return out;
+}
+
+/** A stored job's writable fields (what a full replace sends back). */
+function inputOf(v: JobView): Record<string, unknown> {
+  const { createdAt: _c, updatedAt: _u, version: _v, ...input } = v.job;
+  return input;
+}
+
+export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
+  const { jobs, runs } = deps;
+  const limit = deps.bodyLimitBytes ?? 2 * 1024 * 1024;
+  const r = new Router({ prefix });
+  r.use(rememberError);
+
+  // ---- identity ------------------------------------------------------------------------------
+
+  /** The job a resource names, read directly (describe), or undefined. */
+  async function find(res: Resource, actor: Actor): Promise<JobView | undefined> {
+    if (res.type === 'spark') return undefined;
+    for (const id of candidateIds(res)) {
+      try {
+        const v = await jobs.get(id, actor);
+        const own = resourceOf({ id: v.job.id, type: v.job.type, dialect: dialectOfJob(v.job) });
+        if (own.type === res.type && own.id === res.id) return v;
+      } catch (err) {
+        if (!isKind(err, 'not_found')) throw err;
+      }
+    }
+    return undefined;
+  }
+
+  async function resolve(res: Resource, actor: Actor): Promise<JobView> {
+    if (res.type === 'spark') throw noSpark(res.id);
+    const v = await find(res, actor);
+    if (!v) throw new FusionError(404, `job '${formatResource(res)}' not found`);
+    return v;
+  }
+
+  const resourceText = (v: JobView) => formatResource(resourceOf({ id: v.job.id, type: v.job.type, dialect: dialectOfJob(v.job) }));
+
+  /** Resources of the jobs a job's `job` triggers name (one describe each; a deleted one shows as a task). */
+  async function triggerResources(v: JobView, actor: Actor): Promise<(id: string) => string> {
+    const names = new Map<string, string>();
+    for (const t of v.job.triggers) {
+      if (t.type !== 'job' || names.has(t.jobId)) continue;
+      let text = formatResource({ type: 'task', id: t.jobId });
+      try {
+        text = resourceText(await jobs.get(t.jobId, actor));
+      } catch (err) {
+        if (!isKind(err, 'not_found')) throw err;
+      }
+      names.set(t.jobId, text);
+    }
+    return (id) => names.get(id) ?? formatResource({ type: 'task', id });
+  }
+
+  // ---- status --------------------------------------------------------------------------------
+
+  interface StatusBase {
+    id: string;
+    type: string;
+    dialect: string;
+    enabled: boolean;
+    ownerId: string;
+    nextRunAt: string | null;
+    running: string[];
+  }
+
+  async function latestRun(jobId: string, actor: Actor): Promise<RunSummary | undefined> {
+    const page = await runs.list(jobId, { pageSize: LATEST_SAMPLE }, actor);
+    return [...page.items].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  }
+
+  async function statusOf(b: StatusBase, actor: Actor): Promise<Record<string, unknown>> {
+    const res = resourceOf(b);
+    const last = await latestRun(b.id, actor);
+    // A scheduled run in flight is known at once from the schedule; a manual one from visibility.
+    const status = b.running.length > 0 ? 'running' : last ? fusionStatusOf(last.status) : 'ready';
+    const out: Record<string, unknown> = { resource: formatResource(res), enabled: b.enabled, status, startedBy: b.ownerId };
+    if (last) {
+      out.lastStartTime = last.startedAt;
+      if (last.endedAt && status !== 'running') out.lastEndTime = last.endedAt;
+    }
+    if (b.nextRunAt) out.nextStartTime = b.nextRunAt;
+    if (res.type === 'datasource' && last) {
+      const run = await runs.get(last.runId, actor).catch((err: unknown) => {
+        if (isKind(err, 'not_found')) return undefined;
+        throw err;
+      });
+      const counters = run ? countersOf(run.progress, run.output) : undefined;
+      if (counters) out.extra = counters;
+    }
+    return out;
+  }
+
+  const baseOfView = (v: JobView): StatusBase => ({
+    id: v.job.id,
+    type: v.job.type,
+    dialect: dialectOfJob(v.job),
+    enabled: v.job.enabled,
+    ownerId: v.job.ownerId,
+    nextRunAt: v.state.nextRunAt,
+    running: v.state.running,
+  });
+  const baseOfSummary = (s: JobSummary): StatusBase => ({ ...s, running: [] });
+
+  async function allJobs(actor: Actor, driverType?: string): Promise<JobSummary[]> {
+    const out: JobSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.list({ pageSize: 1000, cursor, ...(driverType ? { type: driverType } : {}) }, actor);
+      out.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return out;
+  }
+
+  /** Jobs of one Fusion type (or all), from the schedule list. */
+  async function jobsOfType(actor: Actor, type?: string): Promise<JobSummary[]> {
+    if (type === 'spark') return [];
+    if (type === 'datasource') return await allJobs(actor, 'datasource');
+    const all = await allJobs(actor);
+    return type === 'task' ? all.filter((s) => resourceOf(s).type === 'task') : all;
+  }
+
+  // ---- the Jobs API --------------------------------------------------------------------------
+
+  const paths = (p: string) => [p, `/apps/:app${p}`];
+
+  for (const p of paths('/jobs')) {
+    r.get(p, async (ctx) => {
+      const type = typeof ctx.query.type === 'string' ? ctx.query.type : undefined;
+      if (ctx.query.type !== undefined && (type === undefined || !isFusionType(type))) throw unknownType(String(ctx.query.type));
+      const actor = actorOf(ctx);
+      const items = await jobsOfType(actor, type);
+      ctx.body = await mapLimited(items, (s) =>
+        statusOf(baseOfSummary(s), actor).catch((err: unknown) => {
+          if (isKind(err, 'not_found')) return undefined; // deleted since the list
+          throw err;
+        }),
+      ).then((all) => all.filter((x) => x !== undefined));
+    });
+  }
+
+  for (const p of paths('/jobs/:resource')) {
+    r.get(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
+      ctx.body = await statusOf(baseOfView(v), actor);
+    });
+  }
+
+  for (const p of paths('/jobs/:resource/schedule')) {
+    r.get(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
+      ctx.body = { resource: resourceText(v), enabled: v.job.enabled, triggers: fusionTriggersOf(v.job, await triggerResources(v, actor)) };
+    });
+
+    r.put(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const res = parseResource(ctx.params.resource ?? '');
+      const current = await resolve(res, actor);
+      const text = resourceText(current);
+      const req = parseScheduleBody(await jsonBody(ctx, limit), text);
+      const input = inputOf(current);
+      if (req.enabled !== undefined) input.enabled = req.enabled;
+      if (req.triggers !== undefined) {
+        const canonical = toCanonicalTriggers(req.triggers, await jobTriggerTargets(req.triggers, actor));
+        input.triggers = canonical;
+        input.extras = {
+          ...current.job.extras,
+          fusion: {
+            ...fusionExtras(current.job),
+            triggers: req.triggers,
+            // What the triggers compile to, as stored: a later change through another API is noticed.
+            triggersFor: canonical.map((t) => {
+              const parsed = TriggerSchema.safeParse(t);
+              return parsed.success ? parsed.data : t;
+            }),
+          },
+        };
+      }
+      let saved: JobView;
+      try {
+        saved = await jobs.replace(current.job.id, input, actor, { expectedVersion: current.job.version });
+      } catch (err) {
+        throw triggerError(err, req.triggers);
+      }
+      ctx.body = { resource: text, enabled: saved.job.enabled, triggers: fusionTriggersOf(saved.job, await triggerResources(saved, actor)) };
+    });
+  }
+
+  /** jobID (a resource) → canonical id for each job trigger; 400 naming the trigger for one that names no job. */
+  async function jobTriggerTargets(triggers: FusionTrigger[], actor: Actor): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const [i, t] of triggers.entries()) {
+      if (t.type !== 'job' || out.has(t.jobID)) continue;
+      let target: JobView | undefined;
+      try {
+        const res = parseResource(t.jobID);
+        target = res.type === 'spark' ? undefined : await find(res, actor);
+      } catch (err) {
+        if (!(err instanceof FusionError)) throw err;
+        throw badRequest(`invalid trigger ${i} (job): jobID ${err.message}`, [{ path: `triggers[${i}].jobID`, message: err.message }]);
+      }
+      if (!target) {
+        throw badRequest(`invalid trigger ${i} (job): jobID '${t.jobID}' names no job`, [{ path: `triggers[${i}].jobID`, message: 'names no job' }]);
+      }
+      out.set(t.jobID, target.job.id);
+    }
+    return out;
+  }
+
+  /** The job service's trigger errors (`triggers.0.expression`) named as the Fusion trigger and field. */
+  function triggerError(err: unknown, triggers: FusionTrigger[] | undefined): unknown {
+    if (!(err instanceof KairosError) || err.kind !== 'validation' || !triggers) return err;
+    const d = err.details.find((x) => /^triggers\.\d+/.test(x.path));
+    if (!d) return err;
+    const m = /^triggers\.(\d+)(?:\.(\w+))?/.exec(d.path);
+    const i = Number(m?.[1] ?? 0);
+    const t = triggers[i];
+    const field = fusionField(t, m?.[2]);
+    const path = `triggers[${i}]${field ? `.${field}` : ''}`;
+    const shown = t?.type === 'cron' ? ` '${t.value ?? t.expression ?? ''}'` : '';
+    return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${d.message}`, [{ path, message: d.message }]);
+  }
+
+  function fusionField(t: FusionTrigger | undefined, canonical: string | undefined): string | undefined {
+    if (!t || !canonical) return canonical;
+    if (t.type === 'cron' && canonical === 'expression') return t.value !== undefined ? 'value' : 'expression';
+    if (t.type === 'interval') return { every: 'interval', startAt: 'startTime', endAt: 'endTime' }[canonical] ?? canonical;
+    if (t.type === 'job' && canonical === 'jobId') return 'jobID';
+    return canonical;
+  }
+
+  for (const p of paths('/jobs/:resource/actions')) {
+    r.post(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const res = parseResource(ctx.params.resource ?? '');
+      const body = await jsonBody(ctx, limit);
+      const action = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { action?: unknown }).action : undefined;
+      if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+        const shown = action === undefined ? 'missing' : `'${String(action)}'`;
+        throw badRequest(`invalid action ${shown}: must be one of ${ACTIONS.join(', ')}`, [{ path: 'action', message: `must be one of ${ACTIONS.join(', ')}` }]);
+      }
+      const v = await resolve(res, actor);
+      const text = resourceText(v);
+      const running = new Set(v.state.running);
+      const page = await runs.list(v.job.id, { pageSize: 100, statuses: ['running'] }, actor);
+      for (const run of page.items) running.add(run.runId);
+      const answer = (accepted: boolean, message: string) => {
+        ctx.body = { resource: text, action, accepted, message };
+      };
+      if (action === 'start') {
+        if (running.size > 0) return answer(false, `Job ${text} is already running`);
+        await jobs.runNow(v.job.id, actor);
+        return answer(true, `Started job ${text}`);
+      }
+      if (running.size === 0) return answer(false, `Job ${text} is not running`);
+      let done = 0;
+      for (const runId of running) {
+        try {
+          if (action === 'stop') await runs.stop(runId, actor);
+          else await runs.abort(runId, actor, `aborted through the Fusion Jobs API by ${actor.id}`);
+          done++;
+        } catch (err) {
+          if (!isKind(err, 'conflict') && !isKind(err, 'not_found')) throw err; // it ended meanwhile
+        }
+      }
+      if (done === 0) return answer(false, `Job ${text} is not running`);
+      return answer(true, `${action === 'stop' ? 'Stopping' : 'Aborted'} job ${text}`);
+    });
+  }
+
+  for (const p of paths('/jobs/:resource/history')) {
+    r.get(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
+      const text = resourceText(v);
+      const page = await runs.list(v.job.id, { pageSize: HISTORY_LIMIT }, actor);
+      ctx.body = [...page.items]
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+        .map((run) => ({
+          resource: text,
+          startTime: run.startedAt,
+          ...(run.endedAt ? { endTime: run.endedAt } : {}),
+          status: fusionStatusOf(run.status),
+        }));
+    });
+  }
+
+  // ---- the Tasks API -------------------------------------------------------------------------
+
+  for (const p of paths('/tasks')) {
+    r.get(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const items = await jobsOfType(actor, 'task');
+      const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
+      ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderTask(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
+    });
+
+    r.post(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const t = parseTask(await jsonBody(ctx, limit));
+      const res: Resource = { type: 'task', id: t.id };
+      if (await find(res, actor)) throw new FusionError(409, `task '${t.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
+      const created = await jobs.create(
+        {
+          id: canonicalIdFor(res),
+          name: t.id,
+          type: t.type,
+          data: t.data,
+          extras: { dialect: 'fusion', fusion: { type: 'task', id: t.id, ...appOf(ctx), task: t.task, dataFor: t.data } },
+        },
+        actor,
+      );
+      ctx.body = renderTask(created.job, t.id);
+    });
+  }
+
+  for (const p of paths('/tasks/:id')) {
+    r.get(p, async (ctx) => {
+      const id = ctx.params.id ?? '';
+      const v = await resolve({ type: 'task', id }, actorOf(ctx));
+      ctx.body = renderTask(v.job, id);
+    });
+
+    r.put(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const id = ctx.params.id ?? '';
+      const current = await resolve({ type: 'task', id }, actor);
+      const t = parseTask(await jsonBody(ctx, limit), id);
+      const input = inputOf(current);
+      input.type = t.type;
+      input.data = t.data;
+      input.extras = { ...current.job.extras, fusion: { ...fusionExtras(current.job), task: { ...t.task, id }, dataFor: t.data } };
+      const saved = await jobs.replace(current.job.id, input, actor, { expectedVersion: current.job.version });
+      ctx.body = renderTask(saved.job, id);
+    });
+
+    r.delete(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const v = await resolve({ type: 'task', id: ctx.params.id ?? '' }, actor);
+      await jobs.delete(v.job.id, actor);
+      ctx.status = 204;
+    });
+  }
+
+  // ---- the Connector Datasources API ---------------------------------------------------------
+
+  const requireDatasourceDriver = () => {
+    if (!jobs.supportsType('datasource')) {
+      throw new FusionError(
+        501,
+        "datasource jobs need Kairos's datasource driver, which this server does not have yet; nothing was created",
+      );
+    }
+  };
+
+  for (const p of paths('/connectors/datasources')) {
+    r.get(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const items = await jobsOfType(actor, 'datasource');
+      const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
+      ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderDatasource(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
+    });
+
+    r.post(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const d = parseDatasource(await jsonBody(ctx, limit));
+      requireDatasourceDriver();
+      const res: Resource = { type: 'datasource', id: d.id };
+      if (await find(res, actor)) throw new FusionError(409, `datasource '${d.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
+      const created = await jobs.create(
+        {
+          id: canonicalIdFor(res),
+          name: d.id,
+          type: 'datasource',
+          ...(typeof d.datasource.description === 'string' ? { description: d.datasource.description } : {}),
+          data: d.data,
+          extras: { dialect: 'fusion', fusion: { type: 'datasource', id: d.id, ...appOf(ctx), datasource: d.datasource, dataFor: d.data } },
+        },
+        actor,
+      );
+      ctx.body = renderDatasource(created.job, d.id);
+    });
+  }
+
+  for (const p of paths('/connectors/datasources/:id')) {
+    r.get(p, async (ctx) => {
+      const id = ctx.params.id ?? '';
+      const v = await resolve({ type: 'datasource', id }, actorOf(ctx));
+      ctx.body = renderDatasource(v.job, id);
+    });
+
+    r.put(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const id = ctx.params.id ?? '';
+      const current = await resolve({ type: 'datasource', id }, actor);
+      const d = parseDatasource(await jsonBody(ctx, limit), id);
+      const input = inputOf(current);
+      input.data = d.data;
+      if (typeof d.datasource.description === 'string') input.description = d.datasource.description;
+      input.extras = { ...current.job.extras, fusion: { ...fusionExtras(current.job), datasource: { ...d.datasource, id }, dataFor: d.data } };
+      const saved = await jobs.replace(current.job.id, input, actor, { expectedVersion: current.job.version });
+      ctx.body = renderDatasource(saved.job, id);
+    });
+
+    r.delete(p, async (ctx) => {
+      const actor = actorOf(ctx);
+      const v = await resolve({ type: 'datasource', id: ctx.params.id ?? '' }, actor);
+      await jobs.delete(v.job.id, actor);
+      ctx.status = 204;
+    });
+  }
+
+  // ---- Spark: the type exists, the cluster does not -------------------------------------------
+
+  for (const p of paths('/spark/configurations')) {
+    r.get(p, (ctx) => {
+      ctx.body = [];
+    });
+    r.post(p, () => {
+      throw new FusionError(501, 'no Spark cluster is configured: Kairos cannot define or run Spark jobs; nothing was created');
+    });
+  }
+  for (const p of paths('/spark/configurations/:id')) {
+    r.get(p, (ctx) => {
+      throw noSpark(ctx.params.id ?? '');
+    });
+    r.put(p, () => {
+      throw new FusionError(501, 'no Spark cluster is configured: Kairos cannot define or run Spark jobs; nothing was changed');
+    });
+  }
+
+  return r;
+}
+
+function appOf(ctx: Context): { app?: string } {
+  const app = (ctx.params as Record<string, string | undefined>).app;
+  return app ? { app } : {};
+}
