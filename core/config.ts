@@ -86,6 +86,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
     throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
   }
+  // Every endpoint but health checks is authenticated: the dedicated Dapr port's only credential
+  // is the dapr-api-token, so it cannot be opened without one.
+  if (e.KAIROS_DAPR_PORT !== undefined && e.KAIROS_DAPR_API_TOKEN === undefined) {
+    throw new ConfigError('invalid configuration:\n  KAIROS_DAPR_PORT needs KAIROS_DAPR_API_TOKEN (callers send it as dapr-api-token)');
+  }
   const useTls = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_API_KEY);
   return {
     host: e.KAIROS_HOST,
