@@ -13,8 +13,6 @@ import { healthRoutes } from './health.ts';
 import { nativeSurface } from './native/index.ts';
 import { RunService } from '../core/runs/service.ts';
 import { SecretStore } from '../core/secrets/store.ts';
-import { runRoutes } from './native/runs.ts';
-import { secretRoutes } from './native/secrets.ts';
 import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
 import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
 
@@ -42,9 +40,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const auth = new AuthStore(cfg.dataDir);
   const store = new JobStore(client, cfg.taskQueue);
   const jobs = new JobService(store);
-  const native = nativeSurface({ jobs, auth });
   const runs = new RunService(client, store);
-  native.routers.push(runRoutes(runs), secretRoutes(new SecretStore(cfg.dataDir)));
+  const native = nativeSurface({ jobs, runs, auth, secrets: new SecretStore(cfg.dataDir) });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   const app = createApp({
     logger,

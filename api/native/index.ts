@@ -2,24 +2,30 @@
 import type Router from '@koa/router';
 import type { AuthStore } from '../../core/auth/store.ts';
 import type { JobService } from '../../core/jobs/service.ts';
+import type { RunService } from '../../core/runs/service.ts';
+import type { SecretStore } from '../../core/secrets/store.ts';
 import { renderNativeError } from '../errors.ts';
 import type { Surface } from '../app.ts';
 import { jobRoutes } from './jobs.ts';
 import { openApiRoutes } from './openapi.ts';
+import { runRoutes } from './runs.ts';
+import { secretRoutes } from './secrets.ts';
 import { userRoutes } from './users.ts';
 
 export interface NativeDeps {
   jobs: JobService;
+  runs: RunService;
   auth: AuthStore;
+  secrets: SecretStore;
 }
 
 /**
- * The routers of the native API. Building a router calls no service, so the OpenAPI test can list
- * the routes without a server by passing no dependencies.
+ * The routers of the native API. Building a router calls no service, so the OpenAPI test and the
+ * fuzz tests can list the routes without a server by passing no dependencies.
  */
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
-  return [jobRoutes(d.jobs), userRoutes(d.auth), openApiRoutes()];
+  return [jobRoutes(d.jobs), runRoutes(d.runs), secretRoutes(d.secrets), userRoutes(d.auth), openApiRoutes()];
 }
 
 export function nativeSurface(deps: NativeDeps): Surface {

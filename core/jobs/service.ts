@@ -76,6 +76,7 @@ export class JobService {
 
   async create(raw: unknown, actor: Actor): Promise<JobView> {
     const { spec, compiled } = this.validate(raw);
+    assertMayUseType(spec.type, actor);
     const at = this.now().toISOString();
     const job: Job = {
       ...spec,
@@ -127,6 +128,7 @@ export class JobService {
       throw validationError('invalid job', [{ path: 'id', message: 'cannot be changed' }]);
     }
     const { spec, compiled } = this.validate(raw);
+    assertMayUseType(spec.type, actor);
     const job: Job = {
       ...spec,
       id,
@@ -233,6 +235,13 @@ export class JobService {
       throw new KairosError('not_found', `job '${job.id}' not found`);
     }
   }
+}
+
+/** Job types whose runs act on other users' data (cleanup deletes any job's run history). */
+const ADMIN_ONLY_TYPES = new Set(['cleanup']);
+
+function assertMayUseType(type: string, actor: Actor): void {
+  if (ADMIN_ONLY_TYPES.has(type) && actor.role !== 'admin') throw forbidden(`only an admin may save '${type}' jobs`);
 }
 
 function view(stored: StoredJob): JobView {
