@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { JobStore } from '../core/jobs/store.ts';
 import { START_DEPENDENTS_ACTIVITY } from '../workflows/constants.ts';
 import { CleanupDataSchema, cleanupDriver } from './cleanup.ts';
+import { DatasourceSavedSchema, datasourceDriver } from './datasource/index.ts';
 import { startDependentsActivity } from './dependents.ts';
 import { driverActivity, savedDataSchema, type DriverDefinition, type SecretSource } from './driver.ts';
 import { HttpDataSchema, httpDriver } from './http.ts';
@@ -18,6 +19,11 @@ export const DRIVERS: readonly DriverDefinition[] = [
     type: 'cleanup',
     description: 'deletes closed runs older than each job’s history.retentionDays (or a given age)',
     dataSchema: savedDataSchema(CleanupDataSchema),
+  },
+  {
+    type: 'datasource',
+    description: 'streams records from a file, HTTP or PostgreSQL source into a PostgreSQL, NDJSON or HTTP sink; checkpointed and resumable',
+    dataSchema: DatasourceSavedSchema,
   },
 ];
 
@@ -37,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     http: driverActivity(httpDriver, deps.secrets),
     cleanup: driverActivity(cleanupDriver(deps), deps.secrets),
+    datasource: driverActivity(datasourceDriver, deps.secrets),
     [START_DEPENDENTS_ACTIVITY]: startDependentsActivity(deps),
   };
 }

@@ -53,6 +53,7 @@ async function main(): Promise<number> {
     KAIROS_LOG_LEVEL: 'info',
     // The Dapr dialect: its dedicated port, and the apps its deliveries go to (test/integration/dapr*.test.ts bind them).
     KAIROS_DAPR_PORT: String(await freePort()),
+    KAIROS_FUSION_PORT: String(await freePort()),
     KAIROS_DAPR_API_TOKEN: 'integration-dapr-api-token',
     KAIROS_DAPR_APP_URL: `http://127.0.0.1:${await freePort()}`,
     KAIROS_DAPR_APP_URLS: `other=http://127.0.0.1:${await freePort()}`,

@@ -105,7 +105,7 @@ export function mapper(mapping: Record<string, Field> | undefined, key: string |
       } catch (err) {
         throw new BadRecord(`field '${f.from}': ${(err as Error).message}`);
       }
-      if (v === null && f.required) throw new BadRecord(`field '${f.from}' is required`);
+      if ((v === null || v === '') && f.required) throw new BadRecord(`field '${f.from}' is required`);
       out[f.to] = v;
     }
     return checkKey(out);

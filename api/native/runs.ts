@@ -29,7 +29,20 @@ export const RunListQuerySchema = z
 export const AbortBodySchema = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
 
 const RunErrorSchema = z.object({ type: z.string(), message: z.string() }).nullable();
-const ProgressSchema = z.object({ done: z.number(), total: z.number().optional(), unit: z.string().optional(), message: z.string().optional() }).nullable();
+const ProgressSchema = z
+  .object({
+    done: z.number(),
+    total: z.number().nullable().optional().describe('null or absent when unknown'),
+    unit: z.string().optional(),
+    message: z.string().optional(),
+    // Record-oriented drivers (datasource) add their counters, bad-record samples and checkpoint.
+    read: z.number().optional(),
+    written: z.number().optional(),
+    failed: z.number().optional(),
+    badRecords: z.array(z.object({ record: z.number(), line: z.number().optional(), error: z.string(), raw: z.string().optional() })).optional(),
+    checkpoint: z.record(z.string(), z.unknown()).optional().describe('where the run stands (or stopped): source and sink positions'),
+  })
+  .nullable();
 export const RunSummarySchema = z.object({
   runId: z.string(),
   jobId: z.string(),

@@ -24,7 +24,6 @@ export interface BenchTarget {
 
 export async function startBenchTarget(): Promise<BenchTarget> {
   const waiters = new Map<string, (hit: Hit) => void>();
-  let server: Server | undefined;
   const target: BenchTarget = {
     url: '',
     urlFor: (jobId) => `${target.url}/hit/${encodeURIComponent(jobId)}`,
@@ -42,11 +41,11 @@ export async function startBenchTarget(): Promise<BenchTarget> {
       });
     },
     async close() {
-      server?.closeAllConnections();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     const hit: Hit = { jobId: '', wall: Date.now(), mono: performance.now() };
     const m = /^\/hit\/([^/?]+)/.exec(req.url ?? '');
     hit.jobId = m?.[1] ? decodeURIComponent(m[1]) : '';

@@ -75,6 +75,7 @@ export const JobInputSchema = z
     startOn: IsoInstant.optional(),
     endOn: IsoInstant.optional(),
     jitter: Duration.optional(),
+    maxRuns: z.number().int().min(1).max(1_000_000).optional().describe('stop firing after this many scheduled runs'),
     data: z.record(z.string(), z.unknown()).default({}),
     retry: RetrySchema.default(RetrySchema.parse({})),
     timeout: TimeoutSchema.default(TimeoutSchema.parse({})),

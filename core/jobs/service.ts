@@ -67,6 +67,7 @@ export class JobService {
         startOn: spec.startOn ? new Date(spec.startOn) : undefined,
         endOn: spec.endOn ? new Date(spec.endOn) : undefined,
         jitterMs: spec.jitter ? parseDurationMs(spec.jitter) : undefined,
+        maxRuns: spec.maxRuns,
       });
     } catch (err) {
       if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path), message: err.message }]);

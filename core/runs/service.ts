@@ -170,6 +170,13 @@ export class RunService {
       } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
         const a = ev.activityTaskStartedEventAttributes;
         if (activityTypes.get(String(a?.scheduledEventId ?? '')) === jobType) view.attempts = Math.max(view.attempts, a?.attempt ?? 0);
+      } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED) {
+        // A stopped driver may report where it stopped as its cancellation details (datasource does).
+        const a = ev.activityTaskCanceledEventAttributes;
+        const p = a?.details?.payloads;
+        if (p?.length && activityTypes.get(String(a?.scheduledEventId ?? '')) === jobType) {
+          view.progress = (await decodeFromPayloadsAtIndex<RunProgress>(conv, 0, p).catch(() => undefined)) ?? view.progress;
+        }
       } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
         const rec = await decodeFromPayloadsAtIndex<RunJobResult>(conv, 0, ev.workflowExecutionCompletedEventAttributes?.result?.payloads);
         applyRecord(view, rec);

@@ -29,6 +29,8 @@ export interface CompileOptions {
   startOn?: Date;
   endOn?: Date;
   jitterMs?: number;
+  /** The job's own cap on scheduled runs (e.g. Dapr's repeats); the smaller of this and a once trigger's wins. */
+  maxRuns?: number;
 }
 
 /** Parses one cron expression of the given dialect into exact calendars (and robfig's @every). */
@@ -264,6 +266,7 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
   if (bounds.lo !== undefined) spec.startAt = new Date(bounds.lo);
   if (bounds.hi !== undefined) spec.endAt = new Date(bounds.hi);
   if (opts.jitterMs !== undefined && opts.jitterMs > 0) spec.jitterMs = opts.jitterMs;
-  if (remaining !== undefined) spec.remainingActions = remaining;
+  const cap = remaining !== undefined && opts.maxRuns !== undefined ? Math.min(remaining, opts.maxRuns) : (remaining ?? opts.maxRuns);
+  if (cap !== undefined) spec.remainingActions = cap;
   return { spec, dependencies };
 }

@@ -3,7 +3,7 @@
 // columns from the checkpoint). Rows csv-parse rejects (wrong column count, bad quoting) are bad
 // records with their line numbers; the parser carries on after them.
 import type { Readable } from 'node:stream';
-import { parse, type CsvError, type Info } from 'csv-parse';
+import { CsvError, parse, type Info } from 'csv-parse';
 import type { SourcePosition } from '../checkpoint.ts';
 import { final } from '../failures.ts';
 import type { Row } from '../mapping.ts';
@@ -12,8 +12,11 @@ import type { SourceItem } from './types.ts';
 
 interface Parsed {
   record: Row;
-  info: Info;
+  info: Info & { columns?: { name: string }[] };
 }
+
+/** The parser's counters at the rejected record (CsvError carries them untyped). */
+const at = (err: CsvError, field: 'bytes' | 'lines'): number => (typeof err[field] === 'number' ? (err[field] as number) : 0);
 
 export function csvItems(bytes: Readable, spec: CsvSpec, from: SourcePosition, pos: { current: SourcePosition }): AsyncIterable<SourceItem> {
   const resumed = (from.offset ?? 0) > 0;
@@ -27,6 +30,9 @@ export function csvItems(bytes: Readable, spec: CsvSpec, from: SourcePosition, p
     escape: spec.escape ?? spec.quote,
     relax_quotes: spec.relaxQuotes,
     trim: spec.trim,
+    // Fixed rather than detected: detection looks at the first line break it meets, which after a
+    // resume is a different one, and a file with mixed endings would then parse differently.
+    record_delimiter: ['\r\n', '\n'],
     skip_empty_lines: true,
     skip_records_with_error: true,
     info: true,
@@ -46,21 +52,21 @@ export function csvItems(bytes: Readable, spec: CsvSpec, from: SourcePosition, p
 
   const badItem = (err: CsvError): SourceItem => {
     records += 1;
-    offset = Math.max(offset, baseOffset + (err.bytes ?? 0));
-    line = Math.max(line, baseLine + (err.lines ?? 0));
+    offset = Math.max(offset, baseOffset + at(err, 'bytes'));
+    line = Math.max(line, baseLine + at(err, 'lines'));
     pos.current = { records, offset, line, columns: names };
-    const raw = (err as CsvError & { raw?: string }).raw;
-    return { error: err.message.replace(/ on line \d+$/, ''), raw, line: baseLine + (err.lines ?? 0) };
+    const raw = typeof err.raw === 'string' ? err.raw : undefined;
+    return { error: err.message.replace(/ on line \d+$/, ''), raw, line: baseLine + at(err, 'lines') };
   };
 
   return {
     async *[Symbol.asyncIterator]() {
       try {
         for await (const p of parser as AsyncIterable<Parsed>) {
-          names ??= p.info.columns ? (p.info.columns as { name: string }[]).map((c) => c.name) : undefined;
+          names ??= p.info.columns?.map((c) => c.name);
           const end = baseOffset + p.info.bytes;
           // Skips are events, records are stream items: hand them out in source order.
-          while (skipped.length && baseOffset + (skipped[0]?.bytes ?? 0) <= end) yield badItem(skipped.shift() as CsvError);
+          while (skipped.length && skipped[0] && baseOffset + at(skipped[0], 'bytes') <= end) yield badItem(skipped.shift() as CsvError);
           records += 1;
           offset = end;
           line = baseLine + p.info.lines;
@@ -69,10 +75,7 @@ export function csvItems(bytes: Readable, spec: CsvSpec, from: SourcePosition, p
         }
         while (skipped.length) yield badItem(skipped.shift() as CsvError);
       } catch (err) {
-        const e = err as CsvError & { code?: string };
-        if (typeof e?.code === 'string' && e.code.startsWith('CSV_')) {
-          throw final(`CSV parse error at line ${baseLine + (e.lines ?? 0)}: ${e.message}`, 'SourceFormat');
-        }
+        if (err instanceof CsvError) throw final(`CSV parse error at line ${baseLine + at(err, 'lines')}: ${err.message}`, 'SourceFormat');
         throw err;
       }
     },

@@ -236,13 +236,16 @@ const retryFrom = (fp: FailurePolicy): NonNullable<JobInput['retry']> => {
  *   dueTime only             → once at dueTime
  *   schedule + dueTime       → cron + once at dueTime, nothing before dueTime (repeats / ttl on the once:
  *                              ttl counts from dueTime, as in Dapr)
- *   schedule + repeats / ttl → cron + a bound-only once one second in the past (it never fires) that
- *                              carries repeats and ttl (ttl counted from now, as in Dapr)
+ *   schedule + repeats / ttl → cron with the job's maxRuns = repeats and endOn = ttl (counted from now,
+ *                              as in Dapr)
  */
 export function toJobInput(opts: { id: string; name: string; appId?: string; job: DaprJob; delivery: Delivery; now: Date }): JobInput {
   const { job, name, now } = opts;
   const triggers: NonNullable<JobInput['triggers']> = [];
   let startOn: string | undefined;
+  let endOn: string | undefined;
+  // repeats without a due time: the job's own run cap (with one, the once trigger carries it).
+  const maxRuns = job.dueTime === undefined ? job.repeats : undefined;
   if (job.schedule !== undefined) triggers.push({ type: 'cron', dialect: 'dapr', expression: job.schedule });
   if (job.dueTime !== undefined) {
     let at = job.dueTime;
@@ -265,15 +268,10 @@ export function toJobInput(opts: { id: string; name: string; appId?: string; job
       const start = resolvePointInTime(at, now);
       if (start) startOn = start.toISOString();
     }
-  } else if (job.repeats !== undefined || job.ttl !== undefined) {
-    let ttl: string | undefined;
-    if (job.ttl !== undefined) {
-      const end = resolvePointInTime(job.ttl, now);
-      if (!end) throw invalid('ttl format not recognized', [{ path: 'ttl', message: 'must be an RFC 3339 time, a Go duration or an ISO 8601 duration' }]);
-      ttl = end.toISOString();
-    }
-    const pastSecond = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000).toISOString();
-    triggers.push({ type: 'once', at: pastSecond, ...(job.repeats !== undefined ? { repeats: job.repeats } : {}), ...(ttl ? { ttl } : {}) });
+  } else if (job.ttl !== undefined) {
+    const end = resolvePointInTime(job.ttl, now);
+    if (!end) throw invalid('ttl format not recognized', [{ path: 'ttl', message: 'must be an RFC 3339 time, a Go duration or an ISO 8601 duration' }]);
+    endOn = end.toISOString();
   }
   const headers: Record<string, unknown> = { 'content-type': 'application/json' };
   if (opts.delivery.appTokenSecret) headers['dapr-api-token'] = { $secret: opts.delivery.appTokenSecret };
@@ -286,6 +284,8 @@ export function toJobInput(opts: { id: string; name: string; appId?: string; job
     tags: ['dapr'],
     triggers,
     ...(startOn ? { startOn } : {}),
+    ...(endOn ? { endOn } : {}),
+    ...(maxRuns !== undefined ? { maxRuns } : {}),
     data: {
       url: `${opts.delivery.appUrl}/job/${path}`,
       method: 'POST',

@@ -312,7 +312,9 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     const field = fusionField(t, m?.[2]);
     const path = `triggers[${i}]${field ? `.${field}` : ''}`;
     const shown = t?.type === 'cron' ? ` '${t.value ?? t.expression ?? ''}'` : '';
-    return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${d.message}`, [{ path, message: d.message }]);
+    // The compiler words interval bounds with the canonical names: say them as Fusion does.
+    const message = t?.type === 'interval' ? d.message.replace(/\bstartAt\b/g, 'startTime').replace(/\bendAt\b/g, 'endTime') : d.message;
+    return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${path}: ${message}`, [{ path, message }]);
   }
 
   function fusionField(t: FusionTrigger | undefined, canonical: string | undefined): string | undefined {
@@ -321,6 +323,21 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     if (t.type === 'interval') return { every: 'interval', startAt: 'startTime', endAt: 'endTime' }[canonical] ?? canonical;
     if (t.type === 'job' && canonical === 'jobId') return 'jobID';
     return canonical;
+  }
+
+  /**
+   * The job's runs in flight: the schedule's own (read directly) and manual ones (from visibility,
+   * each confirmed by a direct read, so a run that just ended is never taken for a running one).
+   */
+  async function runningRuns(v: JobView, actor: Actor): Promise<Set<string>> {
+    const running = new Set(v.state.running);
+    const page = await runs.list(v.job.id, { pageSize: 100, statuses: ['running'] }, actor);
+    for (const run of page.items) {
+      if (running.has(run.runId)) continue;
+      const now = await runs.get(run.runId, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
+      if (now?.status === 'running') running.add(run.runId);
+    }
+    return running;
   }
 
   for (const p of paths('/jobs/:resource/actions')) {
@@ -335,9 +352,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       }
       const v = await resolve(res, actor);
       const text = resourceText(v);
-      const running = new Set(v.state.running);
-      const page = await runs.list(v.job.id, { pageSize: 100, statuses: ['running'] }, actor);
-      for (const run of page.items) running.add(run.runId);
+      const running = await runningRuns(v, actor);
       const answer = (accepted: boolean, message: string) => {
         ctx.body = { resource: text, action, accepted, message };
       };

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { compileTriggers, nextFireTimes } from '../../../core/triggers/compile.ts';
 import { robfigOracle, type RobfigRequest } from '../../oracles/robfig.ts';
 import { DOW_NAMES, field, fromArb, MONTH_NAMES } from './gen.ts';
-import { iso, Mismatches, ours, SEED } from './helpers.ts';
+import { iso, Mismatches, ours, SEED, runs } from './helpers.ts';
 
 const d = { singleStep: true, star: ['*', '?'] };
 const fieldsArb = fc
@@ -42,7 +42,7 @@ const YEAR = 365.25 * 86_400_000;
 test('dapr dialect matches robfig/cron v3 on random expressions', { skip: oracle.available ? false : oracle.reason }, () => {
   if (!oracle.available) return;
   const N = 8;
-  const cases = fc.sample(caseArb, { numRuns: 3000, seed: SEED }).map((c) => ({ ...c, text: c.prefix ? `${c.prefix}${c.tz} ${c.expr}` : c.expr }));
+  const cases = fc.sample(caseArb, { numRuns: runs(3000), seed: SEED }).map((c) => ({ ...c, text: c.prefix ? `${c.prefix}${c.tz} ${c.expr}` : c.expr }));
   const reqs: RobfigRequest[] = cases.map((c) => ({ expr: c.text, tz: c.tz, from: c.from, n: N }));
   const answers = oracle.run(reqs);
   const bad = new Mismatches();

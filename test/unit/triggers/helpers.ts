@@ -2,6 +2,9 @@ import { compileTriggers, nextFireTimes } from '../../../core/triggers/compile.t
 import type { CronDialect } from '../../../core/triggers/model.ts';
 
 export const SEED = Number(process.env.FC_SEED ?? 20260301);
+/** Multiplies the number of random cases (FC_SCALE=10 for a deep run). */
+export const SCALE = Number(process.env.FC_SCALE ?? 1);
+export const runs = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
 /** Our fire times, or the error message when the compiler rejects the expression. */
 export function ours(expression: string, dialect: CronDialect, tz: string, from: number, n: number): number[] | string {

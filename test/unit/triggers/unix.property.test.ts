@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { cronParserTimes, intersectTimes, vixieNeedsIntersection } from '../../oracles/cronParser.ts';
 import { DOW_NAMES, field, fromArb, MONTH_NAMES } from './gen.ts';
-import { iso, Mismatches, ours, SEED } from './helpers.ts';
+import { iso, Mismatches, ours, SEED, runs } from './helpers.ts';
 
 const exprArb = fc.oneof(
   { weight: 20, arbitrary: fc.tuple(
@@ -28,7 +28,7 @@ const DESCRIPTOR: Record<string, string> = {
 
 test('unix dialect matches cron-parser (Vixie day rule) on random expressions', () => {
   const N = 8;
-  const cases = fc.sample(caseArb, { numRuns: 1200, seed: SEED });
+  const cases = fc.sample(caseArb, { numRuns: runs(600), seed: SEED });
   const bad = new Mismatches();
   let intersections = 0;
   for (const c of cases) {
@@ -41,10 +41,10 @@ test('unix dialect matches cron-parser (Vixie day rule) on random expressions', 
       if (vixieNeedsIntersection(dom, dow)) {
         intersections++;
         const parts = text.split(' ');
-        const a = cronParserTimes([...parts.slice(0, 4), '*'].join(' '), c.tz, c.from, 120);
-        const b = cronParserTimes([...parts.slice(0, 2), '*', ...parts.slice(3)].join(' '), c.tz, c.from, 120);
+        const a = cronParserTimes([...parts.slice(0, 4), '*'].join(' '), c.tz, c.from, 100);
+        const b = cronParserTimes([...parts.slice(0, 2), '*', ...parts.slice(3)].join(' '), c.tz, c.from, 100);
         ref = intersectTimes(a, b, N);
-        horizon = Math.min(a.length === 120 ? (a[a.length - 1] ?? 0) : Infinity, b.length === 120 ? (b[b.length - 1] ?? 0) : Infinity);
+        horizon = Math.min(a.length === 100 ? (a[a.length - 1] ?? 0) : Infinity, b.length === 100 ? (b[b.length - 1] ?? 0) : Infinity);
       } else ref = cronParserTimes(text, c.tz, c.from, N);
     } catch (e) {
       // cron-parser refuses day-of-month values that no chosen month has; such a cron never fires
@@ -61,6 +61,6 @@ test('unix dialect matches cron-parser (Vixie day rule) on random expressions', 
       bad.add(`${c.expr} [${c.tz}] from ${new Date(c.from).toISOString()}:\n  ours ${iso(mine).join(' ')}\n  ref  ${iso(ref).join(' ')}`);
     }
   }
-  assert.ok(intersections > 30, `only ${intersections} cases exercised the Vixie/cron-parser difference`);
+  assert.ok(intersections > 20, `only ${intersections} cases exercised the Vixie/cron-parser difference`);
   assert.equal(bad.items.length, 0, bad.report(cases.length));
 });

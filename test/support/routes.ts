@@ -1,0 +1,64 @@
+// Every route of every API surface, read from the routers themselves (building a router calls no
+// service), so tests that walk all routes cover a new route without being told about it.
+import type Router from '@koa/router';
+import { loadConfig } from '../../core/config.ts';
+import { nativeRouters } from '../../api/native/index.ts';
+import { daprSurface } from '../../api/dialects/dapr/index.ts';
+import { fusionSurface } from '../../api/dialects/fusion/index.ts';
+
+export type SurfaceName = 'native' | 'dapr' | 'fusion';
+
+export interface Route {
+  surface: SurfaceName;
+  method: string;
+  /** Koa path template, e.g. "/v1/jobs/:id". */
+  path: string;
+  params: string[];
+}
+
+function routesOf(surface: SurfaceName, routers: Router[]): Route[] {
+  const out: Route[] = [];
+  for (const r of routers) {
+    for (const layer of r.stack) {
+      for (const method of layer.methods) {
+        if (method === 'HEAD' || method === 'OPTIONS') continue;
+        const path = String(layer.path);
+        out.push({ surface, method, path, params: [...path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1] ?? '') });
+      }
+    }
+  }
+  return out;
+}
+
+export function allRoutes(): Route[] {
+  const cfg = loadConfig({});
+  const none = undefined as never;
+  const all = [
+    ...routesOf('native', nativeRouters()),
+    ...routesOf('dapr', daprSurface(cfg, none).routers),
+    ...routesOf('fusion', fusionSurface(cfg, {} as never).routers),
+  ];
+  const seen = new Set<string>();
+  return all.filter((r) => {
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Whether a body is the surface's error shape for this status. */
+export function isErrorShape(surface: SurfaceName, status: number, body: unknown): boolean {
+  const b = body as Record<string, unknown> | null;
+  if (!b || typeof b !== 'object') return false;
+  switch (surface) {
+    case 'native': {
+      const e = b.error as Record<string, unknown> | undefined;
+      return !!e && typeof e.code === 'string' && typeof e.message === 'string' && Array.isArray(e.details);
+    }
+    case 'dapr':
+      return typeof b.errorCode === 'string' && typeof b.message === 'string' && Array.isArray(b.details);
+    case 'fusion':
+      return b.type === 'RESTError' && b.httpStatusCode === status && typeof b.message === 'string';
+  }
+}
