@@ -51,7 +51,11 @@ async function descendants(pid: number): Promise<number[]> {
   const queue = [pid];
   while (queue.length) {
     const parent = queue.shift() as number;
-    for (const [p, pp] of rows) if (pp === parent) (found.push(p), queue.push(p));
+    for (const [p, pp] of rows) {
+      if (pp !== parent) continue;
+      found.push(p);
+      queue.push(p);
+    }
   }
   return found;
 }
