@@ -80,7 +80,8 @@ export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: 
     const actx = Context.current();
     const attempt = actx.info.attempt;
     let mask = masker([]);
-    let last: RunProgress | undefined;
+    // Start from the previous attempt's progress, so the first heartbeat of a retry does not erase its checkpoint.
+    let last = actx.info.heartbeatDetails as RunProgress | undefined;
     let resolved: unknown;
     try {
       const refs = findSecretRefs(rawData);
