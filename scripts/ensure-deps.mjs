@@ -7,6 +7,8 @@ const lock = 'package-lock.json';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
 if (stale) {
-  console.error('[kairos] installing dependencies (npm ci)…');
-  execSync('npm ci --no-audit --no-fund --loglevel=error', { stdio: 'inherit' });
+  // `npm install` from the lock file rather than `npm ci`: npm 11 writes lock files that omit some
+  // other platforms' optional packages (@swc/core-*), which `npm ci` then refuses as out of sync.
+  console.error('[kairos] installing dependencies (npm install from package-lock.json)…');
+  execSync('npm install --no-audit --no-fund --loglevel=error', { stdio: 'inherit' });
 }
