@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { detailsFromZod, validationError } from '../../core/errors.ts';
-import type { Actor, JobService, JobView } from '../../core/jobs/service.ts';
+import { JOB_SORTS, type Actor, type JobService, type JobView } from '../../core/jobs/service.ts';
 
 const ListQuerySchema = z
   .object({
@@ -14,6 +14,7 @@ const ListQuerySchema = z
     enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().max(4096).optional(),
+    sort: z.enum(JOB_SORTS).optional(),
   })
   .strict();
 

@@ -189,10 +189,28 @@ export class JobService {
     await this.store.delete(id);
   }
 
-  async list(q: ListQuery, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+  /**
+   * Lists jobs. Unsorted, a page is one ListSchedules call. Temporal cannot order schedules, so a
+   * sorted list reads every job that passes the filters (at most MAX_SORTED) and pages by offset.
+   */
+  async list(q: ListQuery & { sort?: JobSort }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
     // Users see their own jobs; admins see all (and may filter by owner).
     const owner = actor.role === 'admin' ? q.owner : actor.id;
-    return await this.store.list({ ...q, owner });
+    if (!q.sort) return await this.store.list({ ...q, owner });
+    const offset = q.cursor ? decodeOffset(q.cursor) : 0;
+    const all: JobSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.list({ ...q, owner, cursor, pageSize: 1000 });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && all.length < MAX_SORTED);
+    if (cursor) throw validationError('too many jobs to sort', [{ path: 'query.sort', message: `narrow the filters to under ${MAX_SORTED} jobs, or list unsorted` }]);
+    const { field, dir } = parseSort(q.sort);
+    all.sort((a, b) => dir * compareBy(a, b, field));
+    const items = all.slice(offset, offset + q.pageSize);
+    const next = offset + q.pageSize < all.length ? Buffer.from(`o:${offset + q.pageSize}`).toString('base64url') : null;
+    return { items, nextCursor: next };
   }
 
   async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
@@ -236,6 +254,27 @@ export class JobService {
       throw new KairosError('not_found', `job '${job.id}' not found`);
     }
   }
+}
+
+export const JOB_SORTS = ['id', '-id', 'name', '-name', 'type', '-type', 'nextRunAt', '-nextRunAt', 'lastRunAt', '-lastRunAt'] as const;
+export type JobSort = (typeof JOB_SORTS)[number];
+const MAX_SORTED = 10_000;
+
+function parseSort(sort: JobSort): { field: 'id' | 'name' | 'type' | 'nextRunAt' | 'lastRunAt'; dir: 1 | -1 } {
+  return sort.startsWith('-') ? { field: sort.slice(1) as never, dir: -1 } : { field: sort as never, dir: 1 };
+}
+
+/** Nulls (never run, nothing scheduled) sort last in ascending order. */
+function compareBy(a: JobSummary, b: JobSummary, field: 'id' | 'name' | 'type' | 'nextRunAt' | 'lastRunAt'): number {
+  const x = a[field] ?? '\uffff';
+  const y = b[field] ?? '\uffff';
+  return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function decodeOffset(cursor: string): number {
+  const m = /^o:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw validationError('invalid cursor', [{ path: 'query.cursor', message: 'is not a cursor of a sorted list' }]);
+  return Number(m[1]);
 }
 
 /** Job types whose runs act on other users' data (cleanup deletes any job's run history). */

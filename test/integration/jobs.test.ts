@@ -115,6 +115,17 @@ describe('native jobs API', () => {
       if (!cursor) break;
     }
     assert.deepEqual(seen.sort(), [...ids].sort());
+    const sorted: string[] = [];
+    cursor = null;
+    for (let page = 0; page < 5; page++) {
+      const r: { status: number; body: Page } = await api<Page>('GET', `/v1/jobs?tag=${tag}&limit=2&sort=-id${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      sorted.push(...r.body.items.map((i) => i.id));
+      cursor = r.body.nextCursor;
+      if (!cursor) break;
+    }
+    assert.deepEqual(sorted, [...ids].sort().reverse(), 'sort=-id orders across pages');
+    assert.equal((await api('GET', `/v1/jobs?sort=colour`)).status, 400);
     const bad = await api<ErrorBody>('GET', '/v1/jobs?limit=0');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.details[0]?.path, 'query.limit');

@@ -21,7 +21,12 @@ const delivery = { appUrl: 'http://127.0.0.1:6001' };
 const input = (job: DaprJob, name = 'backup') => toJobInput({ id: jobIdFor(undefined, name), name, job, delivery, now });
 const compile = (job: DaprJob) => {
   const i = input(job);
-  return compileTriggers(i.triggers ?? [], { now, startOn: i.startOn ? new Date(i.startOn) : undefined }).spec;
+  return compileTriggers(i.triggers ?? [], {
+    now,
+    startOn: i.startOn ? new Date(i.startOn) : undefined,
+    endOn: i.endOn ? new Date(i.endOn) : undefined,
+    maxRuns: i.maxRuns,
+  }).spec;
 };
 const code = (fn: () => unknown) => {
   try {
@@ -113,11 +118,10 @@ describe('dapr job → canonical job', () => {
     const oneShot = compile({ dueTime: '1m' });
     assert.equal(oneShot?.remainingActions, 1);
     const repeats = compile({ schedule: '@every 10s', repeats: 3 });
-    assert.equal(repeats?.remainingActions, 3);
-    assert.ok((repeats?.startAt?.getTime() ?? 0) < now.getTime(), 'the bound-only once lies in the past');
+    assert.equal(repeats?.remainingActions, 3, "repeats without a due time is the job's maxRuns");
+    assert.equal(repeats?.startAt, undefined);
     const ttlNow = compile({ schedule: '@every 10s', ttl: '1h' });
-    // the compiler rounds an end up to the whole second
-    assert.equal(ttlNow?.endAt?.toISOString(), '2026-03-01T11:00:01.000Z');
+    assert.equal(ttlNow?.endAt?.toISOString(), '2026-03-01T11:00:00.400Z', 'ttl counts from now');
     const ttlDue = compile({ schedule: '@every 10s', dueTime: '2026-03-02T00:00:00Z', ttl: '1h' });
     assert.equal(ttlDue?.startAt?.toISOString(), '2026-03-02T00:00:00.000Z');
     assert.equal(ttlDue?.endAt?.toISOString(), '2026-03-02T01:00:00.000Z');

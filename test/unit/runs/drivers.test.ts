@@ -4,8 +4,8 @@ import { driverFor, DRIVERS } from '../../../activities/registry.ts';
 import { keepPayload } from '../../../activities/driver.ts';
 
 describe('driver registry', () => {
-  it('offers http and cleanup, and nothing internal', () => {
-    assert.deepEqual(DRIVERS.map((d) => d.type), ['http', 'cleanup']);
+  it('offers http, cleanup and datasource, and nothing internal', () => {
+    assert.deepEqual(DRIVERS.map((d) => d.type), ['http', 'cleanup', 'datasource']);
     assert.equal(driverFor('kairosStartDependents'), undefined);
   });
 
