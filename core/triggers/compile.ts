@@ -3,14 +3,11 @@
 // Cron text is never passed through: each dialect is parsed here and expressed exactly, and what
 // cannot be expressed exactly is a TriggerError naming the trigger and field.
 import { MAX_YEAR, MIN_YEAR, range, toRanges, type Calendar } from './calendar.ts';
-import { parseDapr } from './cron/dapr.ts';
-import { parseHangfire } from './cron/hangfire.ts';
-import { parseQuartz } from './cron/quartz.ts';
+import { parseCron } from './cron/index.ts';
 import type { CronResult } from './cron/types.ts';
-import { parseUnix } from './cron/unix.ts';
 import { parseDuration, parseRfc3339 } from './duration.ts';
 import { CronSyntaxError, TriggerError } from './errors.ts';
-import { TriggerSchema, type CronDialect, type Trigger, type TriggerInput } from './model.ts';
+import { TriggerSchema, type Trigger, type TriggerInput } from './model.ts';
 import type { CompiledSpec, CompiledTriggers, Dependency, IntervalSpec } from './spec.ts';
 import { isValidTimeZone, offsetAt } from './timezone.ts';
 
@@ -33,19 +30,7 @@ export interface CompileOptions {
   maxRuns?: number;
 }
 
-/** Parses one cron expression of the given dialect into exact calendars (and robfig's @every). */
-export function parseCron(expression: string, dialect: CronDialect): CronResult {
-  switch (dialect) {
-    case 'unix':
-      return parseUnix(expression);
-    case 'quartz':
-      return parseQuartz(expression);
-    case 'dapr':
-      return parseDapr(expression);
-    case 'hangfire':
-      return parseHangfire(expression);
-  }
-}
+export { parseCron };
 
 interface Bounds {
   lo?: number;

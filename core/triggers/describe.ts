@@ -1,9 +1,6 @@
 // describeTrigger: a short human description of one trigger.
 import { expandRanges, type Calendar, type Range } from './calendar.ts';
-import { parseDapr } from './cron/dapr.ts';
-import { parseHangfire } from './cron/hangfire.ts';
-import { parseQuartz } from './cron/quartz.ts';
-import { parseUnix } from './cron/unix.ts';
+import { parseCron } from './cron/index.ts';
 import type { CronResult } from './cron/types.ts';
 import type { CronDialect, TriggerInput } from './model.ts';
 
@@ -55,16 +52,7 @@ function describeCalendar(c: Calendar): string {
 
 function parse(expression: string, dialect: CronDialect): CronResult | null {
   try {
-    switch (dialect) {
-      case 'unix':
-        return parseUnix(expression);
-      case 'quartz':
-        return parseQuartz(expression);
-      case 'dapr':
-        return parseDapr(expression);
-      case 'hangfire':
-        return parseHangfire(expression);
-    }
+    return parseCron(expression, dialect);
   } catch {
     return null;
   }

@@ -1,6 +1,8 @@
 // Dapr Jobs API routes: POST / GET / DELETE {version}/jobs/{name} for v1.0-alpha1 and v1.0, also
 // under /apps/{appId}/ (or with a `dapr-app-id` header) to pick the app when several are configured.
 // Parse (mapping.ts), call the job service, render Dapr's shapes; nothing else.
+import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
+import { principalOf } from '../../auth.ts';
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -29,35 +31,12 @@ const isConflict = (err: unknown) => err instanceof KairosError && err.kind === 
 /** The principal the dedicated Dapr port acts as (it reaches Dapr jobs only: their ids start with "dapr"). */
 export const DAPR_PORT_ACTOR: Actor = { id: 'dapr', role: 'admin' };
 
-function actorOf(ctx: Context): Actor {
-  const p = ctx.state.principal as Actor | undefined;
-  if (!p) throw new KairosError('unauthenticated', 'authentication required');
-  return { id: p.id, role: p.role };
-}
 
-/** Dapr reads the body as JSON whatever the content type says; an empty body is an empty request. */
-async function jsonBody(ctx: Context, limit: number): Promise<unknown> {
-  let raw = (ctx.request as { rawBody?: string }).rawBody;
-  if (raw === undefined) {
-    if (ctx.request.body !== undefined && typeof ctx.request.body === 'object' && Object.keys(ctx.request.body as object).length > 0) {
-      return ctx.request.body;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw new DaprError(413, DAPR_CODES.malformed, 'request body is too large');
-      chunks.push(chunk);
-    }
-    raw = Buffer.concat(chunks).toString('utf8');
-  }
-  if (raw.trim() === '') return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (err) {
-    throw new DaprError(400, DAPR_CODES.malformed, `failed deserializing HTTP body: ${(err as Error).message}`);
-  }
-}
+
+const DAPR_BODY_ERRORS: BodyErrors = {
+  tooLarge: () => new DaprError(413, DAPR_CODES.malformed, 'request body is too large'),
+  malformed: (message) => new DaprError(400, DAPR_CODES.malformed, `failed deserializing HTTP body: ${message}`),
+};
 
 export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   const r = new Router({ prefix });
@@ -111,13 +90,13 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   const schedule: Middleware = async (ctx) => {
     const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
     const { appId, delivery } = appOf(ctx);
-    const req = parseScheduleBody(await jsonBody(ctx, opts.bodyLimitBytes));
+    const req = parseScheduleBody(await readJsonBody(ctx, opts.bodyLimitBytes, DAPR_BODY_ERRORS));
     checkJobRules(name, req.job);
     if (!delivery) {
       throw new DaprError(400, DAPR_CODES.scheduleJob, 'failed to schedule job due to: no app address is configured (set KAIROS_DAPR_APP_URL)');
     }
     const id = idOf(appId, name);
-    const actor = actorOf(ctx);
+    const actor = principalOf(ctx);
     const input = () => toJobInput({ id, name, appId, job: req.job, delivery, now: now() });
     const current = await existing(id, actor);
     if (current && !req.overwrite) {
@@ -144,7 +123,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
     const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
     const { appId } = appOf(ctx);
     if (name === '') throw new DaprError(400, DAPR_CODES.jobNameEmpty, 'Name is empty');
-    const v = await existing(jobIdFor(appId, name), actorOf(ctx));
+    const v = await existing(jobIdFor(appId, name), principalOf(ctx));
     const d = v ? daprJobOf(v.job) : undefined;
     if (!d) throw new KairosError('not_found', `job not found: ${name}`);
     ctx.status = 200;
@@ -156,7 +135,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
     const { appId } = appOf(ctx);
     if (name === '') throw new DaprError(400, DAPR_CODES.jobNameEmpty, 'Name is empty');
     const id = jobIdFor(appId, name);
-    const actor = actorOf(ctx);
+    const actor = principalOf(ctx);
     // Deleting a job that does not exist is a success, as in Dapr.
     if (await existing(id, actor)) {
       try {

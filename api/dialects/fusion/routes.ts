@@ -1,6 +1,8 @@
 // Fusion routes: the Jobs API (/jobs, /jobs/{resource}, …/schedule, …/actions, …/history), the Tasks
 // API (/tasks) and the Connector Datasources API (/connectors/datasources), each also under
 // /apps/{app}/. Parse (mapping.ts), call the job and run services, render Fusion's shapes.
+import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
+import { principalOf } from '../../auth.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { KairosError } from '../../../core/errors.ts';
@@ -48,32 +50,12 @@ const PARALLEL = 8;
 const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
 const noSpark = (id: string) => new FusionError(404, `spark job '${id}' not found: no Spark cluster is configured, so Kairos holds no Spark jobs`);
 
-function actorOf(ctx: Context): Actor {
-  const p = ctx.state.principal as Actor | undefined;
-  if (!p) throw new KairosError('unauthenticated', 'authentication required');
-  return { id: p.id, role: p.role };
-}
 
-/** The JSON body whatever the content type says (curl -d sends a form type); undefined when empty. */
-async function jsonBody(ctx: Context, limit: number): Promise<unknown> {
-  let raw = (ctx.request as { rawBody?: string }).rawBody;
-  if (raw === undefined) {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw new FusionError(413, 'request body is too large');
-      chunks.push(chunk);
-    }
-    raw = Buffer.concat(chunks).toString('utf8');
-  }
-  if (raw.trim() === '') return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (err) {
-    throw badRequest('request body is not valid JSON', [{ path: '', message: (err as Error).message }]);
-  }
-}
+
+const FUSION_BODY_ERRORS: BodyErrors = {
+  tooLarge: () => new FusionError(413, 'request body is too large'),
+  malformed: (message) => badRequest('request body is not valid JSON', [{ path: '', message }]),
+};
 
 /** Runs `fn` over `items`, at most PARALLEL at a time, keeping order. */
 async function mapLimited<T, R>(items: T[], fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -220,7 +202,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     r.get(p, async (ctx) => {
       const type = typeof ctx.query.type === 'string' ? ctx.query.type : undefined;
       if (ctx.query.type !== undefined && (type === undefined || !isFusionType(type))) throw unknownType(String(ctx.query.type));
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const items = await jobsOfType(actor, type);
       ctx.body = await mapLimited(items, (s) =>
         statusOf(baseOfSummary(s), actor).catch((err: unknown) => {
@@ -233,7 +215,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/jobs/:resource')) {
     r.get(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
       ctx.body = await statusOf(baseOfView(v), actor);
     });
@@ -241,17 +223,17 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/jobs/:resource/schedule')) {
     r.get(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
       ctx.body = { resource: resourceText(v), enabled: v.job.enabled, triggers: fusionTriggersOf(v.job, await triggerResources(v, actor)) };
     });
 
     r.put(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const res = parseResource(ctx.params.resource ?? '');
       const current = await resolve(res, actor);
       const text = resourceText(current);
-      const req = parseScheduleBody(await jsonBody(ctx, limit), text);
+      const req = parseScheduleBody(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS), text);
       const input = inputOf(current);
       if (req.enabled !== undefined) input.enabled = req.enabled;
       if (req.triggers !== undefined) {
@@ -342,9 +324,9 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/jobs/:resource/actions')) {
     r.post(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const res = parseResource(ctx.params.resource ?? '');
-      const body = await jsonBody(ctx, limit);
+      const body = await readJsonBody(ctx, limit, FUSION_BODY_ERRORS);
       const action = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { action?: unknown }).action : undefined;
       if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
         const shown = action === undefined ? 'missing' : `'${String(action)}'`;
@@ -379,7 +361,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/jobs/:resource/history')) {
     r.get(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
       const text = resourceText(v);
       const page = await runs.list(v.job.id, { pageSize: HISTORY_LIMIT }, actor);
@@ -398,15 +380,15 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/tasks')) {
     r.get(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const items = await jobsOfType(actor, 'task');
       const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
       ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderTask(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
     });
 
     r.post(p, async (ctx) => {
-      const actor = actorOf(ctx);
-      const t = parseTask(await jsonBody(ctx, limit));
+      const actor = principalOf(ctx);
+      const t = parseTask(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS));
       const res: Resource = { type: 'task', id: t.id };
       if (await find(res, actor)) throw new FusionError(409, `task '${t.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
       const created = await jobs.create(
@@ -426,15 +408,15 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   for (const p of paths('/tasks/:id')) {
     r.get(p, async (ctx) => {
       const id = ctx.params.id ?? '';
-      const v = await resolve({ type: 'task', id }, actorOf(ctx));
+      const v = await resolve({ type: 'task', id }, principalOf(ctx));
       ctx.body = renderTask(v.job, id);
     });
 
     r.put(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const id = ctx.params.id ?? '';
       const current = await resolve({ type: 'task', id }, actor);
-      const t = parseTask(await jsonBody(ctx, limit), id);
+      const t = parseTask(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS), id);
       const input = inputOf(current);
       input.type = t.type;
       input.data = t.data;
@@ -444,7 +426,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     });
 
     r.delete(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const v = await resolve({ type: 'task', id: ctx.params.id ?? '' }, actor);
       await jobs.delete(v.job.id, actor);
       ctx.status = 204;
@@ -464,15 +446,15 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/connectors/datasources')) {
     r.get(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const items = await jobsOfType(actor, 'datasource');
       const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
       ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderDatasource(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
     });
 
     r.post(p, async (ctx) => {
-      const actor = actorOf(ctx);
-      const d = parseDatasource(await jsonBody(ctx, limit));
+      const actor = principalOf(ctx);
+      const d = parseDatasource(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS));
       requireDatasourceDriver();
       const res: Resource = { type: 'datasource', id: d.id };
       if (await find(res, actor)) throw new FusionError(409, `datasource '${d.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
@@ -494,15 +476,15 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   for (const p of paths('/connectors/datasources/:id')) {
     r.get(p, async (ctx) => {
       const id = ctx.params.id ?? '';
-      const v = await resolve({ type: 'datasource', id }, actorOf(ctx));
+      const v = await resolve({ type: 'datasource', id }, principalOf(ctx));
       ctx.body = renderDatasource(v.job, id);
     });
 
     r.put(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const id = ctx.params.id ?? '';
       const current = await resolve({ type: 'datasource', id }, actor);
-      const d = parseDatasource(await jsonBody(ctx, limit), id);
+      const d = parseDatasource(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS), id);
       const input = inputOf(current);
       input.data = d.data;
       if (typeof d.datasource.description === 'string') input.description = d.datasource.description;
@@ -512,7 +494,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     });
 
     r.delete(p, async (ctx) => {
-      const actor = actorOf(ctx);
+      const actor = principalOf(ctx);
       const v = await resolve({ type: 'datasource', id: ctx.params.id ?? '' }, actor);
       await jobs.delete(v.job.id, actor);
       ctx.status = 204;

@@ -1,0 +1,32 @@
+// The JSON body of a request whatever its Content-Type says: clients of the dialects send JSON as
+// `curl -d` does (application/x-www-form-urlencoded) or with no type at all. Each dialect passes its
+// own errors so the failure renders in its wire format.
+import type { Context } from 'koa';
+
+export interface BodyErrors {
+  tooLarge(): Error;
+  malformed(message: string): Error;
+}
+
+/** undefined for an empty body. */
+export async function readJsonBody(ctx: Context, limitBytes: number, errors: BodyErrors): Promise<unknown> {
+  let raw = (ctx.request as { rawBody?: string }).rawBody;
+  if (raw === undefined) {
+    const parsed = ctx.request.body;
+    if (parsed !== undefined && typeof parsed === 'object' && parsed !== null && Object.keys(parsed).length > 0) return parsed;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limitBytes) throw errors.tooLarge();
+      chunks.push(chunk);
+    }
+    raw = Buffer.concat(chunks).toString('utf8');
+  }
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw errors.malformed((err as Error).message);
+  }
+}
