@@ -193,6 +193,7 @@ describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }
     const same = (job: Job, def: ReturnType<typeof definition>) =>
       job.id === def.id && job.name === def.name && JSON.stringify(job.tags) === JSON.stringify(def.tags) && (job.data as { url?: string }).url === def.data.url;
     const ids: string[] = [];
+    const seen: string[] = [];
     for (const delayMs of [0, 15, 60]) {
       const batch = Array.from({ length: 6 }, () => uniqueId('api-crash'));
       ids.push(...batch);
@@ -211,10 +212,13 @@ describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }
       await s.killApi();
       const outcomes = await Promise.all(inflight);
       for (const o of outcomes) assert.ok(o === 'dropped' || o === 201, `a request either completed (201) or was dropped, not ${o}`);
+      seen.push(...outcomes.map(String));
       await s.startApi();
     }
+    let existed = 0;
     for (const id of ids) {
       const got = await call('GET', `/v1/jobs/${id}`);
+      if (got.status === 200) existed++;
       assert.ok(got.status === 200 || got.status === 404, `GET ${id}: ${got.status}`);
       let exists = false;
       try {
@@ -233,5 +237,6 @@ describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }
       assert.ok(same(final.body, definition(id)) && final.body.version === 1, `${id} after the retry equals the definition`);
       await call('DELETE', `/v1/jobs/${id}`);
     }
+    console.log(`api crash: answers ${seen.join(' ')}; ${existed}/${ids.length} jobs existed after the crashes`);
   });
 });

@@ -2,7 +2,7 @@
 // malformed JSON, wrong types, huge and deeply nested bodies, unicode and control characters,
 // path-traversal and overlong ids, bad cron and duration strings → always a 4xx in the route's error
 // shape, never a 5xx or a hang, and no state change. Every route without credentials → 401.
-// Bounded: KAIROS_FUZZ_RUNS inputs per route and property (default 6), a time limit per property.
+// Bounded: KAIROS_FUZZ_RUNS inputs per route and property (default 8), a time limit per property.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -10,8 +10,9 @@ import { adminAuth, apiUrl, temporalClient } from '../support/env.ts';
 import { allRoutes, isErrorShape, type Route } from '../support/routes.ts';
 import type { Client } from '@temporalio/client';
 
-const RUNS = Number(process.env.KAIROS_FUZZ_RUNS ?? 6);
-const TIME_LIMIT_MS = Number(process.env.KAIROS_FUZZ_MS_PER_PROPERTY ?? 600);
+const RUNS = Number(process.env.KAIROS_FUZZ_RUNS ?? 8);
+const TIME_LIMIT_MS = Number(process.env.KAIROS_FUZZ_MS_PER_PROPERTY ?? 700);
+let requests = 0;
 const routes = allRoutes();
 
 interface Answer {
@@ -25,6 +26,7 @@ async function send(method: string, path: string, opts: { body?: string; content
   const auth = opts.auth === undefined ? adminAuth() : opts.auth;
   if (auth) headers.authorization = auth;
   if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
+  requests++;
   const res = await fetch(`${apiUrl()}${path}`, { method, headers, body: opts.body, signal: AbortSignal.timeout(15_000) });
   const text = await res.text();
   let body: unknown = null;
@@ -235,6 +237,7 @@ describe('fuzzing every route', { timeout: 240_000 }, () => {
       const a = await send(route.method, path, { body: huge });
       check(route, path, a, true);
     }
+    console.log(`fuzz: ${routes.length} routes, ${requests} requests so far`);
   });
 
   it('changed no state', async () => {
