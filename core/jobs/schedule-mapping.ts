@@ -69,15 +69,21 @@ export function dialectOf(job: Job): string {
 }
 
 /** Search attributes on the schedule: every filter the list API offers. */
-export function scheduleSearchAttributes(job: Job, dependencies: { jobId: string; on: string[] }[]): SearchAttributePair[] {
+export function scheduleSearchAttributes(
+  job: Job,
+  dependencies: { jobId: string; on: string[] }[],
+  /** An update must send empty lists too, so that a removed tag or dependency is cleared. */
+  includeEmpty = false,
+): SearchAttributePair[] {
   return [
     { key: SA.jobId, value: job.id },
     { key: SA.jobType, value: job.type },
     { key: SA.owner, value: job.ownerId },
     { key: SA.dialect, value: dialectOf(job) },
     { key: SA.jobName, value: job.name.slice(0, 1000) },
-    { key: SA.tags, value: job.tags },
-    { key: SA.afterJobs, value: dependencies.flatMap((d) => d.on.map((o) => `${d.jobId}:${o}`)) },
+    // Empty lists are left out: each attribute is one more visibility field to index per write.
+    ...(job.tags.length || includeEmpty ? [{ key: SA.tags, value: job.tags }] : []),
+    ...(dependencies.length || includeEmpty ? [{ key: SA.afterJobs, value: dependencies.flatMap((d) => d.on.map((o) => `${d.jobId}:${o}`)) }] : []),
   ] as SearchAttributePair[];
 }
 
@@ -89,7 +95,7 @@ export function runSearchAttributes(job: Job, triggeredBy: string): SearchAttrib
     { key: SA.owner, value: job.ownerId },
     { key: SA.dialect, value: dialectOf(job) },
     { key: SA.triggeredBy, value: triggeredBy },
-    { key: SA.tags, value: job.tags },
+    ...(job.tags.length ? [{ key: SA.tags, value: job.tags }] : []),
   ] as SearchAttributePair[];
 }
 

@@ -89,7 +89,20 @@ export class JobService {
       version: 1,
     };
     await this.store.create(job, compiled);
-    return await this.get(job.id, actor);
+    // Answer from what was written rather than a second RPC (DescribeSchedule is a query to the
+    // scheduler workflow and doubled the cost of a create). The next fire time comes from the
+    // evaluator that the compiler's proof holds equal to Temporal's own; later GETs read Temporal.
+    const next = job.enabled && compiled.spec ? nextFireTimes(compiled.spec, this.now(), 1)[0] : undefined;
+    return {
+      job,
+      state: {
+        enabled: job.enabled,
+        nextRunAt: next?.toISOString() ?? null,
+        lastRunAt: null,
+        running: [],
+        remainingActions: compiled.spec?.remainingActions ?? null,
+      },
+    };
   }
 
   async get(id: string, actor: Actor): Promise<JobView> {

@@ -167,7 +167,7 @@ export class JobStore {
         conflictToken,
         identity: this.client.options.identity,
         requestId: randomUUID(),
-        searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
+        searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies, true)),
       });
     } catch (err) {
       const code = grpcCode(err);

@@ -126,6 +126,16 @@ describe('native jobs API', () => {
     }
     assert.deepEqual(sorted, [...ids].sort().reverse(), 'sort=-id orders across pages');
     assert.equal((await api('GET', `/v1/jobs?sort=colour`)).status, 400);
+    // Removing a tag clears it from the schedule's search attributes too.
+    assert.equal((await api('PATCH', `/v1/jobs/${ids[0]}`, { body: { tags: [] } })).status, 200);
+    await waitFor(
+      async () => {
+        const r = await api<Page>('GET', `/v1/jobs?tag=${tag}`);
+        return r.body.items.length === 2 && !r.body.items.some((i) => i.id === ids[0]);
+      },
+      10_000,
+      'the untagged job to leave the tag filter',
+    );
     const bad = await api<ErrorBody>('GET', '/v1/jobs?limit=0');
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.details[0]?.path, 'query.limit');
