@@ -22,7 +22,9 @@ interface Run {
   scheduledAt: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// Not a wait for a condition: the fault scenarios need time itself to pass (a slow target, a
+// downtime that spans fire times, a kill that lands mid-request).
+const letTimePass = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }, () => {
   let s: OwnStack;
@@ -57,7 +59,7 @@ describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }
       maxInFlight.set(key, Math.max(maxInFlight.get(key) ?? 0, n));
       res.once('close', () => inFlight.set(key, (inFlight.get(key) ?? 1) - 1));
       const hold = [...holdMs.entries()].find(([p]) => req.path.startsWith(p))?.[1] ?? 0;
-      if (hold) await sleep(hold);
+      if (hold) await letTimePass(hold);
       if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     };
   });
@@ -148,7 +150,7 @@ describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }
 
     await s.killDevServer();
     const downAt = Date.now();
-    await sleep(6000); // three fire times of the cron job pass while the server is down
+    await letTimePass(6000); // three fire times of the cron job pass while the server is down
     await s.startDevServer();
     await s.waitReady();
     const upAt = Date.now();
@@ -208,7 +210,7 @@ describe('faults (private stack; processes are SIGKILLed)', { timeout: 240_000 }
           () => 'dropped' as const,
         ),
       );
-      await sleep(delayMs);
+      await letTimePass(delayMs);
       await s.killApi();
       const outcomes = await Promise.all(inflight);
       for (const o of outcomes) assert.ok(o === 'dropped' || o === 201, `a request either completed (201) or was dropped, not ${o}`);

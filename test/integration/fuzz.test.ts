@@ -3,6 +3,7 @@
 // path-traversal and overlong ids, bad cron and duration strings → always a 4xx in the route's error
 // shape, never a 5xx or a hang, and no state change. Every route without credentials → 401.
 // Bounded: KAIROS_FUZZ_RUNS inputs per route and property (default 8), a time limit per property.
+import { waitFor } from '../support/wait-for.ts';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -241,7 +242,24 @@ describe('fuzzing every route', { timeout: 240_000 }, () => {
   });
 
   it('changed no state', async () => {
-    await new Promise((r) => setTimeout(r, 1500)); // schedule lists come from visibility
-    assert.deepEqual(await snapshot(), before0);
+    // Schedule lists come from visibility: a marker written after the fuzzing that shows up in the
+    // list tells us the list has caught up with everything the fuzzing could have written.
+    const marker = `fuzz-barrier-${Date.now()}`;
+    const handle = await client.schedule.create({
+      scheduleId: marker,
+      spec: {},
+      action: { type: 'startWorkflow', workflowType: 'runJob', taskQueue: 'fuzz-barrier' },
+      state: { paused: true },
+    });
+    try {
+      await waitFor(async () => {
+        for await (const sch of client.schedule.list({ pageSize: 1000 })) if (sch.scheduleId === marker) return true;
+        return false;
+      }, 15_000, 'the visibility barrier');
+      const now = await snapshot();
+      assert.deepEqual({ ...now, schedules: now.schedules.filter((id) => id !== marker) }, before0);
+    } finally {
+      await handle.delete();
+    }
   });
 });
