@@ -1,9 +1,9 @@
 // The job store: each job is one Temporal schedule whose runJob action carries the definition.
 // Writes use the raw schedule RPCs so that an update carries the schedule's conflict token: two
 // concurrent updates can never silently overwrite each other (the SDK's handle.update() sends none).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex, encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import { optionalTsToDate } from '@temporalio/common/lib/time.js';
@@ -11,8 +11,9 @@ import type { temporal } from '@temporalio/proto';
 import { enums } from '../proto.ts';
 import { conflict, KairosError, notFound } from '../errors.ts';
 import { SA } from '../search-attributes.ts';
+import { quote } from '../runs/query.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
-import type { RunJobInput } from '../runs/types.ts';
+import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
 import type { Job, JobSummary, TriggeredBy } from './model.ts';
 import { executionPlan } from './execution-plan.ts';
 import {
@@ -68,8 +69,6 @@ const grpcCode = (err: unknown): number | undefined => {
 
 const concurrentChange = (id: string) => new KairosError('conflict', `job '${id}' was changed concurrently; read it again and retry`);
 
-/** Temporal's list-query string literal: single-quoted, with quotes and backslashes escaped. */
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 export class JobStore {
   constructor(
@@ -228,6 +227,57 @@ export class JobStore {
     });
     const token = res.nextPageToken && res.nextPageToken.length ? Buffer.from(res.nextPageToken).toString('base64url') : null;
     return { items, nextCursor: token };
+  }
+
+  /**
+   * Starts every job whose `job` trigger names this job and outcome (schedules carry
+   * KairosAfterJobs = ["<jobId>:<outcome>", …]). Idempotent: a dependent run's workflow id is derived
+   * from the parent run and outcome, so calling again (a retried activity) starts nothing twice.
+   * `stamp` is a time that is the same on every retry (the caller's scheduled time).
+   */
+  async startDependents(parent: StartDependentsInput, stamp: Date): Promise<string[]> {
+    const ids: string[] = [];
+    let token: Uint8Array | undefined;
+    do {
+      const res = await this.client.workflowService.listSchedules({
+        namespace: this.namespace,
+        maximumPageSize: 1000,
+        nextPageToken: token,
+        query: `${SA.afterJobs.name} = ${quote(`${parent.jobId}:${parent.outcome}`)}`,
+      });
+      ids.push(...(res.schedules ?? []).map((s) => s.scheduleId ?? '').filter(Boolean));
+      token = res.nextPageToken && res.nextPageToken.length ? res.nextPageToken : undefined;
+    } while (token);
+
+    const started: string[] = [];
+    for (const id of ids) {
+      const stored = await this.get(id).catch(() => undefined); // deleted since the list
+      if (!stored || stored.state.paused) continue; // a disabled job does not run
+      const { job } = stored;
+      const suffix = createHash('sha256').update(`${parent.workflowId}\n${parent.outcome}`).digest('hex').slice(0, 8);
+      const workflowId = `${job.id}-dependency-${stamp.toISOString().replace(/[:.]/g, '')}-${suffix}`;
+      const args: RunJobInput = {
+        job,
+        plan: executionPlan(job),
+        triggeredBy: 'dependency',
+        cause: { jobId: parent.jobId, workflowId: parent.workflowId, outcome: parent.outcome, depth: parent.depth },
+      };
+      try {
+        await this.client.workflow.start(RUN_JOB_WORKFLOW, {
+          taskQueue: this.taskQueue,
+          workflowId,
+          args: [args],
+          memo: { jobName: job.name },
+          typedSearchAttributes: runSearchAttributes(job, 'dependency'),
+          // Even after the dependent run closed, a second call must not start it again.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      started.push(workflowId);
+    }
+    return started;
   }
 
   /** Starts a run now, outside the schedule (so it never uses up `remainingActions`). */

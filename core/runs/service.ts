@@ -225,7 +225,14 @@ export class RunService {
     await this.assertCanSee(info, runId, actor);
     assertRunning(info, runId);
     await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).terminate(reason ?? `aborted by ${actor.id}`);
-    return await this.get(runId, actor);
+    // A terminated run executes no more code, so the run cannot start its own 'aborted' dependents:
+    // the abort does it, with the same idempotent ids the workflow would use.
+    const view = await this.get(runId, actor);
+    await this.store.startDependents(
+      { jobId: view.jobId, workflowId: runId, outcome: 'aborted', depth: (view.cause?.depth ?? 0) + 1 },
+      new Date(),
+    );
+    return view;
   }
 
   async jobStats(jobId: string, actor: Actor): Promise<RunStats> {

@@ -340,7 +340,7 @@ describe('Fusion dialect', () => {
   });
 
   describe('actions', () => {
-    it('stop and abort a running job; both end aborted; runOnAbort fires after a stop', async () => {
+    it('stop and abort a running job; both end aborted; runOnAbort fires after each', async () => {
       routes.set('/slow/', () => {
         /* never answers: the run stays in flight until stopped */
       });
@@ -373,6 +373,7 @@ describe('Fusion dialect', () => {
       const abort = await f('POST', `/jobs/${r}/actions`, { body: { action: 'abort' } });
       assert.deepEqual(abort.body, { resource: r, action: 'abort', accepted: true, message: `Aborted job ${r}` });
       await until(r, 'aborted');
+      await waitFor(() => (hits(`/after-abort/${onAbort}`).length >= 2 ? true : undefined), 30_000, 'the abort dependent after an abort');
       const history = (await f<HistoryItem[]>('GET', `/jobs/${r}/history`)).body;
       assert.deepEqual(history.map((h) => h.status), ['aborted', 'aborted']);
     });
