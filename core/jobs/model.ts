@@ -47,7 +47,9 @@ export const TimeoutSchema = z
 
 export const MisfireSchema = z
   .object({
-    catchupWindow: Duration.default('1m').describe('how far back missed fire times are still run after downtime'),
+    // A day, so that a run missed during an outage or an overloaded server still happens (once, with
+    // the default overlap 'skip', like Quartz's fire-once-now misfire policy) instead of being dropped.
+    catchupWindow: Duration.default('24h').describe('how far back missed fire times are still run after downtime'),
   })
   .strict();
 
