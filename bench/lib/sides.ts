@@ -69,15 +69,23 @@ function rawSpec(t: Timing): { spec: ScheduleSpec; remainingActions?: number } {
 class HttpError extends Error {}
 
 async function call(ctx: BenchContext, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${ctx.apiUrl}${path}`, {
-    method,
-    headers: { authorization: ctx.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new HttpError(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
-  return text ? (JSON.parse(text) as unknown) : null;
+  // An overloaded dev server answers some calls with 503 (Temporal unavailable); like any client of
+  // the API, retry those a few times with back-off rather than abort the whole benchmark.
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(`${ctx.apiUrl}${path}`, {
+      method,
+      headers: { authorization: ctx.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    if (res.status === 503 && attempt < 6) {
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+      continue;
+    }
+    if (!res.ok) throw new HttpError(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+    return text ? (JSON.parse(text) as unknown) : null;
+  }
 }
 
 export function kairosSide(ctx: BenchContext): Side {
