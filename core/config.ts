@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   KAIROS_TASK_QUEUE: nonEmpty.default('kairos'),
   KAIROS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAIROS_BODY_LIMIT: nonEmpty.default('2mb'),
+  KAIROS_WORKER_MAX_HEAP_MB: z.coerce.number({ error: 'must be a number of MB' }).int().min(128, 'must be at least 128').default(512),
   KAIROS_ADMIN_USER: nonEmpty.optional(),
   KAIROS_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   KAIROS_FUSION_PORT: optionalPort,
@@ -49,6 +50,8 @@ export interface Config {
   taskQueue: string;
   logLevel: string;
   bodyLimit: string;
+  /** V8 old-space limit of worker processes that Kairos starts (`--max-old-space-size`). */
+  workerMaxHeapMb: number;
   admin: { user?: string; password?: string };
   fusionPort?: number;
   dapr: {
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: e.KAIROS_TASK_QUEUE,
     logLevel: e.KAIROS_LOG_LEVEL,
     bodyLimit: e.KAIROS_BODY_LIMIT,
+    workerMaxHeapMb: e.KAIROS_WORKER_MAX_HEAP_MB,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
     fusionPort: e.KAIROS_FUSION_PORT,
     dapr: {

