@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../core/config.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { freePort } from './dev-server.ts';
-import { launchStack, type Stack } from './stack.ts';
+import { launchStack, privateStackEnv, type Stack } from './stack.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const [suite = 'unit', ...filters] = process.argv.slice(2);
@@ -42,26 +42,21 @@ async function main(): Promise<number> {
   if (suite !== 'integration') return await runNodeTests(files, process.env);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-it-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KAIROS_DATA_DIR: dataDir,
-    KAIROS_PORT: String(await freePort()),
-    KAIROS_TEMPORAL_PORT: String(await freePort()),
-    KAIROS_UI_PORT: String(await freePort()),
-    KAIROS_ADMIN_USER: 'admin',
-    KAIROS_ADMIN_PASSWORD: 'integration-admin-pw',
-    KAIROS_LOG_LEVEL: 'info',
-    // The Dapr dialect: its dedicated port, and the apps its deliveries go to (test/integration/dapr*.test.ts bind them).
-    KAIROS_DAPR_PORT: String(await freePort()),
-    KAIROS_FUSION_PORT: String(await freePort()),
-    KAIROS_DAPR_API_TOKEN: 'integration-dapr-api-token',
-    KAIROS_DAPR_APP_URL: `http://127.0.0.1:${await freePort()}`,
-    KAIROS_DAPR_APP_URLS: `other=http://127.0.0.1:${await freePort()}`,
-    KAIROS_DAPR_APP_API_TOKEN_SECRET: 'DAPR_APP_API_TOKEN',
-    KAIROS_SECRET_DAPR_APP_API_TOKEN: 'integration-dapr-app-token',
-    TEMPORAL_ADDRESS: undefined,
-  };
-  delete env.TEMPORAL_ADDRESS;
+  const env = await privateStackEnv(
+    dataDir,
+    { user: 'admin', password: 'integration-admin-pw' },
+    {
+      KAIROS_LOG_LEVEL: 'info',
+      // The dialects' dedicated ports, and the apps Dapr deliveries go to (test/integration/dapr*.test.ts bind them).
+      KAIROS_DAPR_PORT: String(await freePort()),
+      KAIROS_FUSION_PORT: String(await freePort()),
+      KAIROS_DAPR_API_TOKEN: 'integration-dapr-api-token',
+      KAIROS_DAPR_APP_URL: `http://127.0.0.1:${await freePort()}`,
+      KAIROS_DAPR_APP_URLS: `other=http://127.0.0.1:${await freePort()}`,
+      KAIROS_DAPR_APP_API_TOKEN_SECRET: 'DAPR_APP_API_TOKEN',
+      KAIROS_SECRET_DAPR_APP_API_TOKEN: 'integration-dapr-app-token',
+    },
+  );
   const cfg = loadConfig(env);
   await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
   const started = Date.now();

@@ -6,7 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/config.ts';
-import { assertPortFree, startDevServer, type DevServer } from './dev-server.ts';
+import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -53,7 +53,31 @@ function tail(file: string, lines = 25): string {
   return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '';
 }
 
-async function waitReady(url: string, timeoutMs: number, children: [ChildProcess, string][]): Promise<void> {
+/**
+ * The environment of a private stack (tests, benchmarks): its own data dir, free ports, the given
+ * admin credential, and none of the outer environment's Temporal address, dialect ports or
+ * test-harness settings. `extra` is applied last.
+ */
+export async function privateStackEnv(dataDir: string, admin: { user: string; password: string }, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (k === 'TEMPORAL_ADDRESS' || k.startsWith('KAIROS_DAPR_') || k.startsWith('KAIROS_FUSION_') || k.startsWith('KAIROS_TEST_')) delete env[k];
+  }
+  Object.assign(env, {
+    KAIROS_DATA_DIR: dataDir,
+    KAIROS_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_PORT: String(await freePort()),
+    KAIROS_UI_PORT: String(await freePort()),
+    KAIROS_ADMIN_USER: admin.user,
+    KAIROS_ADMIN_PASSWORD: admin.password,
+    ...extra,
+  });
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env;
+}
+
+/** Polls /readyz (bounded); fails early with the end of its log if a watched process exits. */
+export async function waitReady(url: string, timeoutMs: number, children: [ChildProcess, string][] = []): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

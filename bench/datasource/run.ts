@@ -11,8 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../core/config.ts';
 import { AuthStore } from '../../core/auth/store.ts';
-import { freePort } from '../../scripts/dev-server.ts';
-import { launchStack } from '../../scripts/stack.ts';
+import { launchStack, privateStackEnv } from '../../scripts/stack.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const ROWS = Number(process.env.BENCH_DS_ROWS ?? 1_000_000);
@@ -92,17 +91,7 @@ async function main(): Promise<void> {
   await writeCsv(csv);
   const dataDir = join(work, 'data');
   mkdirSync(dataDir);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KAIROS_DATA_DIR: dataDir,
-    KAIROS_PORT: String(await freePort()),
-    KAIROS_TEMPORAL_PORT: String(await freePort()),
-    KAIROS_UI_PORT: String(await freePort()),
-    KAIROS_ADMIN_USER: 'bench',
-    KAIROS_ADMIN_PASSWORD: 'bench-password',
-    KAIROS_LOG_LEVEL: 'warn',
-  };
-  for (const k of ['TEMPORAL_ADDRESS', 'KAIROS_DAPR_PORT', 'KAIROS_FUSION_PORT']) delete env[k];
+  const env = await privateStackEnv(dataDir, { user: 'bench', password: 'bench-password' }, { KAIROS_LOG_LEVEL: 'warn' });
   const cfg = loadConfig(env);
   await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
   say('starting a private stack…');

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { AuthStore } from '../../core/auth/store.ts';
-import { freePort, startDevServer, type DevServer } from '../../scripts/dev-server.ts';
-import { launchStack, type Stack } from '../../scripts/stack.ts';
+import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
+import { launchStack, privateStackEnv, waitReady as waitReadyAt, type Stack } from '../../scripts/stack.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -73,21 +73,11 @@ async function killHard(child: ChildProcess): Promise<void> {
 
 export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-own-'));
-  const temporalPort = await freePort();
-  const uiPort = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KAIROS_DATA_DIR: dataDir,
-    KAIROS_PORT: String(await freePort()),
-    KAIROS_TEMPORAL_PORT: String(temporalPort),
-    KAIROS_UI_PORT: String(uiPort),
-    KAIROS_ADMIN_USER: ADMIN_USER,
-    KAIROS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    KAIROS_LOG_LEVEL: opts.logLevel ?? 'warn',
-    TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
-  };
-  // Dialect ports and test-harness settings of an outer run must not leak into this stack.
-  for (const k of Object.keys(env)) if (k.startsWith('KAIROS_DAPR_') || k.startsWith('KAIROS_FUSION_') || k.startsWith('KAIROS_TEST_')) delete env[k];
+  const env = await privateStackEnv(dataDir, { user: ADMIN_USER, password: ADMIN_PASSWORD }, { KAIROS_LOG_LEVEL: opts.logLevel ?? 'warn' });
+  const temporalPort = Number(env.KAIROS_TEMPORAL_PORT);
+  const uiPort = Number(env.KAIROS_UI_PORT);
+  // This stack manages its own dev server (to kill and restart it), so its processes connect to it by address.
+  env.TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
   const cfg = loadConfig(env);
   await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
 
@@ -112,21 +102,7 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
   }
   const apiUrl = stack.apiUrl;
 
-  const waitReady = async (timeoutMs = 120_000): Promise<void> => {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      try {
-        const res = await fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
-        if (res.ok) return;
-        last = await res.text();
-      } catch (err) {
-        last = (err as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`private stack not ready after ${timeoutMs} ms: ${last}`);
-  };
+  const waitReady = async (timeoutMs = 120_000): Promise<void> => await waitReadyAt(apiUrl, timeoutMs);
 
   const own: OwnStack = {
     cfg,
