@@ -13,6 +13,8 @@ export interface Surface {
   renderError: ErrorRenderer;
   /** Routers mounted after authentication. */
   routers: Router[];
+  /** Authentication for paths under `prefix` instead of the app's (a dialect with its own login token). */
+  authenticate?: Koa.Middleware;
 }
 
 export interface AppOptions {
@@ -57,7 +59,10 @@ export function createApp(opts: AppOptions): Koa {
 
   for (const r of opts.publicRouters) app.use(r.routes()).use(r.allowedMethods());
 
-  app.use(opts.authenticate);
+  app.use((ctx, next) => {
+    const own = surfaces.find((s) => s.authenticate && (ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`)));
+    return (own?.authenticate ?? opts.authenticate)(ctx, next);
+  });
   app.use(
     bodyParser({
       enableTypes: ['json', 'text', 'form'],

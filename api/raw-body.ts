@@ -30,3 +30,11 @@ export async function readJsonBody(ctx: Context, limitBytes: number, errors: Bod
     throw errors.malformed((err as Error).message);
   }
 }
+
+/** A body limit as configured ("2mb", "512kb", "1048576") → bytes. */
+export function bodyLimitBytes(limit: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  if (!m) return 2 * 1024 * 1024;
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'] ?? 1;
+  return Math.floor(Number(m[1]) * unit);
+}

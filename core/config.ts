@@ -1,6 +1,7 @@
 // Configuration comes from the environment, is validated once at start-up, and is immutable after.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDurationMs } from './duration.ts';
 
 const PORT_RULE = { error: 'must be a port number from 1 to 65535' };
 const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
@@ -33,6 +34,11 @@ const EnvSchema = z.object({
     .regex(/^(?:[A-Za-z0-9][A-Za-z0-9._-]*=https?:\/\/[^\s,]+)(?:\s*,\s*[A-Za-z0-9][A-Za-z0-9._-]*=https?:\/\/[^\s,]+)*$/, 'must be "appId=http://host:port,…"')
     .optional(),
   KAIROS_DAPR_APP_API_TOKEN_SECRET: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a secret name').optional(),
+  KAIROS_VOLTMX_SERVER_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  KAIROS_VOLTMX_TOKEN_TTL: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "1h" or "PT30M"')
+    .default('1h'),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TLS: bool.optional(),
@@ -64,6 +70,12 @@ export interface Config {
     appUrls: Record<string, string>;
     /** Name of the Kairos secret sent to the app as `dapr-api-token` (Dapr's APP_API_TOKEN). */
     appApiTokenSecret?: string;
+  };
+  voltmx: {
+    /** The Volt MX Foundry server whose services Volt MX jobs call (`SERVER_URL` execution). */
+    serverUrl?: string;
+    /** How long a login's claims token is valid. */
+    tokenTtlMs: number;
   };
   temporal: {
     /** true when Kairos starts its own dev server (no TEMPORAL_ADDRESS given). */
@@ -118,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       appApiTokenSecret: e.KAIROS_DAPR_APP_API_TOKEN_SECRET,
     },
+    voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL?.replace(/\/+$/, ''), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,

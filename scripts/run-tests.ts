@@ -55,6 +55,8 @@ async function main(): Promise<number> {
       KAIROS_DAPR_APP_URLS: `other=http://127.0.0.1:${await freePort()}`,
       KAIROS_DAPR_APP_API_TOKEN_SECRET: 'DAPR_APP_API_TOKEN',
       KAIROS_SECRET_DAPR_APP_API_TOKEN: 'integration-dapr-app-token',
+      // The Volt MX Foundry server whose services Volt MX jobs call (test/integration/voltmx.test.ts binds it).
+      KAIROS_VOLTMX_SERVER_URL: `http://127.0.0.1:${await freePort()}`,
     },
   );
   const cfg = loadConfig(env);

@@ -1,1 +1,2 @@
 export { runJob } from './run-job.ts';
+export { kairosSequence } from './sequence.ts';

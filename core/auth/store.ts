@@ -31,7 +31,8 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
-  via: 'basic' | 'apikey';
+  /** `token`: a login token a dialect issued (core/auth/tokens.ts). */
+  via: 'basic' | 'apikey' | 'token';
   keyId?: string;
 }
 

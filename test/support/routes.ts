@@ -5,8 +5,9 @@ import { loadConfig } from '../../core/config.ts';
 import { nativeRouters } from '../../api/native/index.ts';
 import { daprSurface } from '../../api/dialects/dapr/index.ts';
 import { fusionSurface } from '../../api/dialects/fusion/index.ts';
+import { voltmxSurface } from '../../api/dialects/voltmx/index.ts';
 
-export type SurfaceName = 'native' | 'dapr' | 'fusion';
+export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx';
 
 export interface Route {
   surface: SurfaceName;
@@ -37,6 +38,7 @@ export function allRoutes(): Route[] {
     ...routesOf('native', nativeRouters()),
     ...routesOf('dapr', daprSurface(cfg, none).routers),
     ...routesOf('fusion', fusionSurface(cfg, {} as never).routers),
+    ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
   ];
   const seen = new Set<string>();
   return all.filter((r) => {
@@ -60,5 +62,8 @@ export function isErrorShape(surface: SurfaceName, status: number, body: unknown
       return typeof b.errorCode === 'string' && typeof b.message === 'string' && Array.isArray(b.details);
     case 'fusion':
       return b.type === 'RESTError' && b.httpStatusCode === status && typeof b.message === 'string';
+    case 'voltmx':
+      // Admin APIs: {"status":"FAIL","result","message","token"}; the accounts login: the identity service's shape.
+      return (b.status === 'FAIL' && typeof b.message === 'string' && 'result' in b && b.token === null) || (b.domain === 'AUTH' && typeof b.code === 'number' && typeof b.message === 'string');
   }
 }

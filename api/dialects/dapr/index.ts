@@ -5,18 +5,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../../../core/config.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
 import { createApp, type Surface } from '../../app.ts';
+import { bodyLimitBytes } from '../../raw-body.ts';
 import { renderDaprError } from './errors.ts';
 import { daprRoutes, daprTokenAuth, type DaprOptions } from './routes.ts';
 
 export const DAPR_PREFIX = '/dapr';
-
-/** "2mb", "512kb", "1048576" → bytes. */
-function bytes(limit: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
-  if (!m) return 2 * 1024 * 1024;
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'] ?? 1;
-  return Math.floor(Number(m[1]) * unit);
-}
 
 export function daprOptions(cfg: Config, jobs: JobService): DaprOptions {
   return {
@@ -24,7 +17,7 @@ export function daprOptions(cfg: Config, jobs: JobService): DaprOptions {
     appUrl: cfg.dapr.appUrl,
     appUrls: cfg.dapr.appUrls,
     appTokenSecret: cfg.dapr.appApiTokenSecret,
-    bodyLimitBytes: bytes(cfg.bodyLimit),
+    bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit),
   };
 }
 

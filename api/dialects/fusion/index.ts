@@ -8,6 +8,7 @@ import type { AuthStore } from '../../../core/auth/store.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { createApp, type Surface } from '../../app.ts';
+import { bodyLimitBytes } from '../../raw-body.ts';
 import { authenticate } from '../../auth.ts';
 import { renderFusionError } from './errors.ts';
 import { fusionRoutes } from './routes.ts';
@@ -19,20 +20,12 @@ export interface FusionSurfaceDeps {
   runs: RunService;
 }
 
-/** "2mb", "512kb", "1048576" → bytes. */
-function bytes(limit: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
-  if (!m) return 2 * 1024 * 1024;
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'] ?? 1;
-  return Math.floor(Number(m[1]) * unit);
-}
-
 /** The /fusion surface of the main app: /fusion/api/… */
 export function fusionSurface(cfg: Config, deps: FusionSurfaceDeps): Surface {
   return {
     prefix: FUSION_PREFIX,
     renderError: renderFusionError,
-    routers: [fusionRoutes({ ...deps, bodyLimitBytes: bytes(cfg.bodyLimit) }, `${FUSION_PREFIX}/api`)],
+    routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, `${FUSION_PREFIX}/api`)],
   };
 }
 
@@ -45,7 +38,7 @@ export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { a
     bodyLimit: cfg.bodyLimit,
     publicRouters: [],
     authenticate: authenticate(deps.auth),
-    surfaces: [{ prefix: '', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bytes(cfg.bodyLimit) }, '/api')] }],
+    surfaces: [{ prefix: '', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, '/api')] }],
   });
   return await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, cfg.host, () => resolve(s));

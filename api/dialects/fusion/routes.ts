@@ -2,6 +2,7 @@
 // API (/tasks) and the Connector Datasources API (/connectors/datasources), each also under
 // /apps/{app}/. Parse (mapping.ts), call the job and run services, render Fusion's shapes.
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
+import { mapLimited } from '../../map-limited.ts';
 import { principalOf } from '../../auth.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -45,7 +46,6 @@ const ACTIONS = ['start', 'stop', 'abort'] as const;
 const HISTORY_LIMIT = 100;
 /** Runs looked at to find a job's latest (visibility lists running runs first, then by close time). */
 const LATEST_SAMPLE = 10;
-const PARALLEL = 8;
 
 const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
 const noSpark = (id: string) => new FusionError(404, `spark job '${id}' not found: no Spark cluster is configured, so Kairos holds no Spark jobs`);
@@ -56,20 +56,6 @@ const FUSION_BODY_ERRORS: BodyErrors = {
   tooLarge: () => new FusionError(413, 'request body is too large'),
   malformed: (message) => badRequest('request body is not valid JSON', [{ path: '', message }]),
 };
-
-/** Runs `fn` over `items`, at most PARALLEL at a time, keeping order. */
-async function mapLimited<T, R>(items: T[], fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  return out;
-}
 
 /** A stored job's writable fields (what a full replace sends back). */
 function inputOf(v: JobView): Record<string, unknown> {

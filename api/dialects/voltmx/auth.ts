@@ -1,0 +1,78 @@
+// Volt MX authentication: POST /authService/accounts/login trades Kairos credentials (userid =
+// Kairos username, password) for a claims token, which later calls send as `X-VoltMX-Authorization`.
+// Kairos's own credentials (HTTP Basic, API keys) work on these routes too. Tokens are never logged.
+import type { Middleware } from 'koa';
+import type { AuthStore, Principal } from '../../../core/auth/store.ts';
+import type { TokenSigner } from '../../../core/auth/tokens.ts';
+import { KairosError } from '../../../core/errors.ts';
+import { authFailure, VoltmxError, type FieldError } from './errors.ts';
+
+export const TOKEN_HEADER = 'X-VoltMX-Authorization';
+/** A token's audience: tokens issued here are good for the Volt MX routes only. */
+export const TOKEN_AUDIENCE = 'voltmx';
+export const LOGIN_PATH = '/authService/accounts/login';
+
+export type UserLookup = Pick<AuthStore, 'getUser' | 'authenticateBasic'>;
+
+/**
+ * The surface's authentication: the login route passes (its credentials are in the body), a request
+ * with X-VoltMX-Authorization must carry a valid, unexpired token of an existing user, and any other
+ * request goes through Kairos's usual authentication (`fallback`).
+ */
+export function voltmxAuthenticate(opts: { prefix: string; tokens: TokenSigner; users: () => UserLookup; fallback: Middleware }): Middleware {
+  const loginPath = `${opts.prefix}${LOGIN_PATH}`;
+  return async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path.replace(/\/+$/, '') === loginPath) return await next();
+    const token = ctx.get(TOKEN_HEADER).trim();
+    if (token === '') return await opts.fallback(ctx, next);
+    try {
+      ctx.state.principal = await principalOfToken(token, opts.tokens, opts.users());
+    } catch (err) {
+      (ctx.state as { voltmxError?: unknown }).voltmxError = err;
+      throw err;
+    }
+    await next();
+  };
+}
+
+async function principalOfToken(token: string, tokens: TokenSigner, users: UserLookup): Promise<Principal> {
+  const check = await tokens.verify(token, TOKEN_AUDIENCE);
+  if (!check.ok) throw authFailure(check.reason === 'expired' ? 'expiredToken' : 'invalidToken', [{ field: TOKEN_HEADER, message: check.reason === 'expired' ? 'the token has expired; log in again' : 'is not a token this server issued' }]);
+  try {
+    const u = await users.getUser(check.userId);
+    return { id: u.id, name: u.username, role: u.role, via: 'token' };
+  } catch (err) {
+    if (err instanceof KairosError && err.kind === 'not_found') throw authFailure('invalidToken', [{ field: TOKEN_HEADER, message: 'its user no longer exists' }]);
+    throw err;
+  }
+}
+
+/** userid and password from a form-encoded or JSON body. */
+export function loginCredentials(body: unknown): { userid: string; password: string } {
+  const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const fields: FieldError[] = [];
+  const text = (name: string): string => {
+    const v = b[name];
+    if (typeof v === 'string' && v !== '' && v.length <= 1024) return v;
+    fields.push({ field: name, message: v === undefined || v === '' ? 'is required' : 'must be a string of at most 1024 characters' });
+    return '';
+  };
+  const userid = text('userid');
+  const password = text('password');
+  // No credentials is an authentication failure (401), as a wrong password is.
+  if (fields.length) throw new VoltmxError(401, 'FAILURE_INVALID_USER_CREDENTIALS', `Invalid User Credentials: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
+  return { userid, password };
+}
+
+/** The login answer: the user's profile (Kairos knows only the username) and the claims token. */
+export function loginResponse(p: Principal, token: { value: string; expiresAt: number }) {
+  const email = p.name.includes('@') ? p.name : null;
+  const attributes = { firstname: null, userid: p.name, email, lastname: null };
+  return {
+    profile: { userid: p.name, email, firstname: null, lastname: null, user_attributes: { user_id: p.name }, profile_attributes: attributes },
+    claims_token: { value: token.value, exp: token.expiresAt, integrity_check_required: false },
+    // No refresh flow: log in again when the claims token expires.
+    refresh_token: null,
+  };
+}
+

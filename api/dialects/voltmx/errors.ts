@@ -1,0 +1,112 @@
+// Volt MX's error bodies. The admin job APIs answer every call with
+// {"status": "SUCCESS"|"FAIL", "result", "message", "token"}: a failure is status FAIL with a short
+// message, the full result (here: a code and one entry per offending field) and no CSRF token. The
+// accounts login answers as Volt MX's identity service does: {"code", "domain": "AUTH", "mfcode",
+// "message", "details"}. Handlers throw VoltmxError for the rules this dialect checks itself; every
+// other error (the job service's validation, not found, conflict, auth, bad JSON) arrives normalized
+// and is rendered the same way, with its HTTP status kept.
+import type { Context, Middleware } from 'koa';
+import type { ErrorDetail } from '../../../core/errors.ts';
+import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+
+/** One offending field, named as Volt MX names it (`jobServiceInfo.serviceType`). */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface AdminResult<R = unknown> {
+  status: 'SUCCESS' | 'FAIL';
+  result: R;
+  message: string | null;
+  token: null;
+}
+
+export const SUCCESS: AdminResult<null> = { status: 'SUCCESS', result: null, message: null, token: null };
+
+/** Identity-service failure codes (Volt MX's FAILURE_* numbering). */
+export const AUTH_CODES = {
+  invalidUserCredentials: { code: -4, name: 'FAILURE_INVALID_USER_CREDENTIALS', text: 'Invalid User Credentials' },
+  invalidToken: { code: -5, name: 'FAILURE_INVALID_TOKEN', text: 'Token invalid' },
+  expiredToken: { code: -6, name: 'FAILURE_EXPIRED_TOKEN', text: 'Token expired' },
+} as const;
+
+export type AuthFailure = keyof typeof AUTH_CODES;
+
+export class VoltmxError extends Error {
+  constructor(
+    readonly status: number,
+    /** A stable code for `result.code`, e.g. JOB_NOT_FOUND, INVALID_FIELD, FAILURE_EXPIRED_TOKEN. */
+    readonly code: string,
+    message: string,
+    readonly fields: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'VoltmxError';
+  }
+}
+
+export const invalid = (fields: FieldError[], message?: string) =>
+  new VoltmxError(400, 'INVALID_FIELD', message ?? fields.map((f) => `${f.field}: ${f.message}`).join('; '), fields);
+
+export const jobNotFound = (jobId: number | string) => new VoltmxError(404, 'JOB_NOT_FOUND', `job ${jobId} not found`, [{ field: 'jobId', message: 'names no job' }]);
+
+export const authFailure = (kind: AuthFailure, fields: FieldError[] = []) => new VoltmxError(401, AUTH_CODES[kind].name, AUTH_CODES[kind].text, fields);
+
+interface VoltmxState {
+  voltmxError?: unknown;
+}
+
+/** Remembers the error as thrown, so the renderer keeps a VoltmxError's own status, code and fields. */
+export const rememberError: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    (ctx.state as VoltmxState).voltmxError = err;
+    throw err;
+  }
+};
+
+/** The login route's error body (identity service shape). */
+export function identityErrorBody(status: number, code: string, message: string, fields: FieldError[]) {
+  const known = Object.values(AUTH_CODES).find((c) => c.name === code);
+  const num = known?.code ?? (status === 401 ? -4 : -1);
+  return { code: num, domain: 'AUTH', mfcode: `Auth-${Math.abs(num)}`, message, details: { errcode: num, errmsg: message, errors: fields } };
+}
+
+/** The admin routes' error body. */
+export function adminErrorBody(code: string, message: string, fields: FieldError[]): AdminResult<{ code: string; errors: FieldError[] }> {
+  return { status: 'FAIL', result: { code, errors: fields }, message, token: null };
+}
+
+const KIND_CODE: Record<string, string> = {
+  validation: 'INVALID_FIELD',
+  unsupported: 'INVALID_FIELD',
+  unauthenticated: AUTH_CODES.invalidToken.name,
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  malformed_json: 'MALFORMED_REQUEST',
+  payload_too_large: 'PAYLOAD_TOO_LARGE',
+  unavailable: 'SERVICE_UNAVAILABLE',
+  internal: 'INTERNAL_ERROR',
+};
+
+const toFields = (details: ErrorDetail[]): FieldError[] => details.map((d) => ({ field: d.path, message: d.message }));
+
+function messageOf(err: NormalizedError): string {
+  if (err.status >= 500 || err.details.length === 0) return err.message;
+  return `${err.message}: ${err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`;
+}
+
+export const isLoginPath = (path: string) => /\/authService\//.test(path);
+
+export const renderVoltmxError: ErrorRenderer = (ctx: Context, err) => {
+  const original = (ctx.state as VoltmxState).voltmxError;
+  const e =
+    original instanceof VoltmxError
+      ? { status: original.status, code: original.code, message: original.message, fields: original.fields }
+      : { status: err.status, code: KIND_CODE[err.code] ?? err.code.toUpperCase(), message: messageOf(err), fields: err.status >= 500 ? [] : toFields(err.details) };
+  ctx.status = e.status;
+  ctx.body = isLoginPath(ctx.path) ? identityErrorBody(e.status, e.code, e.message, e.fields) : adminErrorBody(e.code, e.message, e.fields);
+};

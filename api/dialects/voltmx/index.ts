@@ -1,0 +1,45 @@
+// The Volt MX dialect: Volt MX Foundry's Scheduling Job APIs and its accounts login under /voltmx on
+// the main port, so a Volt MX client needs only its base URL changed
+// (http://host:8080/voltmx/admin/api/jobs/job, http://host:8080/voltmx/authService/accounts/login).
+// Calls authenticate with the login's claims token (X-VoltMX-Authorization) or Kairos credentials.
+import type { Middleware } from 'koa';
+import type { Config } from '../../../core/config.ts';
+import type { AuthStore } from '../../../core/auth/store.ts';
+import { TokenSigner } from '../../../core/auth/tokens.ts';
+import type { NumberAllocator } from '../../../core/ids/sequence.ts';
+import type { JobService } from '../../../core/jobs/service.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import type { Surface } from '../../app.ts';
+import { bodyLimitBytes } from '../../raw-body.ts';
+import { voltmxAuthenticate } from './auth.ts';
+import { renderVoltmxError } from './errors.ts';
+import { voltmxRoutes } from './routes.ts';
+
+export const VOLTMX_PREFIX = '/voltmx';
+/** The sequence Volt MX job ids come from. */
+export const VOLTMX_JOB_SEQUENCE = 'voltmx-jobs';
+
+export interface VoltmxSurfaceDeps {
+  jobs: JobService;
+  runs: RunService;
+  auth: AuthStore;
+  jobIds: NumberAllocator;
+  /** Kairos's usual authentication, for calls that carry no Volt MX token. */
+  authenticate: Middleware;
+}
+
+/** The /voltmx surface of the main app. Building it calls no service (tests read its routes). */
+export function voltmxSurface(cfg: Config, deps: VoltmxSurfaceDeps): Surface {
+  const tokens = new TokenSigner(cfg.dataDir, { ttlMs: cfg.voltmx.tokenTtlMs });
+  return {
+    prefix: VOLTMX_PREFIX,
+    renderError: renderVoltmxError,
+    authenticate: voltmxAuthenticate({ prefix: VOLTMX_PREFIX, tokens, users: () => deps.auth, fallback: (ctx, next) => deps.authenticate(ctx, next) }),
+    routers: [
+      voltmxRoutes(
+        { jobs: deps.jobs, runs: deps.runs, auth: deps.auth, jobIds: deps.jobIds, tokens, serverUrl: cfg.voltmx.serverUrl, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) },
+        VOLTMX_PREFIX,
+      ),
+    ],
+  };
+}

@@ -1,0 +1,34 @@
+// Allocates numbers from a named sequence (1, 2, 3, …) through a Temporal Update on the sequence's
+// registry workflow (workflows/sequence.ts), started on first use (update-with-start). Strongly
+// consistent: the number is the workflow's answer, not a visibility lookup, so two API instances
+// never hand out the same number. A number whose use fails afterwards is skipped, never reused
+// (as a database sequence does).
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+import { ALLOCATE_UPDATE, SEQUENCE_WORKFLOW } from '../../workflows/sequence-names.ts';
+
+/** A workflow id no job or run id can take: job ids never contain '/'. */
+export const sequenceWorkflowId = (name: string): string => `kairos/sequence/${name}`;
+
+export interface NumberAllocator {
+  next(): Promise<number>;
+}
+
+export class SequenceAllocator implements NumberAllocator {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    readonly name: string,
+  ) {}
+
+  async next(): Promise<number> {
+    const start = new WithStartWorkflowOperation(SEQUENCE_WORKFLOW, {
+      workflowId: sequenceWorkflowId(this.name),
+      taskQueue: this.taskQueue,
+      args: [{ next: 1 }],
+      // The registry lives forever: later calls join the running one.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return await this.client.workflow.executeUpdateWithStart<Workflow, number, []>(ALLOCATE_UPDATE, { startWorkflowOperation: start });
+  }
+}
