@@ -15,6 +15,7 @@ import { RunService } from '../core/runs/service.ts';
 import { SecretStore } from '../core/secrets/store.ts';
 import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
 import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
+import { informerSurface } from './dialects/informer/index.ts';
 import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
 import { SequenceAllocator } from '../core/ids/sequence.ts';
 
@@ -45,6 +46,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const runs = new RunService(client, store);
   const native = nativeSurface({ jobs, runs, auth, secrets: new SecretStore(cfg.dataDir) });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
+  surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
   surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
   const app = createApp({
     logger,

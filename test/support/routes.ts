@@ -5,9 +5,10 @@ import { loadConfig } from '../../core/config.ts';
 import { nativeRouters } from '../../api/native/index.ts';
 import { daprSurface } from '../../api/dialects/dapr/index.ts';
 import { fusionSurface } from '../../api/dialects/fusion/index.ts';
+import { informerSurface } from '../../api/dialects/informer/index.ts';
 import { voltmxSurface } from '../../api/dialects/voltmx/index.ts';
 
-export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx';
+export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx' | 'informer';
 
 export interface Route {
   surface: SurfaceName;
@@ -38,6 +39,7 @@ export function allRoutes(): Route[] {
     ...routesOf('native', nativeRouters()),
     ...routesOf('dapr', daprSurface(cfg, none).routers),
     ...routesOf('fusion', fusionSurface(cfg, {} as never).routers),
+    ...routesOf('informer', informerSurface(cfg, {} as never).routers),
     ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
   ];
   const seen = new Set<string>();
@@ -62,6 +64,9 @@ export function isErrorShape(surface: SurfaceName, status: number, body: unknown
       return typeof b.errorCode === 'string' && typeof b.message === 'string' && Array.isArray(b.details);
     case 'fusion':
       return b.type === 'RESTError' && b.httpStatusCode === status && typeof b.message === 'string';
+    case 'informer':
+      // hapi's Boom: {"statusCode","error","message"} (+ "validation": {"source","keys"} on a 400).
+      return b.statusCode === status && typeof b.error === 'string' && typeof b.message === 'string';
     case 'voltmx':
       // Admin APIs: {"status":"FAIL","result","message","token"}; the accounts login: the identity service's shape.
       return (b.status === 'FAIL' && typeof b.message === 'string' && 'result' in b && b.token === null) || (b.domain === 'AUTH' && typeof b.code === 'number' && typeof b.message === 'string');

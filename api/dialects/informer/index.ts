@@ -1,0 +1,57 @@
+// The Informer dialect: Informer's Jobs API under /informer/api on the main port, so an Informer
+// client is pointed at Kairos by changing its base URL to http://<host>:<port>/informer. HTTP Basic
+// (or an API key), as on the main port. The collaboration data Informer has and the core job lacks
+// (shares, favorites, natural ids) lives in data-dir files shared by every API instance; drafts are
+// paused schedules (see core/drafts, core/sharing, core/favorites, core/names).
+import type { Config } from '../../../core/config.ts';
+import type { JobService } from '../../../core/jobs/service.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import { DraftService } from '../../../core/drafts/service.ts';
+import { FavoriteStore } from '../../../core/favorites/store.ts';
+import { NaturalIdStore } from '../../../core/names/store.ts';
+import { JobAccess } from '../../../core/sharing/access.ts';
+import { ShareStore } from '../../../core/sharing/store.ts';
+import type { Surface } from '../../app.ts';
+import { renderInformerError } from './errors.ts';
+import { informerRoutes, type InformerDeps } from './routes.ts';
+
+export const INFORMER_PREFIX = '/informer';
+
+export interface InformerSurfaceDeps {
+  jobs: JobService;
+  runs: RunService;
+  auth: InformerDeps['users'];
+}
+
+/** "2mb", "512kb", "1048576" → bytes. */
+function bytes(limit: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  if (!m) return 2 * 1024 * 1024;
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'] ?? 1;
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** The /informer surface of the main app: /informer/api/… (building it does no I/O). */
+export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface {
+  const shares = new ShareStore(cfg.dataDir);
+  return {
+    prefix: INFORMER_PREFIX,
+    renderError: renderInformerError,
+    routers: [
+      informerRoutes(
+        {
+          jobs: deps.jobs,
+          runs: deps.runs,
+          users: deps.auth,
+          access: new JobAccess(deps.jobs, shares),
+          drafts: new DraftService(deps.jobs),
+          favorites: new FavoriteStore(cfg.dataDir),
+          names: new NaturalIdStore(cfg.dataDir),
+          shares,
+          bodyLimitBytes: bytes(cfg.bodyLimit),
+        },
+        `${INFORMER_PREFIX}/api`,
+      ),
+    ],
+  };
+}

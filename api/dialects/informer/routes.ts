@@ -1,0 +1,456 @@
+// Informer Jobs API routes under {prefix}/api: /jobs (search, create), /jobs-list, /jobs/{id} (get,
+// replace, delete, run now), /jobs/{id}/_edit and /_commit (drafts), /owner, /favorite, /shares, and
+// the three links a job carries (/history, /actions, /datasets). Parse (mapping.ts), call the core
+// services (jobs, runs, access, drafts, favorites, natural ids), render Informer's shapes.
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
+import { principalOf } from '../../auth.ts';
+import { KairosError, notFound } from '../../../core/errors.ts';
+import { JOB_ID_PATTERN } from '../../../core/jobs/model.ts';
+import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import { awaitRun } from '../../../core/runs/await.ts';
+import { DRAFT_DIALECT, draftIdFor, draftOf, inputOf, type DraftService } from '../../../core/drafts/service.ts';
+import type { FavoriteStore } from '../../../core/favorites/store.ts';
+import { slugify, type NaturalIdStore } from '../../../core/names/store.ts';
+import type { JobAccess, OpenedJob, Permissions, ReadableJob } from '../../../core/sharing/access.ts';
+import { isAccessLevel, type ShareStore } from '../../../core/sharing/store.ts';
+import type { PublicUser } from '../../../core/auth/store.ts';
+import { InformerError, invalid, rememberError } from './errors.ts';
+import {
+  applyBody,
+  canonicalIdOfUuid,
+  defaultFields,
+  driverTypeOf,
+  fieldsOf,
+  informerExtrasOf,
+  informerIdOf,
+  isUuid,
+  parseBody,
+  parseListQuery,
+  renderJob,
+  renderListItem,
+  toJobInput,
+  type Body,
+  type SortField,
+} from './mapping.ts';
+
+export interface InformerDeps {
+  jobs: JobService;
+  runs: RunService;
+  users: { listUsers(): Promise<PublicUser[]> };
+  access: JobAccess;
+  drafts: DraftService;
+  favorites: FavoriteStore;
+  names: NaturalIdStore;
+  shares: ShareStore;
+  bodyLimitBytes: number;
+}
+
+const BODY_ERRORS: BodyErrors = {
+  tooLarge: () => new InformerError(413, 'Payload content length greater than maximum allowed'),
+  malformed: (message) => new InformerError(400, `Invalid request payload JSON format: ${message}`),
+};
+
+const PARALLEL = 8;
+const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
+const orMissing = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
+
+/** `fn` over `items`, PARALLEL at a time, in order. */
+async function inBatches<T, R>(items: readonly T[], fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += PARALLEL) out.push(...(await Promise.all(items.slice(i, i + PARALLEL).map(fn))));
+  return out;
+}
+
+/** Users by id and by name: Informer shows owners and share principals by username. */
+interface Directory {
+  nameOf(id: string): string;
+  /** A username or a user id → the user id; undefined for no user. */
+  idOf(text: string): string | undefined;
+}
+
+async function directory(users: InformerDeps['users']): Promise<Directory> {
+  const list = await users.listUsers();
+  const byId = new Map(list.map((u) => [u.id, u.username]));
+  const byName = new Map(list.map((u) => [u.username, u.id]));
+  return { nameOf: (id) => byId.get(id) ?? id, idOf: (t) => byName.get(t) ?? (byId.has(t) ? t : undefined) };
+}
+
+export function informerRoutes(deps: InformerDeps, base: string): Router {
+  const { jobs, runs, access, drafts, favorites, names, shares } = deps;
+  const r = new Router({ prefix: base });
+  r.use(rememberError);
+
+  /**
+   * The job an Informer id names: a UUID (`informer.<uuid>`), a natural id `<username>:<slug>`, or a
+   * canonical id. Each candidate is read directly; a missing job or one the caller may not read is 404.
+   */
+  async function resolve(text: string, actor: Actor, dir: Directory): Promise<OpenedJob> {
+    const candidates: { id: string; natural?: { owner: string; slug: string } }[] = [];
+    if (isUuid(text)) candidates.push({ id: canonicalIdOfUuid(text) });
+    else if (text.length <= 400) {
+      const colon = text.indexOf(':');
+      const owner = colon > 0 ? dir.idOf(text.slice(0, colon)) : undefined;
+      if (owner !== undefined) {
+        const slug = text.slice(colon + 1);
+        const indexed = await names.lookup(owner, slug);
+        if (indexed) candidates.push({ id: indexed, natural: { owner, slug } });
+        else if (JOB_ID_PATTERN.test(slug)) candidates.push({ id: slug, natural: { owner, slug } });
+      }
+      if (JOB_ID_PATTERN.test(text)) candidates.push({ id: text });
+    }
+    for (const c of candidates) {
+      const opened = await orMissing(access.open(c.id, actor));
+      if (!opened) {
+        if (c.natural) await names.release(c.id, c.natural.owner); // its job was deleted elsewhere
+        continue;
+      }
+      const j = opened.view.job;
+      // An index entry is confirmed by the job itself (its owner may have changed through another API).
+      if (c.natural && (j.ownerId !== c.natural.owner || ((j.slug ?? j.id) !== c.natural.slug && j.id !== c.natural.slug))) continue;
+      return opened;
+    }
+    throw notFound('job', text);
+  }
+
+  function require(opened: OpenedJob, need: keyof Permissions, id: string): void {
+    if (!opened.permissions[need]) throw new InformerError(403, `job:${need === 'edit' ? 'edit' : need} permission is required for job '${id}'`);
+  }
+
+  /** Resolves the :id parameter, then checks the permission the route needs. */
+  async function target(ctx: Context, need: keyof Permissions = 'read') {
+    const actor = principalOf(ctx);
+    const dir = await directory(deps.users);
+    const id = (ctx.params as Record<string, string | undefined>).id ?? '';
+    const opened = await resolve(id, actor, dir);
+    require(opened, need, id);
+    return { actor, dir, id, opened, draftOf: draftOf(opened.view.job) };
+  }
+
+  const notADraft = (what: string) => invalid('id', `names a draft; ${what}`, 'params');
+
+  function render(opened: OpenedJob, view: JobView, dir: Directory): Record<string, unknown> {
+    const of = draftOf(view.job);
+    const shown = of ? drafts.viewOf(view) : view;
+    return renderJob(shown, { base, owner: dir.nameOf(shown.job.ownerId), permissions: opened.permissions, editingId: of ? informerIdOf(of) : null });
+  }
+
+  function checkType(type: string): void {
+    if (!jobs.supportsType(driverTypeOf(type))) {
+      throw invalid('type', `'${type}' is not a job type Kairos can run: use http (or its Informer name api-call), datasource or cleanup`);
+    }
+  }
+
+  function checkLock(b: Body, current: string | null, actor: Actor): void {
+    if (b.lockedAt !== undefined && b.lockedAt !== current && actor.role !== 'admin') {
+      throw new InformerError(403, '"lockedAt" may be changed by an admin only');
+    }
+  }
+
+  const readBody = async (ctx: Context) => await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS);
+
+  // ---- lists ---------------------------------------------------------------------------------
+
+  /** Every job the caller may read, drafts left out. */
+  async function listed(actor: Actor): Promise<ReadableJob[]> {
+    return (await access.readable(actor)).filter((x) => x.summary.dialect !== DRAFT_DIALECT);
+  }
+
+  r.get('/jobs', async (ctx) => {
+    const q = parseListQuery(ctx.query);
+    const actor = principalOf(ctx);
+    const dir = await directory(deps.users);
+    let items = await listed(actor);
+    const views = new Map<string, JobView>();
+    if (q.q) {
+      // Names are in the list; descriptions need a read of each job whose name does not match.
+      const needle = q.q.toLowerCase();
+      const hit = await inBatches(items, async (x) => {
+        if (x.summary.name.toLowerCase().includes(needle)) return true;
+        const v = await orMissing(access.open(x.summary.id, actor));
+        if (v) views.set(x.summary.id, v.view);
+        return v !== undefined && v.view.job.description.toLowerCase().includes(needle);
+      });
+      items = items.filter((_, i) => hit[i]);
+    }
+    const key = (x: ReadableJob, f: SortField): string => {
+      const v = f === 'ownerId' ? dir.nameOf(x.summary.ownerId) : x.summary[f];
+      return v === null ? '\uffff' : String(v).toLowerCase();
+    };
+    items.sort((a, b) => {
+      const x = key(a, q.sort.field);
+      const y = key(b, q.sort.field);
+      return (x < y ? -1 : x > y ? 1 : 0) * q.sort.dir || (a.summary.id < b.summary.id ? -1 : 1);
+    });
+    const page = items.slice(q.start, q.start + q.limit);
+    const read = await inBatches(page, async (x) => views.get(x.summary.id) ?? (await orMissing(access.open(x.summary.id, actor)))?.view);
+    const rendered = read.filter((v): v is JobView => v !== undefined).map((v) => renderListItem(v, { base, owner: dir.nameOf(v.job.ownerId) }));
+    ctx.body = {
+      _links: { self: { href: `${base}/jobs{?sort,limit,start,q}`, templated: true } },
+      _embedded: { 'inf:job': rendered },
+      start: q.start,
+      count: rendered.length,
+      total: items.length,
+    };
+  });
+
+  r.get('/jobs-list', async (ctx) => {
+    const actor = principalOf(ctx);
+    const [items, dir, allShares, naturalIds] = await Promise.all([listed(actor), directory(deps.users), shares.all(), names.all()]);
+    ctx.body = items
+      .sort((a, b) => a.summary.name.localeCompare(b.summary.name) || a.summary.id.localeCompare(b.summary.id))
+      .map(({ summary: s, permissions: p }) => {
+        const owner = dir.nameOf(s.ownerId);
+        const nid = naturalIds.get(s.id);
+        const slug = nid && nid.ownerId === s.ownerId ? nid.slug : s.id;
+        return {
+          id: informerIdOf(s.id),
+          name: s.name,
+          type: s.type,
+          enabled: s.enabled,
+          ownerId: owner,
+          ownerName: owner,
+          naturalId: `${owner}:${slug}`,
+          tags: s.tags,
+          sharing: (allShares.get(s.id) ?? []).map((x) => ({ principalId: dir.nameOf(x.principalId), accessLevel: x.accessLevel })),
+          permissions: { edit: p.edit, write: p.edit, delete: p.delete, share: p.share },
+        };
+      });
+  });
+
+  // ---- create, read, replace, delete, run ----------------------------------------------------
+
+  r.post('/jobs', async (ctx) => {
+    const actor = principalOf(ctx);
+    const b = parseBody(await readBody(ctx), 'create');
+    const { fields } = applyBody(defaultFields(), b);
+    checkType(fields.type);
+    checkLock(b, null, actor);
+    const uuid = randomUUID();
+    const id = canonicalIdOfUuid(uuid);
+    const input = toJobInput(fields, { id }, true, true); // validates the interval before anything is written
+    const wanted = fields.slug ?? slugify(fields.name);
+    const slug = await names.reserve(actor.id, wanted, id);
+    if (fields.slug && slug !== fields.slug) {
+      await names.release(id);
+      throw new InformerError(409, `"slug" '${fields.slug}' is taken by another of your jobs`, [{ path: 'slug', message: 'is taken' }]);
+    }
+    let created: JobView;
+    try {
+      created = await jobs.create({ ...input, slug }, actor);
+    } catch (err) {
+      await names.release(id);
+      throw err;
+    }
+    const dir = await directory(deps.users);
+    ctx.status = 201;
+    ctx.set('Location', `${base}/jobs/${uuid}`);
+    ctx.body = { id: uuid, name: created.job.name, type: fieldsOf(created.job).type, ownerId: dir.nameOf(created.job.ownerId), timezone: created.job.timezone, enabled: created.job.enabled };
+  });
+
+  r.get('/jobs/:id', async (ctx) => {
+    const { opened, dir } = await target(ctx);
+    ctx.body = render(opened, opened.view, dir);
+  });
+
+  r.put('/jobs/:id', async (ctx) => {
+    const b = parseBody(await readBody(ctx), 'update');
+    const { actor, opened, dir, draftOf: of } = await target(ctx, 'edit');
+    const shown = of ? drafts.viewOf(opened.view) : opened.view;
+    const current = shown.job;
+    const was = fieldsOf(current);
+    const ro = b.readOnly;
+    if (ro.id !== undefined && ro.id !== informerIdOf(opened.view.job.id)) throw invalid('id', 'cannot be changed');
+    if (ro.ownerId !== undefined && dir.idOf(String(ro.ownerId)) !== current.ownerId) throw invalid('ownerId', 'cannot be changed here; use PUT …/owner');
+    if (ro.slug !== undefined && ro.slug !== (was.slug ?? current.id)) throw invalid('slug', 'cannot be changed: it is the job\'s natural id');
+    if (ro.source !== undefined && ro.source !== was.source) throw invalid('source', 'cannot be changed');
+    if (ro.sourceId !== undefined && ro.sourceId !== was.sourceId) throw invalid('sourceId', 'cannot be changed');
+    checkLock(b, was.lockedAt, actor);
+    const { fields, scheduleChanged } = applyBody(was, b);
+    checkType(fields.type);
+    const input = toJobInput(fields, inputOf(current), scheduleChanged || informerExtrasOf(current) !== undefined) as Record<string, unknown>;
+    const saved = of
+      ? await drafts.save(opened.view, input, opened.acting)
+      : await jobs.replace(current.id, input, opened.acting, { expectedVersion: current.version });
+    ctx.body = render(opened, saved, dir);
+  });
+
+  r.delete('/jobs/:id', async (ctx) => {
+    const { opened, draftOf: of, id } = await target(ctx);
+    const job = opened.view.job;
+    if (of) {
+      // Discarding a draft is an edit of the job it belongs to.
+      require(opened, 'edit', id);
+      await drafts.discard(job.id, opened.acting);
+    } else {
+      require(opened, 'delete', id);
+      await jobs.delete(job.id, opened.acting);
+      await Promise.all([drafts.discard(draftIdFor(job.id), opened.acting), names.release(job.id), access.forget(job.id), favorites.removeJob(job.id)]);
+    }
+    ctx.status = 204;
+  });
+
+  r.post('/jobs/:id', async (ctx) => {
+    const { opened, draftOf: of } = await target(ctx, 'run');
+    if (of) throw notADraft('commit it before running it');
+    // The answer is the run's outcome, which may take long: no socket timeout (as Informer does).
+    ctx.req.setTimeout(0);
+    const stop = new AbortController();
+    ctx.res.once('close', () => stop.abort());
+    const { runId } = await jobs.runNow(opened.view.job.id, opened.acting);
+    const run = await awaitRun(runs, runId, opened.acting, stop.signal);
+    const success = run.status === 'succeeded';
+    ctx.body = {
+      success,
+      duration: run.durationMs ?? 0,
+      history: [
+        {
+          task: { key: 'job:progress.invoking_job' },
+          result: success ? { key: 'job:status.success', success } : { key: `job:status.${run.status}`, success, ...(run.error ? { message: run.error.message } : {}) },
+        },
+      ],
+    };
+  });
+
+  // ---- drafts --------------------------------------------------------------------------------
+
+  r.post('/jobs/:id/_edit', async (ctx) => {
+    const { opened, dir, draftOf: of } = await target(ctx, 'edit');
+    if (of) throw notADraft('edit it directly');
+    const { view, created } = await drafts.open(opened.view, opened.acting);
+    ctx.status = created ? 201 : 200;
+    ctx.body = render(opened, view, dir);
+  });
+
+  r.post('/jobs/:id/_commit', async (ctx) => {
+    const { opened, dir, draftOf: of } = await target(ctx, 'edit');
+    if (!of) throw invalid('id', 'names a job, not a draft: open a draft with POST …/_edit first', 'params');
+    const committed = await drafts.commit(opened.view, opened.acting);
+    ctx.body = render(opened, committed, dir);
+  });
+
+  // ---- owner, favorite, shares ---------------------------------------------------------------
+
+  r.get('/jobs/:id/owner', async (ctx) => {
+    const { opened, dir } = await target(ctx);
+    ctx.body = { ownerId: dir.nameOf(opened.view.job.ownerId) };
+  });
+
+  r.put('/jobs/:id/owner', async (ctx) => {
+    const raw = await readBody(ctx);
+    const given = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+    if (!given) throw invalid('ownerId', 'is required in a JSON object body');
+    const extra = Object.keys(given).filter((k) => k !== 'ownerId');
+    if (extra.length > 0) throw new InformerError(400, extra.map((k) => `"${k}" is not allowed`).join('; '), extra.map((k) => ({ path: k, message: 'is not allowed' })));
+    if (typeof given.ownerId !== 'string' || given.ownerId.trim() === '') throw invalid('ownerId', 'must be a username');
+    const { actor, opened, dir, draftOf: of } = await target(ctx, 'edit');
+    if (of) throw notADraft('change the owner of the job it edits');
+    const newOwner = dir.idOf(given.ownerId.trim());
+    if (newOwner === undefined) throw invalid('ownerId', `'${given.ownerId}' is not a user`);
+    const job = opened.view.job;
+    // The natural id moves with the job: its slug under the new owner (suffixed if that one is taken).
+    const slug = await names.reserve(newOwner, job.slug ?? slugify(job.name), job.id);
+    let saved: JobView;
+    try {
+      saved = await access.transferOwner(job.id, actor, newOwner, job.slug === slug ? {} : { slug });
+    } catch (err) {
+      if (newOwner !== job.ownerId) await names.release(job.id, newOwner);
+      throw err;
+    }
+    if (newOwner !== job.ownerId) await names.release(job.id, job.ownerId);
+    ctx.body = { ownerId: dir.nameOf(saved.job.ownerId) };
+  });
+
+  r.get('/jobs/:id/favorite', async (ctx) => {
+    const { actor, opened } = await target(ctx);
+    ctx.body = { favorited: await favorites.has(actor.id, opened.view.job.id) };
+  });
+
+  r.put('/jobs/:id/favorite', async (ctx) => {
+    const { actor, opened } = await target(ctx);
+    await favorites.add(actor.id, opened.view.job.id);
+    ctx.body = { favorited: true };
+  });
+
+  r.delete('/jobs/:id/favorite', async (ctx) => {
+    const { actor, opened } = await target(ctx);
+    await favorites.remove(actor.id, opened.view.job.id);
+    ctx.status = 204;
+  });
+
+  r.get('/jobs/:id/shares', async (ctx) => {
+    const { opened, dir } = await target(ctx);
+    const list = await shares.sharesOf(draftOf(opened.view.job) ?? opened.view.job.id);
+    ctx.body = list.map((s) => ({ principalId: dir.nameOf(s.principalId), accessLevel: s.accessLevel }));
+  });
+
+  r.put('/jobs/:id/shares/:principalId', async (ctx) => {
+    const raw = await readBody(ctx);
+    const level = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).accessLevel : undefined;
+    const extra = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.keys(raw).filter((k) => k !== 'accessLevel') : [];
+    if (extra.length > 0) throw new InformerError(400, extra.map((k) => `"${k}" is not allowed`).join('; '), extra.map((k) => ({ path: k, message: 'is not allowed' })));
+    if (!isAccessLevel(level)) throw invalid('accessLevel', 'must be 1 (read), 2 (edit and run) or 3 (also share)');
+    const { actor, opened, dir, draftOf: of } = await target(ctx, 'share');
+    if (of) throw notADraft('share the job it edits');
+    const principal = dir.idOf(ctx.params.principalId ?? '');
+    if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user`, 'params');
+    await access.share(opened.view.job.id, actor, principal, level);
+    ctx.body = { principalId: dir.nameOf(principal), accessLevel: level };
+  });
+
+  r.delete('/jobs/:id/shares/:principalId', async (ctx) => {
+    const { actor, opened, dir } = await target(ctx, 'share');
+    const principal = dir.idOf(ctx.params.principalId ?? '');
+    if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user`, 'params');
+    await access.unshare(opened.view.job.id, actor, principal);
+    ctx.status = 204;
+  });
+
+  // ---- the job's links -----------------------------------------------------------------------
+
+  const collection = (self: string, rel: string, items: unknown[]) => ({
+    _links: { self: { href: self } },
+    _embedded: { [rel]: items },
+    start: 0,
+    count: items.length,
+    total: items.length,
+  });
+
+  r.get('/jobs/:id/history', async (ctx) => {
+    const { opened } = await target(ctx);
+    const q = parseListQuery({ limit: ctx.query.limit, sort: undefined });
+    const job = opened.view.job;
+    const page = await runs.list(job.id, { pageSize: q.limit }, opened.acting);
+    ctx.body = collection(
+      `${base}/jobs/${informerIdOf(job.id)}/history`,
+      'inf:job-history',
+      page.items.map((run) => ({
+        id: run.runId,
+        status: run.status,
+        success: run.status === 'running' ? null : run.status === 'succeeded',
+        trigger: run.trigger,
+        start: run.startedAt,
+        end: run.endedAt,
+        duration: run.durationMs,
+      })),
+    );
+  });
+
+  r.get('/jobs/:id/actions', async (ctx) => {
+    const { opened } = await target(ctx);
+    // Kairos jobs have one action, the driver's call; Informer's multi-step actions are not modelled.
+    ctx.body = collection(`${base}/jobs/${informerIdOf(opened.view.job.id)}/actions`, 'inf:job-action', []);
+  });
+
+  r.get('/jobs/:id/datasets', async (ctx) => {
+    const { opened } = await target(ctx);
+    const datasets = fieldsOf(opened.view.job).datasets ?? {};
+    const items = Object.entries(datasets).map(([alias, ref]) => (typeof ref === 'string' ? { alias, datasetId: ref } : { alias, ...ref }));
+    ctx.body = collection(`${base}/jobs/${informerIdOf(opened.view.job.id)}/datasets`, 'inf:job-dataset', items);
+  });
+
+  return r;
+}
