@@ -15,6 +15,8 @@ import { RunService } from '../core/runs/service.ts';
 import { SecretStore } from '../core/secrets/store.ts';
 import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
 import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
+import { cluedinSurface } from './dialects/cluedin/index.ts';
+import { RunOverview } from '../core/runs/overview.ts';
 import { informerSurface } from './dialects/informer/index.ts';
 import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
 import { SequenceAllocator } from '../core/ids/sequence.ts';
@@ -48,6 +50,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
   surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
+  surfaces.push(cluedinSurface(cfg, { jobs, runs, overview: new RunOverview(client, runs) }));
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,

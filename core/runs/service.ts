@@ -258,8 +258,9 @@ export class RunService {
     return { ...stats, nextRunAt: next, jobs };
   }
 
-  private async stats(base: string): Promise<Omit<RunStats, 'nextRunAt'>> {
-    const counted = await this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${base} GROUP BY ExecutionStatus` });
+  /** Runs matching a visibility query, counted by status (one `count … GROUP BY ExecutionStatus`). */
+  async countByStatus(query: string): Promise<StatusCounts> {
+    const counted = await this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${query} GROUP BY ExecutionStatus` });
     const groups = (counted.groups ?? []).map((g) => ({
       count: Number(g.count ?? 0),
       values: (g.groupValues ?? []).map((p) => {
@@ -271,7 +272,11 @@ export class RunService {
         }
       }),
     }));
-    const counts = countsFromGroups(groups);
+    return countsFromGroups(groups);
+  }
+
+  private async stats(base: string): Promise<Omit<RunStats, 'nextRunAt'>> {
+    const counts = await this.countByStatus(base);
     const finished = await this.page(`${base} AND ExecutionStatus != 'Running'`, MEAN_SAMPLE);
     const durations = finished.items.map((r) => r.durationMs).filter((d): d is number => d !== null);
     return {
@@ -294,7 +299,8 @@ function statusName(s: temporal.api.enums.v1.WorkflowExecutionStatus | null | un
   return (WorkflowStatus[s ?? 0] ?? 'RUNNING').replace(/^WORKFLOW_EXECUTION_STATUS_/, '');
 }
 
-function summaryOf(e: RawExecution): RunSummary {
+/** A run summary from a visibility record or a describe (search attributes, times, status). */
+export function summaryOf(e: RawExecution): RunSummary {
   const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
   const started = optionalTsToDate(e.startTime) ?? new Date(0);
   const closed = optionalTsToDate(e.closeTime);

@@ -5,10 +5,11 @@ import { loadConfig } from '../../core/config.ts';
 import { nativeRouters } from '../../api/native/index.ts';
 import { daprSurface } from '../../api/dialects/dapr/index.ts';
 import { fusionSurface } from '../../api/dialects/fusion/index.ts';
+import { cluedinSurface } from '../../api/dialects/cluedin/index.ts';
 import { informerSurface } from '../../api/dialects/informer/index.ts';
 import { voltmxSurface } from '../../api/dialects/voltmx/index.ts';
 
-export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx' | 'informer';
+export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx' | 'informer' | 'cluedin';
 
 export interface Route {
   surface: SurfaceName;
@@ -39,6 +40,7 @@ export function allRoutes(): Route[] {
     ...routesOf('native', nativeRouters()),
     ...routesOf('dapr', daprSurface(cfg, none).routers),
     ...routesOf('fusion', fusionSurface(cfg, {} as never).routers),
+    ...routesOf('cluedin', cluedinSurface(cfg, {} as never).routers),
     ...routesOf('informer', informerSurface(cfg, {} as never).routers),
     ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
   ];
@@ -64,6 +66,9 @@ export function isErrorShape(surface: SurfaceName, status: number, body: unknown
       return typeof b.errorCode === 'string' && typeof b.message === 'string' && Array.isArray(b.details);
     case 'fusion':
       return b.type === 'RESTError' && b.httpStatusCode === status && typeof b.message === 'string';
+    case 'cluedin':
+      // ASP.NET Core problem details (RFC 7807).
+      return typeof b.type === 'string' && typeof b.title === 'string' && b.status === status && typeof b.detail === 'string';
     case 'informer':
       // hapi's Boom: {"statusCode","error","message"} (+ "validation": {"source","keys"} on a 400).
       return b.statusCode === status && typeof b.error === 'string' && typeof b.message === 'string';

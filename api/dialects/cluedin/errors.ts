@@ -1,0 +1,92 @@
+// CluedIn's API is ASP.NET Core, whose error body is an RFC 7807 problem details document; a model
+// validation failure lists each field's messages under "errors":
+//   {"type", "title", "status", "detail", "instance", "traceId", "errors": {"cron": ["…"]}}
+// Handlers throw CluedInError for the wire-level rules this dialect checks itself; every other
+// error (the job service's validation, not found, conflict, auth, bad JSON, too large) arrives
+// normalized and is rendered the same way.
+import { STATUS_CODES } from 'node:http';
+import type { Context, Middleware } from 'koa';
+import type { ErrorDetail } from '../../../core/errors.ts';
+import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+
+export class CluedInError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Field → reasons; the field named as the client sent it (`cron`, `jobIds[]`, `take`). */
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = 'CluedInError';
+  }
+}
+
+export const badRequest = (message: string, details: ErrorDetail[] = []) => new CluedInError(400, message, details);
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  traceId: string;
+  errors?: Record<string, string[]>;
+}
+
+/** The RFC 9110 section ASP.NET Core links each client and server error status to. */
+const SECTION: Record<number, string> = {
+  400: '15.5.1', 401: '15.5.2', 403: '15.5.4', 404: '15.5.5', 405: '15.5.6', 406: '15.5.7', 409: '15.5.10',
+  412: '15.5.13', 413: '15.5.14', 415: '15.5.16', 422: '15.5.21', 500: '15.6.1', 501: '15.6.2', 503: '15.6.4',
+};
+
+const VALIDATION_TITLE = 'One or more validation errors occurred.';
+
+interface CluedInState {
+  cluedinError?: unknown;
+  requestId?: string;
+}
+
+/** Remembers the error as thrown, so the renderer keeps a CluedInError's own status. */
+export const rememberError: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    (ctx.state as CluedInState).cluedinError = err;
+    throw err;
+  }
+};
+
+export function problem(ctx: Pick<Context, 'path' | 'state'>, status: number, message: string, details: ErrorDetail[]): ProblemDetails {
+  const errors: Record<string, string[]> = {};
+  for (const d of details) (errors[d.path || '$'] ??= []).push(d.message);
+  const section = SECTION[status];
+  return {
+    type: section ? `https://tools.ietf.org/html/rfc9110#section-${section}` : 'about:blank',
+    title: status === 400 && details.length > 0 ? VALIDATION_TITLE : (STATUS_CODES[status] ?? 'Error'),
+    status,
+    detail: message,
+    // The path only: a query string may carry credentials.
+    instance: ctx.path,
+    traceId: String((ctx.state as CluedInState).requestId ?? ''),
+    ...(details.length > 0 ? { errors } : {}),
+  };
+}
+
+function fromNormalized(err: NormalizedError): { message: string; details: ErrorDetail[] } {
+  if (err.status >= 500) return { message: err.message, details: [] };
+  if (err.details.length === 0) return { message: err.message, details: [] };
+  return { message: `${err.message}: ${err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details: err.details };
+}
+
+export const renderCluedInError: ErrorRenderer = (ctx, err) => {
+  const original = (ctx.state as CluedInState).cluedinError;
+  if (original instanceof CluedInError) {
+    ctx.status = original.status;
+    ctx.body = problem(ctx, original.status, original.message, original.details);
+  } else {
+    const { message, details } = fromNormalized(err);
+    ctx.status = err.status;
+    ctx.body = problem(ctx, err.status, message, details);
+  }
+  ctx.type = 'application/problem+json';
+};

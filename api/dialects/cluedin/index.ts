@@ -1,0 +1,28 @@
+// The CluedIn dialect: CluedIn's jobs API (Hangfire recurring jobs, job state counts, job runs,
+// abandon work) under /cluedin on the main port, laid out as CluedIn serves it from its own root, so
+// a CluedIn client moves to Kairos by changing its base URL to http(s)://<kairos>/cluedin/.
+// Kairos credentials (HTTP Basic or an API key), as on the rest of the main port.
+import type { Config } from '../../../core/config.ts';
+import type { JobService } from '../../../core/jobs/service.ts';
+import type { RunOverview } from '../../../core/runs/overview.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import type { Surface } from '../../app.ts';
+import { bodyLimitBytes } from '../../raw-body.ts';
+import { renderCluedInError } from './errors.ts';
+import { cluedinRoutes } from './routes.ts';
+
+export const CLUEDIN_PREFIX = '/cluedin';
+
+export interface CluedInSurfaceDeps {
+  jobs: JobService;
+  runs: RunService;
+  overview: RunOverview;
+}
+
+export function cluedinSurface(cfg: Config, deps: CluedInSurfaceDeps): Surface {
+  return {
+    prefix: CLUEDIN_PREFIX,
+    renderError: renderCluedInError,
+    routers: [cluedinRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, CLUEDIN_PREFIX)],
+  };
+}

@@ -1,0 +1,290 @@
+// CluedIn jobs API routes: recurring jobs of a type (api/v1/hangfire/jobs/{type}: list, PATCH cron,
+// and Kairos's upsert), Hangfire's trigger/remove commands (hangfire/recurring/…), job state counts,
+// paged job runs with progress, and abandon work. Parse (mapping.ts), call the services, render.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
+import { principalOf } from '../../auth.ts';
+import { KairosError, type ErrorDetail } from '../../../core/errors.ts';
+import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import type { InFlight, OverviewFilter, OverviewRun, RunOverview } from '../../../core/runs/overview.ts';
+import { mapLimited } from '../../map-limited.ts';
+import type { RunProgress } from '../../../core/runs/types.ts';
+import { badRequest, CluedInError, rememberError } from './errors.ts';
+import { CLUEDIN_DIALECT, CLUEDIN_TYPES, jobIdFor, jobRunIdOf, parseJobId, runIdOf, type CluedInType } from './ids.ts';
+import {
+  cluedinExtras,
+  cluedinState,
+  jobIdsFromForm,
+  jobIdsFromJson,
+  parseAbandon,
+  parseCronPatch,
+  parseJobTargets,
+  parseRecurringJob,
+  parseRunsQuery,
+  renderRecurring,
+  renderRun,
+  stateCounts,
+  statusesOf,
+  withCron,
+  type CluedInExtras,
+  type JobTarget,
+  type RunRow,
+} from './mapping.ts';
+
+export interface CluedInDeps {
+  jobs: JobService;
+  runs: RunService;
+  overview: RunOverview;
+  /** Maximum request body, bytes (read here when the client sent no JSON content type). */
+  bodyLimitBytes: number;
+}
+
+const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
+/** Runs looked at to find a recurring job's latest (visibility lists running runs first, then by close time). */
+const LATEST_SAMPLE = 10;
+
+const BODY_ERRORS: BodyErrors = {
+  tooLarge: () => new CluedInError(413, 'request body is too large'),
+  malformed: (message) => badRequest('request body is not valid JSON', [{ path: '$', message }]),
+};
+
+/** The job service's validation errors, with its canonical field names said as the client sent them. */
+function renamed(err: unknown, names: [RegExp, string][]): unknown {
+  if (!isKind(err, 'validation')) return err;
+  const e = err as KairosError;
+  const details: ErrorDetail[] = e.details.map((d) => {
+    for (const [re, name] of names) if (re.test(d.path)) return { path: d.path.replace(re, name), message: d.message };
+    return d;
+  });
+  return badRequest(`${e.message}: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details);
+}
+
+const UPSERT_FIELDS: [RegExp, string][] = [
+  [/^triggers\.0\.expression$/, 'Cron'],
+  [/^triggers\.0\.timezone$|^timezone$/, 'TimeZone'],
+  [/^triggers(\.0)?$/, 'Cron'],
+  [/^data(?=\.|$)/, 'Task.Data'],
+  [/^type$/, 'Task.Type'],
+  [/^name$/, 'Job'],
+];
+const PATCH_FIELDS: [RegExp, string][] = [[/^triggers(\.\d+)?(\.expression)?$/, 'cron']];
+
+export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
+  const { jobs, runs, overview } = deps;
+  const r = new Router({ prefix });
+  r.use(rememberError);
+
+  // ---- identity: a configuration id (or Hangfire id) → its job, by describe ---------------------
+
+  async function find(type: CluedInType, target: Pick<JobTarget, 'configurationId' | 'recurringId'>, actor: Actor): Promise<{ view: JobView; extras: CluedInExtras } | undefined> {
+    let view: JobView;
+    try {
+      view = await jobs.get(jobIdFor(type, target.configurationId), actor);
+    } catch (err) {
+      if (isKind(err, 'not_found')) return undefined;
+      throw err;
+    }
+    const extras = cluedinExtras(view.job);
+    if (!extras || (target.recurringId !== undefined && target.recurringId !== extras.id)) return undefined;
+    return { view, extras };
+  }
+
+  /** Every target's job, or a 404 naming each unknown id (before anything is changed). */
+  async function resolveAll(targets: JobTarget[], actor: Actor): Promise<JobView[]> {
+    const found = await mapLimited(targets, async (t) => {
+      for (const type of CLUEDIN_TYPES) {
+        const hit = await find(type, t, actor);
+        if (hit) return hit.view;
+      }
+      return undefined;
+    });
+    const missing = targets.filter((_, i) => !found[i]);
+    if (missing.length) {
+      throw new CluedInError(
+        404,
+        `recurring job${missing.length > 1 ? 's' : ''} not found: ${missing.map((t) => `'${t.text.slice(0, 120)}'`).join(', ')}; nothing was changed`,
+        missing.map((t) => ({ path: `jobIds[${targets.indexOf(t)}]`, message: 'names no recurring job' })),
+      );
+    }
+    return found as JobView[];
+  }
+
+  // ---- recurring jobs of a type ----------------------------------------------------------------
+
+  async function latestRun(jobId: string, actor: Actor): Promise<OverviewRun | undefined> {
+    const sample = await overview.list({ jobIds: [jobId] }, 0, LATEST_SAMPLE, actor);
+    return [...sample].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  }
+
+  async function recurringView(view: JobView, extras: CluedInExtras, actor: Actor) {
+    const last = await latestRun(view.job.id, actor);
+    return renderRecurring(view.job, extras, view.state, last ? { jobRunId: jobRunIdOf(view.job.id, last.runId) ?? null, startedAt: last.startedAt } : undefined);
+  }
+
+  for (const type of CLUEDIN_TYPES) {
+    const path = `/api/v1/hangfire/jobs/${type}`;
+
+    r.get(path, async (ctx) => {
+      const actor = principalOf(ctx);
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await jobs.list({ dialect: CLUEDIN_DIALECT, pageSize: 1000, cursor }, actor);
+        ids.push(...page.items.map((s) => s.id).filter((id) => parseJobId(id)?.type === type));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      const views = await mapLimited(ids.sort(), async (id) => {
+        const v = await jobs.get(id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))); // deleted since the list
+        const e = v && cluedinExtras(v.job);
+        return v && e ? await recurringView(v, e, actor) : undefined;
+      });
+      ctx.body = views.filter((x) => x !== undefined);
+    });
+
+    // Update the cron schedule: {id, cron}; id is the configuration GUID (or the Hangfire id).
+    r.patch(path, async (ctx) => {
+      const actor = principalOf(ctx);
+      const req = parseCronPatch(await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS));
+      const hit = await find(type, req, actor);
+      if (!hit) throw new CluedInError(404, `recurring ${type} job '${req.recurringId ?? req.configurationId}' not found`, [{ path: 'id', message: 'names no recurring job' }]);
+      const { createdAt: _c, updatedAt: _u, version: _v, ...input } = hit.view.job;
+      let saved: JobView;
+      try {
+        saved = await jobs.replace(hit.view.job.id, { ...input, triggers: withCron(hit.view.job, req.cron) }, actor, { expectedVersion: hit.view.job.version });
+      } catch (err) {
+        throw renamed(err, PATCH_FIELDS);
+      }
+      ctx.body = await recurringView(saved, hit.extras, actor);
+    });
+
+    // Kairos extension: create or replace a recurring job (what enabling an integration does in CluedIn).
+    r.post(path, async (ctx) => {
+      const actor = principalOf(ctx);
+      const u = parseRecurringJob(await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS), type);
+      const current = await find(type, { configurationId: u.recurring.configurationId }, actor);
+      let saved: JobView;
+      try {
+        if (current) {
+          saved = await jobs.replace(u.input.id, u.input, actor, { expectedVersion: current.view.job.version });
+        } else {
+          saved = await jobs.create(u.input, actor);
+          ctx.status = 201;
+        }
+      } catch (err) {
+        if (isKind(err, 'conflict')) {
+          throw new CluedInError(409, `recurring ${type} job for configuration ${u.recurring.configurationId} was changed concurrently, or its id is taken by a job of another API; nothing was saved`);
+        }
+        throw renamed(err, UPSERT_FIELDS);
+      }
+      const extras = cluedinExtras(saved.job);
+      if (!extras) throw new Error('a saved CluedIn job lost its CluedIn fields');
+      ctx.body = await recurringView(saved, extras, actor);
+    });
+  }
+
+  // ---- Hangfire's recurring-job commands -------------------------------------------------------
+
+  async function targetsOf(ctx: Context): Promise<JobTarget[]> {
+    const raw = (ctx.request as { rawBody?: string }).rawBody;
+    const ids = ctx.request.is('application/x-www-form-urlencoded') && typeof raw === 'string' ? jobIdsFromForm(raw) : jobIdsFromJson(await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS));
+    return parseJobTargets(ids);
+  }
+
+  r.post('/hangfire/recurring/trigger', async (ctx) => {
+    const actor = principalOf(ctx);
+    const views = await resolveAll(await targetsOf(ctx), actor);
+    for (const v of views) await jobs.runNow(v.job.id, actor);
+    ctx.status = 200;
+  });
+
+  r.post('/hangfire/recurring/remove', async (ctx) => {
+    const actor = principalOf(ctx);
+    const views = await resolveAll(await targetsOf(ctx), actor);
+    for (const v of views) {
+      try {
+        await jobs.delete(v.job.id, actor);
+      } catch (err) {
+        if (!isKind(err, 'not_found')) throw err; // removed meanwhile: the outcome asked for
+      }
+    }
+    ctx.status = 200;
+  });
+
+  // ---- job runs --------------------------------------------------------------------------------
+
+  const cluedinRuns: OverviewFilter = { dialect: CLUEDIN_DIALECT };
+
+  r.get('/api/v1/jobstatecount', async (ctx) => {
+    const c = await overview.counts(cluedinRuns, principalOf(ctx));
+    ctx.body = stateCounts(c.byStatus, c.queued);
+  });
+
+  r.get('/api/v1/jobs', async (ctx) => {
+    const actor = principalOf(ctx);
+    const q = parseRunsQuery(ctx.query);
+    const filter: OverviewFilter = { ...cluedinRuns, ...(q.configurationId ? { jobIds: CLUEDIN_TYPES.map((t) => jobIdFor(t, q.configurationId ?? '')) } : {}) };
+    const offset = q.page * q.take;
+    const page: (OverviewRun & { inFlight?: InFlight })[] =
+      q.state === 'Queued' || q.state === 'Executing'
+        ? await overview.listInPhase(filter, q.state === 'Queued' ? 'queued' : 'executing', offset, q.take, actor)
+        : await overview.list({ ...filter, statuses: q.state ? statusesOf(q.state) : undefined }, offset, q.take, actor);
+
+    const names = new Map<string, string | null>();
+    await mapLimited([...new Set(page.map((p) => p.jobId))], async (jobId) => {
+      const v = await jobs.get(jobId, actor).catch(() => undefined); // a removed job keeps its runs
+      names.set(jobId, v ? (cluedinExtras(v.job)?.configurationName ?? null) : null);
+    });
+
+    const rows = await mapLimited(page, async (run): Promise<RunRow | undefined> => {
+      const job = parseJobId(run.jobId);
+      const jobRunId = jobRunIdOf(run.jobId, run.runId);
+      if (!job || !jobRunId) return undefined; // a run whose ids Kairos did not make cannot be addressed
+      let status = run.status;
+      let endedAt = run.endedAt;
+      const flight = run.inFlight ?? (status === 'running' ? await overview.inFlight(run.runId) : undefined);
+      let progress: RunProgress | null = flight?.progress ?? null;
+      if (!flight) {
+        // Finished (perhaps since the listing): its final record holds the progress.
+        const full = await runs.get(run.runId, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
+        if (full) ({ status, endedAt, progress } = full);
+      }
+      return renderRun({
+        configurationId: job.configurationId,
+        jobRunId,
+        jobName: run.jobName ?? run.jobId,
+        configurationName: names.get(run.jobId) ?? null,
+        progress,
+        state: cluedinState(status, flight?.phase),
+        scheduledAt: run.scheduledAt,
+        startedAt: run.startedAt,
+        endedAt,
+      });
+    });
+    ctx.body = rows.filter((x) => x !== undefined);
+  });
+
+  // Abandon work: cancel one in-flight run (the driver sees it and stops; the run ends Cancelled).
+  r.patch('/api/v1/jobs/abandonwork', async (ctx) => {
+    const actor = principalOf(ctx);
+    const req = parseAbandon(await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS));
+    const target = runIdOf(req.jobId, req.jobRunId);
+    const notFound = () => new CluedInError(404, `job run '${req.jobRunId}' of job '${req.jobId}' not found`, [{ path: 'jobRunId', message: 'names no run of this job' }]);
+    if (!target) throw notFound();
+    try {
+      await runs.stop(target.runId, actor);
+    } catch (err) {
+      if (isKind(err, 'not_found')) throw notFound();
+      if (isKind(err, 'conflict')) {
+        const done = await runs.get(target.runId, actor).catch(() => undefined);
+        const state = done ? cluedinState(done.status) : 'finished';
+        throw new CluedInError(409, `job run '${req.jobRunId}' is not in flight (${state}); there is no work to abandon`, [{ path: 'jobRunId', message: `the run has already ended (${state})` }]);
+      }
+      throw err;
+    }
+    ctx.status = 200;
+  });
+
+  return r;
+}

@@ -1,0 +1,165 @@
+// Runs across jobs, for dashboards that show every run rather than one job's history: counts by
+// status over all runs a caller may see (narrowed by dialect or by a set of jobs), offset pages of
+// those runs, and whether an in-flight run is still queued (its driver not picked up by a worker)
+// or executing, with the progress its driver last heartbeated. Answered by Temporal visibility and
+// describe; nothing is cached.
+import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { enums } from '../proto.ts';
+import { validationError } from '../errors.ts';
+import type { Actor } from '../jobs/service.ts';
+import { RUN_JOB_WORKFLOW } from '../jobs/store.ts';
+import { SA } from '../search-attributes.ts';
+import { quote, runsQuery, type StatusCounts } from './query.ts';
+import { summaryOf, type RunService, type RunSummary } from './service.ts';
+import type { RunProgress, RunStatus } from './types.ts';
+
+export interface OverviewFilter {
+  /** Only runs of jobs saved through this dialect (KairosDialect). */
+  dialect?: string;
+  /** Only runs of these jobs; an empty list matches nothing. */
+  jobIds?: string[];
+  statuses?: RunStatus[];
+}
+
+export interface OverviewRun extends RunSummary {
+  /** The job's name when the run started (the run's memo), null if it carried none. */
+  jobName: string | null;
+}
+
+/** An in-flight run: queued until a worker has started its driver, executing after. */
+export interface InFlight {
+  phase: 'queued' | 'executing';
+  /** What the driver last heartbeated, if anything. */
+  progress: RunProgress | null;
+}
+
+export interface OverviewCounts extends StatusCounts {
+  /** Running runs whose driver no worker has started yet (a part of byStatus.running). */
+  queued: number;
+  /** How many running runs were looked at to split queued from executing (at most PHASE_SAMPLE). */
+  phaseSampled: number;
+}
+
+/** In-flight runs described per count or per phase-filtered page; more are counted as executing. */
+export const PHASE_SAMPLE = 200;
+/** The furthest an offset page may reach (visibility pages by token, so an offset is read through). */
+export const MAX_OFFSET = 10_000;
+const PARALLEL = 8;
+const PendingState = enums.PendingActivityState;
+/** A run whose history holds no more than its start and first workflow task has scheduled nothing yet. */
+const UNSTARTED_HISTORY = 3;
+
+export class RunOverview {
+  constructor(
+    private readonly client: Client,
+    private readonly runs: RunService,
+  ) {}
+
+  private get namespace(): string {
+    return this.client.options.namespace;
+  }
+
+  /** The visibility query for a filter, restricted to the actor's own jobs unless an admin. */
+  query(f: OverviewFilter, actor: Actor): string {
+    return overviewQuery(f, actor.role === 'admin' ? undefined : actor.id);
+  }
+
+  /** Counts by status; running runs are further split into queued and executing. */
+  async counts(f: OverviewFilter, actor: Actor): Promise<OverviewCounts> {
+    if (f.jobIds?.length === 0) return { total: 0, byStatus: emptyByStatus(), queued: 0, phaseSampled: 0 };
+    const counts = await this.runs.countByStatus(this.query(f, actor));
+    if (counts.byStatus.running === 0) return { ...counts, queued: 0, phaseSampled: 0 };
+    const running = await this.list({ ...f, statuses: ['running'] }, 0, PHASE_SAMPLE, actor);
+    const phases = await inBatches(running, (r) => this.inFlight(r.runId));
+    return { ...counts, queued: phases.filter((p) => p?.phase === 'queued').length, phaseSampled: running.length };
+  }
+
+  /** Runs `offset … offset+limit` in visibility's order (running first, then newest close first). */
+  async list(f: OverviewFilter, offset: number, limit: number, actor: Actor): Promise<OverviewRun[]> {
+    if (offset + limit > MAX_OFFSET) {
+      throw validationError('page out of range', [{ path: 'query.offset', message: `offset + limit may reach at most ${MAX_OFFSET}` }]);
+    }
+    if (f.jobIds?.length === 0 || limit <= 0) return [];
+    const query = this.query(f, actor);
+    const out: OverviewRun[] = [];
+    let token: Uint8Array | undefined;
+    do {
+      const res = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.namespace,
+        query,
+        pageSize: Math.min(1000, offset + limit - out.length),
+        nextPageToken: token,
+      });
+      for (const e of res.executions ?? []) {
+        const memo = e.memo?.fields?.jobName;
+        const jobName = memo ? await decodeFromPayloadsAtIndex<string>(this.client.options.loadedDataConverter, 0, [memo]).catch(() => null) : null;
+        out.push({ ...summaryOf(e), jobName: typeof jobName === 'string' ? jobName : null });
+      }
+      token = res.nextPageToken && res.nextPageToken.length ? res.nextPageToken : undefined;
+    } while (token && out.length < offset + limit);
+    return out.slice(offset, offset + limit);
+  }
+
+  /** In-flight runs in one phase, paged by offset (at most PHASE_SAMPLE running runs are looked at). */
+  async listInPhase(f: OverviewFilter, phase: InFlight['phase'], offset: number, limit: number, actor: Actor): Promise<(OverviewRun & { inFlight: InFlight })[]> {
+    const running = await this.list({ ...f, statuses: ['running'] }, 0, PHASE_SAMPLE, actor);
+    const phases = await inBatches(running, (r) => this.inFlight(r.runId));
+    const matching = running.flatMap((r, i) => {
+      const p = phases[i];
+      return p && p.phase === phase ? [{ ...r, inFlight: p }] : [];
+    });
+    return matching.slice(offset, offset + limit);
+  }
+
+  /**
+   * Phase and progress of a run, from one describe; undefined once it has finished (or never existed).
+   * Callers pass run ids they got from a listing the actor may see.
+   */
+  async inFlight(runId: string): Promise<InFlight | undefined> {
+    let desc;
+    try {
+      desc = await this.client.workflowService.describeWorkflowExecution({ namespace: this.namespace, execution: { workflowId: runId } });
+    } catch (err) {
+      const code = (err as { code?: number })?.code;
+      if (code === GrpcStatus.NOT_FOUND || code === GrpcStatus.INVALID_ARGUMENT) return undefined;
+      throw err;
+    }
+    const info = desc.workflowExecutionInfo;
+    if (info?.type?.name !== RUN_JOB_WORKFLOW) return undefined;
+    if (info.status !== enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) return undefined;
+    const jobType = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(SA.jobType);
+    const driver = (desc.pendingActivities ?? []).find((pa) => pa.activityType?.name === jobType);
+    let progress: RunProgress | null = null;
+    const beat = driver?.heartbeatDetails?.payloads;
+    if (beat?.length) progress = (await decodeFromPayloadsAtIndex<RunProgress>(this.client.options.loadedDataConverter, 0, beat).catch(() => undefined)) ?? null;
+    const started = driver ? driver.state === PendingState.PENDING_ACTIVITY_STATE_STARTED || driver.state === PendingState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED : undefined;
+    // No driver pending: either nothing is scheduled yet (a fresh run) or the driver is done and the run is finishing.
+    const phase = (started ?? Number(info.historyLength ?? 0) > UNSTARTED_HISTORY) ? 'executing' : 'queued';
+    return { phase, progress };
+  }
+}
+
+/** The visibility query: runJob runs, the owner's (if given), the dialect's, of the jobs, in the statuses. */
+export function overviewQuery(f: OverviewFilter, owner?: string): string {
+  const clauses = [runsQuery({ owner, statuses: f.statuses }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name })];
+  if (f.dialect !== undefined) clauses.push(`${SA.dialect.name} = ${quote(f.dialect)}`);
+  if (f.jobIds !== undefined && f.jobIds.length > 0) {
+    const ids = [...new Set(f.jobIds)];
+    clauses.push(ids.length === 1 ? `${SA.jobId.name} = ${quote(ids[0] ?? '')}` : `${SA.jobId.name} IN (${ids.map(quote).join(', ')})`);
+  }
+  return clauses.join(' AND ');
+}
+
+function emptyByStatus(): Record<RunStatus, number> {
+  return { running: 0, succeeded: 0, failed: 0, cancelled: 0, terminated: 0, timed_out: 0 };
+}
+
+/** `fn` over `items` in batches of PARALLEL describes, keeping order (a bounded fan-out). */
+async function inBatches<T, R>(items: readonly T[], fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += PARALLEL) out.push(...(await Promise.all(items.slice(i, i + PARALLEL).map(fn))));
+  return out;
+}
