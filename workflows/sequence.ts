@@ -9,17 +9,21 @@ import { ALLOCATE_UPDATE } from './sequence-names.ts';
 export interface SequenceState {
   /** The number the next allocation returns. */
   next: number;
+  /** Continue as new at this history length (default 2,000; tests set it low). */
+  maxHistoryEvents?: number;
 }
 
 export const allocateUpdate = defineUpdate<number, []>(ALLOCATE_UPDATE);
 
-/** Continue as new well before Temporal's history limits (each allocation adds a few events). */
+/** Continue as new well before Temporal's history limits (an allocation adds about five events). */
 const MAX_HISTORY_EVENTS = 2_000;
 
 export async function kairosSequence(state: SequenceState): Promise<void> {
   let next = Math.max(1, Math.floor(state.next));
   setHandler(allocateUpdate, () => next++);
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= MAX_HISTORY_EVENTS);
+  const limit = state.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof kairosSequence>({ next });
+  // Updates that arrive meanwhile are retried by the server on the new run.
+  await continueAsNew<typeof kairosSequence>({ next, maxHistoryEvents: state.maxHistoryEvents });
 }

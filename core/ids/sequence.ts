@@ -19,13 +19,15 @@ export class SequenceAllocator implements NumberAllocator {
     private readonly client: Client,
     private readonly taskQueue: string,
     readonly name: string,
+    /** Continue-as-new threshold of the registry's history (tests set it low). */
+    private readonly maxHistoryEvents?: number,
   ) {}
 
   async next(): Promise<number> {
     const start = new WithStartWorkflowOperation(SEQUENCE_WORKFLOW, {
       workflowId: sequenceWorkflowId(this.name),
       taskQueue: this.taskQueue,
-      args: [{ next: 1 }],
+      args: [{ next: 1, ...(this.maxHistoryEvents ? { maxHistoryEvents: this.maxHistoryEvents } : {}) }],
       // The registry lives forever: later calls join the running one.
       workflowIdConflictPolicy: 'USE_EXISTING',
     });

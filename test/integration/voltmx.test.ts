@@ -4,7 +4,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { apiUrl } from '../support/env.ts';
+import { randomUUID } from 'node:crypto';
+import { SequenceAllocator, sequenceWorkflowId } from '../../core/ids/sequence.ts';
+import { apiUrl, taskQueue, temporalClient } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 interface Call {
@@ -301,5 +303,29 @@ describe('Volt MX dialect', { timeout: 90_000 }, () => {
     assert.equal((await vmx('DELETE', `/admin/api/jobs/${id}`)).status, 404);
     const native = await fetch(`${apiUrl()}/v1/jobs/voltmx.job.${id}`, { headers: { 'X-VoltMX-Authorization': token } });
     assert.equal(native.status, 401, 'a Volt MX token opens the Volt MX routes only');
+  });
+});
+
+describe('the job-id registry (kairosSequence)', { timeout: 60_000 }, () => {
+  it('hands out 1, 2, 3, … exactly once each under concurrency, also across continue-as-new', async () => {
+    const client = await temporalClient();
+    try {
+      const name = `test-${randomUUID().slice(0, 8)}`;
+      // A low threshold makes the registry continue as new several times during the test.
+      const seq = new SequenceAllocator(client, taskQueue(), name, 40);
+      const got: number[] = [];
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let i = 0; i < 10; i++) got.push(await seq.next());
+        }),
+      );
+      assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1));
+      const handle = client.workflow.getHandle(sequenceWorkflowId(name));
+      const d = await handle.describe();
+      assert.ok(d.historyLength < 100, `continued as new (the current run has ${d.historyLength} events for 40 allocations)`);
+      await handle.terminate('test done');
+    } finally {
+      await client.connection.close();
+    }
   });
 });

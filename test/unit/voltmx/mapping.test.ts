@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobInputSchema, type Job } from '../../../core/jobs/model.ts';
-import type { JobView } from '../../../core/jobs/service.ts';
+import { JobService, type JobView } from '../../../core/jobs/service.ts';
 import type { RunStats } from '../../../core/runs/service.ts';
 import { adminErrorBody, identityErrorBody, VoltmxError } from '../../../api/dialects/voltmx/errors.ts';
 import {
@@ -175,6 +175,13 @@ describe('Volt MX → canonical → Volt MX', () => {
     assert.equal(inactive.enabled, false);
     assert.deepEqual(inactive.triggers, []);
     assert.deepEqual(inactive.history, { strategy: 'MINIMAL' });
+  });
+
+  it('the canonical job passes the job service\'s validation, secret references in headers included', () => {
+    const body = parseJobBody({ ...sample(), jobServiceInfo: { ...sample().jobServiceInfo, requestheaderMap: { 'X-VoltMX-App-Key': { $secret: 'VOLTMX_APP_KEY' } } } });
+    const { spec } = new JobService({} as never).validate(toJobInput(body, 3, { serverUrl: SERVER, updatedUser: 'ana' }));
+    assert.deepEqual(spec.data.headers, { 'X-VoltMX-App-Key': { $secret: 'VOLTMX_APP_KEY' } });
+    assert.equal(spec.triggers[0]?.type, 'cron');
   });
 
   it('GET returns what was written, field for field', () => {
