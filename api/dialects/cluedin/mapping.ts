@@ -105,6 +105,7 @@ export function jobIdsFromForm(raw: string): string[] {
 
 /** The ids of a JSON body: {"jobIds": [...]} (or "jobs"). */
 export function jobIdsFromJson(body: unknown): string[] {
+  if (body === undefined) return []; // no body: reported as the missing jobIds[]
   const b = bind(body, ['jobIds', 'jobs'], 'request');
   const list = b.jobIds ?? b.jobs;
   const key = b.jobIds !== undefined ? 'jobIds' : 'jobs';

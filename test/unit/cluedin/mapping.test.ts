@@ -107,6 +107,7 @@ describe('CluedIn requests', () => {
     assert.deepEqual(fields(() => jobIdsFromForm('jobIds[]=a&other=1')), ['other']);
     assert.deepEqual(jobIdsFromJson({ jobIds: [SEED_ID] }), [SEED_ID]);
     assert.deepEqual(fields(() => jobIdsFromJson({ jobIds: 'x' })), ['jobIds[]']);
+    assert.deepEqual(jobIdsFromJson(undefined), [], 'no body: then reported as the missing jobIds[]');
     assert.deepEqual(parseJobTargets([SEED_ID, CFG]), [
       { configurationId: CFG, recurringId: SEED_ID, text: SEED_ID },
       { configurationId: CFG, text: CFG },
