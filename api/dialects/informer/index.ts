@@ -12,6 +12,7 @@ import { NaturalIdStore } from '../../../core/names/store.ts';
 import { JobAccess } from '../../../core/sharing/access.ts';
 import { ShareStore } from '../../../core/sharing/store.ts';
 import type { Surface } from '../../app.ts';
+import { bodyLimitBytes } from '../../raw-body.ts';
 import { renderInformerError } from './errors.ts';
 import { informerRoutes, type InformerDeps } from './routes.ts';
 
@@ -21,14 +22,6 @@ export interface InformerSurfaceDeps {
   jobs: JobService;
   runs: RunService;
   auth: InformerDeps['users'];
-}
-
-/** "2mb", "512kb", "1048576" → bytes. */
-function bytes(limit: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
-  if (!m) return 2 * 1024 * 1024;
-  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(m[2] ?? 'b').toLowerCase() as 'b'] ?? 1;
-  return Math.floor(Number(m[1]) * unit);
 }
 
 /** The /informer surface of the main app: /informer/api/… (building it does no I/O). */
@@ -48,7 +41,7 @@ export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface
           favorites: new FavoriteStore(cfg.dataDir),
           names: new NaturalIdStore(cfg.dataDir),
           shares,
-          bodyLimitBytes: bytes(cfg.bodyLimit),
+          bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit),
         },
         `${INFORMER_PREFIX}/api`,
       ),

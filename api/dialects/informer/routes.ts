@@ -7,6 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { principalOf } from '../../auth.ts';
+import { mapLimited } from '../../map-limited.ts';
 import { KairosError, notFound } from '../../../core/errors.ts';
 import { JOB_ID_PATTERN } from '../../../core/jobs/model.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
@@ -54,16 +55,8 @@ const BODY_ERRORS: BodyErrors = {
   malformed: (message) => new InformerError(400, `Invalid request payload JSON format: ${message}`),
 };
 
-const PARALLEL = 8;
 const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
 const orMissing = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
-
-/** `fn` over `items`, PARALLEL at a time, in order. */
-async function inBatches<T, R>(items: readonly T[], fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += PARALLEL) out.push(...(await Promise.all(items.slice(i, i + PARALLEL).map(fn))));
-  return out;
-}
 
 /** Users by id and by name: Informer shows owners and share principals by username. */
 interface Directory {
@@ -168,7 +161,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     if (q.q) {
       // Names are in the list; descriptions need a read of each job whose name does not match.
       const needle = q.q.toLowerCase();
-      const hit = await inBatches(items, async (x) => {
+      const hit = await mapLimited(items, async (x) => {
         if (x.summary.name.toLowerCase().includes(needle)) return true;
         const v = await orMissing(access.open(x.summary.id, actor));
         if (v) views.set(x.summary.id, v.view);
@@ -186,7 +179,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
       return (x < y ? -1 : x > y ? 1 : 0) * q.sort.dir || (a.summary.id < b.summary.id ? -1 : 1);
     });
     const page = items.slice(q.start, q.start + q.limit);
-    const read = await inBatches(page, async (x) => views.get(x.summary.id) ?? (await orMissing(access.open(x.summary.id, actor)))?.view);
+    const read = await mapLimited(page, async (x) => views.get(x.summary.id) ?? (await orMissing(access.open(x.summary.id, actor)))?.view);
     const rendered = read.filter((v): v is JobView => v !== undefined).map((v) => renderListItem(v, { base, owner: dir.nameOf(v.job.ownerId) }));
     ctx.body = {
       _links: { self: { href: `${base}/jobs{?sort,limit,start,q}`, templated: true } },
