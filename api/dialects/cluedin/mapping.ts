@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { Job, JobInput } from '../../../core/jobs/model.ts';
+import { MAX_OFFSET } from '../../../core/runs/overview.ts';
 import type { RunProgress, RunStatus } from '../../../core/runs/types.ts';
 import { badRequest } from './errors.ts';
 import {
@@ -203,6 +204,9 @@ export function parseRunsQuery(query: Record<string, string | string[] | undefin
   if (c !== undefined && !isNullish(c)) {
     configurationId = normalizeGuid(c);
     if (!configurationId) details.push({ path: 'configurationId', message: `The value '${c.slice(0, 60)}' is not a GUID.` });
+  }
+  if (page !== undefined && take !== undefined && (page + 1) * take > MAX_OFFSET) {
+    details.push({ path: 'page', message: `The page ${page} of ${take} reaches past the first ${MAX_OFFSET} jobs: (page + 1) × take may be at most ${MAX_OFFSET}.` });
   }
   if (details.length || page === undefined || take === undefined) {
     throw badRequest(`invalid query: ${details.map((d) => `${d.path}: ${d.message}`).join(' ')}`, details);

@@ -130,6 +130,8 @@ describe('CluedIn requests', () => {
     assert.deepEqual(fields(() => parseRunsQuery({ page: '0', take: '10', state: 'Succeeded' })), ['state']);
     assert.deepEqual(fields(() => parseRunsQuery({ page: '0', take: '10', configurationId: 'x' })), ['configurationId']);
     assert.deepEqual(fields(() => parseRunsQuery({ page: ['0', '1'], take: '10' })), ['page']);
+    assert.deepEqual(fields(() => parseRunsQuery({ page: '10', take: '1000' })), ['page']);
+    assert.equal(parseRunsQuery({ page: '9', take: '1000' }).page, 9);
   });
 
   it('upsert body → a hangfire-cron job keeping the CluedIn fields', () => {
