@@ -181,8 +181,12 @@ export class JobStore {
     return after;
   }
 
+  /**
+   * Deletes a job's schedule. Callers read the job first (get() is what refuses schedules Kairos
+   * does not own, and what checks access), so this is one RPC: a second describe here doubled the
+   * cost of a delete on a busy server.
+   */
   async delete(id: string): Promise<void> {
-    await this.get(id); // only Kairos's own schedules, and a clear 404
     try {
       await this.client.workflowService.deleteSchedule({ namespace: this.namespace, scheduleId: id, identity: this.client.options.identity });
     } catch (err) {
