@@ -1,16 +1,18 @@
 // Login tokens: issued for valid Kairos credentials, then presented instead of them (Volt MX's
-// claims token). Stateless, so any API instance verifies what another issued: the token is
-// HMAC-SHA256-signed with a key kept in `<dataDir>/token-signing.key` (created once, mode 0600;
-// instances that share the data dir share it). A token names the user, its purpose and its expiry;
-// the user is looked up again on every use, so deleting a user ends its tokens at once.
-// Tokens are credentials: nothing here logs them.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// claims token). Stateless, so any API instance verifies what another issued: a token is a JWT
+// (HS256, through the `jose` library) signed with a key kept in `<dataDir>/token-signing.key`
+// (created once, mode 0600; instances that share the data dir share it). It names the user (sub),
+// its purpose (aud) and its expiry (exp); the user is looked up again on every use, so deleting a
+// user ends its tokens at once. Tokens are credentials: nothing here logs them.
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errors, jwtVerify, SignJWT } from 'jose';
 
 export const TOKEN_KEY_FILE = 'token-signing.key';
 const KEY_BYTES = 32;
-const VERSION = 'kt1';
+const ALG = 'HS256';
+const MAX_TOKEN_LENGTH = 4096;
 
 export interface IssuedToken {
   value: string;
@@ -19,14 +21,6 @@ export interface IssuedToken {
 }
 
 export type TokenCheck = { ok: true; userId: string; expiresAt: number } | { ok: false; reason: 'invalid' | 'expired' };
-
-interface Payload {
-  sub: string;
-  /** What the token is for (a token issued for one dialect is not accepted by another). */
-  aud: string;
-  exp: number;
-  jti: string;
-}
 
 export interface TokenSignerOptions {
   ttlMs: number;
@@ -49,31 +43,37 @@ export class TokenSigner {
   }
 
   async issue(userId: string, audience: string): Promise<IssuedToken> {
-    const payload: Payload = { sub: userId, aud: audience, exp: this.now() + this.opts.ttlMs, jti: randomBytes(12).toString('base64url') };
-    const body = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-    return { value: `${body}.${await this.sign(body)}`, expiresAt: payload.exp };
+    // JWT times are whole seconds.
+    const exp = Math.floor((this.now() + this.opts.ttlMs) / 1000);
+    const value = await new SignJWT({})
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(userId)
+      .setAudience(audience)
+      .setExpirationTime(exp)
+      .setJti(randomBytes(12).toString('base64url'))
+      .sign(await this.signingKey());
+    return { value, expiresAt: exp * 1000 };
   }
 
   async verify(token: string, audience: string): Promise<TokenCheck> {
-    const parts = token.trim().split('.');
-    if (parts.length !== 3 || parts[0] !== VERSION || token.length > 4096) return { ok: false, reason: 'invalid' };
-    const body = `${parts[0]}.${parts[1]}`;
-    const given = Buffer.from(parts[2] ?? '', 'base64url');
-    const expected = Buffer.from(await this.sign(body), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
-    let p: Partial<Payload>;
+    const value = token.trim();
+    if (value === '' || value.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
     try {
-      p = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8')) as Partial<Payload>;
-    } catch {
-      return { ok: false, reason: 'invalid' };
+      const { payload } = await jwtVerify(value, await this.signingKey(), {
+        algorithms: [ALG],
+        audience,
+        requiredClaims: ['sub', 'exp'],
+        currentDate: new Date(this.now()),
+        clockTolerance: 0,
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' };
+      return { ok: true, userId: payload.sub, expiresAt: payload.exp * 1000 };
+    } catch (err) {
+      // The signature is checked before the claims, so "expired" is only said of a token we issued.
+      if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
+      if (err instanceof errors.JOSEError || err instanceof TypeError) return { ok: false, reason: 'invalid' };
+      throw err;
     }
-    if (typeof p.sub !== 'string' || typeof p.exp !== 'number' || p.aud !== audience) return { ok: false, reason: 'invalid' };
-    if (p.exp <= this.now()) return { ok: false, reason: 'expired' };
-    return { ok: true, userId: p.sub, expiresAt: p.exp };
-  }
-
-  private async sign(body: string): Promise<string> {
-    return createHmac('sha256', await this.signingKey()).update(body).digest('base64url');
   }
 
   private signingKey(): Promise<Buffer> {
