@@ -1,17 +1,17 @@
 // The credential store: users and API keys in `<dataDir>/auth.json`.
 //
-// Several API processes may share a data dir, so the file is the truth: every read re-checks the
-// file's identity (inode, size, mtime) and reloads when it changed, and every change is made under
-// an exclusive lock file (`auth.json.lock`), re-reading the file first and writing it atomically
-// (temp file, fsync, rename; mode 0600). Only hashes are stored: scrypt for passwords, SHA-256 for
-// API keys (which doubles as the O(1) lookup index).
+// Several API processes may share a data dir, so the file is the truth: it is a LockedJsonFile
+// (core/files/locked-json.ts): every read re-checks the file's identity (inode, size, mtime) and
+// reloads when it changed, and every change is made under an exclusive lock file
+// (`auth.json.lock`), re-reading the file first and writing it atomically (temp file, fsync,
+// rename; mode 0600). The lookup indexes are rebuilt only when the file changed, as authentication
+// runs on every request. Only hashes are stored: scrypt for passwords, SHA-256 for API keys (which
+// doubles as the O(1) lookup index).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import type { BigIntStats } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { KairosError } from '../errors.ts';
+import { LockedJsonFile } from '../files/locked-json.ts';
 import {
   API_KEY_PATTERN,
   API_KEY_PREFIX_LENGTH,
@@ -91,11 +91,10 @@ export interface AuthStoreOptions {
 }
 
 const STORE_FILE = 'auth.json';
-const LOCK_STALE_MS = 30_000;
 const PASSWORD_CACHE_MAX = 10_000;
 
 const RoleSchema = z.enum(ROLES);
-const FileSchema = z.object({
+const FileSchema: z.ZodType<FileData> = z.object({
   version: z.literal(1),
   users: z.array(
     z.object({
@@ -127,14 +126,14 @@ interface FileData {
 }
 
 interface Snapshot {
-  data: FileData;
+  data: Readonly<FileData>;
   usersById: Map<string, UserRecord>;
   usersByName: Map<string, UserRecord>;
   keysByHash: Map<string, ApiKeyRecord>;
   keysById: Map<string, ApiKeyRecord>;
 }
 
-function snapshot(data: FileData): Snapshot {
+function snapshot(data: Readonly<FileData>): Snapshot {
   return {
     data,
     usersById: new Map(data.users.map((u) => [u.id, u])),
@@ -150,8 +149,6 @@ export const publicUser = ({ passwordHash: _h, ...u }: UserRecord): PublicUser =
 export const publicApiKey = ({ keyHash: _h, ...k }: ApiKeyRecord): PublicApiKey => k;
 
 const newId = (tag: string) => `${tag}_${randomBytes(10).toString('hex')}`;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code;
 
 function validationFailed(path: string, message: string): KairosError {
   return new KairosError('validation', 'invalid request body', [{ path, message }]);
@@ -168,19 +165,13 @@ function checkPassword(password: string, path = 'password'): void {
 
 export class AuthStore {
   readonly file: string;
-  private readonly lockFile: string;
+  private readonly doc: LockedJsonFile<FileData>;
   private readonly now: () => number;
   private readonly cacheTtlMs: number;
   private readonly lastUsedResolutionMs: number;
-  private readonly lockTimeoutMs: number;
 
-  private snap: Snapshot = snapshot(emptyData());
-  /** Identity of the file `snap` was read from; 'absent' when there was none. */
-  private fileSig: string | undefined;
-  /** mtime of that file: each write makes the new file's mtime strictly later (see writeAtomic). */
-  private fileMtimeNs: bigint | undefined;
-  /** Serialises this process's changes (the lock file serialises processes). */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Indexes over the document `doc` last returned; rebuilt when it returns another one. */
+  private snap: Snapshot | undefined;
   private readonly passwordCache = new Map<string, { userId: string; passwordHash: string; expiresAt: number }>();
   private readonly touching = new Map<string, Promise<void>>();
   private dummyHash: Promise<string> | undefined;
@@ -189,12 +180,17 @@ export class AuthStore {
     readonly dataDir: string,
     opts: AuthStoreOptions = {},
   ) {
-    this.file = join(dataDir, STORE_FILE);
-    this.lockFile = `${this.file}.lock`;
+    this.doc = new LockedJsonFile(dataDir, STORE_FILE, FileSchema, emptyData, {
+      lockTimeoutMs: opts.lockTimeoutMs,
+      label: 'credential store',
+      indent: 2,
+      // Its keys are fixed field names and array indexes, so naming the bad fields reveals nothing.
+      explainMalformed: true,
+    });
+    this.file = this.doc.file;
     this.now = opts.now ?? Date.now;
     this.cacheTtlMs = opts.passwordCacheTtlMs ?? 60_000;
     this.lastUsedResolutionMs = opts.lastUsedResolutionMs ?? 60_000;
-    this.lockTimeoutMs = opts.lockTimeoutMs ?? 10_000;
   }
 
   // ---------------------------------------------------------------- bootstrap
@@ -392,7 +388,7 @@ export class AuthStore {
   /** Waits for background `lastUsedAt` writes (call before shutdown or deleting the data dir). */
   async flush(): Promise<void> {
     await Promise.all([...this.touching.values()]);
-    await this.queue.catch(() => undefined);
+    await this.doc.settled();
   }
 
   // ---------------------------------------------------------------- internals
@@ -434,144 +430,17 @@ export class AuthStore {
     this.touching.set(rec.id, p);
   }
 
-  /** The current contents, re-read if the file changed since the last read. */
+  /** The current contents with their indexes; the file is re-read, and the indexes rebuilt, only if it changed. */
   private async refresh(): Promise<Snapshot> {
-    let fh;
-    try {
-      fh = await open(this.file, 'r');
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      if (this.fileSig !== 'absent') {
-        this.snap = snapshot(emptyData());
-        this.fileSig = 'absent';
-        this.fileMtimeNs = undefined;
-      }
-      return this.snap;
-    }
-    try {
-      const st = await fh.stat({ bigint: true });
-      const sig = signature(st);
-      if (sig === this.fileSig) return this.snap;
-      const text = await fh.readFile('utf8');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new Error(`credential store ${this.file} is not valid JSON; fix or remove it`);
-      }
-      const result = FileSchema.safeParse(parsed);
-      if (!result.success) {
-        const where = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        throw new Error(`credential store ${this.file} is malformed (${where}); fix or remove it`);
-      }
-      this.snap = snapshot(result.data);
-      this.fileSig = sig;
-      this.fileMtimeNs = st.mtimeNs;
-      return this.snap;
-    } finally {
-      await fh.close();
-    }
+    const data = await this.doc.shared();
+    if (this.snap?.data !== data) this.snap = snapshot(data);
+    return this.snap;
   }
 
   /** Applies `fn` to a fresh copy of the file under the lock and writes the result; a throw writes nothing. */
   private mutate<T>(fn: (draft: FileData) => T): Promise<T> {
-    const run = () =>
-      this.withFileLock(async () => {
-        const current = await this.refresh();
-        const draft = structuredClone(current.data);
-        const result = fn(draft);
-        await this.writeAtomic(draft);
-        return result;
-      });
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    return this.doc.update(fn);
   }
-
-  private async writeAtomic(data: FileData): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      try {
-        await fh.chmod(0o600); // whatever the umask
-        await fh.writeFile(JSON.stringify(data, null, 2) + '\n', 'utf8');
-        // Timestamps are coarse (a clock tick) and a freed inode number can come back, so two
-        // versions could look identical to a reader comparing (inode, size, mtime). Each version
-        // gets an mtime strictly after the one it replaces, so no identity ever repeats.
-        const prev = this.fileMtimeNs;
-        if (prev !== undefined && (await fh.stat({ bigint: true })).mtimeNs <= prev) {
-          const later = new Date(Number(prev / 1_000_000n) + 1);
-          await fh.utimes(later, later);
-        }
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
-    await this.syncDir();
-    // We hold the lock, so the file is still ours: remember its identity to skip re-reading it.
-    const st = await stat(this.file, { bigint: true });
-    this.snap = snapshot(data);
-    this.fileSig = signature(st);
-    this.fileMtimeNs = st.mtimeNs;
-  }
-
-  private async syncDir(): Promise<void> {
-    try {
-      const dh = await open(this.dataDir, 'r');
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
-    } catch {
-      // Not supported everywhere (e.g. Windows); the rename is still atomic.
-    }
-  }
-
-  private async withFileLock<T>(fn: () => Promise<T>): Promise<T> {
-    await mkdir(this.dataDir, { recursive: true });
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (;;) {
-      try {
-        const fh = await open(this.lockFile, 'wx', 0o600);
-        try {
-          await fh.writeFile(`${process.pid}\n`);
-        } finally {
-          await fh.close();
-        }
-        break;
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-      }
-      try {
-        const st = await stat(this.lockFile);
-        if (Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-          // Left behind by a crashed process.
-          await unlink(this.lockFile).catch(() => undefined);
-          continue;
-        }
-      } catch (err) {
-        if (isErrno(err, 'ENOENT')) continue; // released meanwhile
-        throw err;
-      }
-      if (Date.now() > deadline) throw new KairosError('unavailable', `credential store is locked (${this.lockFile})`);
-      await sleep(5 + Math.random() * 20);
-    }
-    try {
-      return await fn();
-    } finally {
-      await unlink(this.lockFile).catch(() => undefined);
-    }
-  }
-}
-
-function signature(st: BigIntStats): string {
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
 }
 
 function passwordCacheKey(username: string, password: string): string {

@@ -2,51 +2,85 @@
 // Why a file and not Temporal: the collaboration data the dialects need (who a job is shared with,
 // each user's favorites, the natural-id index) is keyed by user or by name, not by job run, and must
 // be read strongly consistently (Temporal's visibility may miss a fresh write; a schedule's memo
-// cannot be updated). The credential and secret stores already live in the data directory on the
-// same terms: every API instance mounts it, changes are atomic (temp file + rename) and serialised
+// cannot be updated). The credential and secret stores are documents of this kind too: every API
+// instance mounts the data dir, changes are atomic (temp file + rename, mode 0600) and serialised
 // by a lock file, and every read sees the newest version (the file's identity is checked each time).
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { KairosError } from '../errors.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { withLockFile } from './lock-file.ts';
 
-const LOCK_STALE_MS = 30_000;
+export interface LockedJsonOptions {
+  /** How long to wait for another process's lock before failing with 'unavailable' (default 10 s). */
+  lockTimeoutMs?: number;
+  /** What the document is, to lead error messages (e.g. 'credential store'); they always name the file. */
+  label?: string;
+  /** Indentation of the written JSON (default none). */
+  indent?: number;
+  /**
+   * Whether a malformed-file error lists the failing fields (paths and Zod's messages). Off by
+   * default: a path holds the document's keys, which may be private; no error ever quotes a value.
+   */
+  explainMalformed?: boolean;
+}
+
+/** One version of the file as read or written; `sig` is 'absent' when there was no file. */
+interface Version<T> {
+  sig: string;
+  mtimeNs: bigint | undefined;
+  data: T;
+}
+
 const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const signature = (st: BigIntStats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
 
 export class LockedJsonFile<T> {
   readonly file: string;
   private readonly lockFile: string;
-  private cached: { sig: string; data: T } | undefined;
+  private readonly what: string;
+  private cached: Version<T> | undefined;
   /** Serialises this process's changes (the lock file serialises processes). */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     name: string,
     private readonly schema: z.ZodType<T>,
     private readonly empty: () => T,
-    private readonly lockTimeoutMs = 10_000,
+    private readonly opts: LockedJsonOptions = {},
   ) {
     this.file = join(dir, name);
     this.lockFile = `${this.file}.lock`;
+    this.what = opts.label ? `${opts.label} ${this.file}` : this.file;
   }
 
   /** The current document (a copy: callers may not change the cache). */
   async read(): Promise<T> {
-    return structuredClone(await this.current());
+    return structuredClone((await this.load()).data);
+  }
+
+  /**
+   * The current document itself, not a copy: callers must not change it. It is the same object
+   * until the file changes, so a caller can keep data derived from it (indexes) and rebuild them
+   * only when the object is another one.
+   */
+  async shared(): Promise<Readonly<T>> {
+    return (await this.load()).data;
   }
 
   /** Applies `fn` to a fresh copy under the lock and writes it atomically; a throw writes nothing. */
-  update<R>(fn: (draft: T) => R): Promise<R> {
+  update<R>(fn: (draft: T) => R | Promise<R>): Promise<R> {
     const run = () =>
-      this.withLock(async () => {
-        const draft = structuredClone(await this.current());
-        const result = fn(draft);
-        await this.write(draft);
+      withLockFile(this.lockFile, this.opts.lockTimeoutMs ?? 10_000, `${this.what} is locked by another process; try again shortly`, async () => {
+        const current = await this.load();
+        const draft = structuredClone(current.data);
+        const result = await fn(draft);
+        const st = await writeFileAtomic(this.file, JSON.stringify(draft, null, this.opts.indent) + '\n', current.mtimeNs);
+        // We hold the lock, so the file is still what we wrote: remember it and skip re-reading it.
+        // A copy, since `result` may share objects with the draft.
+        this.cached = { sig: signature(st), mtimeNs: st.mtimeNs, data: structuredClone(draft) };
         return result;
       });
     const p = this.queue.then(run, run);
@@ -54,77 +88,44 @@ export class LockedJsonFile<T> {
     return p;
   }
 
-  private async current(): Promise<T> {
+  /** Resolves when this process's queued changes are done (whether they failed or not). */
+  async settled(): Promise<void> {
+    await this.queue;
+  }
+
+  /** The current version, re-read only if the file's identity changed since the last read. */
+  private async load(): Promise<Version<T>> {
     let fh;
     try {
       fh = await open(this.file, 'r');
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) return this.empty();
-      throw err;
+      if (!isErrno(err, 'ENOENT')) throw err;
+      if (this.cached?.sig !== 'absent') this.cached = { sig: 'absent', mtimeNs: undefined, data: this.empty() };
+      return this.cached;
     }
     try {
-      const sig = signature(await fh.stat({ bigint: true }));
-      if (this.cached?.sig === sig) return this.cached.data;
-      const text = await fh.readFile('utf8');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new Error(`${this.file} is not valid JSON; fix or remove it`);
-      }
-      const result = this.schema.safeParse(parsed);
-      if (!result.success) throw new Error(`${this.file} is malformed; fix or remove it`);
-      this.cached = { sig, data: result.data };
-      return result.data;
+      const st = await fh.stat({ bigint: true });
+      const sig = signature(st);
+      if (this.cached?.sig === sig) return this.cached;
+      const version = { sig, mtimeNs: st.mtimeNs, data: this.parse(await fh.readFile('utf8')) };
+      this.cached = version;
+      return version;
     } finally {
       await fh.close();
     }
   }
 
-  private async write(data: T): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const before = await stat(this.file, { bigint: true }).catch(() => undefined);
-    const fh = await open(tmp, 'wx', 0o600);
+  /** Never quotes the text: the document may hold secrets (JSON.parse's own message would quote it). */
+  private parse(text: string): T {
+    let parsed: unknown;
     try {
-      try {
-        await fh.writeFile(JSON.stringify(data) + '\n', 'utf8');
-        // Coarse timestamps could make two versions look alike to a reader comparing (inode, size,
-        // mtime): each version gets an mtime strictly after the one it replaces.
-        if (before && (await fh.stat({ bigint: true })).mtimeNs <= before.mtimeNs) {
-          const later = new Date(Number(before.mtimeNs / 1_000_000n) + 1);
-          await fh.utimes(later, later);
-        }
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.file);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
+      parsed = JSON.parse(text);
+    } catch {
+      throw new Error(`${this.what} is not valid JSON; fix or remove it`);
     }
-  }
-
-  private async withLock<R>(fn: () => Promise<R>): Promise<R> {
-    await mkdir(this.dir, { recursive: true });
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (;;) {
-      try {
-        const fh = await open(this.lockFile, 'wx', 0o600);
-        await fh.close();
-        break;
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-      }
-      const st = await stat(this.lockFile).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) await unlink(this.lockFile).catch(() => undefined); // a crashed process's
-      else if (Date.now() > deadline) throw new KairosError('unavailable', `${this.file} is locked; try again shortly`);
-      else await sleep(5 + Math.random() * 20);
-    }
-    try {
-      return await fn();
-    } finally {
-      await unlink(this.lockFile).catch(() => undefined);
-    }
+    const result = this.schema.safeParse(parsed);
+    if (result.success) return result.data;
+    const where = this.opts.explainMalformed ? ` (${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})` : '';
+    throw new Error(`${this.what} is malformed${where}; fix or remove it`);
   }
 }

@@ -1,19 +1,17 @@
-// The secret store: values in `<dataDir>/secrets.json` (mode 0600, written atomically under a lock
-// file so several API processes may share the data dir) plus the environment, `KAIROS_SECRET_<NAME>`.
+// The secret store: values in `<dataDir>/secrets.json` (a LockedJsonFile: mode 0600, written
+// atomically under a lock file so several API processes may share the data dir) plus the
+// environment, `KAIROS_SECRET_<NAME>`.
 // The file wins over the environment, so a PUT through the API takes effect on the next run.
 // Only the worker reads values (to resolve `{"$secret": "NAME"}` at run time); the API writes values
 // and lists names, and nothing returns a value.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { KairosError, notFound, unavailable } from '../errors.ts';
+import { KairosError, notFound } from '../errors.ts';
+import { LockedJsonFile } from '../files/locked-json.ts';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from './refs.ts';
 
 export const SECRETS_FILE = 'secrets.json';
 export const ENV_PREFIX = 'KAIROS_SECRET_';
 export const MAX_SECRET_BYTES = 64 * 1024;
-const LOCK_STALE_MS = 30_000;
 
 export interface SecretInfo {
   name: string;
@@ -27,39 +25,22 @@ const FileSchema = z.object({
 });
 type FileData = z.infer<typeof FileSchema>;
 
-const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException | null)?.code === code;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export function checkSecretName(name: string): void {
   if (!SECRET_NAME_PATTERN.test(name)) throw new KairosError('validation', 'invalid secret name', [{ path: 'name', message: SECRET_NAME_RULE }]);
 }
 
 export class SecretStore {
   readonly file: string;
-  private readonly lockFile: string;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly doc: LockedJsonFile<FileData>;
 
   constructor(
-    private readonly dataDir: string,
+    dataDir: string,
     private readonly env: NodeJS.ProcessEnv = process.env,
-    private readonly lockTimeoutMs = 10_000,
+    lockTimeoutMs = 10_000,
   ) {
-    this.file = join(dataDir, SECRETS_FILE);
-    this.lockFile = `${this.file}.lock`;
-  }
-
-  private async read(): Promise<FileData> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return { version: 1, secrets: {} };
-      throw err;
-    }
-    const parsed = FileSchema.safeParse(JSON.parse(text));
-    // Never echo the file (it holds values): name the problem only.
-    if (!parsed.success) throw new Error(`${this.file} is not a valid secrets file`);
-    return parsed.data;
+    // A malformed file is reported without its bad fields: their paths would name the secrets.
+    this.doc = new LockedJsonFile(dataDir, SECRETS_FILE, FileSchema, () => ({ version: 1, secrets: {} }), { lockTimeoutMs, label: 'secret store', indent: 2 });
+    this.file = this.doc.file;
   }
 
   private envSecrets(): Map<string, string> {
@@ -74,7 +55,7 @@ export class SecretStore {
 
   /** Every secret name with where it comes from; never a value. */
   async list(): Promise<SecretInfo[]> {
-    const file = await this.read();
+    const file = await this.doc.shared();
     const out = new Map<string, SecretInfo>();
     for (const name of this.envSecrets().keys()) out.set(name, { name, source: 'env', updatedAt: null });
     for (const [name, s] of Object.entries(file.secrets)) out.set(name, { name, source: 'file', updatedAt: s.updatedAt });
@@ -91,7 +72,7 @@ export class SecretStore {
   /** name → value, for resolving references at run time (worker only). */
   async values(): Promise<Map<string, string>> {
     const out = this.envSecrets();
-    for (const [name, s] of Object.entries((await this.read()).secrets)) out.set(name, s.value);
+    for (const [name, s] of Object.entries((await this.doc.shared()).secrets)) out.set(name, s.value);
     return out;
   }
 
@@ -101,7 +82,7 @@ export class SecretStore {
     if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
       throw new KairosError('validation', 'invalid secret', [{ path: 'value', message: `must be at most ${MAX_SECRET_BYTES} bytes` }]);
     }
-    return await this.change(async (data) => {
+    return await this.doc.update((data) => {
       const created = data.secrets[name] === undefined;
       const updatedAt = new Date().toISOString();
       data.secrets[name] = { value, updatedAt };
@@ -111,7 +92,7 @@ export class SecretStore {
 
   async delete(name: string): Promise<void> {
     checkSecretName(name);
-    await this.change(async (data) => {
+    await this.doc.update((data) => {
       if (data.secrets[name] === undefined) {
         if (this.envSecrets().has(name)) {
           throw new KairosError('conflict', `secret '${name}' comes from the environment (${ENV_PREFIX}${name}); remove it there`);
@@ -120,55 +101,5 @@ export class SecretStore {
       }
       delete data.secrets[name];
     });
-  }
-
-  /** Read-modify-write under this process's queue and the cross-process lock file. */
-  private async change<T>(fn: (data: FileData) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      await mkdir(this.dataDir, { recursive: true });
-      await this.lock();
-      try {
-        const data = await this.read();
-        const out = await fn(data);
-        await this.write(data);
-        return out;
-      } finally {
-        await unlink(this.lockFile).catch(() => {});
-      }
-    });
-    this.queue = run.catch(() => {});
-    return await run;
-  }
-
-  private async lock(): Promise<void> {
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (;;) {
-      try {
-        const fh = await open(this.lockFile, 'wx', 0o600);
-        await fh.close();
-        return;
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-      }
-      const st = await stat(this.lockFile).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > LOCK_STALE_MS) {
-        await unlink(this.lockFile).catch(() => {});
-        continue;
-      }
-      if (Date.now() > deadline) throw unavailable('the secret store is locked by another process; try again');
-      await sleep(25);
-    }
-  }
-
-  private async write(data: FileData): Promise<void> {
-    const tmp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(data, null, 2));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.file);
   }
 }

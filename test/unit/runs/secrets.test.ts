@@ -1,6 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSecretRefs, masker, resolveSecretRefs, SecretRefError } from '../../../core/secrets/refs.ts';
@@ -95,5 +95,47 @@ describe('secret store', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).put(`K${i}`, `v${i}`)));
     const values = await a.values();
     for (let i = 0; i < 20; i++) assert.equal(values.get(`K${i}`), `v${i}`);
+  });
+
+  it('a corrupt file is an error that names the file but never quotes it, and is left as it was', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kairos-secrets-'));
+    try {
+      const store = new SecretStore(d, {});
+      const cases = [
+        ['{"version":1,"secrets":{"LEAKY_NAME":{"value":"hunter2-value"', /is not valid JSON/],
+        ['{"version":1,"secrets":{"LEAKY_NAME":{"value":"hunter2-value"}}}', /is malformed/],
+      ] as const;
+      for (const [text, problem] of cases) {
+        writeFileSync(store.file, text);
+        for (const attempt of [store.values(), store.put('OTHER', 'x')]) {
+          await assert.rejects(attempt, (e: unknown) => {
+            const message = (e as Error).message;
+            assert.match(message, problem);
+            assert.ok(message.includes(store.file), message);
+            assert.ok(!/hunter2|LEAKY_NAME/.test(message), message);
+            return true;
+          });
+        }
+        assert.equal(readFileSync(store.file, 'utf8'), text);
+      }
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('takes over a lock left behind by a crashed process, and waits for a live one', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kairos-secrets-'));
+    try {
+      const store = new SecretStore(d, {}, 200);
+      writeFileSync(`${store.file}.lock`, '99999\n');
+      await assert.rejects(store.put('A', 'a'), (e: unknown) => e instanceof KairosError && e.kind === 'unavailable');
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(`${store.file}.lock`, old, old);
+      await store.put('A', 'a');
+      assert.equal((await store.values()).get('A'), 'a');
+      assert.equal(statSync(`${store.file}.lock`, { throwIfNoEntry: false }), undefined);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
