@@ -5,9 +5,10 @@
 // error (the job service's validation, not found, conflict, auth, bad JSON, too large) arrives
 // normalized and is rendered the same way.
 import { STATUS_CODES } from 'node:http';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+import { rememberErrorAs } from '../../remember-error.ts';
 
 export class CluedInError extends Error {
   constructor(
@@ -47,14 +48,7 @@ interface CluedInState {
 }
 
 /** Remembers the error as thrown, so the renderer keeps a CluedInError's own status. */
-export const rememberError: Middleware = async (ctx, next) => {
-  try {
-    await next();
-  } catch (err) {
-    (ctx.state as CluedInState).cluedinError = err;
-    throw err;
-  }
-};
+export const rememberError = rememberErrorAs<CluedInState>('cluedinError');
 
 export function problem(ctx: Pick<Context, 'path' | 'state'>, status: number, message: string, details: ErrorDetail[]): ProblemDetails {
   const errors: Record<string, string[]> = {};

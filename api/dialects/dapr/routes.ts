@@ -3,6 +3,7 @@
 // Parse (mapping.ts), call the job service, render Dapr's shapes; nothing else.
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { principalOf } from '../../auth.ts';
+import { rememberErrorAs } from '../../remember-error.ts';
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -43,18 +44,14 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   const now = opts.now ?? (() => new Date());
 
   // Remember the operation and the error as thrown: the surface's renderer words it as Dapr does.
+  const rememberError = rememberErrorAs<DaprState>('daprError');
   const op =
     (name: DaprOp): Middleware =>
     async (ctx, next) => {
       const state = ctx.state as DaprState;
       state.daprOp = name;
       state.daprName = (ctx.params as Record<string, string | undefined>).name?.trim();
-      try {
-        await next();
-      } catch (err) {
-        state.daprError = err;
-        throw err;
-      }
+      await rememberError(ctx, next);
     };
 
   const appOf = (ctx: Context): { appId?: string; delivery?: Delivery } => {

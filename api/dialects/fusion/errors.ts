@@ -3,9 +3,10 @@
 // checks itself (resource syntax, unknown type, bad trigger, bad action); every other error (the job
 // service's validation, not found, conflict, auth, bad JSON) arrives normalized and is rendered the same way.
 import { STATUS_CODES } from 'node:http';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+import { rememberErrorAs } from '../../remember-error.ts';
 
 /** An error with the status Fusion answers with. */
 export class FusionError extends Error {
@@ -36,14 +37,7 @@ interface FusionState {
 }
 
 /** Remembers the error as thrown, so the renderer keeps a FusionError's own status. */
-export const rememberError: Middleware = async (ctx, next) => {
-  try {
-    await next();
-  } catch (err) {
-    (ctx.state as FusionState).fusionError = err;
-    throw err;
-  }
-};
+export const rememberError = rememberErrorAs<FusionState>('fusionError');
 
 export function fusionErrorBody(ctx: Pick<Context, 'method' | 'path'>, status: number, message: string, details: ErrorDetail[]): FusionErrorBody {
   return {

@@ -4,9 +4,9 @@
 // (the core's validation, not found, forbidden, conflict, auth, bad JSON) arrives normalized and is
 // rendered in the same shape, its field paths translated to Informer's names.
 import { STATUS_CODES } from 'node:http';
-import type { Middleware } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+import { rememberErrorAs } from '../../remember-error.ts';
 
 export type ValidationSource = 'payload' | 'params' | 'query';
 
@@ -39,14 +39,7 @@ interface InformerState {
 }
 
 /** Remembers the error as thrown, so the renderer keeps an InformerError's own status and source. */
-export const rememberError: Middleware = async (ctx, next) => {
-  try {
-    await next();
-  } catch (err) {
-    (ctx.state as InformerState).informerError = err;
-    throw err;
-  }
-};
+export const rememberError = rememberErrorAs<InformerState>('informerError');
 
 /**
  * The core's field paths as Informer names them: a trigger is the job's `interval`; the canonical

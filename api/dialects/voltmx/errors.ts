@@ -5,9 +5,10 @@
 // "message", "details"}. Handlers throw VoltmxError for the rules this dialect checks itself; every
 // other error (the job service's validation, not found, conflict, auth, bad JSON) arrives normalized
 // and is rendered the same way, with its HTTP status kept.
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+import { rememberErrorAs } from '../../remember-error.ts';
 
 /** One offending field, named as Volt MX names it (`jobServiceInfo.serviceType`). */
 export interface FieldError {
@@ -58,14 +59,7 @@ interface VoltmxState {
 }
 
 /** Remembers the error as thrown, so the renderer keeps a VoltmxError's own status, code and fields. */
-export const rememberError: Middleware = async (ctx, next) => {
-  try {
-    await next();
-  } catch (err) {
-    (ctx.state as VoltmxState).voltmxError = err;
-    throw err;
-  }
-};
+export const rememberError = rememberErrorAs<VoltmxState>('voltmxError');
 
 /** The login route's error body (identity service shape). */
 export function identityErrorBody(status: number, code: string, message: string, fields: FieldError[]) {
