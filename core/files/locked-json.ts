@@ -6,7 +6,7 @@
 // instance mounts the data dir, changes are atomic (temp file + rename, mode 0600) and serialised
 // by a lock file, and every read sees the newest version (the file's identity is checked each time).
 import type { BigIntStats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -41,6 +41,8 @@ export class LockedJsonFile<T> {
   private readonly lockFile: string;
   private readonly what: string;
   private cached: Version<T> | undefined;
+  /** The freshness check in flight, shared by everyone who asks meanwhile. */
+  private loading: Promise<Version<T>> | undefined;
   /** Serialises this process's changes (the lock file serialises processes). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -74,7 +76,9 @@ export class LockedJsonFile<T> {
   update<R>(fn: (draft: T) => R | Promise<R>): Promise<R> {
     const run = () =>
       withLockFile(this.lockFile, this.opts.lockTimeoutMs ?? 10_000, `${this.what} is locked by another process; try again shortly`, async () => {
-        const current = await this.load();
+        // Its own check, not a shared one: a check that began before we held the lock may predate
+        // another process's write.
+        const current = await this.check();
         const draft = structuredClone(current.data);
         const result = await fn(draft);
         const st = await writeFileAtomic(this.file, JSON.stringify(draft, null, this.opts.indent) + '\n', current.mtimeNs);
@@ -93,14 +97,39 @@ export class LockedJsonFile<T> {
     await this.queue;
   }
 
-  /** The current version, re-read only if the file's identity changed since the last read. */
-  private async load(): Promise<Version<T>> {
+  /**
+   * The current version, re-read only if the file's identity changed since the last read. This runs
+   * on every authenticated request (the credential store), so the usual case is one stat() and
+   * concurrent callers share it: a stat is one trip to libuv's thread pool, open + fstat + close
+   * were three, and under load each trip waits for a turn of the event loop.
+   */
+  private load(): Promise<Version<T>> {
+    this.loading ??= this.check().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async check(): Promise<Version<T>> {
+    try {
+      const st = await stat(this.file, { bigint: true });
+      if (this.cached && this.cached.sig === signature(st)) return this.cached;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+      if (this.cached?.sig !== 'absent') this.cached = { sig: 'absent', mtimeNs: undefined, data: this.empty() };
+      return this.cached;
+    }
+    return await this.reread();
+  }
+
+  /** Reads the file through one descriptor, so the signature kept is that of the text parsed. */
+  private async reread(): Promise<Version<T>> {
     let fh;
     try {
       fh = await open(this.file, 'r');
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
-      if (this.cached?.sig !== 'absent') this.cached = { sig: 'absent', mtimeNs: undefined, data: this.empty() };
+      this.cached = { sig: 'absent', mtimeNs: undefined, data: this.empty() };
       return this.cached;
     }
     try {
