@@ -76,7 +76,16 @@ export function createApp(opts: AppOptions): Koa {
       },
     }),
   );
-  for (const s of surfaces) for (const r of s.routers) app.use(r.routes()).use(r.allowedMethods({ throw: false }));
+  // A surface's routers see only requests under its prefix: a request then walks the routes of one
+  // API surface, not of all six (each router matches every route's pattern against the path).
+  for (const s of surfaces) {
+    const inSurface = (ctx: Context) => s.prefix === '' || ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`);
+    for (const r of s.routers) {
+      // The router's middleware adds its own context fields (params, router) when it runs.
+      const own = [r.routes(), r.allowedMethods({ throw: false })] as unknown as Koa.Middleware[];
+      for (const mw of own) app.use((ctx, next) => (inSurface(ctx) ? mw(ctx, next) : next()));
+    }
+  }
   app.use((ctx) => {
     if (ctx.status === 404 && !ctx.body) {
       rendererFor(ctx)(ctx, { status: 404, code: 'not_found', message: `no route for ${ctx.method} ${ctx.path}`, details: [] });

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     logLevel: 'warn',
     onProgress: log,
   });
-  process.once('SIGINT', () => void stack.stop().then(() => process.exit(130)));
+  // Ctrl-C or a kill stops the private stack too, rather than leaving its processes behind.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void stack.stop().then(() => process.exit(code)));
   const target = await startBenchTarget();
   const client = await connect(stack.temporalAddress, stack.namespace);
   const rows: Row[] = [];

@@ -7,10 +7,10 @@ export interface Scale {
   createAt16: number;
   runNowSamples: number;
   /**
-   * Steady firing load: lateJobs / latePeriodS fires per second. A fire costs the dev server, worker
-   * and API about 0.145 CPU-seconds in all (measured), so 6 fires/s keeps a 2-core machine under half
-   * busy; at 20 fires/s (60 jobs every 3 s) it is over capacity and lateness measures the queue, not
-   * the scheduler.
+   * Steady firing load: lateJobs / latePeriodS fires per second, phases spread over the period. A
+   * fire costs the dev server, worker and API about 0.145 CPU-seconds in all (measured), so 6 fires/s
+   * keeps a 2-core machine under half busy; at 20 fires/s (60 jobs every 3 s) it is over capacity
+   * and lateness measures the queue, not the scheduler.
    */
   lateJobs: number;
   latePeriodS: number;
@@ -46,7 +46,7 @@ export const SCALES: Record<Scale['name'], Scale> = {
     runNowSamples: 20,
     lateJobs: 60,
     latePeriodS: 10,
-    lateWindowS: 60,
+    lateWindowS: 40,
     burstJobs: 300,
     heldSmall: 50,
     heldLarge: 5000,

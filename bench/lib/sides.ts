@@ -10,7 +10,7 @@ import type { BenchTarget } from './target.ts';
 /** What a job's schedule does in a benchmark. */
 export type Timing =
   | { kind: 'never' } // once a year (Jan 1 03:00 UTC): held, never fires during a run
-  | { kind: 'every'; seconds: number } // every N seconds, on wall-clock multiples of N within the minute
+  | { kind: 'every'; seconds: number; offset: number } // every N seconds from second `offset` of each minute (N divides 60)
   | { kind: 'once'; at: Date }; // one fire at an exact second
 
 export type SideName = 'kairos' | 'raw';
@@ -37,7 +37,7 @@ function kairosTrigger(t: Timing): Record<string, unknown>[] {
     case 'never':
       return [{ type: 'cron', dialect: 'unix', expression: '0 3 1 1 *' }];
     case 'every':
-      return [{ type: 'cron', dialect: 'quartz', expression: `*/${t.seconds} * * * * ?` }];
+      return [{ type: 'cron', dialect: 'quartz', expression: `${t.offset}/${t.seconds} * * * * ?` }];
     case 'once':
       return [{ type: 'once', at: t.at.toISOString() }];
   }
@@ -50,7 +50,7 @@ function rawSpec(t: Timing): { spec: ScheduleSpec; remainingActions?: number } {
     case 'never':
       return { spec: { calendars: [{ month: 'JANUARY', dayOfMonth: 1, hour: 3 }] } };
     case 'every':
-      return { spec: { calendars: [{ second: { start: 0, end: 59, step: t.seconds }, minute: '*', hour: '*' }] } };
+      return { spec: { calendars: [{ second: { start: t.offset, end: 59, step: t.seconds }, minute: '*', hour: '*' }] } };
     case 'once': {
       const d = t.at;
       const cal: CalendarSpec = {

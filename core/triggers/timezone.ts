@@ -5,8 +5,11 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 
 export function isValidTimeZone(tz: string): boolean {
   if (tz.length === 0) return false;
+  // Building an Intl.DateTimeFormat costs a fraction of a millisecond and every job validation asks;
+  // a valid zone's formatter is kept (and reused by the evaluator), so later checks are a lookup.
+  if (formatters.has(tz)) return true;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    formatter(tz);
     return true;
   } catch {
     return false;
