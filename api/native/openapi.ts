@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { JobInputSchema, JobSchema } from '../../core/jobs/model.ts';
 import { TriggerSchema } from '../../core/triggers/model.ts';
-import { CreateApiKeyBody, CreateUserBody, SetPasswordBody } from './users.ts';
+import { CreateApiKeyBody, CreateUserBody, SetPasswordBody, SetRoleBody } from './users.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -115,6 +115,9 @@ export const USER_OPERATIONS: Operation[] = [
   { method: 'delete', path: '/v1/users/{id}', summary: 'Delete a user (not the last admin)', tag: 'auth', admin: true, status: 204 },
   { method: 'put', path: '/v1/users/{id}/password', summary: "Set a user's password", tag: 'auth', admin: true, request: SetPasswordBody, status: 204 },
   { method: 'post', path: '/v1/users/{id}/password', summary: "Set a user's password", tag: 'auth', admin: true, request: SetPasswordBody, status: 204 },
+  { method: 'put', path: '/v1/users/{id}/role', summary: "Set a user's role (not the last admin's)", tag: 'auth', admin: true, request: SetRoleBody, response: UserSchema },
+  { method: 'post', path: '/v1/users/{id}/role', summary: "Set a user's role (not the last admin's)", tag: 'auth', admin: true, request: SetRoleBody, response: UserSchema },
+  { method: 'post', path: '/v1/users/{id}/revoke-tokens', summary: "End the user's login tokens", tag: 'auth', admin: true, status: 204 },
   { method: 'get', path: '/v1/api-keys', summary: 'List API keys (own; admins all)', tag: 'auth', query: { ownerId: 'admins: one owner' }, response: z.object({ items: z.array(ApiKeySchema) }) },
   {
     method: 'post',

@@ -20,6 +20,8 @@ export const CreateUserBody = z
 
 export const SetPasswordBody = z.object({ password: Password }).strict();
 
+export const SetRoleBody = z.object({ role: z.enum(ROLES) }).strict();
+
 export const CreateApiKeyBody = z
   .object({
     name: z.string().trim().min(1).max(KEY_NAME_MAX),
@@ -97,6 +99,21 @@ export function userRoutes(store: AuthStore): Router {
   };
   router.put('/v1/users/:id/password', setPassword);
   router.post('/v1/users/:id/password', setPassword);
+
+  // A password change, a role change and this end the user's login tokens (core/auth/store.ts).
+  const setRole: RouterMiddleware = async (ctx) => {
+    requireAdmin(ctx);
+    const body = parseBody(SetRoleBody, ctx.request.body);
+    ctx.body = await store.setRole(ctx.params.id ?? '', body.role);
+  };
+  router.put('/v1/users/:id/role', setRole);
+  router.post('/v1/users/:id/role', setRole);
+
+  router.post('/v1/users/:id/revoke-tokens', async (ctx) => {
+    requireAdmin(ctx);
+    await store.revokeTokens(ctx.params.id ?? '');
+    ctx.status = 204;
+  });
 
   // ------------------------------------------------------------- API keys
 

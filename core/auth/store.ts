@@ -7,6 +7,11 @@
 // rename; mode 0600). The lookup indexes are rebuilt only when the file changed, as authentication
 // runs on every request. Only hashes are stored: scrypt for passwords, SHA-256 for API keys (which
 // doubles as the O(1) lookup index).
+//
+// Each user has a credential version, a counter that every change of what its login tokens vouch
+// for (password, role, an explicit revocation) bumps. A token carries the version it was issued at
+// (core/auth/tokens.ts) and is accepted only while the user still has it, so those changes end the
+// tokens already issued; checking costs a map lookup in the snapshot every request refreshes anyway.
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -42,6 +47,11 @@ export interface UserRecord {
   role: Role;
   passwordHash: string;
   createdAt: string;
+  /**
+   * Bumped when the password or role changes or the user's tokens are revoked; a login token is
+   * good only while it matches. Absent in files written before it existed, which means 0.
+   */
+  credentialVersion?: number;
 }
 
 export interface ApiKeyRecord {
@@ -58,11 +68,20 @@ export interface ApiKeyRecord {
   lastUsedAt?: string;
 }
 
-/** What the API may show: never a hash. */
-export type PublicUser = Omit<UserRecord, 'passwordHash'>;
+/** What the API may show: never a hash (nor the credential version, an internal detail of tokens). */
+export type PublicUser = Omit<UserRecord, 'passwordHash' | 'credentialVersion'>;
 export type PublicApiKey = Omit<ApiKeyRecord, 'keyHash'>;
 /** Returned once, at creation: the only time the plaintext key exists outside the caller. */
 export type CreatedApiKey = PublicApiKey & { key: string };
+
+/** A password check for issuing a login token: the user and the credential version the token gets. */
+export interface LoginResult {
+  principal: Principal;
+  credentialVersion: number;
+}
+
+/** Whether a login token's user (`sub`) and credential version are still current. */
+export type TokenSubjectCheck = { ok: true; principal: Principal } | { ok: false; reason: 'unknown_user' | 'revoked' };
 
 export type BootstrapResult =
   /** No user existed; the admin was created. `password` is set only when generated (print it once). */
@@ -103,6 +122,8 @@ const FileSchema: z.ZodType<FileData> = z.object({
       role: RoleSchema,
       passwordHash: z.string().min(1),
       createdAt: z.string(),
+      // Optional: files written before tokens were bound to it must still load (absent = 0).
+      credentialVersion: z.number().int().nonnegative().optional(),
     }),
   ),
   apiKeys: z.array(
@@ -145,8 +166,25 @@ function snapshot(data: Readonly<FileData>): Snapshot {
 
 const emptyData = (): FileData => ({ version: 1, users: [], apiKeys: [] });
 
-export const publicUser = ({ passwordHash: _h, ...u }: UserRecord): PublicUser => u;
+export const publicUser = ({ passwordHash: _h, credentialVersion: _v, ...u }: UserRecord): PublicUser => u;
 export const publicApiKey = ({ keyHash: _h, ...k }: ApiKeyRecord): PublicApiKey => k;
+
+const credentialVersionOf = (u: Pick<UserRecord, 'credentialVersion'>): number => u.credentialVersion ?? 0;
+
+/** Ends the login tokens issued so far: they carry the old version. */
+function bumpCredentialVersion(u: UserRecord): void {
+  u.credentialVersion = credentialVersionOf(u) + 1;
+}
+
+/** The user `id` in a draft of the file, or a not_found error. */
+function userIn(d: FileData, id: string): UserRecord {
+  const u = d.users.find((x) => x.id === id);
+  if (!u) throw new KairosError('not_found', `user '${id}' not found`);
+  return u;
+}
+
+/** Whether taking `u` (or its admin role) away would leave no admin to manage the others. */
+const isLastAdmin = (d: FileData, u: UserRecord): boolean => u.role === 'admin' && d.users.filter((x) => x.role === 'admin').length === 1;
 
 const newId = (tag: string) => `${tag}_${randomBytes(10).toString('hex')}`;
 
@@ -223,6 +261,7 @@ export class AuthStore {
         if (u) {
           u.passwordHash = passwordHash;
           u.role = 'admin';
+          bumpCredentialVersion(u);
           return false;
         }
         d.users.push(this.newUser(envUser, 'admin', passwordHash));
@@ -250,24 +289,30 @@ export class AuthStore {
   // ----------------------------------------------------------- authentication
 
   async authenticateBasic(username: string, password: string): Promise<Principal | null> {
-    const s = await this.refresh();
-    const user = s.usersByName.get(username);
-    const cacheKey = this.cacheTtlMs > 0 ? passwordCacheKey(username, password) : undefined;
-    if (user && cacheKey) {
-      const hit = this.passwordCache.get(cacheKey);
-      if (hit && hit.expiresAt > this.now() && hit.userId === user.id && safeEqual(hit.passwordHash, user.passwordHash)) {
-        return { id: user.id, name: user.username, role: user.role, via: 'basic' };
-      }
-    }
-    if (!user) {
-      // Spend the same time as for a real user, so response times don't reveal which usernames exist.
-      this.dummyHash ??= hashPassword(generatePassword());
-      await verifyPassword(password, await this.dummyHash);
-      return null;
-    }
-    if (!(await verifyPassword(password, user.passwordHash))) return null;
-    if (cacheKey) this.remember(cacheKey, user);
-    return { id: user.id, name: user.username, role: user.role, via: 'basic' };
+    const user = await this.checkPassword(username, password);
+    return user ? basicPrincipal(user) : null;
+  }
+
+  /**
+   * A password check for a login that issues a token. The credential version is the one of the
+   * record whose password was checked, so a change made meanwhile leaves the token already stale
+   * rather than vouching for the old password under the new version.
+   */
+  async login(username: string, password: string): Promise<LoginResult | null> {
+    const user = await this.checkPassword(username, password);
+    return user ? { principal: basicPrincipal(user), credentialVersion: credentialVersionOf(user) } : null;
+  }
+
+  /**
+   * Whether a login token issued to `userId` at `credentialVersion` still stands: its user exists and
+   * has not changed password or role, nor had its tokens revoked, since. Runs on every request that
+   * presents a token: the store's shared freshness check and a map lookup, no file read.
+   */
+  async authenticateToken(userId: string, credentialVersion: number): Promise<TokenSubjectCheck> {
+    const user = (await this.refresh()).usersById.get(userId);
+    if (!user) return { ok: false, reason: 'unknown_user' };
+    if (credentialVersionOf(user) !== credentialVersion) return { ok: false, reason: 'revoked' };
+    return { ok: true, principal: { id: user.id, name: user.username, role: user.role, via: 'token' } };
   }
 
   async authenticateApiKey(key: string): Promise<Principal | null> {
@@ -313,11 +358,7 @@ export class AuthStore {
   /** Deletes a user and the API keys it owns. The last admin cannot be deleted. */
   async deleteUser(id: string): Promise<void> {
     await this.mutate((d) => {
-      const u = d.users.find((x) => x.id === id);
-      if (!u) throw new KairosError('not_found', `user '${id}' not found`);
-      if (u.role === 'admin' && d.users.filter((x) => x.role === 'admin').length === 1) {
-        throw new KairosError('conflict', 'cannot delete the last admin');
-      }
+      if (isLastAdmin(d, userIn(d, id))) throw new KairosError('conflict', 'cannot delete the last admin');
       d.users = d.users.filter((x) => x.id !== id);
       d.apiKeys = d.apiKeys.filter((k) => k.ownerId !== id);
     });
@@ -329,11 +370,32 @@ export class AuthStore {
     if (!(await this.refresh()).usersById.has(id)) throw new KairosError('not_found', `user '${id}' not found`);
     const passwordHash = await hashPassword(password);
     await this.mutate((d) => {
-      const u = d.users.find((x) => x.id === id);
-      if (!u) throw new KairosError('not_found', `user '${id}' not found`);
+      const u = userIn(d, id);
       u.passwordHash = passwordHash;
+      bumpCredentialVersion(u);
     });
     this.forget(id);
+  }
+
+  /**
+   * Gives a user another role; the last admin cannot lose it. A change ends the user's login tokens
+   * (they were issued for the old role); setting the role it already has changes nothing.
+   */
+  async setRole(id: string, role: Role): Promise<PublicUser> {
+    const user = await this.mutate((d) => {
+      const u = userIn(d, id);
+      if (u.role === role) return u;
+      if (isLastAdmin(d, u)) throw new KairosError('conflict', 'cannot take the admin role from the last admin');
+      u.role = role;
+      bumpCredentialVersion(u);
+      return u;
+    });
+    return publicUser(user);
+  }
+
+  /** Ends every login token issued to the user so far, without changing its password or role. */
+  async revokeTokens(id: string): Promise<void> {
+    await this.mutate((d) => bumpCredentialVersion(userIn(d, id)));
   }
 
   // ----------------------------------------------------------------- API keys
@@ -397,6 +459,26 @@ export class AuthStore {
     return { id: newId('usr'), username, role, passwordHash, createdAt: new Date(this.now()).toISOString() };
   }
 
+  /** The user whose password this is, or null; remembers a success for `passwordCacheTtlMs`. */
+  private async checkPassword(username: string, password: string): Promise<UserRecord | null> {
+    const s = await this.refresh();
+    const user = s.usersByName.get(username);
+    const cacheKey = this.cacheTtlMs > 0 ? passwordCacheKey(username, password) : undefined;
+    if (user && cacheKey) {
+      const hit = this.passwordCache.get(cacheKey);
+      if (hit && hit.expiresAt > this.now() && hit.userId === user.id && safeEqual(hit.passwordHash, user.passwordHash)) return user;
+    }
+    if (!user) {
+      // Spend the same time as for a real user, so response times don't reveal which usernames exist.
+      this.dummyHash ??= hashPassword(generatePassword());
+      await verifyPassword(password, await this.dummyHash);
+      return null;
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    if (cacheKey) this.remember(cacheKey, user);
+    return user;
+  }
+
   private remember(cacheKey: string, user: UserRecord): void {
     const now = this.now();
     if (this.passwordCache.size >= PASSWORD_CACHE_MAX) {
@@ -442,6 +524,8 @@ export class AuthStore {
     return this.doc.update(fn);
   }
 }
+
+const basicPrincipal = (u: UserRecord): Principal => ({ id: u.id, name: u.username, role: u.role, via: 'basic' });
 
 function passwordCacheKey(username: string, password: string): string {
   // Length-prefixed so that ("a:b", "c") and ("a", "b:c") differ.

@@ -2,8 +2,11 @@
 // claims token). Stateless, so any API instance verifies what another issued: a token is a JWT
 // (HS256, through the `jose` library) signed with a key kept in `<dataDir>/token-signing.key`
 // (created once, mode 0600; instances that share the data dir share it). It names the user (sub),
-// its purpose (aud) and its expiry (exp); the user is looked up again on every use, so deleting a
-// user ends its tokens at once. Tokens are credentials: nothing here logs them.
+// its purpose (aud), its expiry (exp) and the user's credential version at login (cv, see
+// core/auth/store.ts). Whoever accepts a token looks the user up again on every use
+// (AuthStore.authenticateToken) and compares cv, so deleting the user, changing its password or
+// role, or revoking its tokens ends them at once, although nothing about a token is stored.
+// Tokens are credentials: nothing here logs them.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +16,8 @@ export const TOKEN_KEY_FILE = 'token-signing.key';
 const KEY_BYTES = 32;
 const ALG = 'HS256';
 const MAX_TOKEN_LENGTH = 4096;
+/** The claim holding the user's credential version (absent in tokens issued before it existed: 0). */
+const CREDENTIAL_VERSION_CLAIM = 'cv';
 
 export interface IssuedToken {
   value: string;
@@ -20,7 +25,9 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-export type TokenCheck = { ok: true; userId: string; expiresAt: number } | { ok: false; reason: 'invalid' | 'expired' };
+export type TokenCheck =
+  | { ok: true; userId: string; credentialVersion: number; expiresAt: number }
+  | { ok: false; reason: 'invalid' | 'expired' };
 
 export interface TokenSignerOptions {
   ttlMs: number;
@@ -42,10 +49,11 @@ export class TokenSigner {
     return this.opts.ttlMs;
   }
 
-  async issue(userId: string, audience: string): Promise<IssuedToken> {
+  /** A token for `userId` at its current `credentialVersion` (what the store's login returned). */
+  async issue(userId: string, audience: string, credentialVersion: number): Promise<IssuedToken> {
     // JWT times are whole seconds.
     const exp = Math.floor((this.now() + this.opts.ttlMs) / 1000);
-    const value = await new SignJWT({})
+    const value = await new SignJWT({ [CREDENTIAL_VERSION_CLAIM]: credentialVersion })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(userId)
       .setAudience(audience)
@@ -67,7 +75,9 @@ export class TokenSigner {
         clockTolerance: 0,
       });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' };
-      return { ok: true, userId: payload.sub, expiresAt: payload.exp * 1000 };
+      const cv = payload[CREDENTIAL_VERSION_CLAIM] === undefined ? 0 : payload[CREDENTIAL_VERSION_CLAIM];
+      if (typeof cv !== 'number' || !Number.isSafeInteger(cv) || cv < 0) return { ok: false, reason: 'invalid' };
+      return { ok: true, userId: payload.sub, credentialVersion: cv, expiresAt: payload.exp * 1000 };
     } catch (err) {
       // The signature is checked before the claims, so "expired" is only said of a token we issued.
       if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { SequenceAllocator, sequenceWorkflowId } from '../../core/ids/sequence.ts';
-import { apiUrl, taskQueue, temporalClient } from '../support/env.ts';
+import { api, apiUrl, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 interface Call {
@@ -303,6 +303,121 @@ describe('Volt MX dialect', { timeout: 90_000 }, () => {
     assert.equal((await vmx('DELETE', `/admin/api/jobs/${id}`)).status, 404);
     const native = await fetch(`${apiUrl()}/v1/jobs/voltmx.job.${id}`, { headers: { 'X-VoltMX-Authorization': token } });
     assert.equal(native.status, 401, 'a Volt MX token opens the Volt MX routes only');
+  });
+});
+
+describe('Volt MX tokens end when their user\'s credentials change', { timeout: 60_000 }, () => {
+  const users: string[] = [];
+  after(async () => {
+    for (const id of users) await api('DELETE', `/v1/users/${id}`).catch(() => undefined);
+  });
+
+  /** A new Kairos user through the native API; its id. */
+  async function newUser(username: string, password: string): Promise<string> {
+    const r = await api<{ id: string }>('POST', '/v1/users', { body: { username, password, role: 'user' } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    users.push(r.body.id);
+    return r.body.id;
+  }
+
+  /** The Volt MX login; the claims token, or the status when it fails. */
+  async function loginAs(userid: string, password: string): Promise<{ status: number; token: string }> {
+    const res = await fetch(`${BASE()}/authService/accounts/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ userid, password }).toString(),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await res.json()) as { claims_token?: { value: string } };
+    return { status: res.status, token: body.claims_token?.value ?? '' };
+  }
+
+  /** The job list with this token: 200 while it stands. */
+  const listWith = (t: string) => vmx<Fail>('GET', '/admin/api/jobs/job', undefined, { 'X-VoltMX-Authorization': t });
+
+  async function assertWorks(t: string, what: string): Promise<void> {
+    const r = await listWith(t);
+    assert.equal(r.status, 200, `${what}: ${JSON.stringify(r.body)}`);
+  }
+
+  /** Volt MX's own answer to a token that no longer stands: 401, FAIL, FAILURE_INVALID_TOKEN. */
+  async function assertRevoked(t: string, what: string): Promise<void> {
+    const r = await listWith(t);
+    assert.equal(r.status, 401, `${what}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.status, 'FAIL', what);
+    assert.equal(r.body.result.code, 'FAILURE_INVALID_TOKEN', what);
+    assert.equal(r.body.result.errors[0]?.field, 'X-VoltMX-Authorization', what);
+  }
+
+  it('a password change through /v1 ends the token at once; the old password no longer logs in, the new one does', async () => {
+    const name = uniqueId('vmx-pw');
+    const id = await newUser(name, 'first-password');
+    const first = await loginAs(name, 'first-password');
+    assert.equal(first.status, 200);
+    await assertWorks(first.token, 'fresh token');
+
+    assert.equal((await api('PUT', `/v1/users/${id}/password`, { body: { password: 'second-password' } })).status, 204);
+    await assertRevoked(first.token, 'after the password change');
+    assert.equal((await loginAs(name, 'first-password')).status, 401);
+    const second = await loginAs(name, 'second-password');
+    assert.equal(second.status, 200);
+    await assertWorks(second.token, 'token of the new password');
+  });
+
+  it('a role change ends the token; setting the same role does not; a fresh login works', async () => {
+    const name = uniqueId('vmx-role');
+    const id = await newUser(name, 'role-password');
+    const before = await loginAs(name, 'role-password');
+    await assertWorks(before.token, 'fresh token');
+
+    const same = await api<{ role: string }>('PUT', `/v1/users/${id}/role`, { body: { role: 'user' } });
+    assert.equal(same.status, 200);
+    await assertWorks(before.token, 'same role');
+
+    const changed = await api<{ id: string; role: string }>('PUT', `/v1/users/${id}/role`, { body: { role: 'admin' } });
+    assert.deepEqual([changed.status, changed.body.id, changed.body.role], [200, id, 'admin']);
+    await assertRevoked(before.token, 'after the role change');
+    const after = await loginAs(name, 'role-password');
+    await assertWorks(after.token, 'token after the role change');
+    // The change took: the user is an admin now.
+    const me = await api<{ role: string }>('GET', '/v1/me', { auth: `Basic ${Buffer.from(`${name}:role-password`).toString('base64')}` });
+    assert.equal(me.body.role, 'admin');
+  });
+
+  it('revoke-tokens ends the token without changing the password (admin only); deleting the user ends it too', async () => {
+    const name = uniqueId('vmx-del');
+    const id = await newUser(name, 'del-password');
+    const first = await loginAs(name, 'del-password');
+    await assertWorks(first.token, 'fresh token');
+
+    // Not for the user itself: revocation is an admin's tool.
+    const self = await api('POST', `/v1/users/${id}/revoke-tokens`, { auth: `Basic ${Buffer.from(`${name}:del-password`).toString('base64')}` });
+    assert.equal(self.status, 403);
+    await assertWorks(first.token, 'a refused revocation');
+
+    assert.equal((await api('POST', `/v1/users/${id}/revoke-tokens`)).status, 204);
+    await assertRevoked(first.token, 'after revoke-tokens');
+    const second = await loginAs(name, 'del-password');
+    assert.equal(second.status, 200, 'the password still works');
+    await assertWorks(second.token, 'token after the revocation');
+
+    assert.equal((await api('DELETE', `/v1/users/${id}`)).status, 204);
+    await assertRevoked(second.token, 'after the deletion');
+    assert.equal((await loginAs(name, 'del-password')).status, 401);
+  });
+
+  it("changing one user's credentials leaves other users' tokens alone", async () => {
+    const a = uniqueId('vmx-a');
+    const b = uniqueId('vmx-b');
+    const idA = await newUser(a, 'a-password');
+    await newUser(b, 'b-password');
+    const ta = await loginAs(a, 'a-password');
+    const tb = await loginAs(b, 'b-password');
+    const admin = await loginAs(process.env.KAIROS_ADMIN_USER ?? '', process.env.KAIROS_ADMIN_PASSWORD ?? '');
+    assert.equal((await api('PUT', `/v1/users/${idA}/password`, { body: { password: 'a-password-2' } })).status, 204);
+    await assertRevoked(ta.token, "a's token");
+    await assertWorks(tb.token, "b's token");
+    await assertWorks(admin.token, "the admin's token");
   });
 });
 

@@ -4,7 +4,6 @@
 import type { Middleware } from 'koa';
 import type { AuthStore, Principal } from '../../../core/auth/store.ts';
 import type { TokenSigner } from '../../../core/auth/tokens.ts';
-import { KairosError } from '../../../core/errors.ts';
 import { authFailure, VoltmxError, type FieldError } from './errors.ts';
 
 export const TOKEN_HEADER = 'X-VoltMX-Authorization';
@@ -12,12 +11,13 @@ export const TOKEN_HEADER = 'X-VoltMX-Authorization';
 export const TOKEN_AUDIENCE = 'voltmx';
 export const LOGIN_PATH = '/authService/accounts/login';
 
-export type UserLookup = Pick<AuthStore, 'getUser' | 'authenticateBasic'>;
+export type UserLookup = Pick<AuthStore, 'authenticateToken'>;
 
 /**
  * The surface's authentication: the login route passes (its credentials are in the body), a request
- * with X-VoltMX-Authorization must carry a valid, unexpired token of an existing user, and any other
- * request goes through Kairos's usual authentication (`fallback`).
+ * with X-VoltMX-Authorization must carry a valid, unexpired token of an existing user whose password
+ * and role have not changed (nor its tokens been revoked) since it was issued, and any other request
+ * goes through Kairos's usual authentication (`fallback`).
  */
 export function voltmxAuthenticate(opts: { prefix: string; tokens: TokenSigner; users: () => UserLookup; fallback: Middleware }): Middleware {
   const loginPath = `${opts.prefix}${LOGIN_PATH}`;
@@ -38,13 +38,11 @@ export function voltmxAuthenticate(opts: { prefix: string; tokens: TokenSigner; 
 async function principalOfToken(token: string, tokens: TokenSigner, users: UserLookup): Promise<Principal> {
   const check = await tokens.verify(token, TOKEN_AUDIENCE);
   if (!check.ok) throw authFailure(check.reason === 'expired' ? 'expiredToken' : 'invalidToken', [{ field: TOKEN_HEADER, message: check.reason === 'expired' ? 'the token has expired; log in again' : 'is not a token this server issued' }]);
-  try {
-    const u = await users.getUser(check.userId);
-    return { id: u.id, name: u.username, role: u.role, via: 'token' };
-  } catch (err) {
-    if (err instanceof KairosError && err.kind === 'not_found') throw authFailure('invalidToken', [{ field: TOKEN_HEADER, message: 'its user no longer exists' }]);
-    throw err;
-  }
+  const subject = await users.authenticateToken(check.userId, check.credentialVersion);
+  if (subject.ok) return subject.principal;
+  // Volt MX has no code of its own for a revoked token; to a client it is invalid, as a forged one.
+  const message = subject.reason === 'revoked' ? "its user's password or role changed, or its tokens were revoked, since it was issued; log in again" : 'its user no longer exists';
+  throw authFailure('invalidToken', [{ field: TOKEN_HEADER, message }]);
 }
 
 /** userid and password from a form-encoded or JSON body. */

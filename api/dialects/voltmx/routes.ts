@@ -30,7 +30,7 @@ import {
 export interface VoltmxDeps {
   jobs: JobService;
   runs: RunService;
-  auth: Pick<AuthStore, 'authenticateBasic'>;
+  auth: Pick<AuthStore, 'login'>;
   tokens: TokenSigner;
   /** Hands out Volt MX job ids (a registry workflow: strongly consistent). */
   jobIds: NumberAllocator;
@@ -79,11 +79,11 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   r.post(LOGIN_PATH, async (ctx) => {
     const { userid, password } = loginCredentials(await loginBody(ctx, limit));
-    const principal = await deps.auth.authenticateBasic(userid, password);
-    if (!principal) throw authFailure('invalidUserCredentials', [{ field: 'password', message: 'wrong userid or password' }]);
-    const token = await deps.tokens.issue(principal.id, TOKEN_AUDIENCE);
+    const login = await deps.auth.login(userid, password);
+    if (!login) throw authFailure('invalidUserCredentials', [{ field: 'password', message: 'wrong userid or password' }]);
+    const token = await deps.tokens.issue(login.principal.id, TOKEN_AUDIENCE, login.credentialVersion);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = loginResponse(principal, token);
+    ctx.body = loginResponse(login.principal, token);
   });
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -307,3 +307,96 @@ void describe('bootstrapAdmin', () => {
     assert.equal((await new AuthStore(d).listUsers()).length, 1);
   });
 });
+
+void describe('credential version (what login tokens are bound to)', () => {
+  /** The version a login now would put in a token. */
+  async function versionAtLogin(s: AuthStore, username: string, password: string): Promise<number> {
+    const r = await s.login(username, password);
+    assert.ok(r, `${username} logs in`);
+    return r.credentialVersion;
+  }
+
+  void it('login answers the principal and version 0 for a new user; a wrong password answers null', async () => {
+    const s = new AuthStore(await tempDir());
+    const u = await s.createUser({ username: 'kim', password: 'kim-password' });
+    assert.deepEqual(await s.login('kim', 'kim-password'), { principal: { id: u.id, name: 'kim', role: 'user', via: 'basic' }, credentialVersion: 0 });
+    assert.equal(await s.login('kim', 'kim-passwordX'), null);
+    assert.equal(await s.login('nobody', 'kim-password'), null);
+    assert.deepEqual(await s.authenticateToken(u.id, 0), { ok: true, principal: { id: u.id, name: 'kim', role: 'user', via: 'token' } });
+    assert.ok(!('credentialVersion' in (await s.getUser(u.id))), 'not part of the public user');
+  });
+
+  void it('a password change, a role change and a revocation each bump it; the old version is then revoked', async () => {
+    const s = new AuthStore(await tempDir());
+    await s.createUser({ username: 'root', password: 'root-password', role: 'admin' });
+    const u = await s.createUser({ username: 'lee', password: 'lee-password' });
+    const steps: [string, () => Promise<unknown>, string][] = [
+      ['password', () => s.setPassword(u.id, 'lee-password-2'), 'lee-password-2'],
+      ['role', () => s.setRole(u.id, 'admin'), 'lee-password-2'],
+      ['revoke', () => s.revokeTokens(u.id), 'lee-password-2'],
+    ];
+    let before = await versionAtLogin(s, 'lee', 'lee-password');
+    for (const [what, change, password] of steps) {
+      await change();
+      const after = await versionAtLogin(s, 'lee', password);
+      assert.equal(after, before + 1, what);
+      assert.deepEqual(await s.authenticateToken(u.id, before), { ok: false, reason: 'revoked' }, what);
+      assert.equal((await s.authenticateToken(u.id, after)).ok, true, what);
+      before = after;
+    }
+    const asAdmin = await s.authenticateToken(u.id, before);
+    assert.equal(asAdmin.ok && asAdmin.principal.role, 'admin', 'the token principal has the current role');
+    // Setting the role the user already has changes nothing.
+    assert.equal((await s.setRole(u.id, 'admin')).role, 'admin');
+    assert.equal((await s.authenticateToken(u.id, before)).ok, true);
+    // A deleted user's tokens name nobody.
+    await s.deleteUser(u.id);
+    assert.deepEqual(await s.authenticateToken(u.id, before), { ok: false, reason: 'unknown_user' });
+  });
+
+  void it('setRole keeps one admin and knows its users; revokeTokens knows its users', async () => {
+    const s = new AuthStore(await tempDir());
+    const root = await s.createUser({ username: 'root', password: 'root-password', role: 'admin' });
+    await rejectsKind(s.setRole(root.id, 'user'), 'conflict');
+    await rejectsKind(s.setRole('usr_missing', 'user'), 'not_found');
+    await rejectsKind(s.revokeTokens('usr_missing'), 'not_found');
+    assert.equal((await s.authenticateToken(root.id, 0)).ok, true, 'a refused change revokes nothing');
+  });
+
+  void it('a change made through another instance ends tokens at once (the file is the truth)', async () => {
+    const d = await tempDir();
+    const a = new AuthStore(d);
+    const b = new AuthStore(d);
+    const u = await a.createUser({ username: 'max', password: 'max-password' });
+    assert.equal((await a.authenticateToken(u.id, 0)).ok, true);
+    await b.revokeTokens(u.id);
+    assert.deepEqual(await a.authenticateToken(u.id, 0), { ok: false, reason: 'revoked' });
+  });
+
+  void it('a file written before the field existed loads: its users are at version 0 until a change', async () => {
+    const d = await tempDir();
+    const { writeFile } = await import('node:fs/promises');
+    const passwordHash = await hashPassword('old-password');
+    const legacy = { version: 1, users: [{ id: 'usr_old', username: 'old', role: 'user', passwordHash, createdAt: '2025-01-01T00:00:00.000Z' }], apiKeys: [] };
+    await writeFile(join(d, 'auth.json'), JSON.stringify(legacy), { mode: 0o600 });
+    const s = new AuthStore(d);
+    assert.equal(await versionAtLogin(s, 'old', 'old-password'), 0);
+    assert.equal((await s.authenticateToken('usr_old', 0)).ok, true);
+    await s.setPassword('usr_old', 'new-password');
+    assert.equal(await versionAtLogin(s, 'old', 'new-password'), 1);
+    assert.deepEqual(await s.authenticateToken('usr_old', 0), { ok: false, reason: 'revoked' });
+    const stored = JSON.parse(await readFile(join(d, 'auth.json'), 'utf8')) as { users: { credentialVersion?: number }[] };
+    assert.equal(stored.users[0]?.credentialVersion, 1);
+  });
+
+  void it('bootstrapAdmin resetting the admin from the env ends its tokens', async () => {
+    const d = await tempDir();
+    const s = new AuthStore(d);
+    await s.bootstrapAdmin({ admin: { user: 'boss', password: 'boss-password-1' } });
+    const v = await versionAtLogin(s, 'boss', 'boss-password-1');
+    await s.bootstrapAdmin({ admin: { user: 'boss', password: 'boss-password-1' } });
+    assert.equal(await versionAtLogin(s, 'boss', 'boss-password-1'), v, 'unchanged env: tokens stand');
+    await s.bootstrapAdmin({ admin: { user: 'boss', password: 'boss-password-2' } });
+    assert.equal(await versionAtLogin(s, 'boss', 'boss-password-2'), v + 1);
+  });
+});

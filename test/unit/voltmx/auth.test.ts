@@ -1,15 +1,15 @@
 // Login tokens (core/auth/tokens.ts) and the Volt MX surface's authentication, on a real Koa app with
-// an in-memory user store (no Temporal).
+// a real credential store in a temporary directory (no Temporal).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import pino from 'pino';
+import { SignJWT } from 'jose';
 import { TOKEN_KEY_FILE, TokenSigner } from '../../../core/auth/tokens.ts';
-import { KairosError } from '../../../core/errors.ts';
-import type { Principal, PublicUser } from '../../../core/auth/store.ts';
+import { AuthStore } from '../../../core/auth/store.ts';
 import { createApp } from '../../../api/app.ts';
 import { authenticate, principalOf } from '../../../api/auth.ts';
 import { renderVoltmxError } from '../../../api/dialects/voltmx/errors.ts';
@@ -31,9 +31,9 @@ describe('login tokens', () => {
   it('verify what was issued until it expires; then "expired"', async () => {
     let now = 1_000_000;
     const t = new TokenSigner(tempDir(), { ttlMs: 60_000, now: () => now });
-    const tok = await t.issue('user_1', 'voltmx');
+    const tok = await t.issue('user_1', 'voltmx', 3);
     assert.equal(tok.expiresAt, 1_060_000);
-    assert.deepEqual(await t.verify(tok.value, 'voltmx'), { ok: true, userId: 'user_1', expiresAt: 1_060_000 });
+    assert.deepEqual(await t.verify(tok.value, 'voltmx'), { ok: true, userId: 'user_1', credentialVersion: 3, expiresAt: 1_060_000 });
     now = 1_059_999;
     assert.equal((await t.verify(tok.value, 'voltmx')).ok, true);
     now = 1_060_000;
@@ -43,7 +43,7 @@ describe('login tokens', () => {
   it('rejects tampering, another audience, garbage, and tokens signed with another key', async () => {
     const dir = tempDir();
     const t = new TokenSigner(dir, { ttlMs: 60_000 });
-    const tok = (await t.issue('user_1', 'voltmx')).value;
+    const tok = (await t.issue('user_1', 'voltmx', 0)).value;
     const [v, body, sig] = tok.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? '', 'base64url').toString()), sub: 'admin' })).toString('base64url');
     for (const bad of [`${v}.${forged}.${sig}`, `${tok}x`, tok.slice(0, -2), 'e30.e30.x', '', 'Bearer x', 'a'.repeat(5000)]) {
@@ -57,30 +57,29 @@ describe('login tokens', () => {
   it('instances sharing a data dir share one key (created once, mode 0600), also when they start at once', async () => {
     const dir = tempDir();
     const signers = Array.from({ length: 5 }, () => new TokenSigner(dir, { ttlMs: 60_000 }));
-    const tokens = await Promise.all(signers.map((s, i) => s.issue(`u${i}`, 'voltmx')));
-    for (const s of signers) for (const [i, tok] of tokens.entries()) assert.deepEqual(await s.verify(tok.value, 'voltmx'), { ok: true, userId: `u${i}`, expiresAt: tok.expiresAt });
+    const tokens = await Promise.all(signers.map((s, i) => s.issue(`u${i}`, 'voltmx', i)));
+    for (const s of signers) for (const [i, tok] of tokens.entries()) assert.deepEqual(await s.verify(tok.value, 'voltmx'), { ok: true, userId: `u${i}`, credentialVersion: i, expiresAt: tok.expiresAt });
     assert.equal(statSync(join(dir, TOKEN_KEY_FILE)).mode & 0o777, 0o600);
+  });
+
+  it('the credential version claim: a token without one (issued before it existed) is version 0; a malformed one is invalid', async () => {
+    const dir = tempDir();
+    const t = new TokenSigner(dir, { ttlMs: 60_000 });
+    await t.issue('u', 'voltmx', 0); // creates the key
+    const secret = readFileSync(join(dir, TOKEN_KEY_FILE));
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject('u').setAudience('voltmx').setExpirationTime('1m').sign(secret);
+    const legacy = await t.verify(await sign({}), 'voltmx');
+    assert.equal(legacy.ok && legacy.credentialVersion, 0);
+    for (const cv of [-1, 1.5, '2', null, Number.MAX_SAFE_INTEGER + 2]) {
+      assert.deepEqual(await t.verify(await sign({ cv }), 'voltmx'), { ok: false, reason: 'invalid' }, `cv ${String(cv)}`);
+    }
   });
 });
 
 describe('the Volt MX surface\'s authentication', async () => {
-  const users: Record<string, { password: string; user: PublicUser }> = {
-    ana: { password: 'ana-password', user: { id: 'user_ana', username: 'ana', role: 'user', createdAt: '' } },
-  };
-  const store = {
-    async authenticateBasic(username: string, password: string): Promise<Principal | null> {
-      const u = users[username];
-      return u && u.password === password ? { id: u.user.id, name: username, role: u.user.role, via: 'basic' } : null;
-    },
-    async authenticateApiKey(): Promise<Principal | null> {
-      return null;
-    },
-    async getUser(id: string): Promise<PublicUser> {
-      const u = Object.values(users).find((x) => x.user.id === id);
-      if (!u) throw new KairosError('not_found', `user '${id}' not found`);
-      return u.user;
-    },
-  };
+  const store = new AuthStore(tempDir());
+  const ana = await store.createUser({ username: 'ana', password: 'ana-password', role: 'user' });
   let now = Date.now();
   const tokens = new TokenSigner(tempDir(), { ttlMs: 60_000, now: () => now });
   const probe = new Router({ prefix: '/voltmx' });
@@ -126,7 +125,7 @@ describe('the Volt MX surface\'s authentication', async () => {
     assert.equal((r.body.profile as { userid: string }).userid, 'ana');
     assert.equal(r.headers.get('cache-control'), 'no-store');
     const me = await call('/whoami', { headers: { 'X-VoltMX-Authorization': claims.value } });
-    assert.deepEqual(me.body, { id: 'user_ana', via: 'token' });
+    assert.deepEqual(me.body, { id: ana.id, via: 'token' });
   });
 
   it('login with JSON works too; wrong or missing credentials → 401 in the identity shape naming the field', async () => {
@@ -154,17 +153,67 @@ describe('the Volt MX surface\'s authentication', async () => {
     assert.equal(expired.body.message, 'Token expired');
     now -= 61_000;
     const basic = await call('/whoami', { headers: { authorization: `Basic ${Buffer.from('ana:ana-password').toString('base64')}` } });
-    assert.deepEqual(basic.body, { id: 'user_ana', via: 'basic' });
+    assert.deepEqual(basic.body, { id: ana.id, via: 'basic' });
     const none = await call('/whoami');
     assert.equal(none.status, 401);
     assert.equal(none.body.status, 'FAIL');
   });
 
+  /** A fresh user and a token of theirs that works. */
+  const userWithToken = async (username: string, password: string) => {
+    const user = await store.createUser({ username, password });
+    const token = ((await login(`userid=${username}&password=${password}`)).body.claims_token as { value: string }).value;
+    assert.equal((await whoami(token)).status, 200);
+    return { user, token };
+  };
+  const whoami = (token: string) => call('/whoami', { headers: { 'X-VoltMX-Authorization': token } });
+  /** The answer to a token that no longer stands: the admin APIs' 401, invalid token, naming the header. */
+  const assertRevoked = async (token: string, why: RegExp) => {
+    const r = await whoami(token);
+    assert.equal(r.status, 401);
+    assert.equal(r.body.status, 'FAIL');
+    assert.equal(r.body.message, 'Token invalid');
+    const result = r.body.result as { code: string; errors: { field: string; message: string }[] };
+    assert.equal(result.code, 'FAILURE_INVALID_TOKEN');
+    assert.equal(result.errors[0]?.field, 'X-VoltMX-Authorization');
+    assert.match(result.errors[0]?.message ?? '', why);
+  };
+
   it('a token of a deleted user stops working at once', async () => {
-    users.bo = { password: 'bo-password', user: { id: 'user_bo', username: 'bo', role: 'user', createdAt: '' } };
-    const tok = (await login('userid=bo&password=bo-password')).body.claims_token as { value: string };
-    assert.equal((await call('/whoami', { headers: { 'X-VoltMX-Authorization': tok.value } })).status, 200);
-    delete users.bo;
-    assert.equal((await call('/whoami', { headers: { 'X-VoltMX-Authorization': tok.value } })).status, 401);
+    const { user, token } = await userWithToken('bo', 'bo-password');
+    await store.deleteUser(user.id);
+    await assertRevoked(token, /no longer exists/);
+  });
+
+  it('a password change ends the tokens issued before it; a login with the new password works', async () => {
+    const { user, token } = await userWithToken('cy', 'cy-password');
+    await store.setPassword(user.id, 'cy-password-2');
+    await assertRevoked(token, /password or role changed/);
+    assert.equal((await login('userid=cy&password=cy-password')).status, 401);
+    const fresh = ((await login('userid=cy&password=cy-password-2')).body.claims_token as { value: string }).value;
+    assert.deepEqual((await whoami(fresh)).body, { id: user.id, via: 'token' });
+  });
+
+  it('a role change and an explicit revocation end tokens too; setting the same role does not', async () => {
+    const { user, token } = await userWithToken('di', 'di-password');
+    await store.setRole(user.id, 'user');
+    assert.equal((await whoami(token)).status, 200, 'no change, no revocation');
+    await store.setRole(user.id, 'admin');
+    await assertRevoked(token, /password or role changed/);
+    const second = ((await login('userid=di&password=di-password')).body.claims_token as { value: string }).value;
+    assert.equal((await whoami(second)).status, 200);
+    await store.revokeTokens(user.id);
+    await assertRevoked(second, /revoked/);
+    // Other users' tokens are untouched.
+    const anaToken = ((await login('userid=ana&password=ana-password')).body.claims_token as { value: string }).value;
+    await store.revokeTokens(user.id);
+    assert.equal((await whoami(anaToken)).status, 200);
+  });
+
+  it('another instance sharing the data dir sees the change at once (the file is the truth)', async () => {
+    const { user, token } = await userWithToken('ed', 'ed-password');
+    const other = new AuthStore(store.dataDir);
+    await other.setPassword(user.id, 'ed-password-2');
+    await assertRevoked(token, /password or role changed/);
   });
 });
