@@ -2,6 +2,7 @@
 // data-dir file). Keys are principal (user) ids and canonical job ids.
 import { z } from 'zod';
 import { LockedJsonFile } from '../files/locked-json.ts';
+import { own } from '../objects/own.ts';
 
 const FileSchema = z.object({ version: z.literal(1), users: z.record(z.string(), z.array(z.string())) });
 type FileData = z.infer<typeof FileSchema>;
@@ -14,17 +15,17 @@ export class FavoriteStore {
   }
 
   async has(userId: string, jobId: string): Promise<boolean> {
-    return ((await this.doc.read()).users[userId] ?? []).includes(jobId);
+    return (own((await this.doc.read()).users, userId) ?? []).includes(jobId);
   }
 
   async list(userId: string): Promise<string[]> {
-    return (await this.doc.read()).users[userId] ?? [];
+    return own((await this.doc.read()).users, userId) ?? [];
   }
 
   /** Idempotent. */
   async add(userId: string, jobId: string): Promise<void> {
     await this.doc.update((d) => {
-      const mine = d.users[userId] ?? [];
+      const mine = own(d.users, userId) ?? [];
       if (!mine.includes(jobId)) d.users[userId] = [...mine, jobId];
     });
   }
@@ -32,7 +33,7 @@ export class FavoriteStore {
   /** Idempotent. */
   async remove(userId: string, jobId: string): Promise<void> {
     await this.doc.update((d) => {
-      const mine = (d.users[userId] ?? []).filter((id) => id !== jobId);
+      const mine = (own(d.users, userId) ?? []).filter((id) => id !== jobId);
       if (mine.length > 0) d.users[userId] = mine;
       else delete d.users[userId];
     });

@@ -5,6 +5,7 @@
 // (the native API) is stale: readers confirm the job and `release` what they find gone.
 import { z } from 'zod';
 import { LockedJsonFile } from '../files/locked-json.ts';
+import { own } from '../objects/own.ts';
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,99}$/;
 
@@ -25,10 +26,11 @@ export function slugify(text: string): string {
 }
 
 function freeSlug(taken: Record<string, string>, base: string, jobId: string): string {
-  if (taken[base] === undefined || taken[base] === jobId) return base;
+  const holder = (slug: string) => own(taken, slug);
+  if (holder(base) === undefined || holder(base) === jobId) return base;
   for (let n = 2; ; n++) {
     const s = `${base}-${n}`;
-    if (taken[s] === undefined || taken[s] === jobId) return s;
+    if (holder(s) === undefined || holder(s) === jobId) return s;
   }
 }
 
@@ -40,7 +42,7 @@ export class NaturalIdStore {
   }
 
   async lookup(ownerId: string, slug: string): Promise<string | undefined> {
-    return (await this.doc.read()).owners[ownerId]?.[slug];
+    return own(own((await this.doc.read()).owners, ownerId), slug);
   }
 
   /** Every job's natural id, read once (for listings): job id → {ownerId, slug}. */
@@ -56,7 +58,8 @@ export class NaturalIdStore {
    */
   async reserve(ownerId: string, base: string, jobId: string): Promise<string> {
     return await this.doc.update((d) => {
-      const mine = (d.owners[ownerId] ??= {});
+      const mine = own(d.owners, ownerId) ?? {};
+      d.owners[ownerId] = mine;
       for (const [s, id] of Object.entries(mine)) if (id === jobId && s !== base) delete mine[s];
       const slug = freeSlug(mine, base, jobId);
       mine[slug] = jobId;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { KairosError, notFound } from '../errors.ts';
 import { LockedJsonFile } from '../files/locked-json.ts';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from './refs.ts';
+import { own } from '../objects/own.ts';
 
 export const SECRETS_FILE = 'secrets.json';
 export const ENV_PREFIX = 'KAIROS_SECRET_';
@@ -83,7 +84,7 @@ export class SecretStore {
       throw new KairosError('validation', 'invalid secret', [{ path: 'value', message: `must be at most ${MAX_SECRET_BYTES} bytes` }]);
     }
     return await this.doc.update((data) => {
-      const created = data.secrets[name] === undefined;
+      const created = own(data.secrets, name) === undefined;
       const updatedAt = new Date().toISOString();
       data.secrets[name] = { value, updatedAt };
       return { info: { name, source: 'file' as const, updatedAt }, created };
@@ -93,7 +94,7 @@ export class SecretStore {
   async delete(name: string): Promise<void> {
     checkSecretName(name);
     await this.doc.update((data) => {
-      if (data.secrets[name] === undefined) {
+      if (own(data.secrets, name) === undefined) {
         if (this.envSecrets().has(name)) {
           throw new KairosError('conflict', `secret '${name}' comes from the environment (${ENV_PREFIX}${name}); remove it there`);
         }

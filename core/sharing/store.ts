@@ -2,6 +2,7 @@
 // why a data-dir file). Keys are canonical job ids and principal (user) ids.
 import { z } from 'zod';
 import { LockedJsonFile } from '../files/locked-json.ts';
+import { own } from '../objects/own.ts';
 
 /** 1 = read (see it), 2 = edit (also change and run it), 3 = share (also manage its shares). */
 export const ACCESS_LEVELS = [1, 2, 3] as const;
@@ -25,7 +26,7 @@ export class ShareStore {
   }
 
   async sharesOf(jobId: string): Promise<Share[]> {
-    const shares = (await this.doc.read()).jobs[jobId] ?? {};
+    const shares = own((await this.doc.read()).jobs, jobId) ?? {};
     return Object.entries(shares)
       .map(([principalId, accessLevel]) => ({ principalId, accessLevel }))
       .sort((a, b) => a.principalId.localeCompare(b.principalId));
@@ -38,7 +39,7 @@ export class ShareStore {
   }
 
   async levelOf(jobId: string, principalId: string): Promise<AccessLevel | undefined> {
-    return (await this.doc.read()).jobs[jobId]?.[principalId];
+    return own(own((await this.doc.read()).jobs, jobId), principalId);
   }
 
   /** Every job shared with a principal, with the level. */
@@ -46,7 +47,7 @@ export class ShareStore {
     const jobs = (await this.doc.read()).jobs;
     const out: { jobId: string; accessLevel: AccessLevel }[] = [];
     for (const [jobId, shares] of Object.entries(jobs)) {
-      const level = shares[principalId];
+      const level = own(shares, principalId);
       if (level !== undefined) out.push({ jobId, accessLevel: level });
     }
     return out;
@@ -54,15 +55,15 @@ export class ShareStore {
 
   async set(jobId: string, principalId: string, accessLevel: AccessLevel): Promise<void> {
     await this.doc.update((d) => {
-      d.jobs[jobId] = { ...d.jobs[jobId], [principalId]: accessLevel };
+      d.jobs[jobId] = { ...own(d.jobs, jobId), [principalId]: accessLevel };
     });
   }
 
   /** Whether there was a share to remove. */
   async remove(jobId: string, principalId: string): Promise<boolean> {
     return await this.doc.update((d) => {
-      const shares = d.jobs[jobId];
-      if (!shares || shares[principalId] === undefined) return false;
+      const shares = own(d.jobs, jobId);
+      if (!shares || own(shares, principalId) === undefined) return false;
       delete shares[principalId];
       if (Object.keys(shares).length === 0) delete d.jobs[jobId];
       return true;

@@ -51,8 +51,10 @@ interface CluedInState {
 export const rememberError = rememberErrorAs<CluedInState>('cluedinError');
 
 export function problem(ctx: Pick<Context, 'path' | 'state'>, status: number, message: string, details: ErrorDetail[]): ProblemDetails {
-  const errors: Record<string, string[]> = {};
-  for (const d of details) (errors[d.path || '$'] ??= []).push(d.message);
+  // Field names come from the client ("constructor", "__proto__"): a Map, not a plain object, collects them.
+  const byField = new Map<string, string[]>();
+  for (const d of details) byField.set(d.path || '$', [...(byField.get(d.path || '$') ?? []), d.message]);
+  const errors = Object.fromEntries(byField);
   const section = SECTION[status];
   return {
     type: section ? `https://tools.ietf.org/html/rfc9110#section-${section}` : 'about:blank',

@@ -118,6 +118,26 @@ describe('data-dir stores', () => {
     assert.deepEqual((await names.all()).get('j3'), { ownerId: 'usr_bob', slug: 'daily' });
   });
 
+  it('keys Object.prototype lends every object ("constructor", "toString") name nothing until written', async () => {
+    const names = new NaturalIdStore(join(dir, 'f'));
+    assert.equal(await names.lookup('constructor', 'constructor'), undefined);
+    assert.equal(await names.lookup('alice', 'toString'), undefined);
+    assert.equal(await names.reserve('alice', 'constructor', 'j1'), 'constructor');
+    assert.equal(await names.lookup('alice', 'constructor'), 'j1');
+    const favs = new FavoriteStore(join(dir, 'f'));
+    assert.deepEqual(await favs.list('constructor'), []);
+    assert.equal(await favs.has('toString', 'j1'), false);
+    await favs.add('constructor', 'j1');
+    assert.deepEqual(await favs.list('constructor'), ['j1']);
+    const shares = new ShareStore(join(dir, 'f'));
+    assert.deepEqual(await shares.sharesOf('constructor'), []);
+    assert.equal(await shares.levelOf('j1', 'constructor'), undefined);
+    assert.equal(await shares.remove('j1', 'toString'), false);
+    await shares.set('j1', 'constructor', 2);
+    assert.equal(await shares.levelOf('j1', 'constructor'), 2);
+    assert.deepEqual(await shares.sharedWith('valueOf'), []);
+  });
+
   it('a damaged file is reported, never silently replaced', async () => {
     const sub = join(dir, 'd');
     const names = new NaturalIdStore(sub);
