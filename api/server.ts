@@ -20,6 +20,7 @@ import { RunOverview } from '../core/runs/overview.ts';
 import { informerSurface } from './dialects/informer/index.ts';
 import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
 import { SequenceAllocator } from '../core/ids/sequence.ts';
+import { uiSurface } from './ui.ts';
 
 export interface ApiServer {
   server: Server;
@@ -46,11 +47,13 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const store = new JobStore(client, cfg.taskQueue);
   const jobs = new JobService(store);
   const runs = new RunService(client, store);
-  const native = nativeSurface({ jobs, runs, auth, secrets: new SecretStore(cfg.dataDir) });
+  const overview = new RunOverview(client, runs);
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets: new SecretStore(cfg.dataDir) });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
   surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
-  surfaces.push(cluedinSurface(cfg, { jobs, runs, overview: new RunOverview(client, runs) }));
+  surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
+  surfaces.push(uiSurface(cfg));
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,

@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { AuthStore } from '../../core/auth/store.ts';
 import type { JobService } from '../../core/jobs/service.ts';
 import type { RunService } from '../../core/runs/service.ts';
+import type { RunOverview } from '../../core/runs/overview.ts';
 import type { SecretStore } from '../../core/secrets/store.ts';
 import { renderNativeError } from '../errors.ts';
 import type { Surface } from '../app.ts';
@@ -15,6 +16,7 @@ import { userRoutes } from './users.ts';
 export interface NativeDeps {
   jobs: JobService;
   runs: RunService;
+  overview: RunOverview;
   auth: AuthStore;
   secrets: SecretStore;
 }
@@ -25,7 +27,7 @@ export interface NativeDeps {
  */
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
-  return [jobRoutes(d.jobs), runRoutes(d.runs), secretRoutes(d.secrets), userRoutes(d.auth), openApiRoutes()];
+  return [jobRoutes(d.jobs), runRoutes(d.runs, d.overview), secretRoutes(d.secrets), userRoutes(d.auth), openApiRoutes()];
 }
 
 export function nativeSurface(deps: NativeDeps): Surface {

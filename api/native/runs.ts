@@ -1,20 +1,24 @@
-// Native /v1 run routes: a job's runs (history), one run, stop (cancel), abort (terminate), stats.
-// Parse (zod) → RunService → JSON; nothing else here.
+// Native /v1 run routes: a job's runs (history), runs across jobs (the dashboard's list), one run,
+// stop (cancel), abort (terminate), stats. Parse (zod) → RunService / RunOverview → JSON.
 import Router from '@koa/router';
 import { z } from 'zod';
 import { RUN_STATUSES } from '../../core/runs/query.ts';
 import type { RunService } from '../../core/runs/service.ts';
+import { MAX_OFFSET, type RunOverview } from '../../core/runs/overview.ts';
 import { validationError } from '../../core/errors.ts';
+import { mapLimited } from '../map-limited.ts';
 import { actorOf, parseWith } from './jobs.ts';
 import { registerOperations } from './openapi.ts';
 
 const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
 
-/** `status=failed` or `status=failed,cancelled` or the parameter repeated. */
-const StatusList = z
+/** `name=a` or `name=a,b` or the parameter repeated, as a list. */
+const CommaList = z
   .union([z.string(), z.array(z.string())])
-  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).min(1, 'must name at least one status'));
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean));
+
+/** `status=failed` or `status=failed,cancelled` or the parameter repeated. */
+const StatusList = CommaList.pipe(z.array(z.enum(RUN_STATUSES, { message: `must be one of ${RUN_STATUSES.join(', ')}` })).min(1, 'must name at least one status'));
 
 export const RunListQuerySchema = z
   .object({
@@ -23,6 +27,17 @@ export const RunListQuerySchema = z
     to: Instant.optional().describe('runs that started before this instant'),
     limit: z.coerce.number().int().min(1).max(1000).default(50),
     cursor: z.string().min(1).max(8192).optional(),
+  })
+  .strict();
+
+/** Runs across jobs are paged by offset: visibility orders them (running first, newest close first). */
+export const AllRunsQuerySchema = z
+  .object({
+    status: StatusList.optional(),
+    jobId: CommaList.pipe(z.array(z.string().max(200)).min(1, 'must name at least one job').max(100, 'at most 100 jobs')).optional(),
+    dialect: z.string().min(1).max(50).optional(),
+    offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict();
 
@@ -62,6 +77,11 @@ export const RunViewSchema = RunSummarySchema.extend({
   cause: z.object({ jobId: z.string(), workflowId: z.string(), outcome: z.string() }).nullable(),
   dependents: z.array(z.string()),
 });
+const AllRunsItemSchema = RunSummarySchema.extend({
+  jobName: z.string().nullable(),
+  phase: z.enum(['queued', 'executing']).nullable().describe('running runs: whether a worker has started the driver'),
+  progress: ProgressSchema.describe("running runs: the driver's last heartbeat"),
+});
 const StatsSchema = z.object({
   total: z.number(),
   byStatus: z.record(z.enum(RUN_STATUSES), z.number()),
@@ -81,6 +101,14 @@ registerOperations([
     query: { status: `comma-separated: ${RUN_STATUSES.join(', ')}`, from: 'RFC 3339', to: 'RFC 3339', limit: '1-1000 (default 50)', cursor: 'from nextCursor' },
     response: z.object({ items: z.array(RunSummarySchema), nextCursor: z.string().nullable() }),
   },
+  {
+    method: 'get',
+    path: '/v1/runs',
+    summary: 'Runs across all (own) jobs, running first, then newest first (offset paging; progress of running runs)',
+    tag: 'runs',
+    query: { status: `comma-separated: ${RUN_STATUSES.join(', ')}`, jobId: 'comma-separated job ids (at most 100)', dialect: 'creating dialect', offset: `0-${MAX_OFFSET}`, limit: '1-100 (default 20)' },
+    response: z.object({ items: z.array(AllRunsItemSchema), total: z.number(), offset: z.number(), limit: z.number() }),
+  },
   { method: 'get', path: '/v1/jobs/{id}/stats', summary: "A job's run statistics", tag: 'runs', response: StatsSchema },
   { method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number() }) },
   { method: 'get', path: '/v1/runs/{runId}', summary: 'One run: status, timing, attempts, error, progress, output', tag: 'runs', response: RunViewSchema },
@@ -88,8 +116,21 @@ registerOperations([
   { method: 'post', path: '/v1/runs/{runId}/abort', summary: 'Abort a run (terminate)', tag: 'runs', request: AbortBodySchema, response: RunViewSchema },
 ]);
 
-export function runRoutes(runs: RunService): Router {
+export function runRoutes(runs: RunService, overview: RunOverview): Router {
   const r = new Router({ prefix: '/v1' });
+
+  r.get('/runs', async (ctx) => {
+    const q = parseWith(AllRunsQuerySchema, ctx.query, 'query', 'query');
+    const actor = actorOf(ctx);
+    const filter = { statuses: q.status, jobIds: q.jobId, dialect: q.dialect };
+    const [page, counts] = await Promise.all([overview.list(filter, q.offset, q.limit, actor), runs.countByStatus(overview.query(filter, actor))]);
+    // Only running runs have a phase and live progress: one describe each, bounded by the page size.
+    const items = await mapLimited(page, async (run) => {
+      const flight = run.status === 'running' ? await overview.inFlight(run.runId) : undefined;
+      return { ...run, phase: flight?.phase ?? null, progress: flight?.progress ?? null };
+    });
+    ctx.body = { items, total: counts.total, offset: q.offset, limit: q.limit };
+  });
 
   r.get('/jobs/:id/runs', async (ctx) => {
     const q = parseWith(RunListQuerySchema, ctx.query, 'query', 'query');

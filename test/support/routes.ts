@@ -8,6 +8,7 @@ import { fusionSurface } from '../../api/dialects/fusion/index.ts';
 import { cluedinSurface } from '../../api/dialects/cluedin/index.ts';
 import { informerSurface } from '../../api/dialects/informer/index.ts';
 import { voltmxSurface } from '../../api/dialects/voltmx/index.ts';
+import { uiSurface } from '../../api/ui.ts';
 
 export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx' | 'informer' | 'cluedin';
 
@@ -43,6 +44,8 @@ export function allRoutes(): Route[] {
     ...routesOf('cluedin', cluedinSurface(cfg, {} as never).routers),
     ...routesOf('informer', informerSurface(cfg, {} as never).routers),
     ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
+    // The dashboard's files: authenticated like the API, errors in the native shape.
+    ...routesOf('native', uiSurface(cfg).routers),
   ];
   const seen = new Set<string>();
   return all.filter((r) => {

@@ -1,0 +1,99 @@
+// The web dashboard: serves the static files of ui/ under /ui/ (authenticated like every API path,
+// so a browser gets a Basic challenge and then sends the same credentials on the page's /v1 calls).
+// Only plain file names directly in ui/ with a known type are served: the name is matched, never
+// resolved as a path, so "../" and encoded variants cannot reach other files.
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Config } from '../core/config.ts';
+import { KairosError } from '../core/errors.ts';
+import type { Surface } from './app.ts';
+import { renderNativeError } from './errors.ts';
+
+export const UI_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+  ico: 'image/x-icon',
+};
+
+/** A file name the dashboard may serve: letters, digits, dashes, one dot, a known extension. */
+const FILE_NAME = /^[a-z0-9][a-z0-9-]*\.([a-z]+)$/;
+
+/**
+ * Everything the page loads comes from this origin; no inline script or style, no frames, no
+ * plugins, no form posts elsewhere. The page talks to the API with fetch (connect-src 'self').
+ */
+export const UI_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function securityHeaders(ctx: Context): void {
+  ctx.set('Content-Security-Policy', UI_CSP);
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  // Behind authentication: shared caches must not keep it; the browser revalidates with the ETag,
+  // so a new version of the dashboard shows up on the next load.
+  ctx.set('Cache-Control', 'private, no-cache');
+}
+
+async function serveFile(ctx: Context, dir: string, name: string): Promise<void> {
+  const ext = FILE_NAME.exec(name)?.[1];
+  const type = ext ? TYPES[ext] : undefined;
+  if (!type) throw new KairosError('not_found', `no file ${name} in the dashboard`);
+  const path = join(dir, name);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new KairosError('not_found', `no file ${name} in the dashboard`);
+  securityHeaders(ctx);
+  ctx.type = type;
+  ctx.status = 200;
+  ctx.etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  ctx.lastModified = info.mtime;
+  if (ctx.fresh) {
+    ctx.status = 304;
+    return;
+  }
+  ctx.body = await readFile(path);
+}
+
+/**
+ * Where the page links runs and schedules in Temporal Web UI. Known only for a dev server on this
+ * machine: `npm start` hands the API the one it started as TEMPORAL_ADDRESS=127.0.0.1:<KAIROS_TEMPORAL_PORT>,
+ * whose Web UI listens on KAIROS_UI_PORT. A cluster's Web UI address is not something we know.
+ */
+export function temporalUiUrl(cfg: Config): string | null {
+  const local = [`127.0.0.1:${cfg.temporal.port}`, `localhost:${cfg.temporal.port}`];
+  return cfg.temporal.embedded || local.includes(cfg.temporal.address) ? `http://127.0.0.1:${cfg.temporal.uiPort}` : null;
+}
+
+/** `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, and the page's settings as `/ui/config.json`. */
+export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
+  // strict: "/ui" and "/ui/" are different routes (one redirects to the other).
+  const r = new Router({ strict: true });
+  r.get('/ui', (ctx) => ctx.redirect('/ui/'));
+  r.get('/ui/', (ctx) => serveFile(ctx, dir, 'index.html'));
+  r.get('/ui/config.json', (ctx) => {
+    securityHeaders(ctx);
+    ctx.body = { temporalUiUrl: temporalUiUrl(cfg), namespace: cfg.temporal.namespace };
+  });
+  r.get('/ui/:file', (ctx) => serveFile(ctx, dir, ctx.params.file ?? ''));
+  return r;
+}
+
+export function uiSurface(cfg: Config, dir = UI_DIR): Surface {
+  // Errors (401 without credentials, 404) use the native API's JSON shape.
+  return { prefix: '/ui', renderError: renderNativeError, routers: [uiRoutes(cfg, dir)] };
+}

@@ -1,0 +1,76 @@
+// The dashboard's only door to the server: same-origin fetches to the native /v1 API. The browser
+// adds the Basic credentials it was challenged for on /ui/ (same realm), so the page never sees or
+// stores a password.
+/* global fetch, URLSearchParams */
+
+/** An API error with the server's message (and field details) for the banner. */
+export class ApiError extends Error {
+  constructor(status, message, details = []) {
+    super(message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
+/** The native error shape {"error":{"code","message","details":[{path,message}]}} as one line. */
+function messageOf(status, body) {
+  const e = body && typeof body === 'object' ? body.error : undefined;
+  if (!e || typeof e.message !== 'string') return `HTTP ${status}`;
+  const details = Array.isArray(e.details) ? e.details.filter((d) => d && d.message) : [];
+  return details.length ? `${e.message}: ${details.map((d) => (d.path ? `${d.path} ${d.message}` : d.message)).join('; ')}` : e.message;
+}
+
+/**
+ * Calls the API; resolves to the parsed JSON body (null for 204), throws ApiError otherwise.
+ * `ifMatch` sends the job version last read, so an edit never overwrites a change made meanwhile.
+ */
+export async function api(method, path, { body, ifMatch } = {}) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch (err) {
+    throw new ApiError(0, `the Kairos API cannot be reached (${err.message})`);
+  }
+  const text = await res.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, messageOf(res.status, parsed), parsed?.error?.details ?? []);
+  return parsed;
+}
+
+/** `?a=1&b=x` from an object, leaving out empty values. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const enc = encodeURIComponent;
+
+/** The endpoints the dashboard uses, named by what they do. */
+export const kairos = {
+  me: () => api('GET', '/v1/me'),
+  config: () => api('GET', '/ui/config.json'),
+  stats: () => api('GET', '/v1/stats'),
+  jobs: (params) => api('GET', `/v1/jobs${query(params)}`),
+  job: (id) => api('GET', `/v1/jobs/${enc(id)}`),
+  jobStats: (id) => api('GET', `/v1/jobs/${enc(id)}/stats`),
+  jobRuns: (id, params) => api('GET', `/v1/jobs/${enc(id)}/runs${query(params)}`),
+  runs: (params) => api('GET', `/v1/runs${query(params)}`),
+  runNow: (id) => api('POST', `/v1/jobs/${enc(id)}/run`),
+  pause: (id) => api('POST', `/v1/jobs/${enc(id)}/pause`),
+  resume: (id) => api('POST', `/v1/jobs/${enc(id)}/resume`),
+  patchJob: (id, patch, version) => api('PATCH', `/v1/jobs/${enc(id)}`, { body: patch, ifMatch: version }),
+  deleteJob: (id) => api('DELETE', `/v1/jobs/${enc(id)}`),
+  stopRun: (runId) => api('POST', `/v1/runs/${enc(runId)}/stop`),
+  abortRun: (runId) => api('POST', `/v1/runs/${enc(runId)}/abort`, { body: { reason: 'aborted from the dashboard' } }),
+  preview: (trigger, timezone) => api('POST', '/v1/triggers/preview', { body: { trigger, count: 3, ...(timezone ? { timezone } : {}) } }),
+};
