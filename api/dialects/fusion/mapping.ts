@@ -11,6 +11,7 @@ import { JOB_ID_PATTERN, type Job } from '../../../core/jobs/model.ts';
 import type { Trigger, TriggerInput } from '../../../core/triggers/model.ts';
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { badRequest, type FusionError } from './errors.ts';
+import { own } from '../../../core/objects/own.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Resources and ids
@@ -190,7 +191,7 @@ export function parseFusionTriggers(raw: unknown): FusionTrigger[] {
       throw badRequest(`invalid trigger ${i}: must be an object with "type" and "enabled"`, [{ path: `triggers[${i}]`, message: 'must be an object' }]);
     }
     const type = (t as { type?: unknown }).type;
-    const schema = typeof type === 'string' ? TRIGGER_FIELDS[type] : undefined;
+    const schema = typeof type === 'string' ? own(TRIGGER_FIELDS, type) : undefined;
     if (!schema) {
       const shown = typeof type === 'string' ? `'${type}'` : 'missing';
       throw badRequest(`invalid trigger ${i}: type ${shown} is not one of cron, interval, job`, [

@@ -13,6 +13,7 @@ import type { Permissions } from '../../../core/sharing/access.ts';
 import { TriggerSchema, type TriggerInput } from '../../../core/triggers/model.ts';
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { InformerError, invalid } from './errors.ts';
+import { own } from '../../../core/objects/own.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Ids
@@ -32,7 +33,7 @@ export function informerIdOf(canonicalId: string): string {
 
 /** Informer type names that are another name for a Kairos driver. */
 const TYPE_ALIASES: Record<string, string> = { 'api-call': 'http' };
-export const driverTypeOf = (informerType: string): string => TYPE_ALIASES[informerType] ?? informerType;
+export const driverTypeOf = (informerType: string): string => own(TYPE_ALIASES, informerType) ?? informerType;
 
 // ---------------------------------------------------------------------------------------------
 // Schedules: interval + intervalType → triggers

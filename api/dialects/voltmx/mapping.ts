@@ -9,6 +9,7 @@ import type { RunStats, RunSummary } from '../../../core/runs/service.ts';
 import type { RunStatus } from '../../../core/runs/types.ts';
 import type { JobView } from '../../../core/jobs/service.ts';
 import { invalid, VoltmxError, type FieldError } from './errors.ts';
+import { own } from '../../../core/objects/own.ts';
 
 export const DIALECT = 'voltmx';
 /** Volt MX job ids are Java ints. */
@@ -162,7 +163,7 @@ export function serviceCall(info: ServiceInfo, serverUrl: string | undefined): H
   if (objectName === '' || /[/\\?#]/.test(objectName)) {
     throw invalid([{ field: 'jobServiceInfo.objectName', message: 'is required for an object service (serviceType "objSer"): a single object name' }]);
   }
-  const method = OBJECT_VERBS[info.operationName.toLowerCase()];
+  const method = own(OBJECT_VERBS, info.operationName.toLowerCase());
   if (!method) {
     throw invalid([{ field: 'jobServiceInfo.operationName', message: `must be an object-service verb: ${Object.keys(OBJECT_VERBS).join(', ')}` }]);
   }

@@ -92,6 +92,10 @@ describe('fusion triggers', () => {
     assert.equal(parseFusionTriggers([{ type: 'cron', value: '0 0 * * * ?' }])[0]?.enabled, true, 'enabled defaults to true');
   });
 
+  it('a trigger type named like an inherited member ("constructor", "toString") is an unknown type, a 400', () => {
+    for (const type of ['constructor', 'toString', '__proto__']) rejects(() => parseFusionTriggers([{ type, enabled: true }]), 400, /is not one of cron, interval, job/);
+  });
+
   it('compiles the seed crons as Quartz, with * in both day fields as every day', () => {
     const now = new Date('2026-03-02T08:00:00Z'); // a Monday
     const c1 = compileTriggers(toCanonicalTriggers(parseFusionTriggers([{ type: 'cron', enabled: true, value: '0 */10 * * * *' }]), new Map()), { now });

@@ -10,6 +10,7 @@ import {
   applyBody,
   canonicalIdOfUuid,
   defaultFields,
+  driverTypeOf,
   fieldsOf,
   inferIntervalType,
   informerIdOf,
@@ -95,6 +96,13 @@ describe('Informer schedules', () => {
 });
 
 describe('Informer bodies', () => {
+  it('job types: Informer\'s api-call is the http driver; any other name is itself, inherited member names included', () => {
+    assert.equal(driverTypeOf('api-call'), 'http');
+    assert.equal(driverTypeOf('datasource'), 'datasource');
+    assert.equal(driverTypeOf('constructor'), 'constructor');
+    assert.equal(driverTypeOf('toString'), 'toString');
+  });
+
   it('create needs name and type; unknown and mistyped fields are named', () => {
     const missing = errorOf(() => parseBody({}, 'create'));
     assert.deepEqual(missing.details.map((d) => d.path), ['name', 'type']);

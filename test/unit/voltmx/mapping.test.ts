@@ -150,6 +150,7 @@ describe('the service call', () => {
     assert.equal(serviceCall(info({ serviceType: 'objSer', objectName: 'Customer', operationName: 'partialUpdate' }), SERVER).method, 'PATCH');
     rejects(() => serviceCall(info({ serviceType: 'objSer', objectName: '', operationName: 'get' }), SERVER), 400, 'jobServiceInfo.objectName');
     rejects(() => serviceCall(info({ serviceType: 'objSer', objectName: 'C', operationName: 'fly' }), SERVER), 400, 'jobServiceInfo.operationName');
+    for (const inherited of ['constructor', 'toString']) rejects(() => serviceCall(info({ serviceType: 'objSer', objectName: 'C', operationName: inherited }), SERVER), 400, 'jobServiceInfo.operationName');
   });
 
   it('postData that is not a JSON object, or no configured server, is a 400 naming the field', () => {
