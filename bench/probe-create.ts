@@ -2,7 +2,8 @@
 //   raw    client.schedule.create (the SDK), as the benchmark's raw side
 //   store  Kairos's JobStore.create in this process (Kairos's schedule body, no HTTP, no API)
 //   svc    Kairos's JobService.create in this process (+ validation, compile, next-time evaluation)
-//   http   POST /v1/jobs through the API process
+//   http   POST /v1/jobs through the API process (node:http keep-alive client, as the benchmarks)
+//   fetch  the same through Node's fetch
 //   inproc POST /v1/jobs to the same API code running in this process (and the time Koa measured)
 // Medians of paired differences against raw tell what each layer adds.
 // `npx tsx bench/probe-create.ts` (a diagnostic, not part of `npm run bench`).
@@ -50,6 +51,12 @@ try {
     },
     svc: (id) => jobs.create(body(id), admin),
     http: (id) => kairos.create(id, { kind: 'never' }),
+    // The same request through Node's fetch (undici), the client the benchmark used before.
+    fetch: async (id) => {
+      const res = await fetch(`${ctx.apiUrl}/v1/jobs`, { method: 'POST', headers: { authorization: ctx.auth, 'content-type': 'application/json' }, body: JSON.stringify(body(id)) });
+      await res.arrayBuffer();
+      if (res.status !== 201) throw new Error(`fetch create → ${res.status}`);
+    },
     inproc: (id) => local.create(id, { kind: 'never' }),
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));

@@ -5,6 +5,7 @@ import { median, p99, pool, spread } from '../lib/stats.ts';
 import type { Side } from '../lib/sides.ts';
 import { order, type Bench, type BenchResult } from './common.ts';
 import { latenessWindow, type Window } from './firing.ts';
+import { httpCall } from '../lib/http-client.ts';
 
 interface Phase {
   held: number;
@@ -20,8 +21,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 async function getJob(b: Bench, id: string): Promise<void> {
-  const res = await fetch(`${b.ctx.apiUrl}/v1/jobs/${encodeURIComponent(id)}`, { headers: { authorization: b.ctx.auth } });
-  await res.arrayBuffer();
+  const res = await httpCall(`${b.ctx.apiUrl}/v1/jobs/${encodeURIComponent(id)}`, 'GET', { authorization: b.ctx.auth });
   if (res.status !== 200) throw new Error(`GET job ${id} → ${res.status}`);
 }
 

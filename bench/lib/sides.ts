@@ -5,6 +5,7 @@
 import { Client, Connection, ScheduleOverlapPolicy, type CalendarSpec, type ScheduleSpec } from '@temporalio/client';
 import type { RunJobInput } from '../../core/runs/types.ts';
 import { SA } from '../../core/search-attributes.ts';
+import { httpCall } from './http-client.ts';
 import type { BenchTarget } from './target.ts';
 
 /** What a job's schedule does in a benchmark. */
@@ -72,18 +73,18 @@ async function call(ctx: BenchContext, method: string, path: string, body?: unkn
   // An overloaded dev server answers some calls with 503 (Temporal unavailable); like any client of
   // the API, retry those a few times with back-off rather than abort the whole benchmark.
   for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${ctx.apiUrl}${path}`, {
+    const res = await httpCall(
+      `${ctx.apiUrl}${path}`,
       method,
-      headers: { authorization: ctx.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await res.text();
+      { authorization: ctx.auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body === undefined ? undefined : JSON.stringify(body),
+    );
+    const text = res.text;
     if (res.status === 503 && attempt < 6) {
       await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
       continue;
     }
-    if (!res.ok) throw new HttpError(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
+    if (res.status < 200 || res.status > 299) throw new HttpError(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`);
     return text ? (JSON.parse(text) as unknown) : null;
   }
 }
