@@ -63,6 +63,16 @@ export function stateToProto(job: Job, spec: CompiledSpec | null): temporal.api.
   };
 }
 
+/**
+ * The patch that fires an overdue `once` as soon as the schedule is written (null: none). The job's
+ * own overlap policy applies to it; Temporal counts it as a manual action, which never uses up
+ * remainingActions (the compiler has taken it off already).
+ */
+export function immediatePatch(job: Job, spec: CompiledSpec | null): temporal.api.schedule.v1.ISchedulePatch | null {
+  if (!spec?.triggerImmediately || !job.enabled) return null;
+  return { triggerImmediately: { overlapPolicy: OVERLAP_TO_PROTO[job.overlap] } };
+}
+
 export function dialectOf(job: Job): string {
   const d = job.extras['dialect'];
   return typeof d === 'string' ? d : 'native';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { driverFor } from '../../activities/registry.ts';
 import { parseDurationMs } from '../duration.ts';
 import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';
-import { compileTriggers, describeTrigger, nextFireTimes, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
+import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
 import { TriggerSchema, type Trigger } from '../triggers/model.ts';
 import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model.ts';
 import { mergePatch } from './merge-patch.ts';
@@ -12,6 +12,11 @@ import type { JobStore, ListQuery, StoredJob } from './store.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
 const END_GRACE_MS = 5_000;
+/**
+ * How long after a write its immediate fire (an overdue `once`) may still be starting: until then a
+ * job with no actions left is not used up. Temporal gives the start of a triggered action 60 s.
+ */
+const IMMEDIATE_GRACE_MS = 60_000;
 
 export interface Actor {
   id: string;
@@ -34,6 +39,12 @@ export interface JobView {
 export interface WriteOptions {
   /** The version the client last read (If-Match); a different current version → 409. */
   expectedVersion?: number;
+  /**
+   * The write replaces the job by a new one (Dapr's overwrite): an overdue `once` fires at once even
+   * when the current version had the same time. Otherwise such a time already fell due under the
+   * current version, and editing the job does not fire it again.
+   */
+  asNew?: boolean;
 }
 
 export class JobService {
@@ -47,8 +58,11 @@ export class JobService {
     return driverFor(type) !== undefined;
   }
 
-  /** Validates a job input completely: the model, the driver's data, the triggers. */
-  validate(raw: unknown): { spec: JobSpec; compiled: CompiledTriggers } {
+  /**
+   * Validates a job input completely: the model, the driver's data, the triggers. `now` resolves
+   * relative times; `settled` are the `once` times the current version already had (see WriteOptions.asNew).
+   */
+  validate(raw: unknown, now: Date = this.now(), settled: readonly number[] = []): { spec: JobSpec; compiled: CompiledTriggers } {
     const parsed = JobInputSchema.safeParse(raw);
     if (!parsed.success) throw validationError('invalid job', detailsFromZod(parsed.error.issues));
     const spec = parsed.data;
@@ -56,18 +70,20 @@ export class JobService {
     if (!driver) throw validationError('invalid job', [{ path: 'type', message: `unknown job type '${spec.type}'` }]);
     const data = driver.dataSchema.safeParse(spec.data);
     if (!data.success) throw validationError('invalid job data', detailsFromZod(data.error.issues, 'data'));
-    return { spec, compiled: this.compile(spec) };
+    return { spec, compiled: this.compile(spec, now, settled) };
   }
 
-  private compile(spec: JobSpec): CompiledTriggers {
+  private compile(spec: JobSpec, now: Date, settled: readonly number[]): CompiledTriggers {
     try {
       return compileTriggers(spec.triggers, {
-        now: this.now(),
+        now,
         timezone: spec.timezone,
         startOn: spec.startOn ? new Date(spec.startOn) : undefined,
         endOn: spec.endOn ? new Date(spec.endOn) : undefined,
         jitterMs: spec.jitter ? parseDurationMs(spec.jitter) : undefined,
         maxRuns: spec.maxRuns,
+        fireOverdue: spec.enabled,
+        settled,
       });
     } catch (err) {
       if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path), message: err.message }]);
@@ -76,9 +92,11 @@ export class JobService {
   }
 
   async create(raw: unknown, actor: Actor): Promise<JobView> {
-    const { spec, compiled } = this.validate(raw);
+    // one instant for relative times and createdAt, so that a later re-resolution at updatedAt agrees
+    const now = this.now();
+    const { spec, compiled } = this.validate(raw, now);
     assertMayUseType(spec.type, actor);
-    const at = this.now().toISOString();
+    const at = now.toISOString();
     const job: Job = {
       ...spec,
       id: spec.id ?? `${slugify(spec.name ?? spec.type)}-${randomUUID().slice(0, 8)}`,
@@ -92,7 +110,8 @@ export class JobService {
     // Answer from what was written rather than a second RPC (DescribeSchedule is a query to the
     // scheduler workflow and doubled the cost of a create). The next fire time comes from the
     // evaluator that the compiler's proof holds equal to Temporal's own; later GETs read Temporal.
-    const next = job.enabled && compiled.spec ? nextFireTimes(compiled.spec, this.now(), 1)[0] : undefined;
+    // An overdue once is starting now.
+    const next = !job.enabled || !compiled.spec ? undefined : compiled.spec.triggerImmediately ? now : nextFireTimes(compiled.spec, now, 1)[0];
     return {
       job,
       state: {
@@ -141,7 +160,10 @@ export class JobService {
     if (typeof raw === 'object' && raw !== null && 'id' in raw && (raw as { id: unknown }).id !== undefined && (raw as { id: unknown }).id !== id) {
       throw validationError('invalid job', [{ path: 'id', message: 'cannot be changed' }]);
     }
-    const { spec, compiled } = this.validate(raw);
+    const now = this.now();
+    // The current version's once times as it resolved them (relative ones from its updatedAt).
+    const settled = opts.asNew ? [] : onceInstants(current.triggers, new Date(current.updatedAt));
+    const { spec, compiled } = this.validate(raw, now, settled);
     assertMayUseType(spec.type, actor);
     const job: Job = {
       ...spec,
@@ -149,7 +171,7 @@ export class JobService {
       name: spec.name ?? current.name,
       ownerId: spec.ownerId !== undefined && spec.ownerId !== current.ownerId ? this.ownerFor(spec.ownerId, actor) : current.ownerId,
       createdAt: current.createdAt,
-      updatedAt: this.now().toISOString(),
+      updatedAt: now.toISOString(),
       version: current.version + 1,
     };
     return view(await this.store.update(job, compiled, stored.conflictToken));
@@ -179,8 +201,11 @@ export class JobService {
   private isExhausted(stored: StoredJob): boolean {
     const s = stored.state;
     if (s.paused || s.runningWorkflowIds.length > 0 || s.nextRunTimes.length > 0) return false;
-    if (s.remainingActions === 0) return true;
     const job = stored.job;
+    const sinceWrite = this.now().getTime() - new Date(job.updatedAt).getTime();
+    // A write that fired an overdue once leaves no actions: it is not used up before that run started.
+    const immediatePending = (s.lastRunAt === null || s.lastRunAt.getTime() < new Date(job.updatedAt).getTime()) && sinceWrite < IMMEDIATE_GRACE_MS;
+    if (s.remainingActions === 0) return !immediatePending;
     let end: Date | undefined;
     try {
       // Relative times resolve as they did when the job was last written.
@@ -245,13 +270,17 @@ export class JobService {
     if (!parsed.success) throw validationError('invalid trigger', detailsFromZod(parsed.error.issues, 'trigger'));
     const trigger: Trigger = parsed.data;
     let compiled: CompiledTriggers;
+    const now = this.now();
     try {
-      compiled = compileTriggers([trigger], { now: this.now(), timezone });
+      compiled = compileTriggers([trigger], { now, timezone });
     } catch (err) {
       if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path).replace(/^triggers\.0/, 'trigger'), message: err.message }]);
       throw err;
     }
-    const times = compiled.spec ? nextFireTimes(compiled.spec, from ?? this.now(), count) : [];
+    const start = from ?? now;
+    // a once that is overdue would fire as soon as it is saved
+    const immediate = compiled.spec?.triggerImmediately && start.getTime() <= now.getTime() ? [now] : [];
+    const times = compiled.spec ? [...immediate, ...nextFireTimes(compiled.spec, start, count)].slice(0, count) : [];
     return { times, description: describeTrigger(trigger) };
   }
 

@@ -18,6 +18,7 @@ import type { Job, JobSummary, TriggeredBy } from './model.ts';
 import { executionPlan } from './execution-plan.ts';
 import {
   encodeSearchAttributes,
+  immediatePatch,
   policiesToProto,
   runSearchAttributes,
   scheduleSearchAttributes,
@@ -110,6 +111,8 @@ export class JobStore {
         requestId: randomUUID(),
         memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
         searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
+        // In the same request as the schedule, so that the job and its immediate fire exist together.
+        initialPatch: immediatePatch(job, compiled.spec),
       });
     } catch (err) {
       if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) throw conflict(`job '${job.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
@@ -178,6 +181,18 @@ export class JobStore {
     }
     const after = await this.get(job.id);
     if (after.writeId !== writeId) throw concurrentChange(job.id);
+    const patch = immediatePatch(job, compiled.spec);
+    if (patch) {
+      // UpdateSchedule has no initial patch: fire once the write is known to have won, so that the
+      // run carries the new definition.
+      await this.client.workflowService.patchSchedule({
+        namespace: this.namespace,
+        scheduleId: job.id,
+        patch,
+        identity: this.client.options.identity,
+        requestId: randomUUID(),
+      });
+    }
     return after;
   }
 

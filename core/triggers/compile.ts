@@ -28,7 +28,26 @@ export interface CompileOptions {
   jitterMs?: number;
   /** The job's own cap on scheduled runs (e.g. Dapr's repeats); the smaller of this and a once trigger's wins. */
   maxRuns?: number;
+  /**
+   * Whether an overdue `once` fires at once (default true). False for a disabled job: a paused
+   * schedule takes no action, and a time that passes while it is paused is never caught up.
+   */
+  fireOverdue?: boolean;
+  /**
+   * `once` instants (ms, as onceInstants() resolves them) that the previous version of the job
+   * already had. They fell due under that version (fired, or passed while it was paused), so saving
+   * the job again does not fire them a second time.
+   */
+  settled?: readonly number[];
 }
+
+/**
+ * A `once` time at most this far ahead is overdue: it fires at once instead of by calendar. Temporal
+ * never fires a calendar time at or before the scheduler workflow's first task (its clock starts
+ * there, some tens of milliseconds after CreateSchedule, seconds on a loaded server), so a time that
+ * close could be missed altogether; an immediate fire cannot be.
+ */
+export const OVERDUE_LEAD_MS = 2000;
 
 export { parseCron };
 
@@ -93,8 +112,20 @@ function exactSecondCalendar(instant: number, tz: string): Calendar {
   return { second: one(p.s), minute: one(p.mi), hour: one(p.h), dayOfMonth: one(p.d), month: one(p.mo), year: one(p.y), dayOfWeek: toRanges(range(0, 6)) };
 }
 
+/** The instants the enabled `once` triggers resolve to at `now` (invalid triggers are skipped). */
+export function onceInstants(triggers: readonly TriggerInput[], now: Date): number[] {
+  const out: number[] = [];
+  for (const input of triggers) {
+    const r = TriggerSchema.safeParse(input);
+    if (r.success && r.data.enabled && r.data.type === 'once') out.push(resolveInstant(r.data.at, now.getTime()));
+  }
+  return out;
+}
+
 export function compileTriggers(triggers: readonly TriggerInput[], opts: CompileOptions): CompiledTriggers {
   const now = opts.now.getTime();
+  const fireOverdue = opts.fireOverdue ?? true;
+  const settled = new Set(opts.settled ?? []);
   const defaultTz = opts.timezone ?? 'UTC';
   if (!isValidTimeZone(defaultTz)) throw new TriggerError('timezone', 'must be a valid IANA time zone');
   const job: Bounds = {
@@ -108,7 +139,10 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
   const items: ScheduleItem[] = [];
   const deps = new Map<string, string[]>();
   let tz: { zone: string; index: number } | undefined;
-  const onces: { index: number; at: number; dueTime: boolean }[] = [];
+  // overdue: at most OVERDUE_LEAD_MS ahead (or passed), new in this write, and allowed to fire now
+  const onces: { index: number; at: number; dueTime: boolean; overdue: boolean }[] = [];
+  // robfig's @every counts from when the schedule starts, known only once the bounds are: filled in below
+  const everys: IntervalSpec[] = [];
   let global: Bounds = job;
   let remaining: number | undefined;
   let dueTimeIndex: number | undefined;
@@ -146,9 +180,9 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
           calendars.push(...res.calendars);
         }
         if (res.every) {
-          // robfig's @every counts from when the schedule starts: now, truncated to the second
-          const everyMs = res.every.everyMs;
-          intervals.push({ everyMs, offsetMs: (Math.floor(now / SECOND) * SECOND) % everyMs });
+          const iv: IntervalSpec = { everyMs: res.every.everyMs, offsetMs: 0 };
+          intervals.push(iv);
+          everys.push(iv);
         }
         items.push({ index: i, own: {} });
         return;
@@ -172,8 +206,10 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
       }
       case 'once': {
         const at = resolveInstant(t.at, now);
+        const overdue = fireOverdue && at <= now + OVERDUE_LEAD_MS && !settled.has(at);
+        // an overdue time needs no calendar, so its year does not matter (Dapr accepts any past dueTime)
         const year = new Date(at).getUTCFullYear();
-        if (year < MIN_YEAR || year > MAX_YEAR) throw new TriggerError(`triggers[${i}].at`, `must be within the years ${MIN_YEAR}-${MAX_YEAR}`);
+        if (!overdue && (year < MIN_YEAR || year > MAX_YEAR)) throw new TriggerError(`triggers[${i}].at`, `must be within the years ${MIN_YEAR}-${MAX_YEAR}`);
         const dueTime = t.repeats !== undefined || t.ttl !== undefined;
         if (dueTime) {
           if (dueTimeIndex !== undefined) {
@@ -189,7 +225,7 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
           global = intersect(global, b);
           if (t.repeats !== undefined) remaining = t.repeats;
         }
-        onces.push({ index: i, at, dueTime });
+        onces.push({ index: i, at, dueTime, overdue });
         items.push({ index: i, own: {} });
         return;
       }
@@ -220,11 +256,19 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
   }
   let bounds = reference;
 
+  // An overdue once fires now if its time lies within the bounds and the bounds have not ended: as a
+  // calendar it could only be missed. Several overdue onces are one fire, as a schedule never fires
+  // twice at one instant. One outside the bounds would never have fired, and does not.
+  const inBounds = (ms: number) => (bounds.lo === undefined || ms >= bounds.lo) && (bounds.hi === undefined || ms <= bounds.hi);
+  const fired = onces.filter((o) => o.overdue && inBounds(o.at) && inBounds(Math.max(now, o.at)));
+  const fireNow = fired.length > 0;
+  const calendarOnces = onces.filter((o) => !o.overdue);
+
   const onlyOnce = onces.length === items.length;
-  for (const o of onces) {
+  for (const o of calendarOnces) {
     const cal = exactSecondCalendar(o.at, timezone);
     if (isAmbiguous(o.at, timezone)) {
-      if (onces.length === 1 && onlyOnce) bounds = intersect(bounds, { hi: o.at });
+      if (calendarOnces.length === 1 && onlyOnce) bounds = intersect(bounds, { hi: o.at });
       else {
         throw new TriggerError(
           `triggers[${o.index}].at`,
@@ -234,10 +278,26 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
     }
     calendars.push(cal);
   }
-  if (onlyOnce && remaining === undefined) remaining = onces.length;
+  // one run per distinct instant (two onces at one second are one fire), the immediate one included
+  if (onlyOnce && remaining === undefined) remaining = new Set(calendarOnces.map((o) => o.at)).size + (fireNow ? 1 : 0);
+
+  // @every ticks at start + k·every: from the schedule's start (startOn, or a dueTime that bounds it,
+  // as Dapr counts from dueTime), rounded up to a whole second so that the start itself is a tick;
+  // without one, from now truncated to the second, as robfig counts from when the job is added.
+  const anchor = bounds.lo !== undefined ? Math.ceil(bounds.lo / SECOND) * SECOND : Math.floor(now / SECOND) * SECOND;
+  for (const iv of everys) iv.offsetMs = ((anchor % iv.everyMs) + iv.everyMs) % iv.everyMs;
 
   if (bounds.lo !== undefined && bounds.hi !== undefined && bounds.lo > bounds.hi) {
     throw new TriggerError('endOn', 'the triggers and the job bounds leave no time to run');
+  }
+
+  // The immediate fire stands for a time that may still be a moment ahead (OVERDUE_LEAD_MS); the
+  // schedule must not fire that time, or one before it, again: it starts just after it.
+  let nothingAfter = false;
+  const firedAt = Math.max(...fired.map((o) => o.at));
+  if (fireNow && firedAt > now) {
+    if (bounds.hi !== undefined && firedAt >= bounds.hi) nothingAfter = true;
+    else bounds = { ...bounds, lo: Math.max(bounds.lo ?? -Infinity, firedAt + 1) };
   }
 
   const seen = new Set<string>();
@@ -251,7 +311,14 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
   if (bounds.lo !== undefined) spec.startAt = new Date(bounds.lo);
   if (bounds.hi !== undefined) spec.endAt = new Date(bounds.hi);
   if (opts.jitterMs !== undefined && opts.jitterMs > 0) spec.jitterMs = opts.jitterMs;
-  const cap = remaining !== undefined && opts.maxRuns !== undefined ? Math.min(remaining, opts.maxRuns) : (remaining ?? opts.maxRuns);
+  let cap = remaining !== undefined && opts.maxRuns !== undefined ? Math.min(remaining, opts.maxRuns) : (remaining ?? opts.maxRuns);
+  if (fireNow) {
+    spec.triggerImmediately = true;
+    // Temporal's immediate trigger is a manual action and leaves remainingActions alone: take it off
+    // here, so that repeats: 1 with a past dueTime runs once, not twice.
+    if (cap !== undefined) cap = Math.max(cap - 1, 0);
+    if (nothingAfter) cap = 0;
+  }
   if (cap !== undefined) spec.remainingActions = cap;
   return { spec, dependencies };
 }

@@ -19,8 +19,17 @@ export interface CompiledSpec {
   /** IANA zone the calendars are read in ("UTC" by default); one per spec. */
   timezone: string;
   jitterMs?: number;
-  /** Total scheduled fires allowed (once = 1, Dapr repeats). */
+  /**
+   * Scheduled fires allowed after the immediate one, if any (once = 1, Dapr repeats). The fire of
+   * `triggerImmediately` is not counted here: Temporal takes it as a manual action, which never uses
+   * up remainingActions, so the compiler has already taken it off.
+   */
   remainingActions?: number;
+  /**
+   * Fire once as soon as the schedule is written: a `once` time that has passed (or is too close to
+   * be caught by the schedule) and that this write introduced. Its calendar is left out.
+   */
+  triggerImmediately?: boolean;
 }
 
 export interface Dependency {

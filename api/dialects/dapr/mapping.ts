@@ -217,9 +217,6 @@ function resolvePointInTime(text: string, now: Date): Date | undefined {
   return ms === null ? undefined : new Date(now.getTime() + ms);
 }
 
-/** How far ahead of "now" a due time must be for the schedule to be sure to catch it. */
-export const DUE_LEAD_MS = 2000;
-
 const retryFrom = (fp: FailurePolicy): NonNullable<JobInput['retry']> => {
   if ('drop' in fp) return { maxAttempts: 1, initialInterval: '1s', backoff: 1, nonRetryableErrors: [] };
   const ms = fp.constant.interval ? (parseDuration(fp.constant.interval) ?? 0) : 0;
@@ -235,9 +232,11 @@ const retryFrom = (fp: FailurePolicy): NonNullable<JobInput['retry']> => {
  *   schedule only            → cron (dialect dapr): the first fire is the schedule's next time after now
  *   dueTime only             → once at dueTime
  *   schedule + dueTime       → cron + once at dueTime, nothing before dueTime (repeats / ttl on the once:
- *                              ttl counts from dueTime, as in Dapr)
+ *                              ttl counts from dueTime, as in Dapr); @every counts from dueTime
  *   schedule + repeats / ttl → cron with the job's maxRuns = repeats and endOn = ttl (counted from now,
  *                              as in Dapr)
+ * A dueTime that has passed needs nothing here: the core fires an overdue `once` at once, as one of
+ * its repeats.
  */
 export function toJobInput(opts: { id: string; name: string; appId?: string; job: DaprJob; delivery: Delivery; now: Date }): JobInput {
   const { job, name, now } = opts;
@@ -248,26 +247,16 @@ export function toJobInput(opts: { id: string; name: string; appId?: string; job
   const maxRuns = job.dueTime === undefined ? job.repeats : undefined;
   if (job.schedule !== undefined) triggers.push({ type: 'cron', dialect: 'dapr', expression: job.schedule });
   if (job.dueTime !== undefined) {
-    let at = job.dueTime;
-    let ttl = job.ttl;
-    const due = resolvePointInTime(job.dueTime, now);
-    if (due && due.getTime() < now.getTime() + DUE_LEAD_MS) {
-      // Dapr fires a due time that has passed at once. A schedule cannot fire at a time before it
-      // exists, so a due time in the past or just ahead becomes the first whole second DUE_LEAD_MS
-      // ahead; a relative ttl still counts from the due time as given.
-      at = new Date(Math.ceil((now.getTime() + DUE_LEAD_MS) / 1000) * 1000).toISOString();
-      if (job.ttl !== undefined) ttl = resolvePointInTime(job.ttl, due)?.toISOString() ?? job.ttl;
-    }
+    // Resolved once, here: the trigger's time and the schedule's start are then one instant. (An
+    // unreadable dueTime stays as written, for the compiler's 400.)
+    const due = resolvePointInTime(job.dueTime, now)?.toISOString();
     triggers.push({
       type: 'once',
-      at,
+      at: due ?? job.dueTime,
       ...(job.schedule !== undefined && job.repeats !== undefined ? { repeats: job.repeats } : {}),
-      ...(ttl !== undefined ? { ttl } : {}),
+      ...(job.ttl !== undefined ? { ttl: job.ttl } : {}),
     });
-    if (job.schedule !== undefined && job.repeats === undefined && job.ttl === undefined) {
-      const start = resolvePointInTime(at, now);
-      if (start) startOn = start.toISOString();
-    }
+    if (job.schedule !== undefined && job.repeats === undefined && job.ttl === undefined && due) startOn = due;
   } else if (job.ttl !== undefined) {
     const end = resolvePointInTime(job.ttl, now);
     if (!end) throw invalid('ttl format not recognized', [{ path: 'ttl', message: 'must be an RFC 3339 time, a Go duration or an ISO 8601 duration' }]);

@@ -26,6 +26,8 @@ export interface DaprOptions {
 }
 
 const VERSIONS = ['v1.0-alpha1', 'v1.0'] as const;
+/** An overwrite schedules a new job under the name: a dueTime that has passed fires again, as in Dapr. */
+const OVERWRITE = { asNew: true } as const;
 const isNotFound = (err: unknown) => err instanceof KairosError && err.kind === 'not_found';
 const isConflict = (err: unknown) => err instanceof KairosError && err.kind === 'conflict';
 
@@ -99,7 +101,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
     if (current && !req.overwrite) {
       throw new DaprError(409, DAPR_CODES.scheduleJob, `failed to schedule job due to: job "${name}" already exists; set "overwrite": true to replace it`);
     }
-    if (current) await opts.jobs.replace(id, input(), actor);
+    if (current) await opts.jobs.replace(id, input(), actor, OVERWRITE);
     else {
       try {
         await opts.jobs.create(input(), actor);
@@ -110,7 +112,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
         if (!again || !req.overwrite) {
           throw new DaprError(409, DAPR_CODES.scheduleJob, `failed to schedule job due to: job "${name}" already exists`);
         }
-        await opts.jobs.replace(id, input(), actor);
+        await opts.jobs.replace(id, input(), actor, OVERWRITE);
       }
     }
     ctx.status = 204;

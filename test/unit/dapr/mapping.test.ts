@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JOB_ID_PATTERN } from '../../../core/jobs/model.ts';
-import { compileTriggers } from '../../../core/triggers/compile.ts';
+import { compileTriggers, nextFireTimes } from '../../../core/triggers/compile.ts';
 import { DaprError } from '../../../api/dialects/dapr/errors.ts';
 import { daprErrorFor } from '../../../api/dialects/dapr/errors.ts';
 import {
@@ -28,6 +28,9 @@ const compile = (job: DaprJob) => {
     maxRuns: i.maxRuns,
   }).spec;
 };
+/** The next n fire times of a Dapr job after `now`, as hh:mm:ss. */
+const fires = (job: DaprJob, n: number) =>
+  nextFireTimes(compile(job) ?? { calendars: [], intervals: [], timezone: 'UTC' }, now, n).map((d) => d.toISOString().slice(11, 19));
 const code = (fn: () => unknown) => {
   try {
     fn();
@@ -129,12 +132,54 @@ describe('dapr job → canonical job', () => {
     assert.equal(due?.startAt?.toISOString(), '2026-03-02T00:00:00.000Z');
   });
 
-  it('moves a due time that has passed just far enough ahead to be caught', () => {
+  it('fires a due time that has passed, or is "0s", at once and counts it as one of the repeats', () => {
     const past = input({ dueTime: '2020-01-01T00:00:00Z' });
-    const at = (past.triggers?.[0] as { at: string }).at;
-    assert.equal(at, '2026-03-01T10:00:03.000Z');
-    const zero = input({ dueTime: '0s' });
-    assert.equal((zero.triggers?.[0] as { at: string }).at, '2026-03-01T10:00:03.000Z');
+    assert.equal((past.triggers?.[0] as { at: string }).at, '2020-01-01T00:00:00.000Z', 'kept as written, not moved ahead');
+    const pastSpec = compile({ dueTime: '2020-01-01T00:00:00Z' });
+    assert.equal(pastSpec?.triggerImmediately, true);
+    assert.equal(pastSpec?.remainingActions, 0, 'the immediate fire is the only one');
+    assert.deepEqual(pastSpec?.calendars, []);
+    for (const dueTime of ['0s', '1s', 'PT0S', '2026-03-01T10:00:00Z']) {
+      const s = compile({ dueTime });
+      assert.equal(s?.triggerImmediately, true, dueTime);
+      assert.equal(s?.remainingActions, 0, dueTime);
+    }
+    const later = compile({ dueTime: '3s' });
+    assert.equal(later?.triggerImmediately, undefined, 'far enough ahead for the schedule itself');
+    assert.equal(later?.remainingActions, 1);
+    // repeats: 1 with a schedule: the immediate fire uses it up
+    const once = compile({ schedule: '@every 1s', dueTime: '2020-01-01T00:00:00Z', repeats: 1 });
+    assert.equal(once?.triggerImmediately, true);
+    assert.equal(once?.remainingActions, 0);
+    const three = compile({ schedule: '@every 1s', dueTime: '0s', repeats: 3 });
+    assert.equal(three?.remainingActions, 2);
+    // a ttl that ended before now: Dapr's job has expired, nothing fires
+    const expired = { schedule: '@every 10s', dueTime: '2026-03-01T09:00:00Z', ttl: '30m' };
+    assert.equal(compile(expired)?.triggerImmediately, undefined);
+    assert.deepEqual(fires(expired, 3), []);
+  });
+
+  it('an overdue dueTime with a schedule fires now, then on the schedule counted from dueTime', () => {
+    // due 09:59:55 (passed), @every 10s: now, then 10:00:05, 10:00:15, …
+    const passed = { schedule: '@every 10s', dueTime: '2026-03-01T09:59:55Z' };
+    assert.equal(compile(passed)?.triggerImmediately, true);
+    assert.equal(compile(passed)?.remainingActions, undefined);
+    assert.deepEqual(fires(passed, 3), ['10:00:05', '10:00:15', '10:00:25']);
+    // due in a second: fired at once, so the schedule starts just after it (no second fire at dueTime)
+    const soon = { schedule: '@every 10s', dueTime: '1s', repeats: 3 };
+    assert.equal(compile(soon)?.triggerImmediately, true);
+    assert.equal(compile(soon)?.remainingActions, 2);
+    assert.deepEqual(fires(soon, 5), ['10:00:12', '10:00:22']);
+  });
+
+  it('@every with a dueTime ticks at dueTime + k·every, not from creation', () => {
+    const job = { schedule: '@every 10s', dueTime: '2026-03-01T10:00:07Z' };
+    assert.deepEqual(compile(job)?.intervals, [{ everyMs: 10_000, offsetMs: 7_000 }]);
+    assert.equal(compile(job)?.startAt?.toISOString(), '2026-03-01T10:00:07.000Z');
+    assert.deepEqual(fires(job, 3), ['10:00:07', '10:00:17', '10:00:27']);
+    // a relative dueTime is one instant for the fire and the phase: 10:00:00.400 + 5s → 10:00:06
+    assert.deepEqual(fires({ schedule: '@every 10s', dueTime: '5s', repeats: 3 }, 3), ['10:00:06', '10:00:16', '10:00:26']);
+    assert.deepEqual(fires({ schedule: '@every 2s', dueTime: '5s', ttl: '3s' }, 3), ['10:00:06', '10:00:08']);
   });
 
   it('returns what was set, with the default failure policy when none was', () => {

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileTriggers, describeTrigger, nextFireTimes, TriggerError, type CompiledSpec } from '../../../core/triggers/compile.ts';
+import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, OVERDUE_LEAD_MS, TriggerError, type CompiledSpec } from '../../../core/triggers/compile.ts';
 import { offsetAt } from '../../../core/triggers/timezone.ts';
 import type { CronDialect, TriggerInput } from '../../../core/triggers/model.ts';
 import { SEED, runs } from './helpers.ts';
@@ -225,6 +225,98 @@ describe('trigger kinds', () => {
   });
   test('nothing fires after 2100', () => {
     assert.deepEqual(next('0 0 1 1 *', 'unix', 5, new Date('2099-06-01T00:00:00Z')), ['2100-01-01T00:00:00Z']);
+  });
+});
+
+describe('overdue once: fired at once, not by calendar', () => {
+  const at = (ms: number) => new Date(NOW.getTime() + ms).toISOString();
+  const times = (s: CompiledSpec, n = 5) => nextFireTimes(s, NOW, n).map((d) => d.toISOString());
+
+  test('a passed time, "0s", or one under OVERDUE_LEAD_MS ahead fires now, and only then', () => {
+    for (const when of [at(-86_400_000), '0s', 'PT0S', at(OVERDUE_LEAD_MS - 1000), at(OVERDUE_LEAD_MS)]) {
+      const s = spec([{ type: 'once', at: when }]);
+      assert.equal(s.triggerImmediately, true, when);
+      assert.deepEqual(s.calendars, [], when);
+      assert.equal(s.remainingActions, 0, `${when}: the immediate fire is a manual action, not counted by Temporal`);
+      assert.deepEqual(times(s), [], when);
+    }
+    const ahead = spec([{ type: 'once', at: at(OVERDUE_LEAD_MS + 1000) }]);
+    assert.equal(ahead.triggerImmediately, undefined);
+    assert.equal(ahead.remainingActions, 1);
+    assert.deepEqual(times(ahead), [at(OVERDUE_LEAD_MS + 1000)]);
+  });
+
+  test('a passed time outside the years 2000-2100 is fine: it needs no calendar', () => {
+    assert.equal(spec([{ type: 'once', at: '1999-12-31T23:59:59Z' }]).triggerImmediately, true);
+  });
+
+  test('repeats count the immediate fire; a schedule follows it', () => {
+    const one = spec([cron('@every 1s', 'dapr'), { type: 'once', at: at(-3_600_000), repeats: 1 }]);
+    assert.equal(one.triggerImmediately, true);
+    assert.equal(one.remainingActions, 0, 'repeats: 1 → exactly one run');
+    const three = spec([cron('@every 10s', 'dapr'), { type: 'once', at: at(-3_000), repeats: 3 }]);
+    assert.equal(three.remainingActions, 2);
+    // ticks at dueTime + k·10s: 23:59:57 + 10s, + 20s
+    assert.deepEqual(times(three), ['2026-01-01T00:00:07.000Z', '2026-01-01T00:00:17.000Z']);
+    // maxRuns caps the same way
+    assert.equal(spec([cron('@every 10s', 'dapr'), { type: 'once', at: at(-3_000) }], { maxRuns: 2 }).remainingActions, 1);
+    // several overdue onces are one fire
+    const two = spec([{ type: 'once', at: at(-5000) }, { type: 'once', at: at(-2000) }, { type: 'once', at: at(60_000) }]);
+    assert.equal(two.triggerImmediately, true);
+    assert.equal(two.remainingActions, 1);
+  });
+
+  test('a due time a moment ahead is not fired a second time by the schedule', () => {
+    const s = spec([cron('@every 10s', 'dapr'), { type: 'once', at: at(1000), repeats: 3 }]);
+    assert.equal(s.triggerImmediately, true);
+    assert.equal(s.startAt?.toISOString(), at(1001));
+    assert.deepEqual(times(s), [at(11_000), at(21_000)]);
+    // with the end at that very time nothing is left after it
+    const end = spec([cron('@every 10s', 'dapr'), { type: 'once', at: at(1000), ttl: '0s' }]);
+    assert.equal(end.triggerImmediately, true);
+    assert.equal(end.remainingActions, 0);
+  });
+
+  test('bounds: an ended ttl or endOn, or a time before startOn, fires nothing', () => {
+    const ttl = spec([cron('@every 10s', 'dapr'), { type: 'once', at: at(-3_600_000), ttl: '30m' }]);
+    assert.equal(ttl.triggerImmediately, undefined);
+    assert.deepEqual(times(ttl), []);
+    const endOn = spec([{ type: 'once', at: at(-60_000) }], { endOn: new Date(NOW.getTime() - 1000) });
+    assert.equal(endOn.triggerImmediately, undefined);
+    assert.equal(endOn.remainingActions, 0);
+    const startOn = spec([{ type: 'once', at: at(-60_000) }], { startOn: new Date(NOW.getTime() - 30_000) });
+    assert.equal(startOn.triggerImmediately, undefined);
+    // a ttl still open fires now, and bounds the rest
+    const open = spec([cron('@every 10s', 'dapr'), { type: 'once', at: at(-5_000), ttl: '30s' }]);
+    assert.equal(open.triggerImmediately, true);
+    assert.deepEqual(times(open), [at(5_000), at(15_000), at(25_000)]);
+  });
+
+  test('a disabled job, or a time the previous version already had, is not fired again', () => {
+    const paused = spec([{ type: 'once', at: at(-60_000) }], { fireOverdue: false });
+    assert.equal(paused.triggerImmediately, undefined);
+    assert.equal(paused.remainingActions, 1, 'as before: a calendar in the past, which never fires');
+    const prior = onceInstants([{ type: 'once', at: at(-60_000) }, { type: 'cron', expression: '* * * * *' }], NOW);
+    assert.deepEqual(prior, [NOW.getTime() - 60_000]);
+    assert.equal(spec([{ type: 'once', at: at(-60_000) }], { settled: prior }).triggerImmediately, undefined);
+    // a different time, or a relative one resolved anew, is new
+    assert.equal(spec([{ type: 'once', at: at(-30_000) }], { settled: prior }).triggerImmediately, true);
+    assert.deepEqual(onceInstants([{ type: 'once', at: '10s' }], new Date('2026-01-01T00:00:00.250Z')), [Date.parse('2026-01-01T00:00:11Z')]);
+  });
+
+  test('two onces at one second are one run', () => {
+    assert.equal(spec([{ type: 'once', at: at(60_000) }, { type: 'once', at: at(59_500) }]).remainingActions, 1);
+  });
+});
+
+describe('@every phase', () => {
+  test('counts from the schedule start (startOn or a bounding dueTime), else from now', () => {
+    const fromStart = spec([cron('@every 10s', 'dapr')], { startOn: new Date('2026-01-01T00:00:03.200Z') });
+    assert.deepEqual(fromStart.intervals, [{ everyMs: 10_000, offsetMs: 4_000 }], 'rounded up to the second, so the start itself is a tick');
+    assert.deepEqual(nextFireTimes(fromStart, NOW, 2).map((d) => d.toISOString()), ['2026-01-01T00:00:04.000Z', '2026-01-01T00:00:14.000Z']);
+    const fromDue = spec([cron('@every 1m', 'dapr'), { type: 'once', at: '2026-01-01T00:05:17Z', repeats: 2 }]);
+    assert.deepEqual(fromDue.intervals, [{ everyMs: 60_000, offsetMs: 17_000 }]);
+    assert.deepEqual(nextFireTimes(fromDue, NOW, 3).map((d) => d.toISOString()), ['2026-01-01T00:05:17.000Z', '2026-01-01T00:06:17.000Z']);
   });
 });
 
