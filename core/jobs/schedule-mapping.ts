@@ -53,8 +53,9 @@ export function policiesToProto(job: Job): temporal.api.schedule.v1.ISchedulePol
   };
 }
 
-export function stateToProto(job: Job, spec: CompiledSpec | null): temporal.api.schedule.v1.IScheduleState {
-  const remaining = spec?.remainingActions;
+/** `usedRuns`: runs of the job's limit used before this write (see core/jobs/run-limit.ts). */
+export function stateToProto(job: Job, spec: CompiledSpec | null, usedRuns = 0): temporal.api.schedule.v1.IScheduleState {
+  const remaining = spec?.remainingActions === undefined ? undefined : Math.max(0, spec.remainingActions - usedRuns);
   return {
     paused: !job.enabled,
     notes: job.enabled ? '' : 'disabled',

@@ -9,6 +9,7 @@ import { TriggerSchema, type Trigger } from '../triggers/model.ts';
 import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model.ts';
 import { mergePatch } from './merge-patch.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
+import { runsUsed } from './run-limit.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
 const END_GRACE_MS = 5_000;
@@ -174,7 +175,9 @@ export class JobService {
       updatedAt: now.toISOString(),
       version: current.version + 1,
     };
-    return view(await this.store.update(job, compiled, stored.conflictToken));
+    // A new job (Dapr's overwrite) starts its count afresh; an edit of this one carries it on.
+    const used = opts.asNew ? 0 : runsUsed(stored.runLimit, stored.state.remainingActions);
+    return view(await this.store.update(job, compiled, stored.conflictToken, used));
   }
 
   /**

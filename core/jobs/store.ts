@@ -15,6 +15,7 @@ import { quote } from '../runs/query.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
 import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
 import type { Job, JobSummary, TriggeredBy } from './model.ts';
+import { runLimitOf } from './run-limit.ts';
 import { executionPlan } from './execution-plan.ts';
 import {
   encodeSearchAttributes,
@@ -34,6 +35,8 @@ export interface StoredJob {
   writeId: string | undefined;
   /** Opaque token for the next conditional write. */
   conflictToken: Uint8Array;
+  /** The run limit the last write set (undefined: none, or written before limits were recorded). */
+  runLimit: number | undefined;
   state: {
     paused: boolean;
     nextRunTimes: Date[];
@@ -81,8 +84,9 @@ export class JobStore {
     return this.client.options.namespace;
   }
 
-  private async scheduleBody(job: Job, compiled: CompiledTriggers, writeId: string): Promise<temporal.api.schedule.v1.ISchedule> {
-    const input: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'schedule', writeId };
+  private async scheduleBody(job: Job, compiled: CompiledTriggers, writeId: string, usedRuns = 0): Promise<temporal.api.schedule.v1.ISchedule> {
+    const limit = runLimitOf(compiled.spec, job.enabled);
+    const input: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'schedule', writeId, ...(limit === undefined ? {} : { runLimit: limit }) };
     return {
       spec: specToProto(compiled.spec),
       action: {
@@ -97,7 +101,7 @@ export class JobStore {
         },
       },
       policies: policiesToProto(job),
-      state: stateToProto(job, compiled.spec),
+      state: stateToProto(job, compiled.spec, usedRuns),
     };
   }
 
@@ -140,6 +144,7 @@ export class JobStore {
       job: input.job,
       writeId: input.writeId,
       conflictToken: res.conflictToken ?? new Uint8Array(),
+      runLimit: input.runLimit,
       state: {
         paused,
         // describe() lists future times also while paused; a paused job runs at none of them.
@@ -159,13 +164,14 @@ export class JobStore {
    * request and silently drops the change. So every write carries a unique writeId, and the store
    * reads the schedule back (describe sees every accepted update) to learn whether its write won.
    */
-  async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array): Promise<StoredJob> {
+  /** `usedRuns`: runs of the job's limit used so far, which the new limit counts (see core/jobs/run-limit.ts). */
+  async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array, usedRuns = 0): Promise<StoredJob> {
     const writeId = randomUUID();
     try {
       await this.client.workflowService.updateSchedule({
         namespace: this.namespace,
         scheduleId: job.id,
-        schedule: await this.scheduleBody(job, compiled, writeId),
+        schedule: await this.scheduleBody(job, compiled, writeId, usedRuns),
         conflictToken,
         identity: this.client.options.identity,
         requestId: randomUUID(),

@@ -32,6 +32,8 @@ export interface RunJobInput {
   triggeredBy: TriggeredBy;
   /** On schedules: unique per write of the definition (optimistic concurrency; see JobStore.update). */
   writeId?: string;
+  /** On schedules: the run limit this write set, counting runs used before it (see core/jobs/run-limit.ts). */
+  runLimit?: number;
   /** Optional run-time input from "run now". */
   input?: unknown;
   /** For dependency runs: the run that caused this one. */

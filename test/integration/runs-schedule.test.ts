@@ -85,6 +85,27 @@ describe('scheduled runs and policies', () => {
     console.log(`[measure] scheduled→actual start delays (ms): ${done.map((r) => r.startDelayMs).join(', ')}`);
   });
 
+  it('maxRuns counts runs across edits: pause, resume and PATCH keep the count; the job runs maxRuns times in all', async () => {
+    type View = { state: { remainingActions: number | null; nextRunAt: string | null } };
+    const name = uniqueId('capped');
+    const id = await job({ id: name, data: { url: `${target.url}/${name}` }, triggers: [{ type: 'cron', dialect: 'quartz', expression: '* * * * * ?' }], maxRuns: 3 });
+    const calls = () => target.requests.filter((r) => r.path === `/${name}`).length;
+    await waitFor(() => calls() >= 1, 15_000, 'the first scheduled run');
+    await stopSchedule(id);
+    const left = (await api<View>('GET', `/v1/jobs/${id}`)).body.state.remainingActions;
+    assert.ok(left !== null && left < 3, `after a run, ${left} of 3 left`);
+    // Each of these writes the schedule again; none may grant the whole limit anew.
+    const resumed = await api<View>('POST', `/v1/jobs/${id}/resume`);
+    assert.ok((resumed.body.state.remainingActions ?? 3) <= left, `resume kept the count: ${resumed.body.state.remainingActions} ≤ ${left}`);
+    const patched = await api<View>('PATCH', `/v1/jobs/${id}`, { body: { description: 'renamed while running' } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.ok((patched.body.state.remainingActions ?? 3) <= left, `PATCH kept the count: ${patched.body.state.remainingActions} ≤ ${left}`);
+    await waitFor(async () => (await api<View>('GET', `/v1/jobs/${id}`)).body.state.remainingActions === 0, 15_000, 'the limit to be used up');
+    await waitFor(async () => (await runs(id)).filter((r) => r.trigger === 'schedule').every((r) => FINAL.has(r.status)), 15_000, 'the last run to end');
+    assert.equal((await runs(id)).filter((r) => r.trigger === 'schedule').length, 3, 'three scheduled runs in all');
+    assert.equal(calls(), 3);
+  });
+
   it('overlap skip keeps one run in flight; allow-all lets them pile up', async () => {
     const observed: Record<string, { now: number; max: number }> = {};
     const slow = (name: string) => {

@@ -24,6 +24,7 @@ function memoryStore(): JobStore {
     job,
     writeId: undefined,
     conflictToken: new Uint8Array(),
+    runLimit: undefined,
     state: { paused: !job.enabled, nextRunTimes: [], lastRunAt: null, runningWorkflowIds: [], remainingActions: null },
   });
   const get = (id: string) => {
