@@ -1,6 +1,7 @@
 // Mapping: choose, rename and cast fields. A record that cannot be mapped (a failed cast, a missing
 // required field or key) is a bad record: counted and sampled, never written.
 import type { Field, FieldType } from './schema.ts';
+import { own } from '../../core/objects/own.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -76,12 +77,13 @@ export function cast(value: unknown, type: FieldType): unknown {
 
 /** A field of the source record: the exact name first, then a dotted path into nested objects. */
 function pick(rec: Row, path: string): unknown {
-  if (path in rec) return rec[path];
+  // Own fields only: a path such as "constructor" names nothing in a record that lacks it.
+  if (Object.hasOwn(rec, path)) return rec[path];
   if (!path.includes('.')) return undefined;
   let cur: unknown = rec;
   for (const part of path.split('.')) {
     if (typeof cur !== 'object' || cur === null) return undefined;
-    cur = (cur as Row)[part];
+    cur = own(cur as Row, part);
   }
   return cur;
 }
@@ -92,7 +94,7 @@ export type Mapper = (rec: Row) => Row;
 export function mapper(mapping: Record<string, Field> | undefined, key: string | undefined): Mapper {
   const fields = mapping ? Object.entries(mapping).map(([to, f]) => ({ to, from: f.from ?? to, type: f.type, required: f.required || to === key })) : undefined;
   const checkKey = (out: Row): Row => {
-    if (key !== undefined && (out[key] === undefined || out[key] === null || out[key] === '')) throw new BadRecord(`the key field '${key}' is missing`);
+    if (key !== undefined && ((own(out, key) ?? '') === '')) throw new BadRecord(`the key field '${key}' is missing`);
     return out;
   };
   if (!fields) return (rec) => checkKey(rec);
@@ -106,7 +108,8 @@ export function mapper(mapping: Record<string, Field> | undefined, key: string |
         throw new BadRecord(`field '${f.from}': ${(err as Error).message}`);
       }
       if ((v === null || v === '') && f.required) throw new BadRecord(`field '${f.from}' is required`);
-      out[f.to] = v;
+      // Defined, not assigned: a field named "__proto__" is a field, not the row's prototype.
+      Object.defineProperty(out, f.to, { value: v, enumerable: true, writable: true, configurable: true });
     }
     return checkKey(out);
   };

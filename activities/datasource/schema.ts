@@ -127,7 +127,7 @@ export const DatasourceDataSchema = z
     if (d.sink.kind === 'postgres' && d.sink.create && !d.mapping) {
       ctx.addIssue({ code: 'custom', path: ['sink', 'create'], message: 'needs a mapping: the column types come from it' });
     }
-    if (d.mapping && d.key && !(d.key in d.mapping)) ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be one of the mapped fields' });
+    if (d.mapping && d.key && !Object.hasOwn(d.mapping, d.key)) ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be one of the mapped fields' });
   });
 
 export type DatasourceData = z.output<typeof DatasourceDataSchema>;

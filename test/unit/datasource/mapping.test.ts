@@ -58,3 +58,16 @@ void describe('datasource mapping: records', () => {
     assert.deepEqual(mapper(undefined, undefined)({ a: 1 }), { a: 1 });
   });
 });
+
+void describe('datasource mapping: field names plain objects inherit', () => {
+  void it('"constructor" and "toString" name nothing in a record without them; "__proto__" is an ordinary field', () => {
+    const map = mapper({ constructor: f({ type: 'string' }), ['__proto__']: f({ type: 'integer', from: 'p' }), id: f({ type: 'integer' }) }, 'id');
+    const out = map({ id: '1', p: '7' });
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.deepEqual(Object.keys(out).sort(), ['__proto__', 'constructor', 'id']);
+    assert.equal(out['constructor'], null, 'a missing field is null, not Object');
+    assert.equal(Object.getOwnPropertyDescriptor(out, '__proto__')?.value, 7);
+    assert.throws(() => mapper({ id: f({ type: 'integer', from: 'toString' }) }, 'id')({}), (e: unknown) => e instanceof BadRecord && /field 'toString' is required/.test(e.message));
+    assert.throws(() => mapper(undefined, 'constructor')({ a: 1 }), (e: unknown) => e instanceof BadRecord);
+  });
+});

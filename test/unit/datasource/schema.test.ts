@@ -35,6 +35,7 @@ void describe('datasource data schema', () => {
   void it('rejects inconsistent configurations with the path at fault', () => {
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, key: undefined })), ['key']);
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, key: 'nope' })), ['key']);
+    assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, key: 'constructor' })), ['key'], 'an inherited name is not a mapped field');
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, mapping: undefined })), ['sink.create']);
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, source: { ...base.source, header: false } })), ['source.columns']);
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, sink: { ...base.sink, table: 'a;drop' } })), ['sink.table']);
