@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../core/config.ts';
 import { KairosError } from '../core/errors.ts';
+import { own } from '../core/objects/own.ts';
 import type { Surface } from './app.ts';
 import { renderNativeError } from './errors.ts';
 
@@ -52,7 +53,7 @@ function securityHeaders(ctx: Context): void {
 
 async function serveFile(ctx: Context, dir: string, name: string): Promise<void> {
   const ext = FILE_NAME.exec(name)?.[1];
-  const type = ext ? TYPES[ext] : undefined;
+  const type = ext ? own(TYPES, ext) : undefined;
   if (!type) throw new KairosError('not_found', `no file ${name} in the dashboard`);
   const path = join(dir, name);
   const info = await stat(path).catch(() => undefined);
