@@ -61,6 +61,8 @@ async function refresh() {
 /** What pages get: the Temporal UI settings, and a way to run actions and open the cron editor. */
 const ctx = {
   cfg: null,
+  /** Counts the writes made from this page, so pages can drop what they cached before one. */
+  changes: 0,
   /** Runs an action after an optional confirm; errors show in the banner; the page refreshes after. */
   async act(fn, { confirm } = {}) {
     if (confirm && !window.confirm(confirm)) return undefined;
@@ -72,12 +74,14 @@ const ctx = {
       showError(err, 'action');
       return undefined;
     } finally {
+      ctx.changes++;
       await refresh();
     }
   },
   editCron(job) {
     openCronDialog(job, {
       onSaved: () => {
+        ctx.changes++;
         clearError('action');
         void refresh();
       },

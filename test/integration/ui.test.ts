@@ -214,6 +214,24 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('polls the Jobs page without reading every unchanged job again', async () => {
+    const id = await createJob({ id: uniqueId('ui-quiet'), data: { url: `${target.url}/ok` }, triggers: [{ type: 'cron', dialect: 'unix', expression: '0 3 1 1 *' }] });
+    const seen: string[] = [];
+    const record = (req: { url(): string }) => seen.push(new URL(req.url()).pathname);
+    page.on('request', record);
+    try {
+      await visit('#/jobs');
+      await page.waitForSelector(row(id));
+      const lists = () => seen.filter((p) => p === '/v1/jobs').length;
+      const listsAtFirstRow = lists();
+      // Two more polls of the list (one every 4 s) while nothing about the job changes.
+      await waitFor(() => lists() >= listsAtFirstRow + 2, 20_000, 'two more polls of the job list');
+      assert.equal(seen.filter((p) => p === `/v1/jobs/${id}`).length, 1, `the unchanged job was read once: ${seen.join(' ')}`);
+    } finally {
+      page.off('request', record);
+    }
+  });
+
   it('starts a run from the Runs page and stops it while it runs', async () => {
     const id = await createJob({ id: uniqueId('ui-hang'), name: 'UI hanging call', data: { url: `${target.url}/hang`, timeout: '5m' } });
     await visit('#/runs');
