@@ -90,7 +90,7 @@ export async function resolveAllowed(path: string, roots: FileRoots = fileRoots(
     }
     if (isLink) throw notAllowed(path, i === parts.length - 1 ? 'is a symbolic link' : 'passes through a symbolic link');
   }
-  if (SYSTEM_TREES.some((t) => inside(real, t)) || SYSTEM_TREES.some((t) => inside(realRoot, t))) throw notAllowed(path, 'lies in /proc, /dev or /sys');
+  if (SYSTEM_TREES.some((t) => inside(real, t))) throw notAllowed(path, 'lies in /proc, /dev or /sys');
   const realData = await realish(resolve(roots.dataDir));
   // The data directory holds credentials and secrets: only a files directory inside it is open.
   if (inside(real, realData) && !below(realRoot, realData)) throw notAllowed(path, 'lies in the Kairos data directory');
@@ -102,6 +102,8 @@ async function verifyOpened(fh: FileHandle, real: string, path: string): Promise
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw notAllowed(path, 'is not a regular file');
+    // A second name for a file elsewhere (the data directory's auth.json, say) is as bad as a link to it.
+    if (st.nlink > 1) throw notAllowed(path, 'has other hard links');
     const again = await realpath(real).catch(() => undefined);
     const at = again === real ? await stat(real).catch(() => undefined) : undefined;
     if (!at || at.ino !== st.ino || at.dev !== st.dev) throw notAllowed(path, 'changed while it was being opened (a link swapped in?)');

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -75,10 +75,14 @@ void describe('datasource paths', () => {
     await assert.rejects(resolveAllowed(join(base, 'proc-link', 'environ'), { dirs: [join(base, 'proc-link')], dataDir: roots.dataDir }), refused(/\/proc/));
   });
 
-  void it('opens regular files only: a FIFO or a directory is refused (and the FIFO does not hang the open)', async () => {
+  void it('opens regular files only: a FIFO, a directory or a hard-linked file is refused (and the FIFO does not hang the open)', async () => {
     execFileSync('mkfifo', [join(files, 'pipe')]);
     await assert.rejects(openSourceFile(join(files, 'pipe'), roots), refused(/not a regular file/));
     await assert.rejects(openSourceFile(join(files, 'sub'), roots), refused(/not a regular file/));
+    await link(join(roots.dataDir, 'auth.json'), join(files, 'hard.json'));
+    await assert.rejects(openSourceFile(join(files, 'hard.json'), roots), refused(/hard links/));
+    await assert.rejects(openSinkFile(join(files, 'hard.json'), 'replace', roots), refused(/hard links/));
+    assert.equal(await readFile(join(roots.dataDir, 'auth.json'), 'utf8'), '{"users":"secret"}');
     const { fh, size } = await openSourceFile(join(files, 'ok.csv'), roots);
     assert.equal(size, 5);
     await fh.close();
