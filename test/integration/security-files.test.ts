@@ -142,6 +142,10 @@ describe('security: datasource files and PostgreSQL sources, as a non-admin user
         await refusedAtSave(surface, { source: source(`${work}/../../../../../../etc/passwd`), sink: outFile() }, 'source.path', /"\.\."/);
         await refusedAtSave(surface, { source: source(join(dataDir, 'auth.json')), sink: outFile() }, 'source.path', /under a directory of KAIROS_DATASOURCE_DIRS/);
         await refusedAtSave(surface, { source: source('in.ndjson'), sink: outFile() }, 'source.path', /absolute/);
+        if (surface === 'v1') {
+          const asAdmin = await api<ErrorDetails>('POST', '/v1/jobs', { body: { type: 'datasource', data: { source: source('/etc/passwd'), sink: outFile() } } });
+          assert.equal(asAdmin.status, 400, 'the operator decides: an admin cannot bypass it either');
+        }
       });
 
       it('a sink outside the files directories is a 400 at save naming data.sink.path; the target is untouched', async () => {
