@@ -1,5 +1,5 @@
 // Configuration comes from the environment, is validated once at start-up, and is immutable after.
-import { resolve } from 'node:path';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 
@@ -39,6 +39,11 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "1h" or "PT30M"')
     .default('1h'),
+  KAIROS_DATASOURCE_DIRS: z.string().trim().optional(),
+  KAIROS_DATASOURCE_STATEMENT_TIMEOUT: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "5m" or "PT30S"')
+    .default('5m'),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TLS: bool.optional(),
@@ -77,6 +82,7 @@ export interface Config {
     /** How long a login's claims token is valid. */
     tokenTtlMs: number;
   };
+  datasource: DatasourceConfig;
   temporal: {
     /** true when Kairos starts its own dev server (no TEMPORAL_ADDRESS given). */
     embedded: boolean;
@@ -89,7 +95,36 @@ export interface Config {
   };
 }
 
+/** Where datasource jobs may read and write files, and how long one PostgreSQL source statement may run. */
+export interface DatasourceConfig {
+  /** Absolute, normalized directories (KAIROS_DATASOURCE_DIRS; default `<dataDir>/files`). */
+  dirs: string[];
+  /** The Kairos data directory: off limits to jobs but for a files dir inside it. */
+  dataDir: string;
+  /** `SET LOCAL statement_timeout` of every PostgreSQL source query (KAIROS_DATASOURCE_STATEMENT_TIMEOUT). */
+  statementTimeoutMs: number;
+}
+
 export class ConfigError extends Error {}
+
+const within = (p: string, dir: string) => p === dir || p.startsWith(dir === sep ? dir : `${dir}${sep}`);
+/** Kernel and device trees: never a place for job files, whatever the operator writes. */
+export const SYSTEM_TREES = ['/proc', '/dev', '/sys'] as const;
+
+/** KAIROS_DATASOURCE_DIRS, checked: absolute, no `..`, neither a system tree nor the data dir or one above it. */
+function datasourceDirs(value: string | undefined, dataDir: string): string[] {
+  const entries = (value ?? '').split(':').filter((d) => d.trim() !== '');
+  if (entries.length === 0) return [join(dataDir, 'files')];
+  return entries.map((d) => {
+    const bad = (why: string) => new ConfigError(`invalid configuration:\n  KAIROS_DATASOURCE_DIRS: '${d}' ${why}`);
+    if (!isAbsolute(d)) throw bad('must be an absolute directory');
+    if (d.split('/').includes('..')) throw bad('must not contain ".."');
+    const dir = resolve(d);
+    if (SYSTEM_TREES.some((t) => within(dir, t))) throw bad('is a system tree (/proc, /dev, /sys)');
+    if (within(dataDir, dir)) throw bad(`would open the data directory (${dataDir}) to jobs: use a directory beside it or inside it`);
+    return dir;
+  });
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -106,11 +141,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.KAIROS_DAPR_PORT !== undefined && e.KAIROS_DAPR_API_TOKEN === undefined) {
     throw new ConfigError('invalid configuration:\n  KAIROS_DAPR_PORT needs KAIROS_DAPR_API_TOKEN (callers send it as dapr-api-token)');
   }
+  const dataDir = resolve(e.KAIROS_DATA_DIR);
   const useTls = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_API_KEY);
   return {
     host: e.KAIROS_HOST,
     port: e.KAIROS_PORT,
-    dataDir: resolve(e.KAIROS_DATA_DIR),
+    dataDir,
     taskQueue: e.KAIROS_TASK_QUEUE,
     logLevel: e.KAIROS_LOG_LEVEL,
     bodyLimit: e.KAIROS_BODY_LIMIT,
@@ -131,6 +167,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       appApiTokenSecret: e.KAIROS_DAPR_APP_API_TOKEN_SECRET,
     },
     voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL?.replace(/\/+$/, ''), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
+    datasource: {
+      dirs: datasourceDirs(e.KAIROS_DATASOURCE_DIRS, dataDir),
+      dataDir,
+      statementTimeoutMs: parseDurationMs(e.KAIROS_DATASOURCE_STATEMENT_TIMEOUT) ?? 300_000,
+    },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,
@@ -143,4 +184,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
     },
   };
+}
+
+let processDatasource: DatasourceConfig | undefined;
+/**
+ * The datasource settings of this process, read from its environment on first use. The API checks
+ * job files at save time and the worker at run time; both processes already ran loadConfig at
+ * start-up, so a bad value stopped them there and this cannot fail later.
+ */
+export function datasourceConfig(): DatasourceConfig {
+  processDatasource ??= loadConfig().datasource;
+  return processDatasource;
 }

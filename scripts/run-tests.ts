@@ -77,6 +77,8 @@ async function main(): Promise<number> {
       KAIROS_TEST_TEMPORAL_ADDRESS: stack.temporalAddress,
       KAIROS_TEST_NAMESPACE: cfg.temporal.namespace,
       KAIROS_TEST_TASK_QUEUE: cfg.taskQueue,
+      // Where datasource tests put their files: the stack's files directories (default <data dir>/files).
+      KAIROS_DATASOURCE_DIRS: cfg.datasource.dirs.join(':'),
     });
   } finally {
     await teardown();

@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../core/config.ts';
+import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -98,6 +99,7 @@ export async function waitReady(url: string, timeoutMs: number, children: [Child
 
 export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stack> {
   mkdirSync(cfg.dataDir, { recursive: true });
+  await ensureFileDirs(cfg.datasource.dirs);
   const logDir = opts.logDir ?? cfg.dataDir;
   mkdirSync(logDir, { recursive: true });
   await assertPortFree(cfg.port, 'KAIROS_PORT', cfg.host);

@@ -1,9 +1,12 @@
 // Worker process entry point: `tsx worker/index.ts` (started by `npm start`, or alone to scale out).
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig } from '../core/config.ts';
+import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { createWorker } from './worker.ts';
 
 const cfg = loadConfig();
+// Datasource jobs read and write files only below these (the default one is new on a fresh install).
+await ensureFileDirs(cfg.datasource.dirs);
 Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
 const worker = await createWorker(cfg);
 console.log(JSON.stringify({ level: 'info', msg: 'worker polling', taskQueue: cfg.taskQueue, namespace: cfg.temporal.namespace }));

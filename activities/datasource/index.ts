@@ -54,9 +54,12 @@ export async function runDatasource(data: DatasourceData, rt: Pick<DriverRuntime
     rt.progress(asRunProgress(p));
     return p;
   };
-  report('running');
   try {
     const sink = await openSink(data, cp.sink);
+    // Where the sink starts (an appended-to file's length) is in the checkpoint before anything is
+    // written, so a retry cuts the file back there rather than to zero.
+    cp.sink = { ...cp.sink, ...sink.position() };
+    report('running');
     try {
       const it = source.items()[Symbol.asyncIterator]();
       for (;;) {

@@ -24,6 +24,27 @@ export async function connect(connectionString: string, opts: { readOnly?: boole
   return client;
 }
 
+/**
+ * One statement of a source's query in a transaction of its own: `BEGIN READ ONLY`, a statement
+ * timeout, the statement, `COMMIT`. The statement goes over the extended protocol, where the server
+ * takes exactly one statement: a query that tries `COMMIT; DROP TABLE …` is refused whole, and
+ * whatever one statement does runs read-only (the session default is read-only too).
+ */
+export async function readOnlyQuery<R extends pg.QueryResultRow>(client: PgClient, text: string, values: unknown[], timeoutMs: number): Promise<pg.QueryResult<R>> {
+  await client.query('BEGIN READ ONLY');
+  try {
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+    // queryMode is node-postgres's (since 8.12) but not yet in @types/pg: without it a query with no
+    // parameters would go over the simple protocol, which runs any number of statements.
+    const r = await client.query<R>({ text, values, queryMode: 'extended' } as pg.QueryConfig);
+    await client.query('COMMIT');
+    return r;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
 export const ident = (name: string): string => pg.escapeIdentifier(name);
 /** "schema.table" → "schema"."table". */
 export const tableIdent = (name: string): string => name.split('.').map(ident).join('.');

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isSecretRef } from '../../core/secrets/refs.ts';
 import { savedDataSchema } from '../driver.ts';
+import { fileRoots, pathProblem, pathSyntaxProblem, SINK_MODES } from './paths.ts';
 
 /** An SQL identifier we quote ourselves: letters, digits and _, not a digit first, 1-63 characters. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -17,6 +18,15 @@ const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' 
 const Headers = z.record(z.string().min(1), z.string()).default({});
 /** Credentials never stand in job data: the worker resolves `{"$secret": "NAME"}` at run time. */
 const Connection = z.string().min(1).describe('a PostgreSQL connection URL; must be given as {"$secret": "NAME"}');
+
+/** A file on the worker; where it may be is checked at save (pathProblem) and again at run time. */
+const FilePath = z
+  .string()
+  .max(4096)
+  .superRefine((p, ctx) => {
+    const problem = pathSyntaxProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const FORMATS = ['csv', 'ndjson', 'json'] as const;
 
@@ -33,7 +43,7 @@ const CsvOptions = {
 const FileSource = z
   .object({
     kind: z.literal('file'),
-    path: z.string().startsWith('/', 'must be an absolute path on the worker'),
+    path: FilePath,
     format: z.enum(FORMATS),
     ...CsvOptions,
   })
@@ -54,7 +64,12 @@ const PostgresSource = z
   .object({
     kind: z.literal('postgres'),
     connection: Connection,
-    query: z.string().trim().min(1).max(100_000).describe('a SELECT; it is wrapped for keyset pagination on keyColumn'),
+    query: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100_000)
+      .describe('one SELECT statement; it is wrapped for keyset pagination on keyColumn and runs in a read-only transaction'),
     keyColumn: Identifier.describe('a unique, ordered column of the query: pages are "keyColumn > last key"'),
     countTotal: z.boolean().default(true).describe('count the rows first, so progress has a total'),
   })
@@ -74,7 +89,11 @@ const PostgresSink = z
 const NdjsonSink = z
   .object({
     kind: z.literal('ndjson'),
-    path: z.string().startsWith('/', 'must be an absolute path on the worker'),
+    path: FilePath,
+    mode: z
+      .enum(SINK_MODES)
+      .default('append')
+      .describe('at a fresh run\'s start: append to the file, replace (truncate) it, or create it (refused when it exists)'),
   })
   .strict();
 
@@ -161,5 +180,21 @@ function checkCredentials(value: unknown, ctx: z.RefinementCtx): void {
   }
 }
 
+/** Save time: a file path lies under a directory the operator configured (the syntax is the data schema's). */
+function checkPaths(value: unknown, ctx: z.RefinementCtx): void {
+  const data = value as { source?: Record<string, unknown>; sink?: Record<string, unknown> } | null;
+  if (typeof data !== 'object' || data === null) return;
+  for (const [side, kind] of [['source', 'file'], ['sink', 'ndjson']] as const) {
+    const part = data[side];
+    if (typeof part !== 'object' || part === null || part.kind !== kind || typeof part.path !== 'string') continue;
+    if (pathSyntaxProblem(part.path)) continue; // already reported by the data schema
+    const problem = pathProblem(part.path, fileRoots().dirs);
+    if (problem) ctx.addIssue({ code: 'custom', path: [side, 'path'], message: problem });
+  }
+}
+
 /** The schema the job service checks at save time. */
-export const DatasourceSavedSchema: z.ZodType = savedDataSchema(DatasourceDataSchema).superRefine(checkCredentials);
+export const DatasourceSavedSchema: z.ZodType = savedDataSchema(DatasourceDataSchema).superRefine((value, ctx) => {
+  checkCredentials(value, ctx);
+  checkPaths(value, ctx);
+});

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../core/config.ts';
@@ -74,6 +74,7 @@ async function bare(csv: string): Promise<Sample> {
   await dropTable(table);
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/datasource/bare.ts'), JSON.stringify(dataFor(csv, table, PG_URL))], {
     cwd: root,
+    env: { ...process.env, KAIROS_DATASOURCE_DIRS: dirname(csv) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -86,11 +87,12 @@ async function bare(csv: string): Promise<Sample> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'kairos-bench-ds-'));
-  const csv = join(work, 'rows.csv');
+  const dataDir = join(work, 'data');
+  // Datasource jobs read only under the files directory (default <data dir>/files).
+  mkdirSync(join(dataDir, 'files'), { recursive: true });
+  const csv = join(dataDir, 'files', 'rows.csv');
   say(`writing ${ROWS.toLocaleString('en')} CSV rows…`);
   await writeCsv(csv);
-  const dataDir = join(work, 'data');
-  mkdirSync(dataDir);
   const env = await privateStackEnv(dataDir, { user: 'bench', password: 'bench-password' }, { KAIROS_LOG_LEVEL: 'warn' });
   const cfg = loadConfig(env);
   await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);

@@ -7,9 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, type ApiResponse } from '../support/env.ts';
+import { api, filesDir, type ApiResponse } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import type { ProblemDetails } from '../../api/dialects/cluedin/errors.ts';
@@ -50,7 +49,7 @@ describe('CluedIn dialect', () => {
 
   before(async () => {
     target = await startHttpTarget();
-    dir = mkdtempSync(join(tmpdir(), 'kairos-cluedin-'));
+    dir = mkdtempSync(join(filesDir(), 'kairos-cluedin-'));
   });
   after(async () => {
     if (created.length) await form('/hangfire/recurring/remove', created).catch(() => undefined);

@@ -5,10 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { api, uniqueId } from '../support/env.ts';
+import { api, filesDir, uniqueId } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const PG_URL = process.env.KAIROS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -82,7 +81,7 @@ describe('datasource jobs', () => {
     db = new pg.Client({ connectionString: PG_URL });
     await db.connect();
     http = await loopback();
-    dir = await mkdtemp(join(tmpdir(), 'kairos-ds-it-'));
+    dir = await mkdtemp(join(filesDir(), 'kairos-ds-it-'));
     const put = await api('PUT', `/v1/secrets/${SECRET}`, { body: { value: PG_URL } });
     assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
   });
@@ -113,7 +112,7 @@ describe('datasource jobs', () => {
 
   it('rejects inline credentials at save time', async () => {
     const res = await api<{ error: { details: { path: string; message: string }[] } }>('POST', '/v1/jobs', {
-      body: { type: 'datasource', data: { source: { kind: 'file', path: '/x.csv', format: 'csv' }, key: 'id', sink: { kind: 'postgres', connection: PG_URL, table: 't' } } },
+      body: { type: 'datasource', data: { source: { kind: 'file', path: join(dir, 'x.csv'), format: 'csv' }, key: 'id', sink: { kind: 'postgres', connection: PG_URL, table: 't' } } },
     });
     assert.equal(res.status, 400);
     assert.deepEqual(

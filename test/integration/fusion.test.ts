@@ -6,10 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { adminAuth, api, uniqueId, type ApiResponse } from '../support/env.ts';
+import { adminAuth, api, filesDir, uniqueId, type ApiResponse } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -157,7 +156,7 @@ describe('Fusion dialect', () => {
     const ratings = uniqueId('ratings-db');
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'kairos-fusion-'));
+      dir = mkdtempSync(join(filesDir(), 'kairos-fusion-'));
       writeFileSync(join(dir, 'movies.csv'), 'id,title\n1,Alien\n2,Heat\n3,Ran\n');
       for (const id of [movies, ratings]) {
         const res = await f('POST', '/connectors/datasources', {

@@ -12,6 +12,8 @@ export const apiUrl = () => required('KAIROS_TEST_API_URL');
 export const temporalAddress = () => required('KAIROS_TEST_TEMPORAL_ADDRESS');
 export const namespace = () => process.env.KAIROS_TEST_NAMESPACE ?? 'default';
 export const taskQueue = () => process.env.KAIROS_TEST_TASK_QUEUE ?? 'kairos';
+/** A directory datasource jobs may use (the stack's KAIROS_DATASOURCE_DIRS): tests put their files below it. */
+export const filesDir = () => required('KAIROS_DATASOURCE_DIRS').split(':')[0] as string;
 export const adminAuth = () => `Basic ${Buffer.from(`${process.env.KAIROS_ADMIN_USER}:${process.env.KAIROS_ADMIN_PASSWORD}`).toString('base64')}`;
 
 /** Unique ids so test files never collide on the shared server. */

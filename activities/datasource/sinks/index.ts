@@ -10,7 +10,7 @@ export type { Batch, Sink } from './types.ts';
 
 export async function openSink(data: DatasourceData, at: SinkPosition | undefined): Promise<Sink> {
   const spec = data.sink;
-  if (spec.kind === 'ndjson') return await ndjsonSink(spec.path, at?.offset);
+  if (spec.kind === 'ndjson') return await ndjsonSink(spec.path, spec.mode, at?.offset);
   if (spec.kind === 'http') return httpSink(spec);
   return await postgresSink(spec, data.key ?? '', data.mapping);
 }

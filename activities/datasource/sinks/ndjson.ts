@@ -1,31 +1,23 @@
-// An NDJSON file on the worker. A fresh run starts it empty; a resumed run truncates it to the
-// length the checkpoint recorded, so the lines a crashed attempt wrote after its last checkpoint are
-// dropped before they could be written twice. Each batch is written and synced before it counts.
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { errorText, final, retryable } from '../failures.ts';
-import { checkPath } from '../paths.ts';
+// An NDJSON file on the worker, under the configured files directories (paths.ts), created 0600.
+// At a fresh run's start the sink `mode` decides what happens to a file that exists: append after it
+// (the default), replace it (truncate), or refuse (create). A resumed run truncates the file to the
+// length its checkpoint recorded — an absolute length, so appended-to content stays — and the lines
+// a crashed attempt wrote after its last checkpoint are dropped before they could be written twice.
+// Each batch is written and synced before it counts.
+import type { FileHandle } from 'node:fs/promises';
+import { final } from '../failures.ts';
+import { openSinkFile, type SinkMode } from '../paths.ts';
 import type { Batch, Sink } from './types.ts';
 
-export async function ndjsonSink(path: string, resumeAt: number | undefined): Promise<Sink> {
-  const real = await checkPath(path);
-  let fh: FileHandle;
+export async function ndjsonSink(path: string, mode: SinkMode, resumeAt: number | undefined): Promise<Sink> {
+  const { fh, size } = await openSinkFile(path, resumeAt === undefined ? mode : 'resume');
+  let offset: number;
   try {
-    await mkdir(dirname(real), { recursive: true });
-    fh = await open(real, 'r+').catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return await open(real, 'w+');
-      throw err;
-    });
+    offset = await startAt(fh, path, mode, size, resumeAt);
   } catch (err) {
-    throw retryable(`cannot open ${path}: ${errorText(err)}`, 'SinkUnavailable');
+    await fh.close().catch(() => {});
+    throw err;
   }
-  let offset = resumeAt ?? 0;
-  const size = (await fh.stat()).size;
-  if (size < offset) {
-    await fh.close();
-    throw final(`${path} is shorter (${size} bytes) than the checkpoint (${offset}): it changed outside this run`, 'SinkChanged');
-  }
-  await fh.truncate(offset);
   return {
     async write(batch: Batch) {
       if (batch.rows.length === 0) return;
@@ -40,4 +32,18 @@ export async function ndjsonSink(path: string, resumeAt: number | undefined): Pr
     position: () => ({ offset }),
     close: () => fh.close(),
   };
+}
+
+/** Where the first batch goes; the file is cut there. */
+async function startAt(fh: FileHandle, path: string, mode: SinkMode, size: number, resumeAt: number | undefined): Promise<number> {
+  if (resumeAt !== undefined) {
+    if (size < resumeAt) throw final(`${path} is shorter (${size} bytes) than the checkpoint (${resumeAt}): it changed outside this run`, 'SinkChanged');
+    await fh.truncate(resumeAt);
+    return resumeAt;
+  }
+  if (mode === 'replace') {
+    await fh.truncate(0);
+    return 0;
+  }
+  return size; // append (create opened a new, empty file)
 }

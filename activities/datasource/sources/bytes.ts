@@ -1,12 +1,10 @@
 // The bytes of a file or HTTP source, from a byte offset on (a resumed CSV/NDJSON read). A file is
 // read from the offset; an HTTP source is asked for a Range and, if the server ignores it, the bytes
 // before the offset are read and dropped. Either way memory stays bounded by the stream's buffer.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { errorText, final, httpStatusFailure, retryable } from '../failures.ts';
-import { checkPath } from '../paths.ts';
+import { openSourceFile } from '../paths.ts';
 import type { SourceSpec } from '../schema.ts';
 
 type ByteSpec = Exclude<SourceSpec, { kind: 'postgres' }>;
@@ -38,15 +36,13 @@ function skipBytes(n: number): Transform {
 
 export async function openBytes(spec: ByteSpec, offset: number, etag: string | undefined, signal: AbortSignal): Promise<ByteSource> {
   if (spec.kind === 'file') {
-    const path = await checkPath(spec.path);
-    let size: number;
-    try {
-      size = (await stat(path)).size;
-    } catch (err) {
-      throw retryable(`cannot read ${spec.path}: ${errorText(err)}`, 'SourceUnreachable');
+    // Checked and opened once: the stream reads the descriptor that was checked, not the path again.
+    const { fh, size } = await openSourceFile(spec.path);
+    if (size < offset) {
+      await fh.close();
+      throw final(`${spec.path} is shorter (${size} bytes) than the checkpoint (${offset}): it changed during the run`, 'SourceChanged');
     }
-    if (size < offset) throw final(`${spec.path} is shorter (${size} bytes) than the checkpoint (${offset}): it changed during the run`, 'SourceChanged');
-    return { stream: createReadStream(path, { start: offset, highWaterMark: HIGH_WATER, signal }) };
+    return { stream: fh.createReadStream({ start: offset, highWaterMark: HIGH_WATER, signal }) };
   }
 
   const url = new URL(spec.url);

@@ -1,9 +1,10 @@
 // The datasource run loop without Temporal: file sources into an NDJSON sink. A "crash" is an error
 // thrown from the progress callback right after a batch was written (before its checkpoint could be
 // heartbeated); the retry resumes from an older checkpoint, as a real one would after heartbeat lag.
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,15 +14,16 @@ import type { Checkpoint, DatasourceProgress } from '../../../activities/datasou
 import { DatasourceDataSchema, type DatasourceData } from '../../../activities/datasource/schema.ts';
 import type { RunProgress } from '../../../core/runs/types.ts';
 
-const fixtures = fileURLToPath(new URL('../../fixtures/datasource/', import.meta.url));
-const dirs: string[] = [];
-const tempDir = async () => {
-  const d = await mkdtemp(join(tmpdir(), 'kairos-ds-'));
-  dirs.push(d);
-  return d;
-};
+// Job files live only under KAIROS_DATASOURCE_DIRS: this file's own, set before the first run reads it.
+const filesRoot = mkdtempSync(join(tmpdir(), 'kairos-ds-files-'));
+process.env.KAIROS_DATASOURCE_DIRS = filesRoot;
+const fixtures = join(filesRoot, 'fixtures');
+const tempDir = async () => await mkdtemp(join(filesRoot, 'run-'));
+void before(async () => {
+  await cp(fileURLToPath(new URL('../../fixtures/datasource/', import.meta.url)), fixtures, { recursive: true });
+});
 void after(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await rm(filesRoot, { recursive: true, force: true });
 });
 
 const data = (x: Record<string, unknown>): DatasourceData => DatasourceDataSchema.parse(x);
@@ -183,16 +185,34 @@ void describe('datasource run loop', () => {
     assert.match(err.message, /too many bad records: 2 > maxBadRecords 1 .*line 7: field 'rating'.*line 8: Invalid Record Length/);
   });
 
-  void it('a missing file is a retryable SourceUnreachable; the data directory is off limits', async () => {
+  void it('a missing file is a retryable SourceUnreachable; a file outside the files directories is refused, not retried', async () => {
     const out = join(await tempDir(), 'out.ndjson');
     await assert.rejects(
-      runDatasource(data({ source: { kind: 'file', path: '/nonexistent/x.csv', format: 'csv' }, sink: { kind: 'ndjson', path: out } }), runtime().rt),
+      runDatasource(data({ source: { kind: 'file', path: join(filesRoot, 'nonexistent', 'x.csv'), format: 'csv' }, sink: { kind: 'ndjson', path: out } }), runtime().rt),
       (e: unknown) => e instanceof ApplicationFailure && e.type === 'SourceUnreachable' && !e.nonRetryable && /ENOENT/.test(e.message),
     );
-    const secrets = join(process.env.KAIROS_DATA_DIR ?? join(process.cwd(), 'data'), 'secrets.json');
-    await assert.rejects(
-      runDatasource(data({ source: { kind: 'file', path: secrets, format: 'json' }, sink: { kind: 'ndjson', path: out } }), runtime().rt),
-      (e: unknown) => e instanceof ApplicationFailure && e.type === 'PathNotAllowed' && e.nonRetryable === true,
-    );
+    for (const path of ['/etc/passwd', join(process.env.KAIROS_DATA_DIR ?? join(process.cwd(), 'data'), 'secrets.json')]) {
+      await assert.rejects(
+        runDatasource(data({ source: { kind: 'file', path, format: 'json' }, sink: { kind: 'ndjson', path: out } }), runtime().rt),
+        (e: unknown) => e instanceof ApplicationFailure && e.type === 'PathNotAllowed' && e.nonRetryable === true,
+      );
+    }
+  });
+
+  void it('sink modes: append keeps what the file held, replace truncates it, create refuses an existing file; a new file is 0600', async () => {
+    const dir = await tempDir();
+    const src = join(dir, 'two.ndjson');
+    await writeFile(src, '{"id":1}\n{"id":2}\n');
+    const out = join(dir, 'out.ndjson');
+    const run = (mode?: string) => runDatasource(data({ source: { kind: 'file', path: src, format: 'ndjson' }, sink: { kind: 'ndjson', path: out, mode } }), runtime().rt);
+    await run('create');
+    assert.equal((await stat(out)).mode & 0o777, 0o600);
+    await assert.rejects(run('create'), (e: unknown) => e instanceof ApplicationFailure && e.type === 'SinkExists' && e.nonRetryable === true);
+    const { rt, seen } = runtime();
+    await runDatasource(data({ source: { kind: 'file', path: src, format: 'ndjson' }, sink: { kind: 'ndjson', path: out } }), rt);
+    assert.equal(await readFile(out, 'utf8'), '{"id":1}\n{"id":2}\n'.repeat(2), 'append is the default');
+    assert.equal(seen.at(-1)?.checkpoint.sink.offset, 36, 'the checkpoint counts the bytes the file held before the run');
+    await run('replace');
+    assert.equal(await readFile(out, 'utf8'), '{"id":1}\n{"id":2}\n');
   });
 });

@@ -2,6 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatasourceDataSchema, DatasourceSavedSchema } from '../../../activities/datasource/schema.ts';
 
+// Save time checks file paths against the configured directories (read from the environment on first use).
+process.env.KAIROS_DATASOURCE_DIRS = '/srv/kairos-files:/data';
+
 const paths = (r: { success: boolean; error?: { issues: { path: PropertyKey[] }[] } }) => (r.error?.issues ?? []).map((i) => i.path.join('.'));
 
 void describe('datasource data schema', () => {
@@ -41,6 +44,10 @@ void describe('datasource data schema', () => {
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, sink: { ...base.sink, table: 'a;drop' } })), ['sink.table']);
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, source: { kind: 'file', path: 'rel.csv', format: 'csv' } })), ['source.path']);
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, batchSize: 0 })), ['batchSize']);
+    assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, source: { kind: 'file', path: '/etc/passwd', format: 'csv' } })), ['source.path']);
+    assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, source: { kind: 'file', path: '/data/../etc/passwd', format: 'csv' } })), ['source.path']);
+    assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, sink: { kind: 'ndjson', path: '/tmp/out.ndjson' } })), ['sink.path']);
+    assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, sink: { kind: 'ndjson', path: '/srv/kairos-files/out.ndjson', mode: 'overwrite' } })), ['sink.mode']);
     assert.deepEqual(paths(DatasourceSavedSchema.safeParse({ ...base, extra: 1 })), ['']);
   });
 });
