@@ -122,6 +122,7 @@ export function summaryOf(v: JobView): JobSummary {
     tags: v.job.tags,
     enabled: v.state.enabled,
     dialect: dialectOf(v.job),
+    ...(v.job.incarnation === undefined ? {} : { incarnation: v.job.incarnation }),
     nextRunAt: v.state.nextRunAt,
     lastRunAt: v.state.lastRunAt,
   };

@@ -294,6 +294,21 @@ describe('a job id is not an identity', () => {
     assert.deepEqual((await access.readable(bob)).map((x) => x.summary.id), []);
   });
 
+  it('a draft left from an earlier job with the same id is neither reopened nor committed over the new one', async () => {
+    const { jobs } = setup('drafts');
+    const drafts = new DraftService(jobs);
+    const first = await jobs.create(job('z'), alice);
+    const { view: stale } = await drafts.open(first, alice);
+    // A crash after the schedule's deletion: the draft schedule is left behind.
+    await new JobService(memoryStoreOf(jobs)).delete('z', admin);
+    const second = await jobs.create(job('z'), bob);
+    await assert.rejects(drafts.commit(stale, alice), (e: KairosError) => e.kind === 'conflict');
+    const reopened = await drafts.open(second, bob);
+    assert.equal(reopened.created, true, 'a new draft, not the earlier job\'s');
+    assert.equal(reopened.view.job.ownerId, 'usr_bob');
+    assert.equal(reopened.view.job.name, 'z');
+  });
+
   it('a job trigger names only jobs the owner may read, with the answer a missing job gets', async () => {
     const { jobs, access } = setup('triggers');
     await jobs.create(job('alices'), alice);
