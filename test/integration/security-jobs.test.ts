@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { api, uniqueId, type ApiResponse } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { ShareStore } from '../../core/sharing/store.ts';
 
 type Json = Record<string, unknown>;
 type Page = { items: { runId: string; status: string }[] };
@@ -113,7 +114,8 @@ describe('security: a job id is not an identity; job triggers follow read access
 
   it('Informer: shares, favorites and natural ids go with a job deleted through /v1; a stranger cannot open the re-created id', async () => {
     const id = uniqueId('sj-shared');
-    assert.equal((await as(A)('POST', '/v1/jobs', httpJob(id))).status, 201);
+    const first = await as(A)<{ incarnation: string }>('POST', '/v1/jobs', httpJob(id));
+    assert.equal(first.status, 201);
     assert.equal((await as(A)('PUT', `/informer/api/jobs/${id}/shares/${names.c}`, { accessLevel: 2 })).status, 200);
     assert.equal((await as(C)('GET', `/informer/api/jobs/${id}`)).status, 200, 'shared with C');
     assert.equal((await as(C)('PUT', `/informer/api/jobs/${id}/favorite`)).status, 200);
@@ -125,8 +127,12 @@ describe('security: a job id is not an identity; job triggers follow read access
     assert.doesNotMatch(dataFile('shares.json'), new RegExp(id), 'the share is gone');
     assert.doesNotMatch(dataFile('favorites.json'), new RegExp(id), 'every user\'s favorite is gone');
 
-    // B creates the id again: C (who had A's share) cannot open, edit, run or list it.
+    // B creates the id again: C (who had A's share) cannot open, edit, run or list it, even with the
+    // share put back as a crash between the schedule's deletion and the cleanup would have left it.
     assert.equal((await as(B)('POST', '/v1/jobs', httpJob(id))).status, 201);
+    const cId = (await as(C)<{ id: string }>('GET', '/v1/me')).body.id;
+    await new ShareStore(process.env.KAIROS_DATA_DIR ?? '').set({ id, incarnation: first.body.incarnation }, cId, 3);
+    assert.match(dataFile('shares.json'), new RegExp(id), 'the leftover is in place');
     assert.equal((await as(C)('GET', `/informer/api/jobs/${id}`)).status, 404);
     assert.equal((await as(C)('PUT', `/informer/api/jobs/${id}/shares/${names.c}`, { accessLevel: 3 })).status, 404);
     assert.equal((await as(C)('POST', `/informer/api/jobs/${id}`)).status, 404);
