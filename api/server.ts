@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobService } from '../core/jobs/service.ts';
 import { AuthStore } from '../core/auth/store.ts';
+import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { connectClient } from '../core/temporal.ts';
 import { createApp, type Surface } from './app.ts';
 import { authenticate } from './auth.ts';
@@ -44,8 +45,10 @@ export function createLogger(cfg: Config): Logger {
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
   const client = await connectClient(cfg.temporal);
   const auth = new AuthStore(cfg.dataDir);
-  const store = new JobStore(client, cfg.taskQueue);
-  const jobs = new JobService(store);
+  // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
+  const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
+  const store = new JobStore(client, cfg.taskQueue, sideState);
+  const jobs = new JobService(store, undefined, { attachments: sideState, readAccess: sideState });
   const runs = new RunService(client, store);
   const overview = new RunOverview(client, runs);
   const native = nativeSurface({ jobs, runs, overview, auth, secrets: new SecretStore(cfg.dataDir) });

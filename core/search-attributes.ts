@@ -1,6 +1,6 @@
 // The one place that plans Kairos's use of Temporal's custom search-attribute slots.
 // A namespace has 10 Keyword, 3 KeywordList, 3 Text, 3 Int, 3 Double, 3 Datetime and 3 Bool slots
-// (SQLite/PostgreSQL visibility); Kairos uses 6 Keyword, 2 KeywordList and 1 Datetime, leaving the
+// (SQLite/PostgreSQL visibility); Kairos uses 7 Keyword, 2 KeywordList and 1 Datetime, leaving the
 // rest for dialect needs and users' own attributes.
 // Schedules carry them (list filters); runJob workflows carry them too (run filters, Web UI).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
@@ -12,6 +12,12 @@ export const SA = {
   triggeredBy: defineSearchAttributeKey('KairosTriggeredBy', SearchAttributeType.KEYWORD),
   dialect: defineSearchAttributeKey('KairosDialect', SearchAttributeType.KEYWORD),
   jobName: defineSearchAttributeKey('KairosJobName', SearchAttributeType.KEYWORD),
+  /**
+   * Which creation of a job id a schedule or run belongs to (a random id per create): run queries
+   * filter on it, so a deleted job's runs never attach to a later job with the same id. Absent on
+   * jobs and runs from before incarnations (legacy: matched with IS NULL).
+   */
+  incarnation: defineSearchAttributeKey('KairosIncarnation', SearchAttributeType.KEYWORD),
   /** On schedules: "<jobId>:<outcome>" for each `job` trigger, so a finished run finds its dependents. */
   afterJobs: defineSearchAttributeKey('KairosAfterJobs', SearchAttributeType.KEYWORD_LIST),
   tags: defineSearchAttributeKey('KairosTags', SearchAttributeType.KEYWORD_LIST),
@@ -26,6 +32,7 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: readonly [string, string][] = [
   ['KairosTriggeredBy', 'Keyword'],
   ['KairosDialect', 'Keyword'],
   ['KairosJobName', 'Keyword'],
+  ['KairosIncarnation', 'Keyword'],
   ['KairosAfterJobs', 'KeywordList'],
   ['KairosTags', 'KeywordList'],
   ['KairosScheduledAt', 'Datetime'],

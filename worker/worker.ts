@@ -7,6 +7,11 @@ import { connectClient, connectionOptions } from '../core/temporal.ts';
 import { createActivities } from '../activities/registry.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { SecretStore } from '../core/secrets/store.ts';
+import { AuthStore } from '../core/auth/store.ts';
+import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
+
+/** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
+const jobReadAccess = (cfg: Config) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)));
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,7 +32,7 @@ export async function createWorker(cfg: Config): Promise<Worker> {
     taskQueue: cfg.taskQueue,
     workflowBundle: await workflowBundle(),
     // Drivers resolve secrets from the data dir; cleanup and dependents need a client of their own.
-    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir) }),
+    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir) }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

@@ -60,7 +60,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     const fn = support[START_DEPENDENTS_ACTIVITY];
     if (!fn) return [];
     // Never cancelled with the run: a stopped run still starts its 'aborted' dependents.
-    return await CancellationScope.nonCancellable(() => fn({ jobId: job.id, workflowId: workflowInfo().workflowId, outcome, depth }));
+    return await CancellationScope.nonCancellable(() => fn({ jobId: job.id, ...(job.incarnation ? { incarnation: job.incarnation } : {}), workflowId: workflowInfo().workflowId, outcome, depth }));
   };
   const finish = (fields: Omit<RunJobResult, 'startedAt' | 'endedAt' | 'durationMs'>): RunJobResult => {
     const ended = Date.now();

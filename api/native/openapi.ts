@@ -47,6 +47,7 @@ const JobSummarySchema = z.object({
   tags: z.array(z.string()),
   enabled: z.boolean(),
   dialect: z.string(),
+  incarnation: z.string().optional().describe('which creation of this job id (absent on jobs from before incarnations)'),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
 });

@@ -100,6 +100,12 @@ export const JobSchema = JobInputSchema.extend({
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int().min(1).describe('increments on every change; send it as If-Match'),
+  /**
+   * Random per creation of this id, kept across edits: runs, shares, favorites and natural ids are
+   * matched on it, so none of a deleted job's attach to a later job with the same id. Set by the
+   * server only (ignored on input). Absent on jobs created before incarnations existed (legacy).
+   */
+  incarnation: z.string().optional().describe('read-only: which creation of this job id this is'),
 });
 export type Job = z.output<typeof JobSchema>;
 
@@ -112,6 +118,8 @@ export interface JobSummary {
   tags: string[];
   enabled: boolean;
   dialect: string;
+  /** See Job.incarnation (absent on legacy jobs). */
+  incarnation?: string;
   nextRunAt: string | null;
   lastRunAt: string | null;
 }

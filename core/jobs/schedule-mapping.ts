@@ -92,6 +92,7 @@ export function scheduleSearchAttributes(
     { key: SA.owner, value: job.ownerId },
     { key: SA.dialect, value: dialectOf(job) },
     { key: SA.jobName, value: job.name.slice(0, 1000) },
+    ...incarnationAttribute(job),
     // Empty lists are left out: each attribute is one more visibility field to index per write.
     ...(job.tags.length || includeEmpty ? [{ key: SA.tags, value: job.tags }] : []),
     ...(dependencies.length || includeEmpty ? [{ key: SA.afterJobs, value: dependencies.flatMap((d) => d.on.map((o) => `${d.jobId}:${o}`)) }] : []),
@@ -106,8 +107,14 @@ export function runSearchAttributes(job: Job, triggeredBy: string): SearchAttrib
     { key: SA.owner, value: job.ownerId },
     { key: SA.dialect, value: dialectOf(job) },
     { key: SA.triggeredBy, value: triggeredBy },
+    ...incarnationAttribute(job),
     ...(job.tags.length ? [{ key: SA.tags, value: job.tags }] : []),
   ] as SearchAttributePair[];
+}
+
+/** A legacy job (created before incarnations) has none: its runs keep matching `IS NULL`. */
+function incarnationAttribute(job: Job): SearchAttributePair[] {
+  return job.incarnation ? [{ key: SA.incarnation, value: job.incarnation }] : [];
 }
 
 export function encodeSearchAttributes(pairs: SearchAttributePair[]): temporal.api.common.v1.ISearchAttributes {

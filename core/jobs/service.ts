@@ -7,6 +7,8 @@ import { detailsFromZod, forbidden, KairosError, validationError } from '../erro
 import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
 import { TriggerSchema, type Trigger } from '../triggers/model.ts';
 import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model.ts';
+import type { JobAttachments, JobReadAccess } from './attachments.ts';
+import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
 import { runsUsed } from './run-limit.ts';
@@ -48,10 +50,19 @@ export interface WriteOptions {
   asNew?: boolean;
 }
 
+/** What the job service needs to keep a job id from being an identity (see core/jobs/attachments.ts). */
+export interface JobIdentityDeps {
+  /** Forgotten when a job is deleted. */
+  attachments?: JobAttachments;
+  /** Who may name a job in a `job` trigger besides its owner; without it, owners only. */
+  readAccess?: JobReadAccess;
+}
+
 export class JobService {
   constructor(
     private readonly store: JobStore,
     private readonly now: () => Date = () => new Date(),
+    private readonly identity: JobIdentityDeps = {},
   ) {}
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
@@ -64,7 +75,7 @@ export class JobService {
    * relative times; `settled` are the `once` times the current version already had (see WriteOptions.asNew).
    */
   validate(raw: unknown, now: Date = this.now(), settled: readonly number[] = []): { spec: JobSpec; compiled: CompiledTriggers } {
-    const parsed = JobInputSchema.safeParse(raw);
+    const parsed = JobInputSchema.safeParse(withoutReadOnly(raw));
     if (!parsed.success) throw validationError('invalid job', detailsFromZod(parsed.error.issues));
     const spec = parsed.data;
     const driver = driverFor(spec.type);
@@ -106,7 +117,10 @@ export class JobService {
       createdAt: at,
       updatedAt: at,
       version: 1,
+      // A new creation of this id: nothing recorded for an earlier job with the same id applies.
+      incarnation: randomUUID(),
     };
+    await this.assertMayFollow(job, actor);
     await this.store.create(job, compiled);
     // Answer from what was written rather than a second RPC (DescribeSchedule is a query to the
     // scheduler workflow and doubled the cost of a create). The next fire time comes from the
@@ -174,7 +188,10 @@ export class JobService {
       createdAt: current.createdAt,
       updatedAt: now.toISOString(),
       version: current.version + 1,
+      // Kept across edits (also Dapr's overwrite, which rewrites this schedule); a legacy job stays one.
+      ...(current.incarnation === undefined ? {} : { incarnation: current.incarnation }),
     };
+    await this.assertMayFollow(job, actor, current);
     // A new job (Dapr's overwrite) starts its count afresh; an edit of this one carries it on.
     const used = opts.asNew ? 0 : runsUsed(stored.runLimit, stored.state.remainingActions);
     return view(await this.store.update(job, compiled, stored.conflictToken, used));
@@ -191,7 +208,7 @@ export class JobService {
     this.assertCanAccess(stored.job, actor);
     if (this.isExhausted(stored)) {
       try {
-        await this.store.delete(id);
+        await this.remove(stored.job);
       } catch (err) {
         if (!(err instanceof KairosError && err.kind === 'not_found')) throw err;
       }
@@ -224,10 +241,46 @@ export class JobService {
     return end !== undefined && end.getTime() + END_GRACE_MS <= this.now().getTime();
   }
 
+  /** Deletes a job with everything kept about it: every API surface deletes through here. */
   async delete(id: string, actor: Actor): Promise<void> {
     const stored = await this.store.get(id);
     this.assertCanAccess(stored.job, actor);
-    await this.store.delete(id);
+    await this.remove(stored.job);
+  }
+
+  /**
+   * The one place a job is deleted: its schedule, then its draft (a schedule of its own), shares,
+   * favorites and natural ids. Should the process stop in between, what is left is harmless: it
+   * carries the deleted job's incarnation, which no later job with this id has.
+   */
+  private async remove(job: Job): Promise<void> {
+    await this.store.delete(job.id);
+    if (draftOf(job)) return; // a draft's shares and names are its job's
+    const draftId = draftIdFor(job.id);
+    const draft = await this.store.get(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    if (draft && draftOf(draft.job) === job.id) await this.store.delete(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    await this.identity.attachments?.forgetJob(job.id);
+  }
+
+  /**
+   * A `job` trigger may name only a job the job's owner may read (its own, any for an admin, or one
+   * shared with it), else the same 400 as for a job that does not exist, so ids cannot be probed.
+   * Checked for triggers a write adds, and all of them when the job changes owner; a trigger whose
+   * parent became unreadable later is skipped at run time (JobStore.startDependents).
+   */
+  private async assertMayFollow(job: Job, actor: Actor, previous?: Job): Promise<void> {
+    const kept = new Set(previous && previous.ownerId === job.ownerId ? previous.triggers.flatMap((t) => (t.type === 'job' ? [t.jobId] : [])) : []);
+    for (const [i, t] of job.triggers.entries()) {
+      if (t.type !== 'job' || kept.has(t.jobId) || t.jobId === job.id) continue;
+      const parent = await this.store.get(t.jobId).then(
+        (s) => s.job,
+        (err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)),
+      );
+      const readable =
+        parent !== undefined &&
+        (parent.ownerId === job.ownerId || (actor.role === 'admin' && actor.id === job.ownerId) || ((await this.identity.readAccess?.mayRead(job.ownerId, parent)) ?? false));
+      if (!readable) throw validationError('invalid trigger', [{ path: `triggers.${i}.jobId`, message: `names no job '${t.jobId}'` }]);
+    }
   }
 
   /**
@@ -344,8 +397,20 @@ function view(stored: StoredJob): JobView {
 
 /** The client-writable fields of a stored job, for patching. */
 function inputOf(job: Job): Record<string, unknown> {
-  const { createdAt: _c, updatedAt: _u, version: _v, ...input } = job;
+  const { createdAt: _c, updatedAt: _u, version: _v, incarnation: _i, ...input } = job;
   return input;
+}
+
+const isNotFound = (err: unknown) => err instanceof KairosError && err.kind === 'not_found';
+
+/**
+ * The input without the server-set incarnation: a client that sends back a job as read (Fusion's and
+ * CluedIn's own round trips do) must not be refused for it, nor choose one (it would re-attach runs).
+ */
+function withoutReadOnly(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Object.hasOwn(raw, 'incarnation')) return raw;
+  const { incarnation: _i, ...rest } = raw as Record<string, unknown>;
+  return rest;
 }
 
 /** The compiler's `triggers[0].expression` as the API's dotted `triggers.0.expression`. */

@@ -15,6 +15,7 @@ import { quote } from '../runs/query.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
 import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
 import type { Job, JobSummary, TriggeredBy } from './model.ts';
+import type { JobReadAccess } from './attachments.ts';
 import { runLimitOf } from './run-limit.ts';
 import { executionPlan } from './execution-plan.ts';
 import {
@@ -78,6 +79,8 @@ export class JobStore {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Who may read a parent job besides its owner (shares, admins); without it, owners only. */
+    private readonly readAccess?: JobReadAccess,
   ) {}
 
   private get namespace(): string {
@@ -246,6 +249,7 @@ export class JobStore {
         tags: sa.get(SA.tags) ?? [],
         enabled: !paused,
         dialect: sa.get(SA.dialect) ?? 'native',
+        ...(sa.get(SA.incarnation) ? { incarnation: sa.get(SA.incarnation) } : {}),
         nextRunAt: !paused && next ? next.toISOString() : null,
         lastRunAt: last ? last.toISOString() : null,
       };
@@ -259,8 +263,17 @@ export class JobStore {
    * KairosAfterJobs = ["<jobId>:<outcome>", …]). Idempotent: a dependent run's workflow id is derived
    * from the parent run and outcome, so calling again (a retried activity) starts nothing twice.
    * `stamp` is a time that is the same on every retry (the caller's scheduled time).
+   *
+   * A dependent starts only while its owner may read the parent job (its owner, an admin, or a read
+   * share): a share revoked since the trigger was saved stops it. A run of a parent job that has been
+   * deleted (or deleted and created again: another incarnation) starts nothing.
    */
   async startDependents(parent: StartDependentsInput, stamp: Date): Promise<string[]> {
+    const parentJob = await this.get(parent.jobId).then(
+      (s) => s.job,
+      (err: unknown) => (err instanceof KairosError && err.kind === 'not_found' ? undefined : Promise.reject(err)),
+    );
+    if (!parentJob || (parent.incarnation !== undefined && parentJob.incarnation !== parent.incarnation)) return [];
     const ids: string[] = [];
     let token: Uint8Array | undefined;
     do {
@@ -279,6 +292,7 @@ export class JobStore {
       const stored = await this.get(id).catch(() => undefined); // deleted since the list
       if (!stored || stored.state.paused) continue; // a disabled job does not run
       const { job } = stored;
+      if (!(await this.mayFollow(job.ownerId, parentJob))) continue;
       const suffix = createHash('sha256').update(`${parent.workflowId}\n${parent.outcome}`).digest('hex').slice(0, 8);
       const workflowId = `${job.id}-dependency-${stamp.toISOString().replace(/[:.]/g, '')}-${suffix}`;
       const args: RunJobInput = {
@@ -303,6 +317,11 @@ export class JobStore {
       started.push(workflowId);
     }
     return started;
+  }
+
+  /** Whether a job of `ownerId` may follow (have a `job` trigger on) `parent`. */
+  private async mayFollow(ownerId: string, parent: Job): Promise<boolean> {
+    return parent.ownerId === ownerId || ((await this.readAccess?.mayRead(ownerId, parent)) ?? false);
   }
 
   /** Starts a run now, outside the schedule (so it never uses up `remainingActions`). */

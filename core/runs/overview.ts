@@ -12,7 +12,7 @@ import { validationError } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
 import { RUN_JOB_WORKFLOW } from '../jobs/store.ts';
 import { SA } from '../search-attributes.ts';
-import { quote, runsQuery, type StatusCounts } from './query.ts';
+import { incarnationClause, quote, runsQuery, type StatusCounts } from './query.ts';
 import { summaryOf, type RunService, type RunSummary } from './service.ts';
 import type { RunProgress, RunStatus } from './types.ts';
 
@@ -22,6 +22,12 @@ export interface OverviewFilter {
   /** Only runs of these jobs; an empty list matches nothing. */
   jobIds?: string[];
   statuses?: RunStatus[];
+  /**
+   * Per job id in `jobIds`: the current incarnation (null: a legacy job), so that a re-created job
+   * shows none of a deleted one's runs. Filled by RunOverview.scope; a job id missing here (its job
+   * is gone) matches all its runs, which the owner filter still bounds.
+   */
+  incarnations?: ReadonlyMap<string, string | null>;
 }
 
 export interface OverviewRun extends RunSummary {
@@ -67,9 +73,18 @@ export class RunOverview {
     return overviewQuery(f, actor.role === 'admin' ? undefined : actor.id);
   }
 
+  /** The filter with the current incarnation of each job it names (one direct read per job). */
+  async scope(f: OverviewFilter): Promise<OverviewFilter> {
+    if (!f.jobIds?.length || f.incarnations) return f;
+    const ids = [...new Set(f.jobIds)];
+    const found = await inBatches(ids, (id) => this.runs.incarnationOf(id));
+    return { ...f, incarnations: new Map(ids.flatMap((id, i) => (found[i] === undefined ? [] : [[id, found[i] ?? null] as const]))) };
+  }
+
   /** Counts by status; running runs are further split into queued and executing. */
   async counts(f: OverviewFilter, actor: Actor): Promise<OverviewCounts> {
     if (f.jobIds?.length === 0) return { total: 0, byStatus: emptyByStatus(), queued: 0, phaseSampled: 0 };
+    f = await this.scope(f);
     const counts = await this.runs.countByStatus(this.query(f, actor));
     if (counts.byStatus.running === 0) return { ...counts, queued: 0, phaseSampled: 0 };
     const running = await this.list({ ...f, statuses: ['running'] }, 0, PHASE_SAMPLE, actor);
@@ -83,7 +98,7 @@ export class RunOverview {
       throw validationError('page out of range', [{ path: 'query.offset', message: `offset + limit may reach at most ${MAX_OFFSET}` }]);
     }
     if (f.jobIds?.length === 0 || limit <= 0) return [];
-    const query = this.query(f, actor);
+    const query = this.query(await this.scope(f), actor);
     const out: OverviewRun[] = [];
     let token: Uint8Array | undefined;
     do {
@@ -148,7 +163,12 @@ export function overviewQuery(f: OverviewFilter, owner?: string): string {
   if (f.dialect !== undefined) clauses.push(`${SA.dialect.name} = ${quote(f.dialect)}`);
   if (f.jobIds !== undefined && f.jobIds.length > 0) {
     const ids = [...new Set(f.jobIds)];
-    clauses.push(ids.length === 1 ? `${SA.jobId.name} = ${quote(ids[0] ?? '')}` : `${SA.jobId.name} IN (${ids.map(quote).join(', ')})`);
+    const scoped = ids.filter((id) => f.incarnations?.has(id));
+    const plain = ids.filter((id) => !f.incarnations?.has(id));
+    // A job that exists: only its current creation's runs (see OverviewFilter.incarnations).
+    const alternatives = scoped.map((id) => `(${SA.jobId.name} = ${quote(id)} AND ${incarnationClause(f.incarnations?.get(id) ?? null, SA.incarnation.name)})`);
+    if (plain.length) alternatives.push(plain.length === 1 ? `${SA.jobId.name} = ${quote(plain[0] ?? '')}` : `${SA.jobId.name} IN (${plain.map(quote).join(', ')})`);
+    clauses.push(alternatives.length === 1 ? (alternatives[0] ?? '') : `(${alternatives.join(' OR ')})`);
   }
   return clauses.join(' AND ');
 }

@@ -41,6 +41,11 @@ export function statusFromVisibility(name: string): RunStatus {
 
 export interface RunFilter {
   jobId?: string;
+  /**
+   * Only runs of this creation of the job (see SA.incarnation): a string matches it, null matches
+   * runs without one (a legacy job's), undefined does not filter.
+   */
+  incarnation?: string | null;
   /** Only runs of this owner's jobs (a user's view). */
   owner?: string;
   statuses?: RunStatus[];
@@ -50,9 +55,14 @@ export interface RunFilter {
 }
 
 /** The visibility query for a runs listing (runJob executions only). */
-export function runsQuery(f: RunFilter, workflowType = 'runJob', attrs = { jobId: 'KairosJobId', owner: 'KairosOwner' }): string {
+export function runsQuery(
+  f: RunFilter,
+  workflowType = 'runJob',
+  attrs: { jobId: string; owner: string; incarnation?: string } = { jobId: 'KairosJobId', owner: 'KairosOwner' },
+): string {
   const clauses = [`WorkflowType = ${quote(workflowType)}`];
   if (f.jobId !== undefined) clauses.push(`${attrs.jobId} = ${quote(f.jobId)}`);
+  if (f.incarnation !== undefined) clauses.push(incarnationClause(f.incarnation, attrs.incarnation));
   if (f.owner !== undefined) clauses.push(`${attrs.owner} = ${quote(f.owner)}`);
   if (f.statuses && f.statuses.length) {
     const names = [...new Set(f.statuses.map((s) => STATUS_TO_VISIBILITY[s]))];
@@ -61,6 +71,11 @@ export function runsQuery(f: RunFilter, workflowType = 'runJob', attrs = { jobId
   if (f.from) clauses.push(`StartTime >= ${quote(f.from.toISOString())}`);
   if (f.to) clauses.push(`StartTime < ${quote(f.to.toISOString())}`);
   return clauses.join(' AND ');
+}
+
+/** Runs of one creation of a job: its incarnation, or none for a legacy job (see RunFilter.incarnation). */
+export function incarnationClause(incarnation: string | null, attr = 'KairosIncarnation'): string {
+  return incarnation === null ? `${attr} IS NULL` : `${attr} = ${quote(incarnation)}`;
 }
 
 export interface StatusCounts {

@@ -69,6 +69,7 @@ export interface RunStats extends StatusCounts {
 }
 
 const MEAN_SAMPLE = 100;
+const ATTRS = { jobId: SA.jobId.name, owner: SA.owner.name, incarnation: SA.incarnation.name };
 const grpcCode = (err: unknown): number | undefined => (err as { code?: number })?.code;
 
 export class RunService {
@@ -88,9 +89,20 @@ export class RunService {
     return stored;
   }
 
+  /** The current incarnation of a job (null: a legacy job without one); undefined when there is no such job. */
+  async incarnationOf(jobId: string): Promise<string | null | undefined> {
+    try {
+      return (await this.store.get(jobId)).job.incarnation ?? null;
+    } catch (err) {
+      if (err instanceof KairosError && err.kind === 'not_found') return undefined;
+      throw err;
+    }
+  }
+
   async list(jobId: string, q: RunListQuery, actor: Actor): Promise<RunPage> {
-    await this.accessJob(jobId, actor);
-    const query = runsQuery({ jobId, statuses: q.statuses, from: q.from, to: q.to }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name });
+    const stored = await this.accessJob(jobId, actor);
+    // Only this creation of the job id: a deleted job's runs never show under a re-created one.
+    const query = runsQuery({ jobId, incarnation: stored.job.incarnation ?? null, statuses: q.statuses, from: q.from, to: q.to }, RUN_JOB_WORKFLOW, ATTRS);
     return await this.page(query, q.pageSize, q.cursor);
   }
 
@@ -125,14 +137,18 @@ export class RunService {
     }
   }
 
-  /** A user may see a run of a job they own now, or owned when the run started. */
+  /**
+   * A user may see a run of a job they owned when the run started, or of the job they own now if
+   * the run belongs to its current creation (incarnation): a run of a deleted job with the same id
+   * is not theirs.
+   */
   private async assertCanSee(info: RawExecution, runId: string, actor: Actor): Promise<void> {
     if (actor.role === 'admin') return;
     const sa = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
     if (sa.get(SA.owner) === actor.id) return;
     const jobId = sa.get(SA.jobId);
-    const owner = jobId ? await this.store.get(jobId).then((s) => s.job.ownerId, () => undefined) : undefined;
-    if (owner !== actor.id) throw notFound('run', runId);
+    const current = jobId ? await this.store.get(jobId).then((s) => s.job, () => undefined) : undefined;
+    if (current?.ownerId !== actor.id || (current.incarnation ?? null) !== (sa.get(SA.incarnation) ?? null)) throw notFound('run', runId);
   }
 
   async get(runId: string, actor: Actor): Promise<RunView> {
@@ -237,14 +253,14 @@ export class RunService {
 
   async jobStats(jobId: string, actor: Actor): Promise<RunStats> {
     const stored = await this.accessJob(jobId, actor);
-    const base = runsQuery({ jobId }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name });
+    const base = runsQuery({ jobId, incarnation: stored.job.incarnation ?? null }, RUN_JOB_WORKFLOW, ATTRS);
     const stats = await this.stats(base);
     return { ...stats, nextRunAt: stored.state.nextRunTimes[0]?.toISOString() ?? null };
   }
 
   async globalStats(actor: Actor): Promise<RunStats & { jobs: number }> {
     const owner = actor.role === 'admin' ? undefined : actor.id;
-    const base = runsQuery({ owner }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name });
+    const base = runsQuery({ owner }, RUN_JOB_WORKFLOW, ATTRS);
     const stats = await this.stats(base);
     let next: string | null = null;
     let jobs = 0;

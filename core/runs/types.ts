@@ -99,6 +99,8 @@ export interface RunJobResult {
 /** Input of the support activity that starts the jobs whose `job` trigger names this outcome. */
 export interface StartDependentsInput {
   jobId: string;
+  /** The incarnation of the job the finished run belongs to (absent: a legacy job, or an abort). */
+  incarnation?: string;
   workflowId: string;
   outcome: RunOutcome;
   depth: number;

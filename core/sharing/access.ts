@@ -2,12 +2,14 @@
 // gives them (1 read, 2 edit and run, 3 also share); deleting stays with the owner and admins.
 // A job nobody may read answers not_found, as JobService does, so ids cannot be probed. A draft is
 // governed by the shares of the job it edits. Once allowed, work on another owner's job is done
-// as that owner (`acting`), so the job service's own ownership rules hold unchanged.
+// as that owner (`acting`), so the job service's own ownership rules hold unchanged. Shares belong
+// to one creation of a job id (its incarnation): a leftover share never opens a re-created job.
 import { forbidden, KairosError, notFound, validationError } from '../errors.ts';
 import type { JobSummary } from '../jobs/model.ts';
 import { dialectOf } from '../jobs/schedule-mapping.ts';
 import type { Actor, JobService, JobView } from '../jobs/service.ts';
-import { draftOf } from '../drafts/service.ts';
+import { draftTarget } from '../drafts/service.ts';
+import { belongsTo } from '../jobs/attachments.ts';
 import type { AccessLevel, ShareStore } from './store.ts';
 
 export interface Permissions {
@@ -59,7 +61,8 @@ export class JobAccess {
     const view = await this.jobs.get(id, SYSTEM);
     const owner = view.job.ownerId;
     const full = actor.role === 'admin' || actor.id === owner;
-    const level = full ? undefined : await this.shares.levelOf(draftOf(view.job) ?? id, actor.id);
+    // A draft is governed by the shares of the job (and the creation of it) it was opened for.
+    const level = full ? undefined : await this.shares.levelOf(draftTarget(view.job) ?? view.job, actor.id);
     const permissions = permissionsOf(owner, actor, level);
     if (!permissions.read) throw notFound('job', id);
     if (!permissions[need]) throw forbidden(`this needs ${need} permission on job '${id}'`);
@@ -77,11 +80,12 @@ export class JobAccess {
     } while (cursor && out.size < MAX_LISTED);
     if (cursor) throw validationError('too many jobs to list', [{ path: 'query', message: `more than ${MAX_LISTED} jobs; narrow the search` }]);
     if (actor.role === 'admin') return [...out.values()];
-    for (const { jobId, accessLevel } of await this.shares.sharedWith(actor.id)) {
+    for (const { jobId, incarnation, accessLevel } of await this.shares.sharedWith(actor.id)) {
       if (out.has(jobId)) continue;
-      // Shared jobs are read directly (strongly consistent); one deleted meanwhile is skipped.
+      // Shared jobs are read directly (strongly consistent); one deleted meanwhile is skipped, and so
+      // is a job created again under the id since (the share was made for the earlier one).
       const view = await this.jobs.get(jobId, SYSTEM).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-      if (view) out.set(jobId, { summary: summaryOf(view), permissions: permissionsOf(view.job.ownerId, actor, accessLevel) });
+      if (view && belongsTo(incarnation, view.job)) out.set(jobId, { summary: summaryOf(view), permissions: permissionsOf(view.job.ownerId, actor, accessLevel) });
     }
     return [...out.values()];
   }
@@ -90,12 +94,12 @@ export class JobAccess {
   async share(id: string, actor: Actor, principalId: string, level: AccessLevel): Promise<void> {
     const { view } = await this.open(id, actor, 'share');
     if (principalId === view.job.ownerId) throw validationError('invalid share', [{ path: 'principalId', message: 'is the job\'s owner, who has full access already' }]);
-    await this.shares.set(view.job.id, principalId, level);
+    await this.shares.set(view.job, principalId, level);
   }
 
   async unshare(id: string, actor: Actor, principalId: string): Promise<boolean> {
     const { view } = await this.open(id, actor, 'share');
-    return await this.shares.remove(view.job.id, principalId);
+    return await this.shares.remove(view.job, principalId);
   }
 
   /**
@@ -106,11 +110,6 @@ export class JobAccess {
     const { view } = await this.open(id, actor, 'edit');
     if (newOwnerId === view.job.ownerId && Object.keys(also).length === 0) return view;
     return await this.jobs.patch(id, { ...also, ownerId: newOwnerId }, SYSTEM, { expectedVersion: view.job.version });
-  }
-
-  /** Forgets a deleted job's shares. */
-  async forget(jobId: string): Promise<void> {
-    await this.shares.removeJob(jobId);
   }
 }
 
@@ -123,6 +122,7 @@ export function summaryOf(v: JobView): JobSummary {
     tags: v.job.tags,
     enabled: v.state.enabled,
     dialect: dialectOf(v.job),
+    ...(v.job.incarnation === undefined ? {} : { incarnation: v.job.incarnation }),
     nextRunAt: v.state.nextRunAt,
     lastRunAt: v.state.lastRunAt,
   };

@@ -13,7 +13,8 @@ import { JOB_ID_PATTERN } from '../../../core/jobs/model.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { awaitRun } from '../../../core/runs/await.ts';
-import { DRAFT_DIALECT, draftIdFor, draftOf, inputOf, type DraftService } from '../../../core/drafts/service.ts';
+import { DRAFT_DIALECT, draftOf, draftTarget, inputOf, type DraftService } from '../../../core/drafts/service.ts';
+import { belongsTo } from '../../../core/jobs/attachments.ts';
 import type { FavoriteStore } from '../../../core/favorites/store.ts';
 import { slugify, type NaturalIdStore } from '../../../core/names/store.ts';
 import type { JobAccess, OpenedJob, Permissions, ReadableJob } from '../../../core/sharing/access.ts';
@@ -82,7 +83,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
    * canonical id. Each candidate is read directly; a missing job or one the caller may not read is 404.
    */
   async function resolve(text: string, actor: Actor, dir: Directory): Promise<OpenedJob> {
-    const candidates: { id: string; natural?: { owner: string; slug: string } }[] = [];
+    const candidates: { id: string; natural?: { owner: string; slug: string; indexed?: { incarnation: string | undefined } } }[] = [];
     if (isUuid(text)) candidates.push({ id: canonicalIdOfUuid(text) });
     else if (text.length <= 400) {
       const colon = text.indexOf(':');
@@ -90,7 +91,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
       if (owner !== undefined) {
         const slug = text.slice(colon + 1);
         const indexed = await names.lookup(owner, slug);
-        if (indexed) candidates.push({ id: indexed, natural: { owner, slug } });
+        if (indexed) candidates.push({ id: indexed.id, natural: { owner, slug, indexed } });
         else if (JOB_ID_PATTERN.test(slug)) candidates.push({ id: slug, natural: { owner, slug } });
       }
       if (JOB_ID_PATTERN.test(text)) candidates.push({ id: text });
@@ -103,7 +104,9 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
       }
       const j = opened.view.job;
       // An index entry is confirmed by the job itself (its owner may have changed through another API).
+      // An index entry made for an earlier job with this id (see core/jobs/attachments.ts) names nothing.
       if (c.natural && (j.ownerId !== c.natural.owner || ((j.slug ?? j.id) !== c.natural.slug && j.id !== c.natural.slug))) continue;
+      if (c.natural?.indexed && !belongsTo(c.natural.indexed.incarnation, j)) continue;
       return opened;
     }
     throw notFound('job', text);
@@ -197,7 +200,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
       .sort((a, b) => a.summary.name.localeCompare(b.summary.name) || a.summary.id.localeCompare(b.summary.id))
       .map(({ summary: s, permissions: p }) => {
         const owner = dir.nameOf(s.ownerId);
-        const nid = naturalIds.get(s.id);
+        const nid = naturalIds.of(s);
         const slug = nid && nid.ownerId === s.ownerId ? nid.slug : s.id;
         return {
           id: informerIdOf(s.id),
@@ -208,7 +211,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
           ownerName: owner,
           naturalId: `${owner}:${slug}`,
           tags: s.tags,
-          sharing: (allShares.get(s.id) ?? []).map((x) => ({ principalId: dir.nameOf(x.principalId), accessLevel: x.accessLevel })),
+          sharing: allShares.of(s).map((x) => ({ principalId: dir.nameOf(x.principalId), accessLevel: x.accessLevel })),
           permissions: { edit: p.edit, write: p.edit, delete: p.delete, share: p.share },
         };
       });
@@ -226,7 +229,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     const id = canonicalIdOfUuid(uuid);
     const input = toJobInput(fields, { id }, true, true); // validates the interval before anything is written
     const wanted = fields.slug ?? slugify(fields.name);
-    const slug = await names.reserve(actor.id, wanted, id);
+    const slug = await names.reserve(actor.id, wanted, { id });
     if (fields.slug && slug !== fields.slug) {
       await names.release(id);
       throw new InformerError(409, `"slug" '${fields.slug}' is taken by another of your jobs`, [{ path: 'slug', message: 'is taken' }]);
@@ -238,6 +241,8 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
       await names.release(id);
       throw err;
     }
+    // The natural id now names this creation of the job (reserved before it existed).
+    await names.reserve(actor.id, slug, created.job);
     const dir = await directory(deps.users);
     ctx.status = 201;
     ctx.set('Location', `${base}/jobs/${uuid}`);
@@ -280,8 +285,8 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
       await drafts.discard(job.id, opened.acting);
     } else {
       require(opened, 'delete', id);
+      // Its draft, shares, favorites and natural ids go with it (core: JobService.delete).
       await jobs.delete(job.id, opened.acting);
-      await Promise.all([drafts.discard(draftIdFor(job.id), opened.acting), names.release(job.id), access.forget(job.id), favorites.removeJob(job.id)]);
     }
     ctx.status = 204;
   });
@@ -345,7 +350,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     if (newOwner === undefined) throw invalid('ownerId', `'${given.ownerId}' is not a user`);
     const job = opened.view.job;
     // The natural id moves with the job: its slug under the new owner (suffixed if that one is taken).
-    const slug = await names.reserve(newOwner, job.slug ?? slugify(job.name), job.id);
+    const slug = await names.reserve(newOwner, job.slug ?? slugify(job.name), job);
     let saved: JobView;
     try {
       saved = await access.transferOwner(job.id, actor, newOwner, job.slug === slug ? {} : { slug });
@@ -359,24 +364,24 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
 
   r.get('/jobs/:id/favorite', async (ctx) => {
     const { actor, opened } = await target(ctx);
-    ctx.body = { favorited: await favorites.has(actor.id, opened.view.job.id) };
+    ctx.body = { favorited: await favorites.has(actor.id, opened.view.job) };
   });
 
   r.put('/jobs/:id/favorite', async (ctx) => {
     const { actor, opened } = await target(ctx);
-    await favorites.add(actor.id, opened.view.job.id);
+    await favorites.add(actor.id, opened.view.job);
     ctx.body = { favorited: true };
   });
 
   r.delete('/jobs/:id/favorite', async (ctx) => {
     const { actor, opened } = await target(ctx);
-    await favorites.remove(actor.id, opened.view.job.id);
+    await favorites.remove(actor.id, opened.view.job);
     ctx.status = 204;
   });
 
   r.get('/jobs/:id/shares', async (ctx) => {
     const { opened, dir } = await target(ctx);
-    const list = await shares.sharesOf(draftOf(opened.view.job) ?? opened.view.job.id);
+    const list = await shares.sharesOf(draftTarget(opened.view.job) ?? opened.view.job);
     ctx.body = list.map((s) => ({ principalId: dir.nameOf(s.principalId), accessLevel: s.accessLevel }));
   });
 

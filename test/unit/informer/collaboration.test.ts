@@ -3,7 +3,7 @@
 // files in a temporary directory; the job service runs over an in-memory schedule store.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KairosError, notFound } from '../../../core/errors.ts';
@@ -15,6 +15,7 @@ import { FavoriteStore } from '../../../core/favorites/store.ts';
 import { NaturalIdStore, slugify } from '../../../core/names/store.ts';
 import { JobAccess, permissionsOf } from '../../../core/sharing/access.ts';
 import { ShareStore } from '../../../core/sharing/store.ts';
+import { JobSideState } from '../../../core/sharing/job-side-state.ts';
 import { dialectOf } from '../../../core/jobs/schedule-mapping.ts';
 
 /** Schedules in memory: what JobService needs of the Temporal-backed store, nothing more. */
@@ -62,6 +63,8 @@ function memoryStore(): JobStore {
 const alice: Actor = { id: 'usr_alice', role: 'user' };
 const bob: Actor = { id: 'usr_bob', role: 'user' };
 const admin: Actor = { id: 'usr_admin', role: 'admin' };
+const j1 = { id: 'j1', incarnation: 'i1' };
+const j2 = { id: 'j2', incarnation: 'i2' };
 const job = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   name: id,
@@ -81,13 +84,16 @@ describe('data-dir stores', () => {
   it('shares: set, read, list by principal, remove; a second instance on the same directory sees every write', async () => {
     const one = new ShareStore(join(dir, 'a'));
     const two = new ShareStore(join(dir, 'a'));
-    await one.set('j1', 'usr_bob', 1);
-    await two.set('j1', 'usr_bob', 2);
-    await two.set('j2', 'usr_bob', 3);
-    assert.equal(await one.levelOf('j1', 'usr_bob'), 2);
-    assert.deepEqual(await one.sharedWith('usr_bob'), [{ jobId: 'j1', accessLevel: 2 }, { jobId: 'j2', accessLevel: 3 }]);
-    assert.equal(await one.remove('j1', 'usr_bob'), true);
-    assert.equal(await two.remove('j1', 'usr_bob'), false);
+    await one.set(j1, 'usr_bob', 1);
+    await two.set(j1, 'usr_bob', 2);
+    await two.set(j2, 'usr_bob', 3);
+    assert.equal(await one.levelOf(j1, 'usr_bob'), 2);
+    assert.deepEqual(await one.sharedWith('usr_bob'), [
+      { jobId: 'j1', incarnation: 'i1', accessLevel: 2 },
+      { jobId: 'j2', incarnation: 'i2', accessLevel: 3 },
+    ]);
+    assert.equal(await one.remove(j1, 'usr_bob'), true);
+    assert.equal(await two.remove(j1, 'usr_bob'), false);
     await two.removeJob('j2');
     assert.deepEqual(await one.sharedWith('usr_bob'), []);
   });
@@ -95,54 +101,56 @@ describe('data-dir stores', () => {
   it('concurrent writers through two instances lose nothing', async () => {
     const one = new FavoriteStore(join(dir, 'b'));
     const two = new FavoriteStore(join(dir, 'b'));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).add('usr_alice', `j${i}`)));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).add('usr_alice', { id: `j${i}`, incarnation: `i${i}` })));
     assert.equal((await one.list('usr_alice')).length, 20);
-    await one.add('usr_alice', 'j0'); // idempotent
+    await one.add('usr_alice', { id: 'j0', incarnation: 'i0' }); // idempotent
     assert.equal((await two.list('usr_alice')).length, 20);
     await two.removeJob('j0');
-    await one.remove('usr_alice', 'j1');
-    assert.equal(await one.has('usr_alice', 'j0'), false);
-    assert.equal(await one.has('usr_alice', 'j2'), true);
+    await one.remove('usr_alice', { id: 'j1', incarnation: 'i1' });
+    assert.equal(await one.has('usr_alice', { id: 'j0', incarnation: 'i0' }), false);
+    assert.equal(await one.has('usr_alice', { id: 'j2', incarnation: 'i2' }), true);
   });
 
   it('natural ids: slugs unique per owner (suffixed when taken), released with the job', async () => {
     const names = new NaturalIdStore(join(dir, 'c'));
     assert.equal(slugify('Daily Sales Report!'), 'daily-sales-report');
     assert.equal(slugify('***'), 'job');
-    assert.equal(await names.reserve('usr_alice', 'daily', 'j1'), 'daily');
-    assert.equal(await names.reserve('usr_alice', 'daily', 'j2'), 'daily-2');
-    assert.equal(await names.reserve('usr_alice', 'daily', 'j1'), 'daily', 'the same job keeps its slug');
-    assert.equal(await names.reserve('usr_bob', 'daily', 'j3'), 'daily', 'another owner has its own slugs');
-    assert.equal(await names.lookup('usr_alice', 'daily-2'), 'j2');
+    assert.equal(await names.reserve('usr_alice', 'daily', j1), 'daily');
+    assert.equal(await names.reserve('usr_alice', 'daily', j2), 'daily-2');
+    assert.equal(await names.reserve('usr_alice', 'daily', j1), 'daily', 'the same job keeps its slug');
+    assert.equal(await names.reserve('usr_bob', 'daily', { id: 'j3' }), 'daily', 'another owner has its own slugs');
+    assert.deepEqual(await names.lookup('usr_alice', 'daily-2'), { id: 'j2', incarnation: 'i2' });
     await names.release('j2');
     assert.equal(await names.lookup('usr_alice', 'daily-2'), undefined);
-    assert.deepEqual((await names.all()).get('j3'), { ownerId: 'usr_bob', slug: 'daily' });
+    assert.deepEqual((await names.all()).of({ id: 'j3' }), { ownerId: 'usr_bob', slug: 'daily' });
   });
 
   it('keys Object.prototype lends every object ("constructor", "toString") name nothing until written', async () => {
     const names = new NaturalIdStore(join(dir, 'f'));
     assert.equal(await names.lookup('constructor', 'constructor'), undefined);
     assert.equal(await names.lookup('alice', 'toString'), undefined);
-    assert.equal(await names.reserve('alice', 'constructor', 'j1'), 'constructor');
-    assert.equal(await names.lookup('alice', 'constructor'), 'j1');
+    assert.equal(await names.reserve('alice', 'constructor', j1), 'constructor');
+    assert.deepEqual(await names.lookup('alice', 'constructor'), { id: 'j1', incarnation: 'i1' });
+    assert.equal((await names.all()).of({ id: 'constructor' }), undefined);
     const favs = new FavoriteStore(join(dir, 'f'));
     assert.deepEqual(await favs.list('constructor'), []);
-    assert.equal(await favs.has('toString', 'j1'), false);
-    await favs.add('constructor', 'j1');
-    assert.deepEqual(await favs.list('constructor'), ['j1']);
+    assert.equal(await favs.has('toString', j1), false);
+    assert.equal(await favs.has('u', { id: 'constructor' }), false);
+    await favs.add('constructor', j1);
+    assert.deepEqual(await favs.list('constructor'), [{ jobId: 'j1', incarnation: 'i1' }]);
     const shares = new ShareStore(join(dir, 'f'));
-    assert.deepEqual(await shares.sharesOf('constructor'), []);
-    assert.equal(await shares.levelOf('j1', 'constructor'), undefined);
-    assert.equal(await shares.remove('j1', 'toString'), false);
-    await shares.set('j1', 'constructor', 2);
-    assert.equal(await shares.levelOf('j1', 'constructor'), 2);
+    assert.deepEqual(await shares.sharesOf({ id: 'constructor' }), []);
+    assert.equal(await shares.levelOf(j1, 'constructor'), undefined);
+    assert.equal(await shares.remove(j1, 'toString'), false);
+    await shares.set(j1, 'constructor', 2);
+    assert.equal(await shares.levelOf(j1, 'constructor'), 2);
     assert.deepEqual(await shares.sharedWith('valueOf'), []);
   });
 
   it('a damaged file is reported, never silently replaced', async () => {
     const sub = join(dir, 'd');
     const names = new NaturalIdStore(sub);
-    await names.reserve('o', 's', 'j');
+    await names.reserve('o', 's', { id: 'j' });
     writeFileSync(join(sub, 'natural-ids.json'), '{"version":1,"owners":');
     await assert.rejects(names.lookup('o', 's'), /not valid JSON/);
   });
@@ -217,3 +225,117 @@ describe('drafts', () => {
     assert.match(draftIdFor('x'.repeat(200)), /^draft\.[0-9a-f]{40}$/);
   });
 });
+
+describe('a job id is not an identity', () => {
+  const roles = async (id: string) => (id === admin.id ? 'admin' : id.startsWith('usr_') ? 'user' : undefined);
+  const setup = (sub: string) => {
+    const side = new JobSideState(join(dir, sub), roles);
+    const jobs = new JobService(memoryStore(), undefined, { attachments: side, readAccess: side });
+    const shares = new ShareStore(join(dir, sub));
+    return { jobs, side, shares, favorites: new FavoriteStore(join(dir, sub)), names: new NaturalIdStore(join(dir, sub)), access: new JobAccess(jobs, shares) };
+  };
+
+  it('files written before incarnations load; their records belong to legacy jobs only', async () => {
+    const sub = join(dir, 'legacy');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'shares.json'), JSON.stringify({ version: 1, jobs: { old: { usr_bob: 1 } } }));
+    writeFileSync(join(sub, 'favorites.json'), JSON.stringify({ version: 1, users: { usr_bob: ['old'] } }));
+    writeFileSync(join(sub, 'natural-ids.json'), JSON.stringify({ version: 1, owners: { usr_alice: { daily: 'old' } } }));
+    const legacy = { id: 'old' };
+    const recreated = { id: 'old', incarnation: 'new' };
+    const shares = new ShareStore(sub);
+    const favorites = new FavoriteStore(sub);
+    const names = new NaturalIdStore(sub);
+    assert.equal(await shares.levelOf(legacy, 'usr_bob'), 1);
+    assert.equal(await shares.levelOf(recreated, 'usr_bob'), undefined, 'a leftover share does not open a re-created job');
+    assert.equal(await favorites.has('usr_bob', legacy), true);
+    assert.equal(await favorites.has('usr_bob', recreated), false);
+    assert.deepEqual((await names.all()).of(legacy), { ownerId: 'usr_alice', slug: 'daily' });
+    assert.equal((await names.all()).of(recreated), undefined);
+    // Recording for the new job drops what was left from the old one.
+    await shares.set(recreated, 'usr_carol', 2);
+    assert.deepEqual(await shares.sharesOf(recreated), [{ principalId: 'usr_carol', accessLevel: 2 }]);
+    assert.deepEqual(await shares.sharedWith('usr_bob'), []);
+    await favorites.add('usr_carol', recreated);
+    assert.deepEqual(await favorites.list('usr_bob'), []);
+    assert.equal(await names.reserve('usr_carol', 'daily', recreated), 'daily');
+    assert.equal(await names.lookup('usr_alice', 'daily'), undefined);
+  });
+
+  it('each creation gets an incarnation, kept across edits and not settable; delete forgets shares, favorites, natural ids and the draft', async () => {
+    const { jobs, shares, favorites, names, access } = setup('forget');
+    const first = await jobs.create({ ...job('x'), incarnation: 'chosen' }, alice);
+    assert.match(first.job.incarnation ?? '', /^[0-9a-f-]{36}$/, 'the server chooses it, a client cannot');
+    const edited = await jobs.patch('x', { name: 'renamed', incarnation: 'other' }, alice);
+    assert.equal(edited.job.incarnation, first.job.incarnation, 'kept across edits');
+    await access.share('x', alice, 'usr_bob', 1);
+    await favorites.add('usr_bob', first.job);
+    await names.reserve('usr_alice', 'x', first.job);
+    await new DraftService(jobs).open(first, alice);
+    await jobs.delete('x', alice);
+    assert.deepEqual(await shares.sharedWith('usr_bob'), []);
+    assert.deepEqual(await favorites.list('usr_bob'), []);
+    assert.equal(await names.lookup('usr_alice', 'x'), undefined);
+    await assert.rejects(jobs.get(draftIdFor('x'), alice), (e: KairosError) => e.kind === 'not_found', 'the draft went with its job');
+    const again = await jobs.create(job('x'), bob);
+    assert.notEqual(again.job.incarnation, first.job.incarnation);
+  });
+
+  it('a share left by a crash between deletion and cleanup does not open the re-created job', async () => {
+    const { jobs, shares, access } = setup('crash');
+    const first = await jobs.create(job('y'), alice);
+    await access.share('y', alice, 'usr_bob', 3);
+    // The schedule is gone, the share is not (as if the process stopped in between).
+    await new JobService(memoryStoreOf(jobs)).delete('y', admin);
+    assert.deepEqual(await shares.sharesOf(first.job), [{ principalId: 'usr_bob', accessLevel: 3 }], 'the leftover is there');
+    const carol: Actor = { id: 'usr_carol', role: 'user' };
+    await jobs.create(job('y'), carol);
+    await assert.rejects(access.open('y', bob), (e: KairosError) => e.kind === 'not_found');
+    assert.deepEqual((await access.readable(bob)).map((x) => x.summary.id), []);
+  });
+
+  it('a draft left from an earlier job with the same id is neither reopened nor committed over the new one', async () => {
+    const { jobs } = setup('drafts');
+    const drafts = new DraftService(jobs);
+    const first = await jobs.create(job('z'), alice);
+    const { view: stale } = await drafts.open(first, alice);
+    // A crash after the schedule's deletion: the draft schedule is left behind.
+    await new JobService(memoryStoreOf(jobs)).delete('z', admin);
+    const second = await jobs.create(job('z'), bob);
+    await assert.rejects(drafts.commit(stale, alice), (e: KairosError) => e.kind === 'conflict');
+    const reopened = await drafts.open(second, bob);
+    assert.equal(reopened.created, true, 'a new draft, not the earlier job\'s');
+    assert.equal(reopened.view.job.ownerId, 'usr_bob');
+    assert.equal(reopened.view.job.name, 'z');
+  });
+
+  it('a job trigger names only jobs the owner may read, with the answer a missing job gets', async () => {
+    const { jobs, access } = setup('triggers');
+    await jobs.create(job('alices'), alice);
+    const follow = (id: string, parent: string) => job(id, { triggers: [{ type: 'job', jobId: parent, on: ['succeeded'] }] });
+    const refusal = async (p: Promise<unknown>) => {
+      const err = await p.then(
+        () => assert.fail('accepted'),
+        (e: unknown) => e as KairosError,
+      );
+      assert.equal(err.kind, 'validation');
+      return JSON.stringify([err.message, err.details.map((d) => d.message)]).replaceAll(/alices|nosuch/g, 'ID');
+    };
+    const foreign = await refusal(jobs.create(follow('bobs', 'alices'), bob));
+    const missing = await refusal(jobs.create(follow('bobs', 'nosuch'), bob));
+    assert.equal(foreign, missing, 'a foreign job is refused exactly as a missing one');
+    await assert.rejects(jobs.get('bobs', bob), (e: KairosError) => e.kind === 'not_found', 'nothing was created');
+    await jobs.create(job('bobs'), bob);
+    await refusal(jobs.patch('bobs', { triggers: [{ type: 'job', jobId: 'alices', on: ['failed'] }] }, bob));
+    await access.share('alices', alice, 'usr_bob', 1);
+    const saved = await jobs.patch('bobs', { triggers: [{ type: 'job', jobId: 'alices', on: ['failed'] }] }, bob);
+    assert.equal(saved.job.triggers[0]?.type, 'job');
+    await jobs.create(follow('admins', 'alices'), admin);
+    await jobs.create(follow('for-admin', 'bobs'), { ...admin, id: 'usr_admin' });
+  });
+});
+
+/** A second JobService over the same in-memory schedules, without side state (a crash's view). */
+function memoryStoreOf(jobs: JobService): JobStore {
+  return (jobs as unknown as { store: JobStore }).store;
+}

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { countsFromGroups, quote, runsQuery, statusFromVisibility, successRate } from '../../../core/runs/query.ts';
+import { overviewQuery } from '../../../core/runs/overview.ts';
 
 describe('run queries', () => {
   it('quotes list-query literals', () => {
@@ -18,6 +19,17 @@ describe('run queries', () => {
       runsQuery({ owner: 'u', statuses: ['succeeded', 'cancelled', 'succeeded'] }),
       "WorkflowType = 'runJob' AND KairosOwner = 'u' AND ExecutionStatus IN ('Completed', 'Canceled')",
     );
+  });
+
+  it('filters on one creation of a job (its incarnation), or on legacy runs without one', () => {
+    assert.equal(runsQuery({ jobId: 'x', incarnation: 'i1' }), "WorkflowType = 'runJob' AND KairosJobId = 'x' AND KairosIncarnation = 'i1'");
+    assert.equal(runsQuery({ jobId: 'x', incarnation: null }), "WorkflowType = 'runJob' AND KairosJobId = 'x' AND KairosIncarnation IS NULL");
+    const q = overviewQuery({ jobIds: ['x', 'gone', 'old'], incarnations: new Map([['x', "i'1"], ['old', null]]) }, 'u');
+    assert.equal(
+      q,
+      "WorkflowType = 'runJob' AND KairosOwner = 'u' AND ((KairosJobId = 'x' AND KairosIncarnation = 'i\\'1') OR (KairosJobId = 'old' AND KairosIncarnation IS NULL) OR KairosJobId = 'gone')",
+    );
+    assert.equal(overviewQuery({ jobIds: ['x'], incarnations: new Map([['x', 'i1']]) }), "WorkflowType = 'runJob' AND (KairosJobId = 'x' AND KairosIncarnation = 'i1')");
   });
 
   it('maps visibility and SDK status names to API statuses', () => {

@@ -1,0 +1,46 @@
+// The per-job state kept in data-dir files (shares, favorites, natural ids) as the job service and
+// the job store see it: forgotten in one go when a job is deleted, and read to decide whether a job's
+// owner may follow another job with a `job` trigger (core/jobs/attachments.ts).
+import type { AuthStore } from '../auth/store.ts';
+import type { JobAttachments, JobReadAccess } from '../jobs/attachments.ts';
+import type { Job } from '../jobs/model.ts';
+import { FavoriteStore } from '../favorites/store.ts';
+import { NaturalIdStore } from '../names/store.ts';
+import { ShareStore } from './store.ts';
+
+/** A principal's role, undefined when there is no such user (then it is no admin). */
+export type RoleOf = (principalId: string) => Promise<'admin' | 'user' | undefined>;
+
+/** Roles from the credential store; an unknown (or unreadable) user is no admin. */
+export const rolesFrom =
+  (auth: Pick<AuthStore, 'getUser'>): RoleOf =>
+  async (id) =>
+    await auth.getUser(id).then(
+      (u) => u.role,
+      () => undefined,
+    );
+
+export class JobSideState implements JobAttachments, JobReadAccess {
+  private readonly shares: ShareStore;
+  private readonly favorites: FavoriteStore;
+  private readonly names: NaturalIdStore;
+
+  constructor(
+    dataDir: string,
+    private readonly roleOf: RoleOf,
+  ) {
+    this.shares = new ShareStore(dataDir);
+    this.favorites = new FavoriteStore(dataDir);
+    this.names = new NaturalIdStore(dataDir);
+  }
+
+  async forgetJob(jobId: string): Promise<void> {
+    await Promise.all([this.shares.removeJob(jobId), this.favorites.removeJob(jobId), this.names.release(jobId)]);
+  }
+
+  async mayRead(principalId: string, job: Job): Promise<boolean> {
+    if (job.ownerId === principalId) return true;
+    if (((await this.shares.levelOf(job, principalId)) ?? 0) >= 1) return true;
+    return (await this.roleOf(principalId)) === 'admin';
+  }
+}
