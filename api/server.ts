@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobService } from '../core/jobs/service.ts';
+import { Quotas } from '../core/quotas/quotas.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { connectClient } from '../core/temporal.ts';
 import { createApp, type Surface } from './app.ts';
@@ -45,7 +46,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const client = await connectClient(cfg.temporal);
   const auth = new AuthStore(cfg.dataDir);
   const store = new JobStore(client, cfg.taskQueue);
-  const jobs = new JobService(store);
+  const jobs = new JobService(store, undefined, new Quotas(client, store, cfg.quotas));
   const runs = new RunService(client, store);
   const overview = new RunOverview(client, runs);
   const native = nativeSurface({ jobs, runs, overview, auth, secrets: new SecretStore(cfg.dataDir) });

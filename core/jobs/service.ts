@@ -10,6 +10,7 @@ import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model
 import { mergePatch } from './merge-patch.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
 import { runsUsed } from './run-limit.ts';
+import type { Quotas, Reservation } from '../quotas/quotas.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
 const END_GRACE_MS = 5_000;
@@ -52,6 +53,8 @@ export class JobService {
   constructor(
     private readonly store: JobStore,
     private readonly now: () => Date = () => new Date(),
+    /** Per-owner limits on jobs and running runs; none when absent. */
+    private readonly quotas?: Quotas,
   ) {}
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
@@ -107,7 +110,7 @@ export class JobService {
       updatedAt: at,
       version: 1,
     };
-    await this.store.create(job, compiled);
+    await this.held(this.quotas?.jobs.reserve(job.ownerId, job.id), () => this.store.create(job, compiled));
     // Answer from what was written rather than a second RPC (DescribeSchedule is a query to the
     // scheduler workflow and doubled the cost of a create). The next fire time comes from the
     // evaluator that the compiler's proof holds equal to Temporal's own; later GETs read Temporal.
@@ -177,7 +180,26 @@ export class JobService {
     };
     // A new job (Dapr's overwrite) starts its count afresh; an edit of this one carries it on.
     const used = opts.asNew ? 0 : runsUsed(stored.runLimit, stored.state.remainingActions);
-    return view(await this.store.update(job, compiled, stored.conflictToken, used));
+    // A job handed to another owner counts against the new owner's quota.
+    const transfer = job.ownerId !== current.ownerId;
+    const updated = await this.held(transfer ? this.quotas?.jobs.reserve(job.ownerId, id) : undefined, () =>
+      this.store.update(job, compiled, stored.conflictToken, used),
+    );
+    if (transfer) this.quotas?.jobs.noteRemoved(current.ownerId, id);
+    return view(updated);
+  }
+
+  /** Runs a write while a quota reservation (if any) holds its job; the reservation outlives a write that succeeded. */
+  private async held<T>(reservation: Promise<Reservation> | undefined, write: () => Promise<T>): Promise<T> {
+    const r = await reservation;
+    try {
+      const out = await write();
+      r?.commit();
+      return out;
+    } catch (err) {
+      r?.release();
+      throw err;
+    }
   }
 
   /**
@@ -192,6 +214,7 @@ export class JobService {
     if (this.isExhausted(stored)) {
       try {
         await this.store.delete(id);
+        this.quotas?.jobs.noteRemoved(stored.job.ownerId, id);
       } catch (err) {
         if (!(err instanceof KairosError && err.kind === 'not_found')) throw err;
       }
@@ -228,6 +251,7 @@ export class JobService {
     const stored = await this.store.get(id);
     this.assertCanAccess(stored.job, actor);
     await this.store.delete(id);
+    this.quotas?.jobs.noteRemoved(stored.job.ownerId, id);
   }
 
   /**
@@ -257,6 +281,8 @@ export class JobService {
   async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
     const stored = await this.store.get(id);
     this.assertCanAccess(stored.job, actor);
+    // Counted for the job's owner, whoever asks; runJob checks again as it starts (core/quotas).
+    await this.quotas?.assertMayStartRun(stored.job.ownerId);
     return { runId: await this.store.startRun(stored.job, 'manual', input) };
   }
 
