@@ -34,7 +34,9 @@ export function quotaMessage(quota: keyof QuotaLimits, limit: number, owner: str
 }
 
 export function quotaExceeded(quota: keyof QuotaLimits, limit: number, owner: string): KairosError {
-  return new KairosError('forbidden', quotaMessage(quota, limit, owner), [{ path: `quota.${quota}`, message: `the limit is ${limit}` }]);
+  // The detail names the variable and limit too: some surfaces render only the details.
+  const what = quota === 'jobs' ? 'jobs' : 'running runs';
+  return new KairosError('forbidden', quotaMessage(quota, limit, owner), [{ path: `quota.${quota}`, message: `${VARIABLE[quota]} allows ${limit} ${what} per owner` }]);
 }
 
 export interface RunningFilter {
