@@ -1,6 +1,9 @@
 // Per-owner quotas: how many jobs one owner may have, and how many runs of its jobs may be running
 // at once. Both are counted on Temporal visibility, which lags a write by a moment:
-// - jobs: a burst of creates could all count the same list and pass together. The count therefore
+// - jobs: one count query of the owner's schedules answers while the owner is clearly below the
+//   limit; near it, a page of the schedule list (at most limit + 1 ids) is read so that the ids can
+//   be matched with this process's own writes. A burst of creates could all count the same list
+//   and pass together. The count therefore
 //   adds what this process created or deleted in the last VISIBILITY_LAG_MS and what it is creating
 //   right now (an in-process reservation), so one API process never exceeds the limit; several API
 //   processes may, each by its own burst, until visibility catches up.
@@ -60,6 +63,17 @@ export async function countRunningRuns(client: Client, owner: string, f: Running
   return Number(res.count ?? 0);
 }
 
+/** The visibility query for an owner's schedules (Temporal keeps schedules in their own division). */
+export function ownerSchedulesQuery(owner: string): string {
+  return `TemporalNamespaceDivision = 'TemporalScheduler' AND ${SA.jobId.name} IS NOT NULL AND ${SA.owner.name} = ${quote(owner)}`;
+}
+
+/** How many schedules an owner has (one count query). */
+export async function countOwnerSchedules(client: Client, owner: string): Promise<number> {
+  const res = await client.workflowService.countWorkflowExecutions({ namespace: client.options.namespace, query: ownerSchedulesQuery(owner) });
+  return Number(res.count ?? 0);
+}
+
 /** What the job quota needs of the job store: its schedule list. */
 export interface JobLister {
   list(q: ListQuery): Promise<ListPage>;
@@ -85,6 +99,8 @@ export class JobQuota {
     private readonly lister: JobLister,
     readonly limit: number,
     private readonly now: () => number = Date.now,
+    /** A cheap count of the owner's jobs (may include recent deletes and miss recent creates); optional. */
+    private readonly count?: (owner: string) => Promise<number>,
   ) {}
 
   /**
@@ -94,6 +110,13 @@ export class JobQuota {
    */
   async reserve(owner: string, id: string): Promise<Reservation> {
     if (this.limit <= 0) return NOTHING;
+    const counted = this.count ? await this.count(owner).catch(() => undefined) : undefined;
+    if (counted !== undefined) {
+      // An upper bound: the count plus everything this process is writing or wrote lately (which
+      // the count may or may not show yet). Clearly below the limit, no list needs reading.
+      const recentCreates = [...this.recentOf(owner).values()].filter((r) => r.present).length;
+      if (counted + (this.pending.get(owner)?.size ?? 0) + recentCreates < this.limit) return this.hold(owner, id);
+    }
     const recent = this.recentOf(owner);
     const deleted = [...recent.values()].filter((r) => !r.present).length;
     const listed = await this.listIds(owner, this.limit + deleted);
@@ -104,6 +127,10 @@ export class JobQuota {
     }
     ids.delete(id);
     if (ids.size >= this.limit) throw quotaExceeded('jobs', this.limit, owner);
+    return this.hold(owner, id);
+  }
+
+  private hold(owner: string, id: string): Reservation {
     const mine = this.pending.get(owner) ?? new Set<string>();
     mine.add(id);
     this.pending.set(owner, mine);
@@ -162,7 +189,7 @@ export class Quotas {
     lister: JobLister,
     readonly limits: QuotaLimits,
   ) {
-    this.jobs = new JobQuota(lister, limits.jobs);
+    this.jobs = new JobQuota(lister, limits.jobs, Date.now, (owner) => countOwnerSchedules(client, owner));
   }
 
   /** Refuses a manual run while the owner has as many runs running as the quota allows. */

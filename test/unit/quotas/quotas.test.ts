@@ -61,6 +61,27 @@ describe('quotas', () => {
     assert.deepEqual(list.calls.map((c2) => c2.pageSize), [3]);
   });
 
+  it('answer from a count while clearly below the limit, and read the list near it or when the count fails', async () => {
+    const list = new ListedJobs();
+    let counted: number | Error = 0;
+    const q = new JobQuota(list, 3, Date.now, async () => {
+      if (counted instanceof Error) throw counted;
+      return counted;
+    });
+    (await q.reserve('bob', 'a')).commit(); // 0 + 0 < 3: no list read
+    assert.equal(list.calls.length, 0);
+    list.visible.set('a', 'bob');
+    counted = 1; // a is counted and also a recent create: 1 + 1 < 3, still no list read
+    (await q.reserve('bob', 'b')).commit();
+    assert.equal(list.calls.length, 0);
+    counted = 1; // b not visible yet: 1 + 2 ≥ 3, so the list decides (a, b: 2 < 3)
+    (await q.reserve('bob', 'c')).commit();
+    assert.equal(list.calls.length, 1);
+    counted = new Error('visibility unavailable');
+    await assert.rejects(q.reserve('bob', 'd'), isQuota);
+    assert.equal(list.calls.length, 2);
+  });
+
   it('are off at 0', async () => {
     const list = new ListedJobs();
     const q = new JobQuota(list, 0);
