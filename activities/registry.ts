@@ -4,12 +4,13 @@
 // wherever a string is; the worker resolves them at run time (activities/driver.ts).
 import type { Client } from '@temporalio/client';
 import type { JobStore } from '../core/jobs/store.ts';
-import { START_DEPENDENTS_ACTIVITY } from '../workflows/constants.ts';
+import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../workflows/constants.ts';
 import { CleanupDataSchema, cleanupDriver } from './cleanup.ts';
 import { DatasourceSavedSchema, datasourceDriver } from './datasource/index.ts';
 import { startDependentsActivity } from './dependents.ts';
 import { driverActivity, savedDataSchema, type DriverDefinition, type SecretSource } from './driver.ts';
 import { HttpDataSchema, httpDriver } from './http.ts';
+import { checkRunQuotaActivity } from './quota.ts';
 
 export type { DriverDefinition } from './driver.ts';
 
@@ -36,14 +37,17 @@ export interface ActivityDeps {
   store: JobStore;
   taskQueue: string;
   secrets: SecretSource;
+  /** KAIROS_QUOTA_CONCURRENT_RUNS (0 = unlimited; absent: unlimited). */
+  concurrentRuns?: number;
 }
 
-/** The activities a worker registers: one per driver, named after the job type, plus the dependents starter. */
+/** The activities a worker registers: one per driver, named after the job type, plus the dependents starter and the run-quota check. */
 export function createActivities(deps: ActivityDeps) {
   return {
     http: driverActivity(httpDriver, deps.secrets),
     cleanup: driverActivity(cleanupDriver(deps), deps.secrets),
     datasource: driverActivity(datasourceDriver, deps.secrets),
     [START_DEPENDENTS_ACTIVITY]: startDependentsActivity(deps),
+    [CHECK_RUN_QUOTA_ACTIVITY]: checkRunQuotaActivity({ client: deps.client, concurrentRuns: deps.concurrentRuns ?? 0 }),
   };
 }

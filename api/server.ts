@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobService } from '../core/jobs/service.ts';
+import { Quotas } from '../core/quotas/quotas.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { connectClient } from '../core/temporal.ts';
@@ -48,7 +49,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
   const store = new JobStore(client, cfg.taskQueue, sideState);
-  const jobs = new JobService(store, undefined, { attachments: sideState, readAccess: sideState });
+  const jobs = new JobService(store, undefined, { attachments: sideState, readAccess: sideState }, new Quotas(client, store, cfg.quotas));
   const runs = new RunService(client, store);
   const overview = new RunOverview(client, runs);
   const native = nativeSurface({ jobs, runs, overview, auth, secrets: new SecretStore(cfg.dataDir) });

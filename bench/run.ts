@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     dynamicConfig: { 'worker.schedulerNamespaceStartWorkflowRPS': SCHEDULER_RPS },
     logLevel: 'warn',
     onProgress: log,
+    // One admin creates thousands of jobs and fires hundreds of runs at once: past any per-owner quota.
+    env: { KAIROS_QUOTA_JOBS: '0', KAIROS_QUOTA_CONCURRENT_RUNS: '0' },
   });
   // Ctrl-C or a kill stops the private stack too, rather than leaving its processes behind.
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => void stack.stop().then(() => process.exit(code)));

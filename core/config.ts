@@ -8,6 +8,8 @@ const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).m
 const port = (fallback: number) => portNumber.default(fallback);
 const optionalPort = portNumber.optional();
 const nonEmpty = z.string().trim().min(1);
+const QUOTA_RULE = { error: 'must be a whole number (0 = unlimited)' };
+const quota = (fallback: number) => z.coerce.number(QUOTA_RULE).int(QUOTA_RULE).min(0, QUOTA_RULE).default(fallback);
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
@@ -35,6 +37,8 @@ const EnvSchema = z.object({
     .optional(),
   KAIROS_DAPR_APP_API_TOKEN_SECRET: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a secret name').optional(),
   KAIROS_VOLTMX_SERVER_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  KAIROS_QUOTA_JOBS: quota(1000),
+  KAIROS_QUOTA_CONCURRENT_RUNS: quota(20),
   KAIROS_VOLTMX_TOKEN_TTL: z
     .string()
     .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "1h" or "PT30M"')
@@ -83,6 +87,13 @@ export interface Config {
     tokenTtlMs: number;
   };
   datasource: DatasourceConfig;
+  /** Per-owner limits (0 = unlimited); see core/quotas. */
+  quotas: {
+    /** Jobs (schedules, drafts included) one owner may have. */
+    jobs: number;
+    /** Runs of one owner's jobs that may be running at once. */
+    concurrentRuns: number;
+  };
   temporal: {
     /** true when Kairos starts its own dev server (no TEMPORAL_ADDRESS given). */
     embedded: boolean;
@@ -172,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dataDir,
       statementTimeoutMs: parseDurationMs(e.KAIROS_DATASOURCE_STATEMENT_TIMEOUT) ?? 300_000,
     },
+    quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,

@@ -57,6 +57,11 @@ async function main(): Promise<number> {
       KAIROS_SECRET_DAPR_APP_API_TOKEN: 'integration-dapr-app-token',
       // The Volt MX Foundry server whose services Volt MX jobs call (test/integration/voltmx.test.ts binds it).
       KAIROS_VOLTMX_SERVER_URL: `http://127.0.0.1:${await freePort()}`,
+      // Every test file shares this stack, in parallel and mostly as the one admin (a burst fires 40
+      // runs at once): per-owner quotas would make files fail each other. They are tested on a
+      // private stack with small limits (test/integration/security-quotas.test.ts).
+      KAIROS_QUOTA_JOBS: '0',
+      KAIROS_QUOTA_CONCURRENT_RUNS: '0',
     },
   );
   const cfg = loadConfig(env);

@@ -32,7 +32,7 @@ export async function createWorker(cfg: Config): Promise<Worker> {
     taskQueue: cfg.taskQueue,
     workflowBundle: await workflowBundle(),
     // Drivers resolve secrets from the data dir; cleanup and dependents need a client of their own.
-    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir) }),
+    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir), concurrentRuns: cfg.quotas.concurrentRuns }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

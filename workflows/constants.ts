@@ -6,3 +6,9 @@ export const DEFAULT_HEARTBEAT_MS = 30_000;
 export const START_DEPENDENTS_ACTIVITY = 'kairosStartDependents';
 /** Dependency chains deeper than this stop (a job that depends on itself, or a cycle). */
 export const MAX_DEPENDENCY_DEPTH = 20;
+/** The support activity that checks the owner's concurrent-runs quota before the driver runs. */
+export const CHECK_RUN_QUOTA_ACTIVITY = 'kairosCheckRunQuota';
+/** Marks the quota step in runJob's history (runs started before it replay without it). */
+export const RUN_QUOTA_PATCH = 'kairos-run-quota';
+/** The error type of a run that the concurrent-runs quota refused (its driver was never called). */
+export const QUOTA_EXCEEDED = 'QuotaExceeded';

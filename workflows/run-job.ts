@@ -14,7 +14,9 @@ import {
   CancellationScope,
   TimeoutFailure,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type {
@@ -27,11 +29,20 @@ import type {
   StartDependentsInput,
 } from '../core/runs/types.ts';
 import type { RunOutcome } from '../core/jobs/model.ts';
-import { DEFAULT_HEARTBEAT_MS, MAX_DEPENDENCY_DEPTH, START_DEPENDENTS_ACTIVITY } from './constants.ts';
+import type { RunQuotaInput, RunQuotaVerdict } from '../core/quotas/types.ts';
+import {
+  CHECK_RUN_QUOTA_ACTIVITY,
+  DEFAULT_HEARTBEAT_MS,
+  MAX_DEPENDENCY_DEPTH,
+  QUOTA_EXCEEDED,
+  RUN_QUOTA_PATCH,
+  START_DEPENDENTS_ACTIVITY,
+} from './constants.ts';
 
 
 type DriverActivity = (data: unknown, ctx: DriverContext) => Promise<DriverResult>;
 type StartDependents = (input: StartDependentsInput) => Promise<string[]>;
+type CheckRunQuota = (input: RunQuotaInput) => Promise<RunQuotaVerdict>;
 
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
@@ -69,6 +80,16 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
 
   const driver = drivers[job.type];
   if (!driver) throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
+  // The owner's concurrent-runs quota, before any work: a run over it fails as QuotaExceeded
+  // (not retried, driver not called, no dependents started). Runs started before this step existed replay without it.
+  if (patched(RUN_QUOTA_PATCH)) {
+    const verdict = await checkRunQuota(job.ownerId);
+    if (verdict && !verdict.allowed) {
+      const error: RunError = { type: QUOTA_EXCEEDED, message: verdict.message ?? 'quota exceeded' };
+      const record = finish({ outcome: 'failed', status: 'failed', attempts: 0, error });
+      throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: [record] });
+    }
+  }
   let result: DriverResult;
   try {
     result = await driver(job.data, {
@@ -98,6 +119,26 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const record = finish({ outcome: 'succeeded', status: 'succeeded', attempts: result.attempt, output: result.output, progress: result.progress });
   record.dependents = await startDependents('succeeded');
   return record;
+}
+
+/**
+ * Asks the quota activity; undefined (the run goes ahead) when it could not answer: a quota that
+ * cannot be counted does not stop the owner's work. A stop during the check still stops the run.
+ */
+async function checkRunQuota(ownerId: string): Promise<RunQuotaVerdict | undefined> {
+  // A local activity: one count query in the worker that runs this workflow, without a second
+  // round-trip through the task queue before every run's real work.
+  const check = proxyLocalActivities<Record<string, CheckRunQuota>>({ startToCloseTimeout: 10_000, retry: { maximumAttempts: 3, initialInterval: 1000 } })[
+    CHECK_RUN_QUOTA_ACTIVITY
+  ];
+  if (!check) return undefined;
+  const info = workflowInfo();
+  try {
+    return await check({ ownerId, workflowId: info.workflowId, startedAt: info.startTime.toISOString() });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return undefined;
+  }
 }
 
 /** The driver's last failure as a run error (type + message) and its details (attempt, payload). */

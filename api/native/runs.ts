@@ -110,7 +110,7 @@ registerOperations([
     response: z.object({ items: z.array(AllRunsItemSchema), total: z.number(), offset: z.number(), limit: z.number() }),
   },
   { method: 'get', path: '/v1/jobs/{id}/stats', summary: "A job's run statistics", tag: 'runs', response: StatsSchema },
-  { method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number() }) },
+  { method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number(), jobsCapped: z.boolean() }) },
   { method: 'get', path: '/v1/runs/{runId}', summary: 'One run: status, timing, attempts, error, progress, output', tag: 'runs', response: RunViewSchema },
   { method: 'post', path: '/v1/runs/{runId}/stop', summary: 'Stop a run (cancel; the driver sees it)', tag: 'runs', response: RunSummarySchema, status: 202 },
   { method: 'post', path: '/v1/runs/{runId}/abort', summary: 'Abort a run (terminate)', tag: 'runs', request: AbortBodySchema, response: RunViewSchema },

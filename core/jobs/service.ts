@@ -12,6 +12,7 @@ import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
 import { runsUsed } from './run-limit.ts';
+import type { Quotas, Reservation } from '../quotas/quotas.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
 const END_GRACE_MS = 5_000;
@@ -63,6 +64,8 @@ export class JobService {
     private readonly store: JobStore,
     private readonly now: () => Date = () => new Date(),
     private readonly identity: JobIdentityDeps = {},
+    /** Per-owner limits on jobs and running runs; none when absent. */
+    private readonly quotas?: Quotas,
   ) {}
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
@@ -121,7 +124,7 @@ export class JobService {
       incarnation: randomUUID(),
     };
     await this.assertMayFollow(job, actor);
-    await this.store.create(job, compiled);
+    await this.held(this.quotas?.jobs.reserve(job.ownerId, job.id), () => this.store.create(job, compiled));
     // Answer from what was written rather than a second RPC (DescribeSchedule is a query to the
     // scheduler workflow and doubled the cost of a create). The next fire time comes from the
     // evaluator that the compiler's proof holds equal to Temporal's own; later GETs read Temporal.
@@ -194,7 +197,26 @@ export class JobService {
     await this.assertMayFollow(job, actor, current);
     // A new job (Dapr's overwrite) starts its count afresh; an edit of this one carries it on.
     const used = opts.asNew ? 0 : runsUsed(stored.runLimit, stored.state.remainingActions);
-    return view(await this.store.update(job, compiled, stored.conflictToken, used));
+    // A job handed to another owner counts against the new owner's quota.
+    const transfer = job.ownerId !== current.ownerId;
+    const updated = await this.held(transfer ? this.quotas?.jobs.reserve(job.ownerId, id) : undefined, () =>
+      this.store.update(job, compiled, stored.conflictToken, used),
+    );
+    if (transfer) this.quotas?.jobs.noteRemoved(current.ownerId, id);
+    return view(updated);
+  }
+
+  /** Runs a write while a quota reservation (if any) holds its job; the reservation outlives a write that succeeded. */
+  private async held<T>(reservation: Promise<Reservation> | undefined, write: () => Promise<T>): Promise<T> {
+    const r = await reservation;
+    try {
+      const out = await write();
+      r?.commit();
+      return out;
+    } catch (err) {
+      r?.release();
+      throw err;
+    }
   }
 
   /**
@@ -255,10 +277,14 @@ export class JobService {
    */
   private async remove(job: Job): Promise<void> {
     await this.store.delete(job.id);
+    this.quotas?.jobs.noteRemoved(job.ownerId, job.id);
     if (draftOf(job)) return; // a draft's shares and names are its job's
     const draftId = draftIdFor(job.id);
     const draft = await this.store.get(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-    if (draft && draftOf(draft.job) === job.id) await this.store.delete(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+    if (draft && draftOf(draft.job) === job.id) {
+      await this.store.delete(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+      this.quotas?.jobs.noteRemoved(draft.job.ownerId, draftId);
+    }
     await this.identity.attachments?.forgetJob(job.id);
   }
 
@@ -310,6 +336,8 @@ export class JobService {
   async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
     const stored = await this.store.get(id);
     this.assertCanAccess(stored.job, actor);
+    // Counted for the job's owner, whoever asks; runJob checks again as it starts (core/quotas).
+    await this.quotas?.assertMayStartRun(stored.job.ownerId);
     return { runId: await this.store.startRun(stored.job, 'manual', input) };
   }
 

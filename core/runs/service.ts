@@ -258,7 +258,12 @@ export class RunService {
     return { ...stats, nextRunAt: stored.state.nextRunTimes[0]?.toISOString() ?? null };
   }
 
-  async globalStats(actor: Actor): Promise<RunStats & { jobs: number }> {
+  /**
+   * Run stats over the actor's (or, for admins, all) jobs. Runs are counted by one count query;
+   * jobs and the next fire time come from at most MAX_STATS_JOBS schedule-list entries, and
+   * `jobsCapped` says when there were more (then `jobs` is that cap).
+   */
+  async globalStats(actor: Actor): Promise<RunStats & { jobs: number; jobsCapped: boolean }> {
     const owner = actor.role === 'admin' ? undefined : actor.id;
     const base = runsQuery({ owner }, RUN_JOB_WORKFLOW, ATTRS);
     const stats = await this.stats(base);
@@ -270,8 +275,8 @@ export class RunService {
       jobs += page.items.length;
       for (const j of page.items) if (j.nextRunAt && (next === null || j.nextRunAt < next)) next = j.nextRunAt;
       cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return { ...stats, nextRunAt: next, jobs };
+    } while (cursor && jobs < MAX_STATS_JOBS);
+    return { ...stats, nextRunAt: next, jobs, jobsCapped: cursor !== undefined };
   }
 
   /** Runs matching a visibility query, counted by status (one `count … GROUP BY ExecutionStatus`). */
@@ -304,6 +309,9 @@ export class RunService {
     };
   }
 }
+
+/** The most schedule-list entries /v1/stats reads (10 pages). */
+export const MAX_STATS_JOBS = 10_000;
 
 function assertRunning(info: RawExecution, runId: string): void {
   if (info.status !== WorkflowStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {

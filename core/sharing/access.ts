@@ -23,8 +23,10 @@ export type Need = keyof Permissions;
 
 /** Reads on behalf of the access check itself, before the caller's rights are known. */
 const SYSTEM: Actor = { id: 'kairos:access', role: 'admin' };
-/** At most this many jobs are gathered for a listing. */
+/** At most this many jobs are gathered for a listing (from the schedule list, 1000 a page). */
 export const MAX_LISTED = 10_000;
+/** At most this many jobs shared with the caller are read for a listing (one describe each). */
+export const MAX_SHARED_LISTED = 1000;
 
 const isNotFound = (err: unknown) => err instanceof KairosError && err.kind === 'not_found';
 
@@ -69,7 +71,10 @@ export class JobAccess {
     return { view, permissions, acting: actingFor(owner, actor) };
   }
 
-  /** Every job the actor may read (its own or, for admins, all; plus those shared with it), from visibility. */
+  /**
+   * Every job the actor may read (its own or, for admins, all; plus those shared with it), from
+   * visibility; bounded: more than MAX_LISTED jobs (or MAX_SHARED_LISTED shared ones) is a 400.
+   */
   async readable(actor: Actor): Promise<ReadableJob[]> {
     const out = new Map<string, ReadableJob>();
     let cursor: string | undefined;
@@ -80,8 +85,11 @@ export class JobAccess {
     } while (cursor && out.size < MAX_LISTED);
     if (cursor) throw validationError('too many jobs to list', [{ path: 'query', message: `more than ${MAX_LISTED} jobs; narrow the search` }]);
     if (actor.role === 'admin') return [...out.values()];
-    for (const { jobId, incarnation, accessLevel } of await this.shares.sharedWith(actor.id)) {
-      if (out.has(jobId)) continue;
+    const shared = (await this.shares.sharedWith(actor.id)).filter((s) => !out.has(s.jobId));
+    if (shared.length > MAX_SHARED_LISTED || out.size + shared.length > MAX_LISTED) {
+      throw validationError('too many jobs to list', [{ path: 'query', message: `more than ${MAX_SHARED_LISTED} shared jobs or ${MAX_LISTED} jobs in all` }]);
+    }
+    for (const { jobId, incarnation, accessLevel } of shared) {
       // Shared jobs are read directly (strongly consistent); one deleted meanwhile is skipped, and so
       // is a job created again under the id since (the share was made for the earlier one).
       const view = await this.jobs.get(jobId, SYSTEM).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));

@@ -59,6 +59,8 @@ export interface OwnStackOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   logLevel?: string;
   onProgress?: (msg: string) => void;
+  /** Extra environment of the stack's processes (e.g. small quotas). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const ADMIN_USER = 'admin';
@@ -73,7 +75,7 @@ async function killHard(child: ChildProcess): Promise<void> {
 
 export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-own-'));
-  const env = await privateStackEnv(dataDir, { user: ADMIN_USER, password: ADMIN_PASSWORD }, { KAIROS_LOG_LEVEL: opts.logLevel ?? 'warn' });
+  const env = await privateStackEnv(dataDir, { user: ADMIN_USER, password: ADMIN_PASSWORD }, { KAIROS_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.env });
   const temporalPort = Number(env.KAIROS_TEMPORAL_PORT);
   const uiPort = Number(env.KAIROS_UI_PORT);
   // This stack manages its own dev server (to kill and restart it), so its processes connect to it by address.

@@ -10,6 +10,7 @@ import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { InFlight, OverviewFilter, OverviewRun, RunOverview } from '../../../core/runs/overview.ts';
 import { mapLimited } from '../../map-limited.ts';
+import { pageOf, setNextCursor } from '../../page-limit.ts';
 import type { RunProgress } from '../../../core/runs/types.ts';
 import { badRequest, CluedInError, rememberError } from './errors.ts';
 import { CLUEDIN_DIALECT, CLUEDIN_TYPES, jobIdFor, jobRunIdOf, parseJobId, runIdOf, type CluedInType } from './ids.ts';
@@ -128,13 +129,10 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
 
     r.get(path, async (ctx) => {
       const actor = principalOf(ctx);
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await jobs.list({ dialect: CLUEDIN_DIALECT, pageSize: 1000, cursor }, actor);
-        ids.push(...page.items.map((s) => s.id).filter((id) => parseJobId(id)?.type === type));
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      // A page of the schedule list (Kairos's ?limit= and ?cursor=; types are told apart after the read).
+      const page = await jobs.list({ dialect: CLUEDIN_DIALECT, ...pageOf(ctx) }, actor);
+      setNextCursor(ctx, page.nextCursor);
+      const ids = page.items.map((s) => s.id).filter((id) => parseJobId(id)?.type === type);
       const views = await mapLimited(ids.sort(), async (id) => {
         const v = await jobs.get(id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))); // deleted since the list
         const e = v && cluedinExtras(v.job);

@@ -3,6 +3,7 @@
 // /apps/{app}/. Parse (mapping.ts), call the job and run services, render Fusion's shapes.
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { mapLimited } from '../../map-limited.ts';
+import { pageOf, setNextCursor } from '../../page-limit.ts';
 import { principalOf } from '../../auth.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
@@ -161,23 +162,15 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   });
   const baseOfSummary = (s: JobSummary): StatusBase => ({ ...s, running: [] });
 
-  async function allJobs(actor: Actor, driverType?: string): Promise<JobSummary[]> {
-    const out: JobSummary[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await jobs.list({ pageSize: 1000, cursor, ...(driverType ? { type: driverType } : {}) }, actor);
-      out.push(...page.items);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    return out;
-  }
-
-  /** Jobs of one Fusion type (or all), from the schedule list. */
-  async function jobsOfType(actor: Actor, type?: string): Promise<JobSummary[]> {
-    if (type === 'spark') return [];
-    if (type === 'datasource') return await allJobs(actor, 'datasource');
-    const all = await allJobs(actor);
-    return type === 'task' ? all.filter((s) => resourceOf(s).type === 'task') : all;
+  /**
+   * One page of jobs of one Fusion type (or all), from the schedule list: a page of `limit` (see
+   * api/page-limit.ts) and the cursor of the next. Tasks are told apart after the read, so a page
+   * of tasks may hold fewer than `limit`.
+   */
+  async function jobsOfType(actor: Actor, page: { pageSize: number; cursor?: string }, type?: string): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+    if (type === 'spark') return { items: [], nextCursor: null };
+    const listed = await jobs.list({ ...page, ...(type === 'datasource' ? { type: 'datasource' } : {}) }, actor);
+    return type === 'task' ? { ...listed, items: listed.items.filter((s) => resourceOf(s).type === 'task') } : listed;
   }
 
   // ---- the Jobs API --------------------------------------------------------------------------
@@ -189,7 +182,8 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       const type = typeof ctx.query.type === 'string' ? ctx.query.type : undefined;
       if (ctx.query.type !== undefined && (type === undefined || !isFusionType(type))) throw unknownType(String(ctx.query.type));
       const actor = principalOf(ctx);
-      const items = await jobsOfType(actor, type);
+      const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), type);
+      setNextCursor(ctx, nextCursor);
       ctx.body = await mapLimited(items, (s) =>
         statusOf(baseOfSummary(s), actor).catch((err: unknown) => {
           if (isKind(err, 'not_found')) return undefined; // deleted since the list
@@ -367,7 +361,8 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   for (const p of paths('/tasks')) {
     r.get(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const items = await jobsOfType(actor, 'task');
+      const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), 'task');
+      setNextCursor(ctx, nextCursor);
       const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
       ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderTask(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
     });
@@ -433,7 +428,8 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   for (const p of paths('/connectors/datasources')) {
     r.get(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const items = await jobsOfType(actor, 'datasource');
+      const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), 'datasource');
+      setNextCursor(ctx, nextCursor);
       const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
       ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderDatasource(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
     });

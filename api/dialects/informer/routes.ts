@@ -56,6 +56,8 @@ const BODY_ERRORS: BodyErrors = {
   malformed: (message) => new InformerError(400, `Invalid request payload JSON format: ${message}`),
 };
 
+/** A search reads the description of each job whose name does not match (one describe each): at most this many. */
+const MAX_DESCRIPTIONS_SEARCHED = 1000;
 const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
 const orMissing = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
 
@@ -164,6 +166,12 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     if (q.q) {
       // Names are in the list; descriptions need a read of each job whose name does not match.
       const needle = q.q.toLowerCase();
+      const unread = items.filter((x) => !x.summary.name.toLowerCase().includes(needle)).length;
+      if (unread > MAX_DESCRIPTIONS_SEARCHED) {
+        throw new InformerError(400, `"q" would search the descriptions of ${unread} jobs, more than ${MAX_DESCRIPTIONS_SEARCHED}; search a name instead`, [
+          { path: 'q', message: `searches at most ${MAX_DESCRIPTIONS_SEARCHED} descriptions` },
+        ], 'query');
+      }
       const hit = await mapLimited(items, async (x) => {
         if (x.summary.name.toLowerCase().includes(needle)) return true;
         const v = await orMissing(access.open(x.summary.id, actor));

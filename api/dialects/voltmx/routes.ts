@@ -110,13 +110,10 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   r.get(JOBS, async (ctx) => {
     const actor = principalOf(ctx);
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await jobs.list({ dialect: 'voltmx', pageSize: 1000, cursor }, actor);
-      ids.push(...page.items.map((s) => s.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    // A page of the schedule list (each row reads the job and its run stats), never all of it.
+    const page = await jobs.list({ dialect: 'voltmx', ...pageOf(ctx) }, actor);
+    if (page.nextCursor) ctx.set('X-Kairos-Next-Cursor', page.nextCursor);
+    const ids = page.items.map((s) => s.id);
     const rows = await mapLimited(ids, async (id) => {
       const jobId = jobIdOfCanonical(id);
       if (jobId === undefined) return undefined;
@@ -221,7 +218,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
   return r;
 }
 
-/** `?limit=` (1–1000, default 100) and `?cursor=` of a history page: Kairos additions. */
+/** `?limit=` (1–1000, default 100) and `?cursor=` of a job list or history page: Kairos additions. */
 function pageOf(ctx: Context): { pageSize: number; cursor?: string } {
   const q = ctx.query;
   let pageSize = HISTORY_DEFAULT;
