@@ -13,6 +13,7 @@ import { healthRoutes } from './health.ts';
 import { nativeSurface } from './native/index.ts';
 import { RunService } from '../core/runs/service.ts';
 import { SecretStore } from '../core/secrets/store.ts';
+import { SecretAccess } from '../core/secrets/access.ts';
 import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
 import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
 import { cluedinSurface } from './dialects/cluedin/index.ts';
@@ -45,10 +46,12 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const client = await connectClient(cfg.temporal);
   const auth = new AuthStore(cfg.dataDir);
   const store = new JobStore(client, cfg.taskQueue);
-  const jobs = new JobService(store);
+  const secrets = new SecretAccess(new SecretStore(cfg.dataDir), auth, SecretAccess.daprRule(cfg));
+  // Every surface saves through the service, so each one gets the secret check.
+  const jobs = new JobService(store, undefined, [secrets.saveCheck]);
   const runs = new RunService(client, store);
   const overview = new RunOverview(client, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets: new SecretStore(cfg.dataDir) });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
   surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));

@@ -7,6 +7,8 @@ import { connectClient, connectionOptions } from '../core/temporal.ts';
 import { createActivities } from '../activities/registry.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { SecretStore } from '../core/secrets/store.ts';
+import { SecretAccess } from '../core/secrets/access.ts';
+import { AuthStore } from '../core/auth/store.ts';
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -26,8 +28,14 @@ export async function createWorker(cfg: Config): Promise<Worker> {
     namespace: cfg.temporal.namespace,
     taskQueue: cfg.taskQueue,
     workflowBundle: await workflowBundle(),
-    // Drivers resolve secrets from the data dir; cleanup and dependents need a client of their own.
-    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir) }),
+    // Drivers resolve secrets from the data dir, for each job's owner with the roles in the credential
+    // store (read only here); cleanup and dependents need a client of their own.
+    activities: createActivities({
+      client,
+      store: new JobStore(client, cfg.taskQueue),
+      taskQueue: cfg.taskQueue,
+      secrets: new SecretAccess(new SecretStore(cfg.dataDir), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
+    }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

@@ -48,10 +48,18 @@ export interface WriteOptions {
   asNew?: boolean;
 }
 
+/**
+ * A check of a job about to be saved against what its owner may use (e.g. its secret references:
+ * core/secrets/access.ts): throws a validation error. Runs on create and on every write, after
+ * validation; `current` is the stored version on a write.
+ */
+export type SaveCheck = (job: { spec: JobSpec; ownerId: string; current?: Job }, actor: Actor) => Promise<void>;
+
 export class JobService {
   constructor(
     private readonly store: JobStore,
     private readonly now: () => Date = () => new Date(),
+    private readonly saveChecks: readonly SaveCheck[] = [],
   ) {}
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
@@ -97,12 +105,14 @@ export class JobService {
     const now = this.now();
     const { spec, compiled } = this.validate(raw, now);
     assertMayUseType(spec.type, actor);
+    const ownerId = this.ownerFor(spec.ownerId, actor);
+    for (const check of this.saveChecks) await check({ spec, ownerId }, actor);
     const at = now.toISOString();
     const job: Job = {
       ...spec,
       id: spec.id ?? `${slugify(spec.name ?? spec.type)}-${randomUUID().slice(0, 8)}`,
       name: spec.name ?? spec.id ?? spec.type,
-      ownerId: this.ownerFor(spec.ownerId, actor),
+      ownerId,
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -166,11 +176,13 @@ export class JobService {
     const settled = opts.asNew ? [] : onceInstants(current.triggers, new Date(current.updatedAt));
     const { spec, compiled } = this.validate(raw, now, settled);
     assertMayUseType(spec.type, actor);
+    const ownerId = spec.ownerId !== undefined && spec.ownerId !== current.ownerId ? this.ownerFor(spec.ownerId, actor) : current.ownerId;
+    for (const check of this.saveChecks) await check({ spec, ownerId, current }, actor);
     const job: Job = {
       ...spec,
       id,
       name: spec.name ?? current.name,
-      ownerId: spec.ownerId !== undefined && spec.ownerId !== current.ownerId ? this.ownerFor(spec.ownerId, actor) : current.ownerId,
+      ownerId,
       createdAt: current.createdAt,
       updatedAt: now.toISOString(),
       version: current.version + 1,
