@@ -149,8 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * What the worker process may see of the environment: the variables it reads and what Node and the
  * operating system need, nothing else. Launchers (scripts/stack.ts) pass it only these, so a job
  * that reads the worker's environment (`/proc/self/environ`) finds no admin password and no
- * API-only credential (KAIROS_ADMIN_*, KAIROS_DAPR_API_TOKEN, KAIROS_BODY_LIMIT, …). A new variable
- * the worker reads must be added here.
+ * API-only variable (KAIROS_ADMIN_*, KAIROS_DAPR_API_TOKEN and the dialect ports KAIROS_DAPR_PORT
+ * (which needs that token) and KAIROS_FUSION_PORT, KAIROS_BODY_LIMIT, KAIROS_VOLTMX_TOKEN_TTL).
+ * A new variable the worker reads must be added here.
  */
 export const WORKER_ENV_ALLOW = {
   names: [
@@ -162,8 +163,6 @@ export const WORKER_ENV_ALLOW = {
     'KAIROS_TASK_QUEUE',
     'KAIROS_LOG_LEVEL',
     'KAIROS_WORKER_MAX_HEAP_MB',
-    'KAIROS_FUSION_PORT',
-    'KAIROS_DAPR_PORT',
     'KAIROS_DAPR_APP_URL',
     'KAIROS_DAPR_APP_URLS',
     'KAIROS_DAPR_APP_API_TOKEN_SECRET',

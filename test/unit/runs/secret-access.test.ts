@@ -166,6 +166,8 @@ describe("the worker's environment", () => {
     KAIROS_ADMIN_USER: 'root',
     KAIROS_ADMIN_PASSWORD: 'admin-password-1',
     KAIROS_DAPR_API_TOKEN: 'dapr-api-token',
+    KAIROS_DAPR_PORT: '3501',
+    KAIROS_FUSION_PORT: '8765',
     KAIROS_DAPR_APP_URL: 'http://127.0.0.1:3500',
     KAIROS_DAPR_APP_API_TOKEN_SECRET: 'APP_TOKEN',
     KAIROS_SECRET_APP_TOKEN: 'app-token',
@@ -178,7 +180,7 @@ describe("the worker's environment", () => {
 
   it('holds what the worker reads and nothing of the API or the rest of the shell', () => {
     const w = workerEnv(env);
-    for (const k of ['KAIROS_ADMIN_USER', 'KAIROS_ADMIN_PASSWORD', 'KAIROS_DAPR_API_TOKEN', 'KAIROS_BODY_LIMIT', 'KAIROS_VOLTMX_TOKEN_TTL', 'AWS_SECRET_ACCESS_KEY', 'PGPASSWORD']) {
+    for (const k of ['KAIROS_ADMIN_USER', 'KAIROS_ADMIN_PASSWORD', 'KAIROS_DAPR_API_TOKEN', 'KAIROS_DAPR_PORT', 'KAIROS_FUSION_PORT', 'KAIROS_BODY_LIMIT', 'KAIROS_VOLTMX_TOKEN_TTL', 'AWS_SECRET_ACCESS_KEY', 'PGPASSWORD']) {
       assert.equal(w[k], undefined, k);
     }
     for (const k of ['PATH', 'HOME', 'LANG', 'NODE_OPTIONS', 'KAIROS_DATA_DIR', 'KAIROS_TASK_QUEUE', 'KAIROS_DAPR_APP_URL', 'KAIROS_SECRET_APP_TOKEN', 'TEMPORAL_ADDRESS']) {
@@ -190,8 +192,8 @@ describe("the worker's environment", () => {
     const full = loadConfig(env);
     const worker = loadConfig(workerEnv(env));
     assert.deepEqual(
-      { dataDir: worker.dataDir, taskQueue: worker.taskQueue, temporal: worker.temporal, dapr: { ...worker.dapr, apiToken: undefined }, heap: worker.workerMaxHeapMb },
-      { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined }, heap: full.workerMaxHeapMb },
+      { dataDir: worker.dataDir, taskQueue: worker.taskQueue, temporal: worker.temporal, dapr: { ...worker.dapr, apiToken: undefined, port: undefined }, heap: worker.workerMaxHeapMb },
+      { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined, port: undefined }, heap: full.workerMaxHeapMb },
     );
     assert.deepEqual(worker.admin, { user: undefined, password: undefined });
   });
