@@ -1,10 +1,15 @@
 // Who may use which secret (core/secrets/access.ts), what the masker catches of a value on its way
 // back from a target (core/secrets/refs.ts), and the worker's environment (core/config.ts).
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ambiguousMessage, lookupFor, unavailableMessage, visibleTo, type DaprTokenRule } from '../../../core/secrets/access.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ambiguousMessage, lookupFor, SecretAccess, unavailableMessage, visibleTo, type DaprTokenRule } from '../../../core/secrets/access.ts';
 import { masker, MASK } from '../../../core/secrets/refs.ts';
-import { OPERATOR, type SecretEntry } from '../../../core/secrets/store.ts';
+import { OPERATOR, SecretStore, type SecretEntry } from '../../../core/secrets/store.ts';
+import { KairosError } from '../../../core/errors.ts';
+import type { Job, JobSpec } from '../../../core/jobs/model.ts';
 import { loadConfig, workerEnv } from '../../../core/config.ts';
 
 const entry = (owner: string, name: string, value: string, extra: Partial<SecretEntry> = {}): SecretEntry => ({
@@ -196,5 +201,33 @@ describe("the worker's environment", () => {
       { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined, port: undefined }, heap: full.workerMaxHeapMb },
     );
     assert.deepEqual(worker.admin, { user: undefined, password: undefined });
+  });
+});
+
+describe('the save check (job service hook)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kairos-secret-access-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const users = { listUsers: async () => [{ id: 'usr_admin', role: 'admin' as const }, { id: 'usr_user', role: 'user' as const }] };
+  const access = new SecretAccess(new SecretStore(dir, { KAIROS_SECRET_OPS: 'ops' }), users, { appUrls: [] });
+  const spec = (name: string, url = 'https://example.test/') => ({ type: 'http', data: { url, headers: { authorization: { $secret: name } } } }) as unknown as JobSpec;
+  const refused = (name: string) => (e: unknown) =>
+    e instanceof KairosError && e.kind === 'validation' && JSON.stringify(e.details) === JSON.stringify([{ path: 'data.headers.authorization', message: unavailableMessage(name) }]);
+
+  it("checks the owner's secrets, with the role the owner has and no more than the caller's", async () => {
+    await access.store.put('usr_admin', 'MINE', 'v');
+    await access.saveCheck({ spec: spec('MINE'), ownerId: 'usr_admin' }, { id: 'usr_admin', role: 'admin' });
+    await access.saveCheck({ spec: spec('OPS'), ownerId: 'usr_admin' }, { id: 'usr_admin', role: 'admin' });
+    // an admin's user-role API key saves as a user: no operator secrets
+    await assert.rejects(access.saveCheck({ spec: spec('OPS'), ownerId: 'usr_admin' }, { id: 'usr_admin', role: 'user' }), refused('OPS'));
+    // an admin saving a job for a user: the user's secrets count, not the admin's
+    await assert.rejects(access.saveCheck({ spec: spec('MINE'), ownerId: 'usr_user' }, { id: 'usr_admin', role: 'admin' }), refused('MINE'));
+    // a principal that is no user (e.g. the Dapr port's) is no admin, whatever the caller's role
+    await assert.rejects(access.saveCheck({ spec: spec('OPS'), ownerId: 'dapr' }, { id: 'dapr', role: 'admin' }), refused('OPS'));
+  });
+
+  it('does not re-check a write that changes neither the data, the type nor the owner', async () => {
+    const current = { ...spec('GONE'), ownerId: 'usr_user' } as unknown as Job;
+    await access.saveCheck({ spec: spec('GONE'), ownerId: 'usr_user', current }, { id: 'usr_user', role: 'user' });
+    await assert.rejects(access.saveCheck({ spec: spec('GONE', 'https://other.test/'), ownerId: 'usr_user', current }, { id: 'usr_user', role: 'user' }), refused('GONE'));
   });
 });
