@@ -1,7 +1,8 @@
 // Issue #13, items 4 and 5, as a non-admin user would attack them: a job that names the admin's
-// secret (through /v1, Volt MX and Informer), a secret name taken over by a PUT, a shared secret
+// secret (through /v1, Volt MX, Informer and CluedIn), a secret name taken over by a PUT, a shared secret
 // echoed back by the target in every encoding, a share withdrawn, the Dapr app token sent elsewhere,
 // and the worker's environment read for the admin password. Each attack fails without side effects.
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
@@ -171,7 +172,7 @@ describe('security: secrets have owners; the worker holds no API credential', { 
     assert.equal(await jobExists(forUser), false);
   });
 
-  it("refuses it through Volt MX and Informer too; nothing is created", async () => {
+  it('refuses it through Volt MX, Informer and CluedIn too; nothing is created', async () => {
     const before = await ownerJobs();
     // Volt MX: a header of the service call may be a secret reference
     const login = await fetch(`${apiUrl()}/voltmx/authService/accounts/login`, {
@@ -208,6 +209,21 @@ describe('security: secrets have owners; the worker holds no API credential', { 
       const res = await api<{ message: string }>('POST', '/informer/api/jobs', {
         auth: U,
         body: { name: uniqueId('inf-steal'), type: 'http', enabled: false, data: { url: `${target.url}/echo`, headers: { authorization: { $secret: name } } } },
+      });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.ok(JSON.stringify(res.body).includes(unavailable(name)), JSON.stringify(res.body));
+    }
+    // CluedIn: Task.Data is the job's data
+    for (const name of [adminOnlyName, secretName('NO_SUCH')]) {
+      const res = await api('POST', '/cluedin/api/v1/hangfire/jobs/crawling', {
+        auth: U,
+        body: {
+          ConfigurationId: randomUUID(),
+          OrganizationId: randomUUID(),
+          UserId: randomUUID(),
+          Cron: '0 3 * * *',
+          Task: { Type: 'http', Data: { url: `${target.url}/echo`, headers: { authorization: { $secret: name } } } },
+        },
       });
       assert.equal(res.status, 400, JSON.stringify(res.body));
       assert.ok(JSON.stringify(res.body).includes(unavailable(name)), JSON.stringify(res.body));
