@@ -1,5 +1,7 @@
 // What every driver shares, so each driver file holds only its own work:
-// - job data may hold `{"$secret": "NAME"}`: resolved here, in memory, right before the driver runs;
+// - job data may hold `{"$secret": "NAME"}`: resolved here, in memory, right before the driver runs,
+//   for the job's owner (core/secrets/access.ts): a secret the owner may not use fails the run, not
+//   retried, before the driver sends anything; a driver records its input as written (`written`);
 // - every value that leaves the activity (output, failure message and details, progress) is masked,
 //   so a target that echoes a secret back cannot put it into workflow history or logs;
 // - a heartbeat every second carries the driver's progress and delivers stop (cancellation);
@@ -10,11 +12,17 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { DriverContext, DriverFailureDetails, DriverResult, HistoryStrategy, RunProgress } from '../core/runs/types.ts';
 import { findSecretRefs, isSecretRef, masker, resolveSecretRefs, SecretRefError } from '../core/secrets/refs.ts';
+import type { SecretLookup, SecretSubject } from '../core/secrets/access.ts';
 
 export interface DriverRuntime extends DriverContext {
   /** Aborted when the run is stopped (cancelled) or the worker shuts down. */
   signal: AbortSignal;
   attempt: number;
+  /**
+   * The job's data as written, secret references unresolved: what a driver shows of its input
+   * (e.g. the http driver's recorded request), so a run record never holds a resolved value.
+   */
+  written: unknown;
   /** Reports progress; it travels with the next heartbeat and is readable while the run is in flight. */
   progress(p: RunProgress): void;
 }
@@ -70,8 +78,9 @@ export function keepPayload(strategy: HistoryStrategy, failed: boolean): boolean
 
 export const HEARTBEAT_EVERY_MS = 1000;
 
+/** What a job's owner may use (core/secrets/access.ts SecretAccess). */
 export interface SecretSource {
-  values(): Promise<Map<string, string>>;
+  lookup(subject: SecretSubject): Promise<SecretLookup>;
 }
 
 /** Turns a driver into the activity the worker registers under the job type. */
@@ -87,14 +96,18 @@ export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: 
       const refs = findSecretRefs(rawData);
       if (refs.length === 0) resolved = rawData;
       else {
-        const values = await secrets.values();
-        const r = resolveSecretRefs(rawData, (name) => values.get(name));
+        // For the owner the workflow passed (the job's, never the caller's); roles as they are now.
+        const lookup = await secrets.lookup({ ownerId: ctx.ownerId, type: impl.type, data: rawData });
+        const r = resolveSecretRefs(rawData, (name) => {
+          const res = lookup(name);
+          return res.ok ? res.entry.value : { message: res.message };
+        });
         resolved = r.data;
         mask = masker(r.values);
       }
     } catch (err) {
       if (err instanceof SecretRefError) {
-        throw ApplicationFailure.create({ message: `data.${err.path}: ${err.message}`, type: 'SecretNotFound', nonRetryable: true, details: [{ attempt }] });
+        throw ApplicationFailure.create({ message: `data.${err.path}: ${err.message}`, type: 'SecretNotAvailable', nonRetryable: true, details: [{ attempt }] });
       }
       throw err;
     }
@@ -111,6 +124,7 @@ export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: 
       ...ctx,
       signal: actx.cancellationSignal,
       attempt,
+      written: rawData,
       progress(p) {
         last = p;
       },

@@ -35,7 +35,17 @@ export interface HttpOutput {
   body: string;
   truncated: boolean;
   durationMs: number;
-  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  /** The request as the job wrote it: a secret reference stays `{"$secret": "NAME"}`. */
+  request: { method: string; url: unknown; query?: Record<string, unknown>; headers: Record<string, unknown>; body?: unknown };
+}
+
+/** The request as written (`written`: the job's data with its secret references), for the run record. */
+function recordedRequest(data: HttpData, headers: Record<string, string>, body: string | undefined, written: unknown): HttpOutput['request'] {
+  const w = (typeof written === 'object' && written !== null ? written : data) as Partial<Record<keyof HttpData, unknown>>;
+  const query = w.query && typeof w.query === 'object' && Object.keys(w.query).length > 0 ? (w.query as Record<string, unknown>) : undefined;
+  const writtenHeaders = w.headers && typeof w.headers === 'object' ? (w.headers as Record<string, unknown>) : {};
+  const added = Object.fromEntries(Object.entries(headers).filter(([k]) => !Object.hasOwn(writtenHeaders, k)));
+  return { method: data.method, url: w.url ?? data.url, ...(query ? { query } : {}), headers: { ...added, ...writtenHeaders }, ...(body !== undefined ? { body: w.body } : {}) };
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -66,7 +76,7 @@ async function readCapped(res: Response, cap: number): Promise<{ body: string; t
   return { body: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
-export async function httpRequest(data: HttpData, rt: Pick<DriverRuntime, 'signal' | 'progress'>): Promise<HttpOutput> {
+export async function httpRequest(data: HttpData, rt: Pick<DriverRuntime, 'signal' | 'progress'> & { written?: unknown }): Promise<HttpOutput> {
   const url = new URL(data.url);
   for (const [k, v] of Object.entries(data.query)) url.searchParams.set(k, v);
   const headers: Record<string, string> = { 'user-agent': 'kairos', ...data.headers };
@@ -81,7 +91,7 @@ export async function httpRequest(data: HttpData, rt: Pick<DriverRuntime, 'signa
   const timeoutMs = data.timeout ? (parseDurationMs(data.timeout) ?? DEFAULT_TIMEOUT_MS) : (data.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([rt.signal, timeout]);
-  const request = { method: data.method, url: url.toString(), headers, body };
+  const request = recordedRequest(data, headers, body, rt.written);
   const started = performance.now();
   rt.progress({ done: 0, total: 1, unit: 'requests', message: `${data.method} ${url.origin}${url.pathname}` });
   let res: Response;

@@ -15,6 +15,7 @@ import { healthRoutes } from './health.ts';
 import { nativeSurface } from './native/index.ts';
 import { RunService } from '../core/runs/service.ts';
 import { SecretStore } from '../core/secrets/store.ts';
+import { SecretAccess } from '../core/secrets/access.ts';
 import { daprSurface, startDaprPort } from './dialects/dapr/index.ts';
 import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
 import { cluedinSurface } from './dialects/cluedin/index.ts';
@@ -49,10 +50,17 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
   const store = new JobStore(client, cfg.taskQueue, sideState);
-  const jobs = new JobService(store, undefined, { attachments: sideState, readAccess: sideState }, new Quotas(client, store, cfg.quotas));
+  const secrets = new SecretAccess(new SecretStore(cfg.dataDir), auth, SecretAccess.daprRule(cfg));
+  // Every surface saves through the service, so each one gets these checks.
+  const jobs = new JobService(store, undefined, {
+    attachments: sideState,
+    readAccess: sideState,
+    quotas: new Quotas(client, store, cfg.quotas),
+    saveChecks: [secrets.saveCheck],
+  });
   const runs = new RunService(client, store);
   const overview = new RunOverview(client, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets: new SecretStore(cfg.dataDir) });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
   surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));

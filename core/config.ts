@@ -208,3 +208,51 @@ export function datasourceConfig(): DatasourceConfig {
   processDatasource ??= loadConfig().datasource;
   return processDatasource;
 }
+
+/**
+ * What the worker process may see of the environment: the variables it reads and what Node and the
+ * operating system need, nothing else. Launchers (scripts/stack.ts) pass it only these, so a job
+ * that reads the worker's environment (`/proc/self/environ`) finds no admin password and no
+ * API-only variable (KAIROS_ADMIN_*, KAIROS_DAPR_API_TOKEN and the dialect ports KAIROS_DAPR_PORT
+ * (which needs that token) and KAIROS_FUSION_PORT, KAIROS_BODY_LIMIT, KAIROS_VOLTMX_TOKEN_TTL).
+ * A new variable the worker reads must be added here.
+ */
+export const WORKER_ENV_ALLOW = {
+  names: [
+    'KAIROS_HOST',
+    'KAIROS_PORT',
+    'KAIROS_DATA_DIR',
+    'KAIROS_TEMPORAL_PORT',
+    'KAIROS_UI_PORT',
+    'KAIROS_TASK_QUEUE',
+    'KAIROS_LOG_LEVEL',
+    'KAIROS_WORKER_MAX_HEAP_MB',
+    'KAIROS_DAPR_APP_URL',
+    'KAIROS_DAPR_APP_URLS',
+    'KAIROS_DAPR_APP_API_TOKEN_SECRET',
+    'KAIROS_VOLTMX_SERVER_URL',
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    'TZ',
+    'LANG',
+    'LANGUAGE',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+  ],
+  /** The operator's secrets (KAIROS_SECRET_*), the egress policy, file areas and quotas, Temporal's connection, Node, tsx and the locale. */
+  prefixes: ['KAIROS_SECRET_', 'KAIROS_EGRESS_', 'KAIROS_DATASOURCE_', 'KAIROS_QUOTA_', 'TEMPORAL_', 'NODE_', 'TSX_', 'LC_'],
+} as const;
+
+/** The environment a worker process gets: `env` filtered by WORKER_ENV_ALLOW. */
+export function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const names = new Set<string>(WORKER_ENV_ALLOW.names);
+  return Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => v !== undefined && (names.has(k) || WORKER_ENV_ALLOW.prefixes.some((p) => k.startsWith(p)))),
+  );
+}

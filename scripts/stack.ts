@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../core/config.ts';
+import { workerEnv, type Config } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
 
@@ -24,7 +24,7 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  /** Environment for the worker and API processes (the validated config came from it). */
+  /** Environment of the API process (the validated config came from it); the worker gets the part it reads (workerEnv). */
   env: NodeJS.ProcessEnv;
   /** Where child output goes; default: files under the data dir. */
   logDir?: string;
@@ -122,7 +122,10 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   // A bounded heap makes V8 collect as it goes: with the default limit a streaming ingestion grows
   // the worker's memory by ~200 MB of garbage per million rows; at 512 MB it stays within ~35 MB.
   const workerFlags = [`--max-old-space-size=${cfg.workerMaxHeapMb}`];
-  let worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'), workerFlags);
+  // The worker runs other people's jobs: it gets only the variables it reads (core/config.ts
+  // WORKER_ENV_ALLOW), never the admin password or the API's credentials. The API keeps them all.
+  const wenv = workerEnv(env);
+  let worker = spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
   const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
@@ -135,7 +138,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.kill(signal);
       await exited;
-      worker = spawnNode('worker/index.ts', env, join(logDir, 'worker.log'), workerFlags);
+      worker = spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
       stack.worker = worker;
     },
     async stop() {

@@ -8,6 +8,7 @@ import { createActivities } from '../activities/registry.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { SecretStore } from '../core/secrets/store.ts';
 import { AuthStore } from '../core/auth/store.ts';
+import { SecretAccess } from '../core/secrets/access.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 
 /** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
@@ -31,8 +32,15 @@ export async function createWorker(cfg: Config): Promise<Worker> {
     namespace: cfg.temporal.namespace,
     taskQueue: cfg.taskQueue,
     workflowBundle: await workflowBundle(),
-    // Drivers resolve secrets from the data dir; cleanup and dependents need a client of their own.
-    activities: createActivities({ client, store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)), taskQueue: cfg.taskQueue, secrets: new SecretStore(cfg.dataDir), concurrentRuns: cfg.quotas.concurrentRuns }),
+    // Drivers resolve secrets from the data dir, for each job's owner with the roles in the credential
+    // store (read only here); cleanup and dependents need a client of their own.
+    activities: createActivities({
+      client,
+      store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)),
+      taskQueue: cfg.taskQueue,
+      secrets: new SecretAccess(new SecretStore(cfg.dataDir), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
+      concurrentRuns: cfg.quotas.concurrentRuns,
+    }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

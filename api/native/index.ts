@@ -4,7 +4,7 @@ import type { AuthStore } from '../../core/auth/store.ts';
 import type { JobService } from '../../core/jobs/service.ts';
 import type { RunService } from '../../core/runs/service.ts';
 import type { RunOverview } from '../../core/runs/overview.ts';
-import type { SecretStore } from '../../core/secrets/store.ts';
+import type { SecretAccess } from '../../core/secrets/access.ts';
 import { renderNativeError } from '../errors.ts';
 import type { Surface } from '../app.ts';
 import { jobRoutes } from './jobs.ts';
@@ -18,7 +18,7 @@ export interface NativeDeps {
   runs: RunService;
   overview: RunOverview;
   auth: AuthStore;
-  secrets: SecretStore;
+  secrets: SecretAccess;
 }
 
 /**

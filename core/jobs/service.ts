@@ -59,14 +59,35 @@ export interface JobIdentityDeps {
   readAccess?: JobReadAccess;
 }
 
+/**
+ * A check of a job about to be saved against what its owner may use (e.g. its secret references:
+ * core/secrets/access.ts): throws a validation error. Runs on create and on every write, after
+ * validation; `current` is the stored version on a write.
+ */
+export type SaveCheck = (job: { spec: JobSpec; ownerId: string; current?: Job }, actor: Actor) => Promise<void>;
+
+/** What the job service is given besides its store: identity keeping, quotas and save checks (all optional). */
+export interface JobServiceDeps extends JobIdentityDeps {
+  /** Per-owner limits on jobs and running runs; none when absent. */
+  quotas?: Quotas;
+  /** Checks of what a job's owner may use, on create and every write (e.g. its secret references). */
+  saveChecks?: readonly SaveCheck[];
+}
+
 export class JobService {
   constructor(
     private readonly store: JobStore,
     private readonly now: () => Date = () => new Date(),
-    private readonly identity: JobIdentityDeps = {},
-    /** Per-owner limits on jobs and running runs; none when absent. */
-    private readonly quotas?: Quotas,
-  ) {}
+    deps: JobServiceDeps = {},
+  ) {
+    this.identity = deps;
+    this.quotas = deps.quotas;
+    this.saveChecks = deps.saveChecks ?? [];
+  }
+  private readonly identity: JobIdentityDeps;
+  /** Per-owner limits on jobs and running runs; none when absent. */
+  private readonly quotas?: Quotas;
+  private readonly saveChecks: readonly SaveCheck[];
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
   supportsType(type: string): boolean {
@@ -111,12 +132,14 @@ export class JobService {
     const now = this.now();
     const { spec, compiled } = this.validate(raw, now);
     assertMayUseType(spec.type, actor);
+    const ownerId = this.ownerFor(spec.ownerId, actor);
+    for (const check of this.saveChecks) await check({ spec, ownerId }, actor);
     const at = now.toISOString();
     const job: Job = {
       ...spec,
       id: spec.id ?? `${slugify(spec.name ?? spec.type)}-${randomUUID().slice(0, 8)}`,
       name: spec.name ?? spec.id ?? spec.type,
-      ownerId: this.ownerFor(spec.ownerId, actor),
+      ownerId,
       createdAt: at,
       updatedAt: at,
       version: 1,
@@ -183,11 +206,13 @@ export class JobService {
     const settled = opts.asNew ? [] : onceInstants(current.triggers, new Date(current.updatedAt));
     const { spec, compiled } = this.validate(raw, now, settled);
     assertMayUseType(spec.type, actor);
+    const ownerId = spec.ownerId !== undefined && spec.ownerId !== current.ownerId ? this.ownerFor(spec.ownerId, actor) : current.ownerId;
+    for (const check of this.saveChecks) await check({ spec, ownerId, current }, actor);
     const job: Job = {
       ...spec,
       id,
       name: spec.name ?? current.name,
-      ownerId: spec.ownerId !== undefined && spec.ownerId !== current.ownerId ? this.ownerFor(spec.ownerId, actor) : current.ownerId,
+      ownerId,
       createdAt: current.createdAt,
       updatedAt: now.toISOString(),
       version: current.version + 1,

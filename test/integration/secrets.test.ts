@@ -1,4 +1,4 @@
-// Secrets end to end: the admin-only /v1/secrets API never returns a value; a job that references a
+// Secrets end to end: the /v1/secrets API never returns a value; a job that references a
 // secret gets the value at run time (the target sees it), and the value never appears in schedule
 // arguments, workflow history, API responses or the log files, even when the target echoes it back.
 import { after, before, describe, it } from 'node:test';
@@ -75,13 +75,13 @@ describe('secrets', () => {
     );
   };
 
-  it('manages secrets through an admin-only API that never returns a value', async () => {
+  it('manages secrets through an API that never returns a value', async () => {
     const value = `v-${uniqueId('value')}-${'x'.repeat(20)}`;
     const name = `API_${uniqueId('k').replace(/-/g, '_')}`;
     names.push(name);
     const created = await api('PUT', `/v1/secrets/${name}`, { body: { value } });
     assert.equal(created.status, 201);
-    assert.deepEqual(Object.keys(created.body as object).sort(), ['name', 'source', 'updatedAt']);
+    assert.deepEqual(Object.keys(created.body as object).sort(), ['name', 'owner', 'sharedWith', 'source', 'updatedAt']);
     const replaced = await api('PUT', `/v1/secrets/${name}`, { body: { value: `${value}-2` } });
     assert.equal(replaced.status, 200);
     const list = await api<{ items: { name: string; source: string }[] }>('GET', '/v1/secrets');
@@ -106,14 +106,13 @@ describe('secrets', () => {
     assert.equal(noBody.status, 400);
     assert.equal((await api('GET', '/v1/secrets/NO_SUCH_SECRET')).status, 404);
 
-    // auth: 401 without credentials, 403 for a non-admin
+    // auth: 401 without credentials; a non-admin has a name space of their own (security-secrets.test.ts)
     assert.equal((await api('GET', '/v1/secrets', { auth: null })).status, 401);
     const username = uniqueId('sec-user');
     assert.equal((await api('POST', '/v1/users', { body: { username, password: 'user-password-1', role: 'user' } })).status, 201);
     const user = `Basic ${Buffer.from(`${username}:user-password-1`).toString('base64')}`;
-    assert.equal((await api('GET', '/v1/secrets', { auth: user })).status, 403);
-    assert.equal((await api('PUT', `/v1/secrets/${name}`, { auth: user, body: { value: 'x' } })).status, 403);
-    assert.equal((await api('DELETE', `/v1/secrets/${name}`, { auth: user })).status, 403);
+    assert.equal((await api('DELETE', `/v1/secrets/${name}`, { auth: user })).status, 404);
+    assert.equal((await api('PUT', `/v1/secrets/${name}/shares`, { auth: user, body: { all: true } })).status, 403);
 
     assert.equal((await api('DELETE', `/v1/secrets/${name}`)).status, 204);
     assert.equal((await api('DELETE', `/v1/secrets/${name}`)).status, 404);
@@ -193,19 +192,29 @@ describe('secrets', () => {
     for (const f of logs) assert.deepEqual(leaks(await readFile(join(dataDir(), f)), secret), [], f);
   });
 
-  it('fails a run whose secret is missing, naming the secret, without retries; a malformed reference is a 400', async () => {
+  it('refuses a missing secret at save; a run whose secret went since fails naming it, without retries; a malformed reference is a 400', async () => {
+    const missing = await api<ErrorBody>('POST', '/v1/jobs', {
+      body: { type: 'http', triggers: [], data: { url: `${target.url}/ok`, headers: { 'x-key': { $secret: 'NOT_DEFINED_ANYWHERE' } } } },
+    });
+    assert.equal(missing.status, 400, JSON.stringify(missing.body));
+    assert.deepEqual(missing.body.error.details, [{ path: 'data.headers.x-key', message: "secret 'NOT_DEFINED_ANYWHERE' is not available to the job's owner" }]);
+
+    const name = await putSecret('soon-gone');
     const id = uniqueId('secret-missing');
+    const before = target.requests.length;
     const res = await api('POST', '/v1/jobs', {
-      body: { id, type: 'http', triggers: [], retry: { maxAttempts: 3 }, data: { url: `${target.url}/ok`, headers: { 'x-key': { $secret: 'NOT_DEFINED_ANYWHERE' } } } },
+      body: { id, type: 'http', triggers: [], retry: { maxAttempts: 3 }, data: { url: `${target.url}/ok`, headers: { 'x-key': { $secret: name } } } },
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     jobs.push(id);
+    assert.equal((await api('DELETE', `/v1/secrets/${name}`)).status, 204);
     const r = await run(id);
     assert.equal(r.status, 'failed');
     assert.equal(r.attempts, 1);
-    assert.equal(r.error?.type, 'SecretNotFound');
-    assert.match(r.error?.message ?? '', /NOT_DEFINED_ANYWHERE/);
+    assert.equal(r.error?.type, 'SecretNotAvailable');
+    assert.match(r.error?.message ?? '', new RegExp(name));
     assert.match(r.error?.message ?? '', /data\.headers\.x-key/);
+    assert.equal(target.requests.length, before, 'nothing was sent');
 
     const bad = await api<ErrorBody>('POST', '/v1/jobs', { body: { type: 'http', data: { url: { $secret: 'no spaces allowed' } } } });
     assert.equal(bad.status, 400);
