@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
+import { parseEgressEntries, type EgressEntry } from './net/egress.ts';
 
 const PORT_RULE = { error: 'must be a port number from 1 to 65535' };
 const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
@@ -12,12 +13,30 @@ const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/** KAIROS_EGRESS_ALLOW / KAIROS_EGRESS_DENY: comma-separated CIDRs, hosts, host:port or host:port-port. */
+const egressEntries = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    try {
+      return parseEgressEntries(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected comma-separated CIDRs, hosts, host:port or host:port-port ([::1]:80 for IPv6)` });
+      return z.NEVER;
+    }
+  });
+
 const EnvSchema = z.object({
   KAIROS_HOST: nonEmpty.default('127.0.0.1'),
   KAIROS_PORT: port(8080),
   KAIROS_DATA_DIR: nonEmpty.default('./data'),
   KAIROS_TEMPORAL_PORT: port(7233),
   KAIROS_UI_PORT: port(8233),
+  KAIROS_TEMPORAL_HTTP_PORT: port(7243),
+  KAIROS_TEMPORAL_METRICS_PORT: port(7244),
+  KAIROS_TEMPORAL_UI: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
+  KAIROS_EGRESS_ALLOW: egressEntries,
+  KAIROS_EGRESS_DENY: egressEntries,
   KAIROS_TASK_QUEUE: nonEmpty.default('kairos'),
   KAIROS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAIROS_BODY_LIMIT: nonEmpty.default('2mb'),
@@ -60,6 +79,8 @@ export interface Config {
   workerMaxHeapMb: number;
   admin: { user?: string; password?: string };
   fusionPort?: number;
+  /** What jobs may connect to (core/net/policy.ts adds the always-denied endpoints and default deny). */
+  egress: { allow: EgressEntry[]; deny: EgressEntry[] };
   dapr: {
     appUrl?: string;
     /** Checked as `dapr-api-token` on KAIROS_DAPR_PORT (Dapr's DAPR_API_TOKEN). */
@@ -84,6 +105,12 @@ export interface Config {
     namespace: string;
     port: number;
     uiPort: number;
+    /** The dev server's HTTP API port (it would pick a random one otherwise; the egress policy denies it). */
+    httpPort: number;
+    /** The dev server's metrics port (same reason). */
+    metricsPort: number;
+    /** Whether the dev server serves its Web UI (KAIROS_TEMPORAL_UI=off starts it headless). */
+    ui: boolean;
     tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     apiKey?: string;
   };
@@ -117,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxHeapMb: e.KAIROS_WORKER_MAX_HEAP_MB,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
     fusionPort: e.KAIROS_FUSION_PORT,
+    egress: { allow: e.KAIROS_EGRESS_ALLOW, deny: e.KAIROS_EGRESS_DENY },
     dapr: {
       appUrl: e.KAIROS_DAPR_APP_URL,
       apiToken: e.KAIROS_DAPR_API_TOKEN,
@@ -137,6 +165,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       port: e.KAIROS_TEMPORAL_PORT,
       uiPort: e.KAIROS_UI_PORT,
+      httpPort: e.KAIROS_TEMPORAL_HTTP_PORT,
+      metricsPort: e.KAIROS_TEMPORAL_METRICS_PORT,
+      ui: e.KAIROS_TEMPORAL_UI === 'on',
       tls: useTls
         ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : undefined,

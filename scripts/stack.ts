@@ -68,6 +68,8 @@ export async function privateStackEnv(dataDir: string, admin: { user: string; pa
     KAIROS_PORT: String(await freePort()),
     KAIROS_TEMPORAL_PORT: String(await freePort()),
     KAIROS_UI_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_HTTP_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_METRICS_PORT: String(await freePort()),
     KAIROS_ADMIN_USER: admin.user,
     KAIROS_ADMIN_PASSWORD: admin.password,
     ...extra,
@@ -110,6 +112,9 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
       dbFile: join(cfg.dataDir, 'temporal.db'),
       port: cfg.temporal.port,
       uiPort: cfg.temporal.uiPort,
+      httpPort: cfg.temporal.httpPort,
+      metricsPort: cfg.temporal.metricsPort,
+      ui: cfg.temporal.ui,
       namespace: cfg.temporal.namespace,
       dynamicConfig: opts.dynamicConfig,
       onOutput: (line) => serverLog.write(`${line}\n`),
@@ -124,7 +129,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
-    uiUrl: devServer?.uiUrl ?? null,
+    uiUrl: devServer ? devServer.uiUrl : null,
     temporalAddress: devServer?.address ?? cfg.temporal.address,
     devServer,
     worker,

@@ -5,6 +5,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Response } from 'undici';
+import { egressFetch } from '../../../core/net/connect.ts';
+import { egressDenial } from '../../../core/net/egress.ts';
 import { errorText, final, httpStatusFailure, retryable } from '../failures.ts';
 import { checkPath } from '../paths.ts';
 import type { SourceSpec } from '../schema.ts';
@@ -61,10 +64,12 @@ export async function openBytes(spec: ByteSpec, offset: number, etag: string | u
   const timer = setTimeout(() => ctl.abort(new Error(`no response within ${spec.timeoutMs} ms`)), spec.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { headers, signal: ctl.signal, redirect: 'follow' });
+    res = await egressFetch(url, { headers, signal: ctl.signal, redirect: 'follow' });
   } catch (err) {
     signal.removeEventListener('abort', onAbort);
     if (signal.aborted) throw err;
+    const denied = egressDenial(err);
+    if (denied) throw final(denied.message, 'EgressDenied');
     throw retryable(`${where} failed: ${ctl.signal.aborted ? errorText(ctl.signal.reason) : errorText(err)}`, 'SourceUnreachable');
   } finally {
     clearTimeout(timer);
