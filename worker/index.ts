@@ -1,9 +1,11 @@
 // Worker process entry point: `tsx worker/index.ts` (started by `npm start`, or alone to scale out).
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig } from '../core/config.ts';
+import { configureEgress } from '../core/net/policy.ts';
 import { createWorker } from './worker.ts';
 
 const cfg = loadConfig();
+configureEgress(cfg);
 Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
 const worker = await createWorker(cfg);
 console.log(JSON.stringify({ level: 'info', msg: 'worker polling', taskQueue: cfg.taskQueue, namespace: cfg.temporal.namespace }));

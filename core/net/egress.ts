@@ -59,8 +59,11 @@ export function egressDenial(err: unknown): EgressDeniedError | undefined {
 
 const range = (cidr: string): Range => ipaddr.parseCIDR(cidr);
 const LOCAL_RANGES: readonly Range[] = ['127.0.0.0/8', '::1/128', '0.0.0.0/8', '::/128'].map(range);
-/** AWS's IPv6 instance metadata address is a unique-local one (not link-local), so it is named here. */
-const METADATA_V6: Range = range('fd00:ec2::254/128');
+/**
+ * Cloud metadata services outside link-local, named here: AWS's IPv6 one is unique-local, Alibaba's
+ * is in the carrier-grade NAT range.
+ */
+const METADATA: readonly Range[] = ['fd00:ec2::254/128', '100.100.100.200/32'].map(range);
 const DEFAULT_DENY_V4: Record<string, string> = {
   loopback: 'loopback',
   linkLocal: 'link-local (cloud metadata)',
@@ -227,7 +230,7 @@ export class EgressPolicy {
     if (this.opts.allow.some((e) => portIn(port, e.ports) && hostMatches(e.host, name, addrs))) return { allowed: true };
     if (this.opts.configured.some((c) => c.port === port && hostMatches(c.host, name, addrs))) return { allowed: true };
     for (const a of addrs) {
-      const cls = a.kind() === 'ipv4' ? DEFAULT_DENY_V4[a.range()] : inRange(a, METADATA_V6) ? 'cloud metadata' : DEFAULT_DENY_V6[a.range()];
+      const cls = METADATA.some((r) => inRange(a, r)) ? 'cloud metadata' : a.kind() === 'ipv4' ? DEFAULT_DENY_V4[a.range()] : DEFAULT_DENY_V6[a.range()];
       if (cls) return { allowed: false, reason: `egress denied: ${target} is ${cls} (default deny; allow with KAIROS_EGRESS_ALLOW)` };
     }
     return { allowed: true };

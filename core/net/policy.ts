@@ -60,7 +60,16 @@ export function policyFromConfig(cfg: Config, localAddresses: readonly string[] 
 
 let current: EgressPolicy | undefined;
 
-/** This process's policy, built on first use from its environment (the same one loadConfig() reads at start). */
+/** Sets this process's policy from the configuration it started with (the API and worker entry points). */
+export function configureEgress(cfg: Config): void {
+  current = policyFromConfig(cfg);
+}
+
+/**
+ * This process's policy: the one configureEgress set, else built on first use from the environment
+ * (what loadConfig() reads at start anyway). Both the worker (enforcing) and the API (checking at
+ * save) need the egress variables and the Temporal and Kairos ports in their environment.
+ */
 export function egressPolicy(): EgressPolicy {
   current ??= policyFromConfig(loadConfig());
   return current;

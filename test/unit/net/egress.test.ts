@@ -57,6 +57,8 @@ describe('egress policy', () => {
     assert.match(reason(p, 'fe80::1')!, /link-local/);
     assert.match(reason(p, 'ff02::1')!, /multicast/);
     assert.match(reason(p, 'fd00:ec2::254')!, /cloud metadata/);
+    assert.match(reason(p, '100.100.100.200')!, /cloud metadata/);
+    assert.equal(reason(p, '100.100.100.201'), undefined);
     for (const ok of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '8.8.8.8', '2001:db8::1', 'fd12::1']) assert.equal(reason(p, ok), undefined, ok);
   });
 
