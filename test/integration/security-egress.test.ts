@@ -3,6 +3,11 @@
 // through KAIROS_EGRESS_ALLOW), yet the stack's own ports stay denied: that is what is tested here.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startDevServer } from '../../scripts/dev-server.ts';
 import { api, temporalClient, uniqueId, type ApiResponse } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -184,4 +189,72 @@ describe('egress policy (as a non-admin user)', () => {
     assert.equal(target.requests.filter((r) => r.path.startsWith('/sink')).length, 0, 'nothing was written');
     await adminJobIntact();
   });
+
+  it('checks PostgreSQL connections too: a source whose secret points at the Temporal frontend fails the run (as the admin, who owns the secret)', async () => {
+    const secret = `EGRESS_PG_${uniqueId('s').replace(/-/g, '_').toUpperCase()}`;
+    const put = await api('PUT', `/v1/secrets/${secret}`, { body: { value: `postgres://postgres@localhost:${port('KAIROS_TEMPORAL_PORT')}/test` } });
+    assert.ok(put.status === 200 || put.status === 201, JSON.stringify(put.body));
+    const id = uniqueId('egress-pg');
+    const created = await api('POST', '/v1/jobs', {
+      body: {
+        id,
+        type: 'datasource',
+        retry: { maxAttempts: 3, initialInterval: '200ms' },
+        data: { source: { kind: 'postgres', connection: { $secret: secret }, query: 'SELECT 1 AS id', keyColumn: 'id' }, sink: { kind: 'http', url: `${target.url}/pg-sink` } },
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const started = await api<{ runId: string }>('POST', `/v1/jobs/${id}/run`);
+    const run = await waitFor(
+      async () => {
+        const r = await api<Run>('GET', `/v1/runs/${started.body.runId}`);
+        return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
+      },
+      30_000,
+      'the run to finish',
+    );
+    await api('DELETE', `/v1/jobs/${id}`);
+    await api('DELETE', `/v1/secrets/${secret}`);
+    assert.equal(run.status, 'failed', JSON.stringify(run));
+    assert.equal(run.error?.type, 'EgressDenied', JSON.stringify(run.error));
+    assert.match(run.error?.message ?? '', /PostgreSQL source: egress denied: localhost:\d+ \(.+\) is the Temporal frontend \(always denied\)/);
+    assert.equal(run.attempts, 1);
+  });
+
+  it('the dev server listens on 127.0.0.1 only, and KAIROS_TEMPORAL_UI=off starts it without a Web UI', async () => {
+    const lan = Object.values(networkInterfaces())
+      .flatMap((l) => l ?? [])
+      .find((i) => i.family === 'IPv4' && !i.internal)?.address;
+    const dir = mkdtempSync(join(tmpdir(), 'kairos-headless-'));
+    const ports = { port: await freePort(), uiPort: await freePort(), httpPort: await freePort(), metricsPort: await freePort() };
+    const server = await startDevServer({ dbFile: join(dir, 'temporal.db'), namespace: 'default', ui: false, ...ports });
+    try {
+      assert.equal(server.uiUrl, null);
+      assert.equal(await reachable('127.0.0.1', ports.uiPort), false, 'no Web UI');
+      assert.equal(await reachable('127.0.0.1', ports.httpPort), true, 'the HTTP API is on the port given');
+      assert.equal(await reachable('127.0.0.1', ports.metricsPort), true, 'metrics are on the port given');
+      if (lan) {
+        for (const p of [ports.port, ports.httpPort, ports.metricsPort, Number(ui())]) assert.equal(await reachable(lan, p), false, `port ${p} on ${lan}`);
+      }
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Whether a TCP connection to host:port is accepted. */
+async function reachable(host: string, port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const s = connect({ host, port, timeout: 2000 });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
