@@ -36,6 +36,13 @@ describe('egress entries', () => {
     it(`refuses '${bad}'`, () => assert.throws(() => parseEgressEntries(bad)));
   }
 
+  it('config: the dev server ports and Web UI switch have defaults', () => {
+    const cfg = loadConfig({});
+    assert.deepEqual([cfg.temporal.httpPort, cfg.temporal.metricsPort, cfg.temporal.ui], [7243, 7244, true]);
+    assert.equal(loadConfig({ KAIROS_TEMPORAL_UI: 'off' }).temporal.ui, false);
+    assert.deepEqual(loadConfig({}).egress, { allow: [], deny: [] });
+  });
+
   it('a bad entry is a config error naming the variable', () => {
     assert.throws(() => loadConfig({ KAIROS_EGRESS_ALLOW: '10.0.0.0/8,nope:port' }), (err: unknown) => err instanceof ConfigError && /KAIROS_EGRESS_ALLOW: 'nope:port'/.test(err.message));
     assert.throws(() => loadConfig({ KAIROS_EGRESS_DENY: '1.2.3.4/99' }), /KAIROS_EGRESS_DENY/);
