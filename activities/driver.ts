@@ -32,6 +32,8 @@ export interface DriverDefinition {
   description: string;
   /** The data schema a saved job must match (secret references allowed where a string is expected). */
   dataSchema: z.ZodType;
+  /** Dotted paths in `data` of the URLs it connects to: a literal one the egress policy refuses is a 400 at save. */
+  urlFields?: readonly string[];
 }
 
 export interface DriverImpl<S extends z.ZodType = z.ZodType> {

@@ -1,9 +1,13 @@
 // The `http` driver: one HTTP request per attempt. A non-accepted status fails the attempt: 4xx
 // (except 408, 425, 429) is final, anything else is retried per the job's `retry`. Stop (cancellation)
 // and the per-attempt timeout both abort the request in flight, so the target sees the connection drop.
+// Every connection goes through the egress policy (core/net): a refused one fails the run at once.
 import { ApplicationFailure } from '@temporalio/common';
+import type { Response } from 'undici';
 import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
+import { egressFetch } from '../core/net/connect.ts';
+import { egressDenial } from '../core/net/egress.ts';
 import type { DriverImpl, DriverRuntime } from './driver.ts';
 
 export const HttpDataSchema = z
@@ -97,10 +101,12 @@ export async function httpRequest(data: HttpData, rt: Pick<DriverRuntime, 'signa
   let res: Response;
   let captured: { body: string; truncated: boolean };
   try {
-    res = await fetch(url, { method: data.method, headers, body, signal, redirect: 'follow' });
+    res = await egressFetch(url, { method: data.method, headers, body, signal, redirect: 'follow' });
     captured = await readCapped(res, data.maxCaptureBytes);
   } catch (err) {
     if (rt.signal.aborted) throw err; // stopped: the wrapper reports the cancellation
+    const denied = egressDenial(err);
+    if (denied) throw ApplicationFailure.create({ message: denied.message, type: 'EgressDenied', nonRetryable: true });
     if (timeout.aborted) throw ApplicationFailure.retryable(`${data.method} ${url.origin}${url.pathname} timed out after ${timeoutMs} ms`, 'HttpTimeout');
     const e = err as Error & { cause?: { code?: string; message?: string } };
     throw ApplicationFailure.retryable(

@@ -15,7 +15,7 @@ import { checkRunQuotaActivity } from './quota.ts';
 export type { DriverDefinition } from './driver.ts';
 
 export const DRIVERS: readonly DriverDefinition[] = [
-  { type: 'http', description: 'an HTTP request to a URL', dataSchema: savedDataSchema(HttpDataSchema) },
+  { type: 'http', description: 'an HTTP request to a URL', dataSchema: savedDataSchema(HttpDataSchema), urlFields: ['url'] },
   {
     type: 'cleanup',
     description: 'deletes closed runs older than each job’s history.retentionDays (or a given age)',
@@ -25,6 +25,7 @@ export const DRIVERS: readonly DriverDefinition[] = [
     type: 'datasource',
     description: 'streams records from a file, HTTP or PostgreSQL source into a PostgreSQL, NDJSON or HTTP sink; checkpointed and resumable',
     dataSchema: DatasourceSavedSchema,
+    urlFields: ['source.url', 'sink.url'],
   },
 ];
 

@@ -1,9 +1,12 @@
 // API process entry point: `tsx api/index.ts` (started by `npm start`, or alone to scale out:
 // API instances are stateless, any number may run behind a load balancer).
-import { loadConfig } from '../core/config.ts';
+import { assertApiConfig, loadConfig } from '../core/config.ts';
+import { configureEgress } from '../core/net/policy.ts';
 import { createLogger, startApi } from './server.ts';
 
 const cfg = loadConfig();
+assertApiConfig(cfg);
+configureEgress(cfg);
 const logger = createLogger(cfg);
 const api = await startApi(cfg, logger);
 logger.info({ url: api.url }, 'api listening');

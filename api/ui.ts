@@ -77,6 +77,7 @@ async function serveFile(ctx: Context, dir: string, name: string): Promise<void>
  */
 export function temporalUiUrl(cfg: Config): string | null {
   const local = [`127.0.0.1:${cfg.temporal.port}`, `localhost:${cfg.temporal.port}`];
+  if (!cfg.temporal.ui) return null; // KAIROS_TEMPORAL_UI=off: a headless dev server
   return cfg.temporal.embedded || local.includes(cfg.temporal.address) ? `http://127.0.0.1:${cfg.temporal.uiPort}` : null;
 }
 

@@ -2,6 +2,7 @@
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
+import { parseEgressEntries, type EgressEntry } from './net/egress.ts';
 
 const PORT_RULE = { error: 'must be a port number from 1 to 65535' };
 const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
@@ -14,12 +15,30 @@ const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+/** KAIROS_EGRESS_ALLOW / KAIROS_EGRESS_DENY: comma-separated CIDRs, hosts, host:port or host:port-port. */
+const egressEntries = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    try {
+      return parseEgressEntries(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected comma-separated CIDRs, hosts, host:port or host:port-port ([::1]:80 for IPv6)` });
+      return z.NEVER;
+    }
+  });
+
 const EnvSchema = z.object({
   KAIROS_HOST: nonEmpty.default('127.0.0.1'),
   KAIROS_PORT: port(8080),
   KAIROS_DATA_DIR: nonEmpty.default('./data'),
   KAIROS_TEMPORAL_PORT: port(7233),
   KAIROS_UI_PORT: port(8233),
+  KAIROS_TEMPORAL_HTTP_PORT: port(7243),
+  KAIROS_TEMPORAL_METRICS_PORT: port(7244),
+  KAIROS_TEMPORAL_UI: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
+  KAIROS_EGRESS_ALLOW: egressEntries,
+  KAIROS_EGRESS_DENY: egressEntries,
   KAIROS_TASK_QUEUE: nonEmpty.default('kairos'),
   KAIROS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAIROS_BODY_LIMIT: nonEmpty.default('2mb'),
@@ -69,6 +88,8 @@ export interface Config {
   workerMaxHeapMb: number;
   admin: { user?: string; password?: string };
   fusionPort?: number;
+  /** What jobs may connect to (core/net/policy.ts adds the always-denied endpoints and default deny). */
+  egress: { allow: EgressEntry[]; deny: EgressEntry[] };
   dapr: {
     appUrl?: string;
     /** Checked as `dapr-api-token` on KAIROS_DAPR_PORT (Dapr's DAPR_API_TOKEN). */
@@ -101,6 +122,12 @@ export interface Config {
     namespace: string;
     port: number;
     uiPort: number;
+    /** The dev server's HTTP API port (it would pick a random one otherwise; the egress policy denies it). */
+    httpPort: number;
+    /** The dev server's metrics port (same reason). */
+    metricsPort: number;
+    /** Whether the dev server serves its Web UI (KAIROS_TEMPORAL_UI=off starts it headless). */
+    ui: boolean;
     tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     apiKey?: string;
   };
@@ -147,11 +174,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
     throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
   }
-  // Every endpoint but health checks is authenticated: the dedicated Dapr port's only credential
-  // is the dapr-api-token, so it cannot be opened without one.
-  if (e.KAIROS_DAPR_PORT !== undefined && e.KAIROS_DAPR_API_TOKEN === undefined) {
-    throw new ConfigError('invalid configuration:\n  KAIROS_DAPR_PORT needs KAIROS_DAPR_API_TOKEN (callers send it as dapr-api-token)');
-  }
   const dataDir = resolve(e.KAIROS_DATA_DIR);
   const useTls = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_API_KEY);
   return {
@@ -164,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMaxHeapMb: e.KAIROS_WORKER_MAX_HEAP_MB,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
     fusionPort: e.KAIROS_FUSION_PORT,
+    egress: { allow: e.KAIROS_EGRESS_ALLOW, deny: e.KAIROS_EGRESS_DENY },
     dapr: {
       appUrl: e.KAIROS_DAPR_APP_URL,
       apiToken: e.KAIROS_DAPR_API_TOKEN,
@@ -190,6 +213,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       port: e.KAIROS_TEMPORAL_PORT,
       uiPort: e.KAIROS_UI_PORT,
+      httpPort: e.KAIROS_TEMPORAL_HTTP_PORT,
+      metricsPort: e.KAIROS_TEMPORAL_METRICS_PORT,
+      ui: e.KAIROS_TEMPORAL_UI === 'on',
       tls: useTls
         ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : undefined,
@@ -210,11 +236,23 @@ export function datasourceConfig(): DatasourceConfig {
 }
 
 /**
+ * Checks that only the API process needs (`npm start` runs them too, before anything starts). The
+ * worker reads the same settings without the API's credentials — it needs the dialect ports to deny
+ * jobs a way to them (core/net/egress.ts) — so these are not part of loadConfig.
+ */
+export function assertApiConfig(cfg: Config): void {
+  // Every endpoint but health checks is authenticated: the dedicated Dapr port's only credential
+  // is the dapr-api-token, so it cannot be opened without one.
+  if (cfg.dapr.port !== undefined && cfg.dapr.apiToken === undefined) {
+    throw new ConfigError('invalid configuration:\n  KAIROS_DAPR_PORT needs KAIROS_DAPR_API_TOKEN (callers send it as dapr-api-token)');
+  }
+}
+
+/**
  * What the worker process may see of the environment: the variables it reads and what Node and the
  * operating system need, nothing else. Launchers (scripts/stack.ts) pass it only these, so a job
  * that reads the worker's environment (`/proc/self/environ`) finds no admin password and no
- * API-only variable (KAIROS_ADMIN_*, KAIROS_DAPR_API_TOKEN and the dialect ports KAIROS_DAPR_PORT
- * (which needs that token) and KAIROS_FUSION_PORT, KAIROS_BODY_LIMIT, KAIROS_VOLTMX_TOKEN_TTL).
+ * API-only variable (KAIROS_ADMIN_*, KAIROS_DAPR_API_TOKEN, KAIROS_BODY_LIMIT, KAIROS_VOLTMX_TOKEN_TTL).
  * A new variable the worker reads must be added here.
  */
 export const WORKER_ENV_ALLOW = {
@@ -231,6 +269,9 @@ export const WORKER_ENV_ALLOW = {
     'KAIROS_DAPR_APP_URLS',
     'KAIROS_DAPR_APP_API_TOKEN_SECRET',
     'KAIROS_VOLTMX_SERVER_URL',
+    // Not used by the worker's own work, but denied to jobs by the egress policy: it must know them.
+    'KAIROS_DAPR_PORT',
+    'KAIROS_FUSION_PORT',
     'PATH',
     'HOME',
     'USER',
@@ -245,8 +286,8 @@ export const WORKER_ENV_ALLOW = {
     'SSL_CERT_FILE',
     'SSL_CERT_DIR',
   ],
-  /** The operator's secrets (KAIROS_SECRET_*), the egress policy, file areas and quotas, Temporal's connection, Node, tsx and the locale. */
-  prefixes: ['KAIROS_SECRET_', 'KAIROS_EGRESS_', 'KAIROS_DATASOURCE_', 'KAIROS_QUOTA_', 'TEMPORAL_', 'NODE_', 'TSX_', 'LC_'],
+  /** The operator's secrets (KAIROS_SECRET_*), the egress policy, file areas and quotas, the dev server's ports (denied to jobs), Temporal's connection, Node, tsx and the locale. */
+  prefixes: ['KAIROS_SECRET_', 'KAIROS_EGRESS_', 'KAIROS_DATASOURCE_', 'KAIROS_QUOTA_', 'KAIROS_TEMPORAL_', 'TEMPORAL_', 'NODE_', 'TSX_', 'LC_'],
 } as const;
 
 /** The environment a worker process gets: `env` filtered by WORKER_ENV_ALLOW. */

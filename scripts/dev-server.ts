@@ -1,6 +1,11 @@
 // Starts the Temporal CLI dev server (SQLite persistence + Web UI) as a child process and waits,
 // bounded, until its frontend answers. We spawn it ourselves rather than use the SDK's createLocal():
 // that gives the server only a few seconds to come up, too little on a 2-core machine.
+//
+// Every port it opens that we can name is bound to 127.0.0.1 and given explicitly (frontend, Web UI,
+// HTTP API, metrics), so the egress policy can deny each one: whoever reaches the frontend or the
+// UI's HTTP API holds the whole namespace. Its internal services (history, matching, worker) take
+// random loopback ports the CLI does not let us set; the default deny of loopback covers them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
@@ -11,9 +16,15 @@ export interface DevServerOptions {
   dbFile: string;
   port: number;
   uiPort: number;
+  /** The frontend's HTTP API (the CLI would pick a random free port). */
+  httpPort: number;
+  /** The /metrics endpoint (the CLI would pick a random free port). */
+  metricsPort: number;
+  /** false: no Web UI at all (`--headless`). Default true. */
+  ui?: boolean;
   namespace: string;
   /** Names the environment variable that sets each port, for a clear "port taken" message. */
-  portVariables?: { port: string; uiPort: string };
+  portVariables?: { port: string; uiPort: string; httpPort: string; metricsPort: string };
   logLevel?: string;
   /** Passed as --dynamic-config-value KEY=VALUE (e.g. raising the scheduler's start rate). */
   dynamicConfig?: Record<string, string | number | boolean>;
@@ -23,7 +34,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
-  uiUrl: string;
+  /** null when headless. */
+  uiUrl: string | null;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -58,16 +70,28 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
-  const vars = opts.portVariables ?? { port: 'KAIROS_TEMPORAL_PORT', uiPort: 'KAIROS_UI_PORT' };
+  const vars = opts.portVariables ?? {
+    port: 'KAIROS_TEMPORAL_PORT',
+    uiPort: 'KAIROS_UI_PORT',
+    httpPort: 'KAIROS_TEMPORAL_HTTP_PORT',
+    metricsPort: 'KAIROS_TEMPORAL_METRICS_PORT',
+  };
+  const ui = opts.ui ?? true;
   await assertPortFree(opts.port, vars.port);
-  await assertPortFree(opts.uiPort, vars.uiPort);
+  if (ui) await assertPortFree(opts.uiPort, vars.uiPort);
+  await assertPortFree(opts.httpPort, vars.httpPort);
+  await assertPortFree(opts.metricsPort, vars.metricsPort);
   const bin = await temporalBinary();
   const args = [
     'server', 'start-dev',
     '--db-filename', opts.dbFile,
+    // --ip binds the frontend, its HTTP API, metrics and internal services; --ui-ip the Web UI
+    // (it defaults to --ip, said explicitly so that a CLI change of default cannot expose it).
     '--ip', '127.0.0.1',
     '--port', String(opts.port),
-    '--ui-port', String(opts.uiPort),
+    '--http-port', String(opts.httpPort),
+    '--metrics-port', String(opts.metricsPort),
+    ...(ui ? ['--ui-ip', '127.0.0.1', '--ui-port', String(opts.uiPort)] : ['--headless']),
     '--namespace', opts.namespace,
     '--log-level', opts.logLevel ?? 'warn',
     '--log-format', 'json',
@@ -120,7 +144,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
 
   return {
     address,
-    uiUrl: `http://127.0.0.1:${opts.uiPort}`,
+    uiUrl: ui ? `http://127.0.0.1:${opts.uiPort}` : null,
     process: child,
     async stop() {
       if (exited !== undefined) return;

@@ -42,6 +42,8 @@ async function main(): Promise<number> {
   if (suite !== 'integration') return await runNodeTests(files, process.env);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-it-'));
+  // privateStackEnv allows the tests' loopback targets and PostgreSQL through KAIROS_EGRESS_ALLOW; the
+  // egress policy stays on, so the stack's own ports stay denied (test/integration/security-egress.test.ts).
   const env = await privateStackEnv(
     dataDir,
     { user: 'admin', password: 'integration-admin-pw' },

@@ -55,9 +55,16 @@ function tail(file: string, lines = 25): string {
 }
 
 /**
+ * What a private stack's jobs may reach on loopback (KAIROS_EGRESS_ALLOW): the HTTP targets tests and
+ * benchmarks bind on free ports and PostgreSQL at 127.0.0.1:5432. The policy stays on: the stack's
+ * own Temporal and Kairos ports remain denied whatever this allows.
+ */
+export const PRIVATE_STACK_EGRESS_ALLOW = '127.0.0.1,localhost';
+
+/**
  * The environment of a private stack (tests, benchmarks): its own data dir, free ports, the given
- * admin credential, and none of the outer environment's Temporal address, dialect ports or
- * test-harness settings. `extra` is applied last.
+ * admin credential, loopback targets allowed (PRIVATE_STACK_EGRESS_ALLOW), and none of the outer
+ * environment's Temporal address, dialect ports or test-harness settings. `extra` is applied last.
  */
 export async function privateStackEnv(dataDir: string, admin: { user: string; password: string }, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -69,8 +76,11 @@ export async function privateStackEnv(dataDir: string, admin: { user: string; pa
     KAIROS_PORT: String(await freePort()),
     KAIROS_TEMPORAL_PORT: String(await freePort()),
     KAIROS_UI_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_HTTP_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_METRICS_PORT: String(await freePort()),
     KAIROS_ADMIN_USER: admin.user,
     KAIROS_ADMIN_PASSWORD: admin.password,
+    KAIROS_EGRESS_ALLOW: PRIVATE_STACK_EGRESS_ALLOW,
     ...extra,
   });
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
@@ -112,6 +122,9 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
       dbFile: join(cfg.dataDir, 'temporal.db'),
       port: cfg.temporal.port,
       uiPort: cfg.temporal.uiPort,
+      httpPort: cfg.temporal.httpPort,
+      metricsPort: cfg.temporal.metricsPort,
+      ui: cfg.temporal.ui,
       namespace: cfg.temporal.namespace,
       dynamicConfig: opts.dynamicConfig,
       onOutput: (line) => serverLog.write(`${line}\n`),
@@ -129,7 +142,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
-    uiUrl: devServer?.uiUrl ?? null,
+    uiUrl: devServer ? devServer.uiUrl : null,
     temporalAddress: devServer?.address ?? cfg.temporal.address,
     devServer,
     worker,

@@ -1,6 +1,6 @@
 // `npm start`: the embedded Temporal dev server (SQLite under KAIROS_DATA_DIR, Web UI), the worker
 // and the API. Ctrl-C / SIGTERM stops every child cleanly; a restart keeps every job and all history.
-import { ConfigError, loadConfig } from '../core/config.ts';
+import { assertApiConfig, ConfigError, loadConfig } from '../core/config.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { launchStack } from './stack.ts';
 import { PortInUseError } from './dev-server.ts';
@@ -9,6 +9,7 @@ const say = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
+  assertApiConfig(cfg);
   const started = Date.now();
   const admin = await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
   const stack = await launchStack(cfg, { env: process.env, onProgress: say });

@@ -2,9 +2,11 @@
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
+import { configureEgress } from '../core/net/policy.ts';
 import { createWorker } from './worker.ts';
 
 const cfg = loadConfig();
+configureEgress(cfg);
 // Datasource jobs read and write files only below these (the default one is new on a fresh install).
 await ensureFileDirs(cfg.datasource.dirs);
 Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });

@@ -10,6 +10,7 @@ import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model
 import type { JobAttachments, JobReadAccess } from './attachments.ts';
 import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
+import { egressPolicy } from '../net/policy.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
 import { runsUsed } from './run-limit.ts';
 import type { Quotas, Reservation } from '../quotas/quotas.ts';
@@ -106,6 +107,7 @@ export class JobService {
     if (!driver) throw validationError('invalid job', [{ path: 'type', message: `unknown job type '${spec.type}'` }]);
     const data = driver.dataSchema.safeParse(spec.data);
     if (!data.success) throw validationError('invalid job data', detailsFromZod(data.error.issues, 'data'));
+    assertEgressAllowed(spec.data, driver.urlFields ?? []);
     return { spec, compiled: this.compile(spec, now, settled) };
   }
 
@@ -479,4 +481,20 @@ function slugify(text: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 60) || 'job'
   );
+}
+
+/**
+ * A literal URL (a secret reference is judged at run time) whose destination the egress policy
+ * refuses by its syntax alone — an IP literal, `localhost`, a denied name, a Temporal or Kairos
+ * endpoint — is a 400 naming the field and the rule. Names are resolved and checked at run time.
+ */
+function assertEgressAllowed(data: unknown, urlFields: readonly string[]): void {
+  const details = [];
+  for (const path of urlFields) {
+    let v: unknown = data;
+    for (const key of path.split('.')) v = typeof v === 'object' && v !== null && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+    const reason = typeof v === 'string' ? egressPolicy().checkUrl(v) : undefined;
+    if (reason) details.push({ path: `data.${path}`, message: reason });
+  }
+  if (details.length > 0) throw validationError('egress denied', details);
 }

@@ -71,6 +71,8 @@ describe('start command', () => {
       KAIROS_PORT: String(port),
       KAIROS_TEMPORAL_PORT: String(await freePort()),
       KAIROS_UI_PORT: String(await freePort()),
+      KAIROS_TEMPORAL_HTTP_PORT: String(await freePort()),
+      KAIROS_TEMPORAL_METRICS_PORT: String(await freePort()),
       KAIROS_DAPR_PORT: undefined,
       KAIROS_DAPR_API_TOKEN: undefined,
       KAIROS_FUSION_PORT: undefined,

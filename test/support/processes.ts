@@ -88,6 +88,8 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
     dbFile: join(dataDir, 'temporal.db'),
     port: temporalPort,
     uiPort,
+    httpPort: cfg.temporal.httpPort,
+    metricsPort: cfg.temporal.metricsPort,
     namespace: cfg.temporal.namespace,
     dynamicConfig: opts.dynamicConfig,
     onOutput: (line: string) => serverLog.write(`${line}\n`),

@@ -2,7 +2,10 @@
 // `Idempotency-Key: <run>:<first record>` — the same key when a retry resends the same batch — so a
 // receiver that remembers keys ends with every record once. 4xx (but 408, 425, 429) fails the run;
 // other failures are retried and the retry resumes from the checkpoint.
-import { errorText, httpStatusFailure, retryable } from '../failures.ts';
+import type { Response } from 'undici';
+import { egressFetch } from '../../../core/net/connect.ts';
+import { egressDenial } from '../../../core/net/egress.ts';
+import { errorText, final, httpStatusFailure, retryable } from '../failures.ts';
 import type { SinkSpec } from '../schema.ts';
 import type { Batch, Sink } from './types.ts';
 
@@ -18,7 +21,7 @@ export function httpSink(spec: HttpSinkSpec): Sink {
       const body = spec.format === 'json' ? JSON.stringify(batch.rows) : batch.rows.map((r) => `${JSON.stringify(r)}\n`).join('');
       let res: Response;
       try {
-        res = await fetch(url, {
+        res = await egressFetch(url, {
           method: spec.method,
           headers: {
             'user-agent': 'kairos',
@@ -32,6 +35,8 @@ export function httpSink(spec: HttpSinkSpec): Sink {
         });
         await res.arrayBuffer().catch(() => undefined);
       } catch (err) {
+        const denied = egressDenial(err);
+        if (denied) throw final(denied.message, 'EgressDenied');
         throw retryable(`${where} failed: ${errorText(err)}`, 'SinkUnavailable');
       }
       if (!res.ok) throw httpStatusFailure(res.status, where, 'SinkRejected');

@@ -3,6 +3,9 @@
 // before the offset are read and dropped. Either way memory stays bounded by the stream's buffer.
 import { pipeline, Readable, Transform } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Response } from 'undici';
+import { egressFetch } from '../../../core/net/connect.ts';
+import { egressDenial } from '../../../core/net/egress.ts';
 import { errorText, final, httpStatusFailure, retryable } from '../failures.ts';
 import { openSourceFile } from '../paths.ts';
 import type { SourceSpec } from '../schema.ts';
@@ -57,10 +60,12 @@ export async function openBytes(spec: ByteSpec, offset: number, etag: string | u
   const timer = setTimeout(() => ctl.abort(new Error(`no response within ${spec.timeoutMs} ms`)), spec.timeoutMs);
   let res: Response;
   try {
-    res = await fetch(url, { headers, signal: ctl.signal, redirect: 'follow' });
+    res = await egressFetch(url, { headers, signal: ctl.signal, redirect: 'follow' });
   } catch (err) {
     signal.removeEventListener('abort', onAbort);
     if (signal.aborted) throw err;
+    const denied = egressDenial(err);
+    if (denied) throw final(denied.message, 'EgressDenied');
     throw retryable(`${where} failed: ${ctl.signal.aborted ? errorText(ctl.signal.reason) : errorText(err)}`, 'SourceUnreachable');
   } finally {
     clearTimeout(timer);

@@ -69,7 +69,7 @@ const job = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   name: id,
   type: 'http',
-  data: { url: 'http://127.0.0.1:9/x' },
+  data: { url: 'http://192.0.2.1:9/x' }, // TEST-NET-1: never run; loopback would be refused at save (egress)
   triggers: [{ type: 'cron', dialect: 'unix', expression: '0 8 * * *' }],
   ...extra,
 });

@@ -185,20 +185,21 @@ describe("the worker's environment", () => {
 
   it('holds what the worker reads and nothing of the API or the rest of the shell', () => {
     const w = workerEnv(env);
-    for (const k of ['KAIROS_ADMIN_USER', 'KAIROS_ADMIN_PASSWORD', 'KAIROS_DAPR_API_TOKEN', 'KAIROS_DAPR_PORT', 'KAIROS_FUSION_PORT', 'KAIROS_BODY_LIMIT', 'KAIROS_VOLTMX_TOKEN_TTL', 'AWS_SECRET_ACCESS_KEY', 'PGPASSWORD']) {
+    for (const k of ['KAIROS_ADMIN_USER', 'KAIROS_ADMIN_PASSWORD', 'KAIROS_DAPR_API_TOKEN', 'KAIROS_BODY_LIMIT', 'KAIROS_VOLTMX_TOKEN_TTL', 'AWS_SECRET_ACCESS_KEY', 'PGPASSWORD']) {
       assert.equal(w[k], undefined, k);
     }
-    for (const k of ['PATH', 'HOME', 'LANG', 'NODE_OPTIONS', 'KAIROS_DATA_DIR', 'KAIROS_TASK_QUEUE', 'KAIROS_DAPR_APP_URL', 'KAIROS_SECRET_APP_TOKEN', 'TEMPORAL_ADDRESS']) {
+    for (const k of ['PATH', 'HOME', 'LANG', 'NODE_OPTIONS', 'KAIROS_DATA_DIR', 'KAIROS_TASK_QUEUE', 'KAIROS_DAPR_APP_URL', 'KAIROS_SECRET_APP_TOKEN', 'TEMPORAL_ADDRESS', 'KAIROS_DAPR_PORT', 'KAIROS_FUSION_PORT']) {
       assert.equal(w[k], env[k as keyof typeof env], k);
     }
   });
 
+  // The worker denies jobs the way to every Kairos and Temporal port (core/net/egress.ts), so it must know them.
   it('configures the worker as the full environment does', () => {
     const full = loadConfig(env);
     const worker = loadConfig(workerEnv(env));
     assert.deepEqual(
-      { dataDir: worker.dataDir, taskQueue: worker.taskQueue, temporal: worker.temporal, dapr: { ...worker.dapr, apiToken: undefined, port: undefined }, heap: worker.workerMaxHeapMb },
-      { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined, port: undefined }, heap: full.workerMaxHeapMb },
+      { dataDir: worker.dataDir, taskQueue: worker.taskQueue, temporal: worker.temporal, dapr: { ...worker.dapr, apiToken: undefined }, fusionPort: worker.fusionPort, heap: worker.workerMaxHeapMb },
+      { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined }, fusionPort: full.fusionPort, heap: full.workerMaxHeapMb },
     );
     assert.deepEqual(worker.admin, { user: undefined, password: undefined });
   });
