@@ -156,6 +156,10 @@ describe('security: a job id is not an identity; job triggers follow read access
     const slug = name.toLowerCase().replace(/ /g, '-');
     assert.equal((await as(A)('GET', `/informer/api/jobs/${names.a}:${slug}`)).status, 200);
     assert.match(dataFile('natural-ids.json'), new RegExp(slug));
+    // A stranger's lookup of A's natural id is a 404 that leaves A's name in place (it used to erase it).
+    assert.equal((await as(C)('GET', `/informer/api/jobs/${names.a}:${slug}`)).status, 404);
+    assert.match(dataFile('natural-ids.json'), new RegExp(slug), 'a stranger\'s lookup erased nothing');
+    assert.equal((await as(A)('GET', `/informer/api/jobs/${names.a}:${slug}`)).status, 200);
     assert.equal((await as(A)('DELETE', `/v1/jobs/informer.${made.body.id}`)).status, 204);
     assert.doesNotMatch(dataFile('natural-ids.json'), new RegExp(slug), 'the natural id is gone');
     assert.equal((await as(A)('GET', `/informer/api/jobs/${names.a}:${slug}`)).status, 404);

@@ -101,7 +101,9 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     for (const c of candidates) {
       const opened = await orMissing(access.open(c.id, actor));
       if (!opened) {
-        if (c.natural) await names.release(c.id, c.natural.owner); // its job was deleted elsewhere
+        // Its job was deleted elsewhere — which only the owner (or an admin) can tell: to anyone else a
+        // job they may not read looks missing too, and their lookup must not erase the owner's name.
+        if (c.natural && (c.natural.owner === actor.id || actor.role === 'admin')) await names.release(c.id, c.natural.owner);
         continue;
       }
       const j = opened.view.job;
