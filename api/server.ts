@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobService } from '../core/jobs/service.ts';
-import { AuthStore } from '../core/auth/store.ts';
+import { openAuthStore } from '../core/auth/store.ts';
 import { connectClient } from '../core/temporal.ts';
 import { createApp, type Surface } from './app.ts';
 import { authenticate } from './auth.ts';
@@ -43,7 +43,7 @@ export function createLogger(cfg: Config): Logger {
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
   const client = await connectClient(cfg.temporal);
-  const auth = new AuthStore(cfg.dataDir);
+  const auth = openAuthStore(cfg);
   const store = new JobStore(client, cfg.taskQueue);
   const jobs = new JobService(store);
   const runs = new RunService(client, store);
@@ -57,6 +57,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,
+    trustedOrigins: cfg.trustedOrigins,
     publicRouters: [healthRoutes(client, cfg.taskQueue)],
     authenticate: authenticate(auth),
     surfaces,
