@@ -7,6 +7,7 @@ import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
 import { KairosError } from '../core/errors.ts';
+import { trimEndChar } from '../core/text.ts';
 import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';
 
 export interface Surface {
@@ -67,13 +68,6 @@ export function isCrossSite(ctx: Context, trusted: ReadonlySet<string>): boolean
   return given === 'null' || (given !== ownOrigin(ctx) && !trusted.has(given));
 }
 
-/** `/a/b/` → `/a/b` (a route matches with or without a trailing slash). */
-function withoutTrailingSlash(path: string): string {
-  let end = path.length;
-  while (end > 1 && path[end - 1] === '/') end--;
-  return path.slice(0, end);
-}
-
 export function createApp(opts: AppOptions): Koa {
   const app = new Koa();
   app.proxy = false;
@@ -125,7 +119,7 @@ export function createApp(opts: AppOptions): Koa {
     // A body is JSON, or an HTML form where a dialect documents one; an empty body needs no type.
     const hasBody = ctx.get('Transfer-Encoding') !== '' || (ctx.request.length ?? 0) > 0;
     if (hasBody && !ctx.request.is(JSON_TYPES)) {
-      const form = formRoutes.has(`${ctx.method} ${withoutTrailingSlash(ctx.path)}`) && ctx.request.is('urlencoded');
+      const form = formRoutes.has(`${ctx.method} ${trimEndChar(ctx.path, '/')}`) && ctx.request.is('urlencoded');
       if (!form) {
         const type = ctx.get('Content-Type') || 'none';
         throw new KairosError('unsupported_media_type', `request body of type ${JSON.stringify(type.slice(0, 100))} refused: send application/json`, [

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
+import { trimEndChar } from './text.ts';
 
 const PORT_RULE = { error: 'must be a port number from 1 to 65535' };
 const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
@@ -160,11 +161,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .split(',')
           .map((pair) => pair.trim())
           .filter(Boolean)
-          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1).replace(/\/+$/, '')]),
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), trimEndChar(pair.slice(pair.indexOf('=') + 1), '/')]),
       ),
       appApiTokenSecret: e.KAIROS_DAPR_APP_API_TOKEN_SECRET,
     },
-    voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL?.replace(/\/+$/, ''), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
+    voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL === undefined ? undefined : trimEndChar(e.KAIROS_VOLTMX_SERVER_URL, '/'), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,

@@ -147,7 +147,8 @@ function checkCredentials(value: unknown, ctx: z.RefinementCtx): void {
     if (part.kind === 'postgres' && part.connection !== undefined && !isSecretRef(part.connection)) {
       ctx.addIssue({ code: 'custom', path: [side, 'connection'], message: 'must be a secret reference {"$secret": "NAME"}: credentials never go in job data' });
     }
-    if (typeof part.url === 'string' && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(part.url)) {
+    // Parsed, not matched: the regex this replaced backtracked quadratically on a long URL of colons.
+    if (typeof part.url === 'string' && URL.canParse(part.url) && new URL(part.url).password !== '') {
       ctx.addIssue({ code: 'custom', path: [side, 'url'], message: 'must not hold a password: put credentials in a secret' });
     }
     const headers = part.headers;
