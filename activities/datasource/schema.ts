@@ -4,6 +4,7 @@
 // that credentials arrive as `{"$secret": "NAME"}` references and never inline.
 import { z } from 'zod';
 import { isSecretRef } from '../../core/secrets/refs.ts';
+import { cappedString, LIMITS } from '../../core/limits.ts';
 import { savedDataSchema } from '../driver.ts';
 
 /** An SQL identifier we quote ourselves: letters, digits and _, not a digit first, 1-63 characters. */
@@ -13,8 +14,8 @@ const TableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, 'must be "table" or "schema.table" (letters, digits and _)');
 
-const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
-const Headers = z.record(z.string().min(1), z.string()).default({});
+const HttpUrl = cappedString(LIMITS.url).pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
+const Headers = z.record(cappedString(LIMITS.headerName).min(1), cappedString(LIMITS.headerValue)).default({});
 /** Credentials never stand in job data: the worker resolves `{"$secret": "NAME"}` at run time. */
 const Connection = z.string().min(1).describe('a PostgreSQL connection URL; must be given as {"$secret": "NAME"}');
 
@@ -25,7 +26,7 @@ const CsvOptions = {
   quote: z.string().length(1).default('"'),
   escape: z.string().length(1).optional().describe('default: the quote character'),
   header: z.boolean().default(true).describe('the first line names the columns'),
-  columns: z.array(z.string().min(1)).min(1).optional().describe('column names when there is no header row'),
+  columns: z.array(cappedString(LIMITS.field).min(1)).min(1).max(10_000).optional().describe('column names when there is no header row'),
   relaxQuotes: z.boolean().default(false).describe('quotes inside unquoted fields are kept as text'),
   trim: z.boolean().default(false),
 };
@@ -33,7 +34,7 @@ const CsvOptions = {
 const FileSource = z
   .object({
     kind: z.literal('file'),
-    path: z.string().startsWith('/', 'must be an absolute path on the worker'),
+    path: cappedString(LIMITS.path).startsWith('/', 'must be an absolute path on the worker'),
     format: z.enum(FORMATS),
     ...CsvOptions,
   })
@@ -74,7 +75,7 @@ const PostgresSink = z
 const NdjsonSink = z
   .object({
     kind: z.literal('ndjson'),
-    path: z.string().startsWith('/', 'must be an absolute path on the worker'),
+    path: cappedString(LIMITS.path).startsWith('/', 'must be an absolute path on the worker'),
   })
   .strict();
 
@@ -96,7 +97,7 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const FieldSchema = z
   .object({
-    from: z.string().min(1).optional().describe('source field (a.b.c reaches into objects); default: the target name'),
+    from: cappedString(LIMITS.field).min(1).optional().describe('source field (a.b.c reaches into objects); default: the target name'),
     type: z.enum(FIELD_TYPES).default('string'),
     required: z.boolean().default(false).describe('a missing or empty value makes the record bad'),
   })
@@ -106,7 +107,7 @@ export type Field = z.output<typeof FieldSchema>;
 export const DatasourceDataSchema = z
   .object({
     source: SourceSchema,
-    key: z.string().min(1).optional().describe('the field that identifies a record (after mapping); required for a postgres sink'),
+    key: cappedString(LIMITS.field).min(1).optional().describe('the field that identifies a record (after mapping); required for a postgres sink'),
     mapping: z
       .record(Identifier, FieldSchema)
       .optional()
