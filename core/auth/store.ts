@@ -493,7 +493,10 @@ export class AuthStore {
     const cacheKey = user && this.cacheTtlMs > 0 ? this.passwordCacheKey(user, username, password) : undefined;
     if (user && cacheKey) {
       const hit = this.passwordCache.get(cacheKey);
-      if (hit && hit.expiresAt > this.now() && hit.userId === user.id) return user;
+      if (hit && hit.expiresAt > this.now() && hit.userId === user.id) {
+        await this.throttle.succeeded(source);
+        return user;
+      }
     }
     const attempt = await this.throttle.begin(source);
     if (!user) {

@@ -43,6 +43,12 @@ export class LoginThrottle {
     refuseIfOver(1, [u, this.users], [a, this.addresses]);
   }
 
+  /** A success without a password check (a remembered one): the username's failures are forgotten. */
+  async succeeded(src: LoginAttemptSource): Promise<void> {
+    const user = userKey(src);
+    if (user !== undefined) await this.users.delete(user);
+  }
+
   /**
    * Counts a failure in advance (atomically, so concurrent guesses cannot all slip in before the
    * first one fails), or throws RateLimited, counting nothing, when none is left.
