@@ -114,11 +114,21 @@ export function createApp(opts: AppOptions): Koa {
   const trusted = new Set((opts.trustedOrigins ?? []).map((o) => new URL(o).origin));
   const formRoutes = new Set(surfaces.flatMap((s) => (s.formRoutes ?? []).map((r) => r.replace(' ', ` ${s.prefix}`))));
   app.use(async (ctx, next) => {
-    if (!STATE_CHANGING.has(ctx.method)) return await next();
-    if (isCrossSite(ctx, trusted)) throw new KairosError('forbidden', 'cross-site request refused: this API accepts state-changing requests only from its own origin');
-    // A body is JSON, or an HTML form where a dialect documents one; an empty body needs no type.
+    if (STATE_CHANGING.has(ctx.method) && isCrossSite(ctx, trusted)) {
+      throw new KairosError('forbidden', 'cross-site request refused: this API accepts state-changing requests only from its own origin');
+    }
+    await next();
+  });
+
+  app.use((ctx, next) => {
+    const own = surfaces.find((s) => s.authenticate && (ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`)));
+    return (own?.authenticate ?? opts.authenticate)(ctx, next);
+  });
+  // A body is JSON, or an HTML form where a dialect documents one; an empty body needs no type.
+  // After authentication, so that a caller without credentials learns nothing but 401.
+  app.use(async (ctx, next) => {
     const hasBody = ctx.get('Transfer-Encoding') !== '' || (ctx.request.length ?? 0) > 0;
-    if (hasBody && !ctx.request.is(JSON_TYPES)) {
+    if (STATE_CHANGING.has(ctx.method) && hasBody && !ctx.request.is(JSON_TYPES)) {
       const form = formRoutes.has(`${ctx.method} ${trimEndChar(ctx.path, '/')}`) && ctx.request.is('urlencoded');
       if (!form) {
         const type = ctx.get('Content-Type') || 'none';
@@ -128,11 +138,6 @@ export function createApp(opts: AppOptions): Koa {
       }
     }
     await next();
-  });
-
-  app.use((ctx, next) => {
-    const own = surfaces.find((s) => s.authenticate && (ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`)));
-    return (own?.authenticate ?? opts.authenticate)(ctx, next);
   });
   app.use(
     bodyParser({
