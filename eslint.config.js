@@ -3,6 +3,7 @@
 // built-ins or non-workflow modules (the workflow sandbox is deterministic and has none of them).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import regexp from 'eslint-plugin-regexp';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -11,6 +12,23 @@ export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'ui/dist/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Regexes run on request data: one with super-linear backtracking (or a super-linear scan of the
+  // whole input) lets a long crafted string stall the event loop.
+  regexp.configs['flat/recommended'],
+  {
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+      // Style rules of the recommended set, off: they would rewrite dozens of readable patterns
+      // ([A-Za-z0-9_] → \w, capture groups used for readability) without changing what they match.
+      'regexp/prefer-w': 'off',
+      'regexp/prefer-d': 'off',
+      'regexp/use-ignore-case': 'off',
+      'regexp/no-unused-capturing-group': 'off',
+      'regexp/prefer-character-class': 'off',
+      'regexp/no-useless-non-capturing-group': 'off',
+    },
+  },
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

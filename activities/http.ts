@@ -8,18 +8,18 @@ import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
 import { egressFetch } from '../core/net/connect.ts';
 import { egressDenial } from '../core/net/egress.ts';
+import { cappedString, LIMITS } from '../core/limits.ts';
 import type { DriverImpl, DriverRuntime } from './driver.ts';
 
 export const HttpDataSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+    url: cappedString(LIMITS.url).pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' })),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
-    query: z.record(z.string(), z.string()).default({}),
-    headers: z.record(z.string(), z.string()).default({}),
+    query: z.record(cappedString(LIMITS.queryName), cappedString(LIMITS.headerValue)).default({}),
+    headers: z.record(cappedString(LIMITS.headerName), cappedString(LIMITS.headerValue)).default({}),
     body: z.unknown().optional().describe('a string is sent as is; anything else as JSON'),
     acceptStatus: z.array(z.number().int().min(100).max(599)).min(1).optional().describe('default: any 2xx'),
-    timeout: z
-      .string()
+    timeout: cappedString(LIMITS.instant)
       .refine((v) => (parseDurationMs(v) ?? 0) > 0, 'must be a positive duration such as "30s"')
       .optional()
       .describe('per attempt; default 30s'),

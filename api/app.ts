@@ -1,10 +1,13 @@
 // Assembles the Koa app: request ids and structured request logs, one error boundary that renders
-// each API surface's own error shape, body size limits, health checks, auth, then the routers.
+// each API surface's own error shape, response headers, the cross-site and body-type checks, health
+// checks, auth, body size limits, then the routers.
 import { randomUUID } from 'node:crypto';
 import Koa, { type Context } from 'koa';
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Logger } from 'pino';
+import { KairosError } from '../core/errors.ts';
+import { trimEndChar } from '../core/text.ts';
 import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';
 
 export interface Surface {
@@ -15,6 +18,11 @@ export interface Surface {
   routers: Router[];
   /** Authentication for paths under `prefix` instead of the app's (a dialect with its own login token). */
   authenticate?: Koa.Middleware;
+  /**
+   * `METHOD /path` (relative to `prefix`) of the documented endpoints that also take an HTML-form
+   * body (application/x-www-form-urlencoded). Every other body must be JSON.
+   */
+  formRoutes?: readonly string[];
 }
 
 export interface AppOptions {
@@ -25,6 +33,39 @@ export interface AppOptions {
   /** Authentication middleware (sets ctx.state.principal or throws 'unauthenticated'). */
   authenticate: Koa.Middleware;
   surfaces: Surface[];
+  /** Origins besides the API's own that may send state-changing requests (a TLS proxy's public origin). */
+  trustedOrigins?: readonly string[];
+}
+
+/** Content types a JSON endpoint accepts (type-is patterns: `+json` is any structured `…+json` type). */
+export const JSON_TYPES = ['application/json', '+json'];
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The request's own origin as a browser would write it (scheme, host, port unless the default). */
+function ownOrigin(ctx: Context): string | undefined {
+  try {
+    return new URL(`${ctx.protocol}://${ctx.host}`).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a state-changing request may come from a browser page of another site: an `Origin` that is
+ * not this API's (`null`, from sandboxed frames and some redirects, is foreign) or a cross-site
+ * `Sec-Fetch-Site`. Requests without either header (curl, scripts, servers) are not a browser's.
+ */
+export function isCrossSite(ctx: Context, trusted: ReadonlySet<string>): boolean {
+  if (ctx.get('Sec-Fetch-Site').toLowerCase() === 'cross-site') return true;
+  const origin = ctx.get('Origin');
+  if (origin === '') return false;
+  let given: string;
+  try {
+    given = new URL(origin).origin;
+  } catch {
+    return true;
+  }
+  return given === 'null' || (given !== ownOrigin(ctx) && !trusted.has(given));
 }
 
 export function createApp(opts: AppOptions): Koa {
@@ -45,6 +86,7 @@ export function createApp(opts: AppOptions): Koa {
     } catch (err) {
       const normalized = normalizeError(err);
       rendererFor(ctx)(ctx, normalized);
+      if (normalized.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(normalized.retryAfterSeconds));
       if (normalized.status >= 500) {
         opts.logger.error({ requestId, err: normalized.cause ?? err }, 'request failed');
       }
@@ -57,20 +99,54 @@ export function createApp(opts: AppOptions): Koa {
     }
   });
 
+  // Every answer: no MIME sniffing (a JSON error echoing input must never run as HTML). Everything but
+  // health checks is authenticated, and what an authenticated call returns is nobody else's: no
+  // cache keeps it (the dashboard's static files set their own revalidating policy).
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+
   for (const r of opts.publicRouters) app.use(r.routes()).use(r.allowedMethods());
+
+  // Before authentication, so that a foreign page cannot even probe with the browser's credentials.
+  const trusted = new Set((opts.trustedOrigins ?? []).map((o) => new URL(o).origin));
+  const formRoutes = new Set(surfaces.flatMap((s) => (s.formRoutes ?? []).map((r) => r.replace(' ', ` ${s.prefix}`))));
+  app.use(async (ctx, next) => {
+    if (STATE_CHANGING.has(ctx.method) && isCrossSite(ctx, trusted)) {
+      throw new KairosError('forbidden', 'cross-site request refused: this API accepts state-changing requests only from its own origin');
+    }
+    await next();
+  });
 
   app.use((ctx, next) => {
     const own = surfaces.find((s) => s.authenticate && (ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`)));
     return (own?.authenticate ?? opts.authenticate)(ctx, next);
   });
+  // A body is JSON, or an HTML form where a dialect documents one; an empty body needs no type.
+  // After authentication, so that a caller without credentials learns nothing but 401.
+  app.use(async (ctx, next) => {
+    const hasBody = ctx.get('Transfer-Encoding') !== '' || (ctx.request.length ?? 0) > 0;
+    if (STATE_CHANGING.has(ctx.method) && hasBody && !ctx.request.is(JSON_TYPES)) {
+      const form = formRoutes.has(`${ctx.method} ${trimEndChar(ctx.path, '/')}`) && ctx.request.is('urlencoded');
+      if (!form) {
+        const type = ctx.get('Content-Type') || 'none';
+        throw new KairosError('unsupported_media_type', `request body of type ${JSON.stringify(type.slice(0, 100))} refused: send application/json`, [
+          { path: '', message: 'Content-Type must be application/json' },
+        ]);
+      }
+    }
+    await next();
+  });
   app.use(
     bodyParser({
-      enableTypes: ['json', 'text', 'form'],
+      // The check above let through only JSON and the documented form bodies.
+      enableTypes: ['json', 'form'],
+      extendTypes: { json: JSON_TYPES },
       jsonLimit: opts.bodyLimit,
-      textLimit: opts.bodyLimit,
       formLimit: opts.bodyLimit,
       encoding: 'utf-8',
-      // Unknown content types are read as nothing; handlers then report the missing fields.
       onError: (err) => {
         throw err;
       },

@@ -26,8 +26,11 @@ export function parseBasic(token: string): { username: string; password: string 
 }
 
 async function resolvePrincipal(ctx: Context, store: Authenticator): Promise<Principal | null> {
+  // Failed attempts are throttled per client address (and per username): app.proxy is off, so this
+  // is the socket's peer, which a client cannot choose with a header.
+  const address = ctx.ip;
   const apiKeyHeader = ctx.get('X-API-Key').trim();
-  if (apiKeyHeader !== '') return store.authenticateApiKey(apiKeyHeader);
+  if (apiKeyHeader !== '') return store.authenticateApiKey(apiKeyHeader, address);
 
   const header = ctx.get('Authorization').trim();
   if (header === '') return null;
@@ -35,17 +38,18 @@ async function resolvePrincipal(ctx: Context, store: Authenticator): Promise<Pri
   if (space < 0) return null;
   const scheme = header.slice(0, space).toLowerCase();
   const token = header.slice(space + 1).trim();
-  if (scheme === 'bearer') return store.authenticateApiKey(token);
+  if (scheme === 'bearer') return store.authenticateApiKey(token, address);
   if (scheme === 'basic') {
     const creds = parseBasic(token);
-    return creds ? store.authenticateBasic(creds.username, creds.password) : null;
+    return creds ? store.authenticateBasic(creds.username, creds.password, address) : null;
   }
   return null;
 }
 
 /**
  * Koa middleware that requires valid credentials. Throws KairosError('unauthenticated') (after
- * setting `WWW-Authenticate`) when they are missing, malformed or wrong.
+ * setting `WWW-Authenticate`) when they are missing, malformed or wrong, and RateLimited (429) while
+ * failed logins of the username or from the client's address are throttled.
  */
 export function authenticate(store: Authenticator): Middleware {
   return async (ctx, next) => {

@@ -1,7 +1,7 @@
 // Maps anything thrown while handling a request onto an HTTP status. Each API surface (native /v1
 // and each dialect) supplies a renderer for its own error body; the status mapping lives here once.
 import type { Context } from 'koa';
-import { KairosError, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
+import { KairosError, RateLimited, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -12,6 +12,8 @@ const STATUS: Record<ErrorKind, number> = {
   precondition_failed: 412,
   unsupported: 400,
   unavailable: 503,
+  unsupported_media_type: 415,
+  rate_limited: 429,
 };
 
 export interface NormalizedError {
@@ -19,6 +21,8 @@ export interface NormalizedError {
   code: string;
   message: string;
   details: ErrorDetail[];
+  /** Sent as `Retry-After` (a throttled login). */
+  retryAfterSeconds?: number;
   /** Unexpected errors keep their cause for the log, never for the response. */
   cause?: unknown;
 }
@@ -32,6 +36,9 @@ interface HttpishError {
 }
 
 export function normalizeError(err: unknown): NormalizedError {
+  if (err instanceof RateLimited) {
+    return { status: 429, code: err.kind, message: err.message, details: err.details, retryAfterSeconds: err.retryAfterSeconds };
+  }
   if (err instanceof KairosError) {
     return { status: STATUS[err.kind], code: err.kind, message: err.message, details: err.details };
   }

@@ -1,6 +1,7 @@
-// The JSON body of a request whatever its Content-Type says: clients of the dialects send JSON as
-// `curl -d` does (application/x-www-form-urlencoded) or with no type at all. Each dialect passes its
-// own errors so the failure renders in its wire format.
+// The JSON body of a request, read by the dialects. The app (api/app.ts) has already refused every
+// body that is not JSON, or a form where a dialect documents one, with a 415; what reaches here is
+// JSON text (or a documented form's text, which the caller parses itself when this fails). Each
+// dialect passes its own errors so the failure renders in its wire format.
 import type { Context } from 'koa';
 
 export interface BodyErrors {

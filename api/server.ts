@@ -6,8 +6,8 @@ import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobService } from '../core/jobs/service.ts';
 import { Quotas } from '../core/quotas/quotas.ts';
-import { AuthStore } from '../core/auth/store.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
+import { openAuthStore } from '../core/auth/store.ts';
 import { connectClient } from '../core/temporal.ts';
 import { createApp, type Surface } from './app.ts';
 import { authenticate } from './auth.ts';
@@ -46,7 +46,7 @@ export function createLogger(cfg: Config): Logger {
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
   const client = await connectClient(cfg.temporal);
-  const auth = new AuthStore(cfg.dataDir);
+  const auth = openAuthStore(cfg);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
   const store = new JobStore(client, cfg.taskQueue, sideState);
@@ -69,6 +69,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,
+    trustedOrigins: cfg.trustedOrigins,
     publicRouters: [healthRoutes(client, cfg.taskQueue)],
     authenticate: authenticate(auth),
     surfaces,

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 import { parseEgressEntries, type EgressEntry } from './net/egress.ts';
+import { trimEndChar } from './text.ts';
 
 const PORT_RULE = { error: 'must be a port number from 1 to 65535' };
 const portNumber = z.coerce.number(PORT_RULE).int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
@@ -67,6 +68,16 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "5m" or "PT30S"')
     .default('5m'),
+  KAIROS_TRUSTED_ORIGINS: z
+    .string()
+    .refine((v) => splitList(v).every((o) => URL.canParse(o) && new URL(o).origin !== 'null'), 'must be comma-separated origins such as https://kairos.example.com')
+    .default(''),
+  KAIROS_LOGIN_FAILURES_PER_USER: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(5),
+  KAIROS_LOGIN_FAILURES_PER_ADDRESS: z.coerce.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').default(20),
+  KAIROS_LOGIN_THROTTLE_WINDOW: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "15m"')
+    .default('15m'),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TLS: bool.optional(),
@@ -84,6 +95,9 @@ export interface Config {
   taskQueue: string;
   logLevel: string;
   bodyLimit: string;
+  /** Origins besides the API's own that may send state-changing requests (behind a TLS proxy). */
+  trustedOrigins: string[];
+  loginThrottle: LoginThrottleConfig;
   /** V8 old-space limit of worker processes that Kairos starts (`--max-old-space-size`). */
   workerMaxHeapMb: number;
   admin: { user?: string; password?: string };
@@ -143,6 +157,21 @@ export interface DatasourceConfig {
   statementTimeoutMs: number;
 }
 
+/** How failed logins are throttled (core/auth/throttle.ts). */
+export interface LoginThrottleConfig {
+  /** Failed logins of one username within `windowMs` before its logins are refused. */
+  failuresPerUser: number;
+  /** Failed logins from one client address within `windowMs` before its logins are refused. */
+  failuresPerAddress: number;
+  windowMs: number;
+}
+
+const splitList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
 export class ConfigError extends Error {}
 
 const within = (p: string, dir: string) => p === dir || p.startsWith(dir === sep ? dir : `${dir}${sep}`);
@@ -183,6 +212,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: e.KAIROS_TASK_QUEUE,
     logLevel: e.KAIROS_LOG_LEVEL,
     bodyLimit: e.KAIROS_BODY_LIMIT,
+    trustedOrigins: splitList(e.KAIROS_TRUSTED_ORIGINS).map((o) => new URL(o).origin),
+    loginThrottle: {
+      failuresPerUser: e.KAIROS_LOGIN_FAILURES_PER_USER,
+      failuresPerAddress: e.KAIROS_LOGIN_FAILURES_PER_ADDRESS,
+      windowMs: parseDurationMs(e.KAIROS_LOGIN_THROTTLE_WINDOW) ?? 900_000,
+    },
     workerMaxHeapMb: e.KAIROS_WORKER_MAX_HEAP_MB,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
     fusionPort: e.KAIROS_FUSION_PORT,
@@ -196,11 +231,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .split(',')
           .map((pair) => pair.trim())
           .filter(Boolean)
-          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1).replace(/\/+$/, '')]),
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), trimEndChar(pair.slice(pair.indexOf('=') + 1), '/')]),
       ),
       appApiTokenSecret: e.KAIROS_DAPR_APP_API_TOKEN_SECRET,
     },
-    voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL?.replace(/\/+$/, ''), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
+    voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL === undefined ? undefined : trimEndChar(e.KAIROS_VOLTMX_SERVER_URL, '/'), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
     datasource: {
       dirs: datasourceDirs(e.KAIROS_DATASOURCE_DIRS, dataDir),
       dataDir,

@@ -14,7 +14,11 @@ export type ErrorKind =
   | 'conflict'
   | 'precondition_failed'
   | 'unavailable'
-  | 'unsupported';
+  | 'unsupported'
+  /** A request body of a type the endpoint does not read (HTTP 415). */
+  | 'unsupported_media_type'
+  /** Too many failed attempts; see RateLimited.retryAfterSeconds (HTTP 429). */
+  | 'rate_limited';
 
 export class KairosError extends Error {
   constructor(
@@ -24,6 +28,16 @@ export class KairosError extends Error {
   ) {
     super(message);
     this.name = 'KairosError';
+  }
+}
+
+/** Refused for now (failed logins throttled): the caller may try again after `retryAfterSeconds`. */
+export class RateLimited extends KairosError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message);
   }
 }
 

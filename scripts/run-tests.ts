@@ -49,6 +49,11 @@ async function main(): Promise<number> {
     { user: 'admin', password: 'integration-admin-pw' },
     {
       KAIROS_LOG_LEVEL: 'info',
+      // Every test file connects from 127.0.0.1 and some send wrong credentials on purpose (fuzz.test.ts
+      // to every route): the default throttle would lock the suite out. security-web.test.ts tests the
+      // throttle on an app of its own with the defaults.
+      KAIROS_LOGIN_FAILURES_PER_USER: '100000',
+      KAIROS_LOGIN_FAILURES_PER_ADDRESS: '100000',
       // The dialects' dedicated ports, and the apps Dapr deliveries go to (test/integration/dapr*.test.ts bind them).
       KAIROS_DAPR_PORT: String(await freePort()),
       KAIROS_FUSION_PORT: String(await freePort()),

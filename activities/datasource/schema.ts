@@ -4,6 +4,7 @@
 // that credentials arrive as `{"$secret": "NAME"}` references and never inline.
 import { z } from 'zod';
 import { isSecretRef } from '../../core/secrets/refs.ts';
+import { cappedString, LIMITS } from '../../core/limits.ts';
 import { savedDataSchema } from '../driver.ts';
 import { fileRoots, pathProblem, pathSyntaxProblem, SINK_MODES } from './paths.ts';
 
@@ -14,16 +15,13 @@ const TableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, 'must be "table" or "schema.table" (letters, digits and _)');
 
-const HttpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
-const Headers = z.record(z.string().min(1), z.string()).default({});
+const HttpUrl = cappedString(LIMITS.url).pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
+const Headers = z.record(cappedString(LIMITS.headerName).min(1), cappedString(LIMITS.headerValue)).default({});
 /** Credentials never stand in job data: the worker resolves `{"$secret": "NAME"}` at run time. */
 const Connection = z.string().min(1).describe('a PostgreSQL connection URL; must be given as {"$secret": "NAME"}');
 
 /** A file on the worker; where it may be is checked at save (pathProblem) and again at run time. */
-const FilePath = z
-  .string()
-  .max(4096)
-  .superRefine((p, ctx) => {
+const FilePath = cappedString(LIMITS.path).superRefine((p, ctx) => {
     const problem = pathSyntaxProblem(p);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
@@ -35,7 +33,7 @@ const CsvOptions = {
   quote: z.string().length(1).default('"'),
   escape: z.string().length(1).optional().describe('default: the quote character'),
   header: z.boolean().default(true).describe('the first line names the columns'),
-  columns: z.array(z.string().min(1)).min(1).optional().describe('column names when there is no header row'),
+  columns: z.array(cappedString(LIMITS.field).min(1)).min(1).max(10_000).optional().describe('column names when there is no header row'),
   relaxQuotes: z.boolean().default(false).describe('quotes inside unquoted fields are kept as text'),
   trim: z.boolean().default(false),
 };
@@ -115,7 +113,7 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 
 export const FieldSchema = z
   .object({
-    from: z.string().min(1).optional().describe('source field (a.b.c reaches into objects); default: the target name'),
+    from: cappedString(LIMITS.field).min(1).optional().describe('source field (a.b.c reaches into objects); default: the target name'),
     type: z.enum(FIELD_TYPES).default('string'),
     required: z.boolean().default(false).describe('a missing or empty value makes the record bad'),
   })
@@ -125,7 +123,7 @@ export type Field = z.output<typeof FieldSchema>;
 export const DatasourceDataSchema = z
   .object({
     source: SourceSchema,
-    key: z.string().min(1).optional().describe('the field that identifies a record (after mapping); required for a postgres sink'),
+    key: cappedString(LIMITS.field).min(1).optional().describe('the field that identifies a record (after mapping); required for a postgres sink'),
     mapping: z
       .record(Identifier, FieldSchema)
       .optional()
@@ -166,7 +164,8 @@ function checkCredentials(value: unknown, ctx: z.RefinementCtx): void {
     if (part.kind === 'postgres' && part.connection !== undefined && !isSecretRef(part.connection)) {
       ctx.addIssue({ code: 'custom', path: [side, 'connection'], message: 'must be a secret reference {"$secret": "NAME"}: credentials never go in job data' });
     }
-    if (typeof part.url === 'string' && /^[a-z]+:\/\/[^/@]*:[^/@]*@/i.test(part.url)) {
+    // Parsed, not matched: the regex this replaced backtracked quadratically on a long URL of colons.
+    if (typeof part.url === 'string' && URL.canParse(part.url) && new URL(part.url).password !== '') {
       ctx.addIssue({ code: 'custom', path: [side, 'url'], message: 'must not hold a password: put credentials in a secret' });
     }
     const headers = part.headers;

@@ -3,7 +3,12 @@
 import { createHash, randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { ScryptOptions } from 'node:crypto';
 
-export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 64 } as const;
+/**
+ * OWASP's current scrypt cost (N=2^17, r=8, p=1): 128 MiB and ~0.1-0.5 s of CPU per check. Hashes made
+ * at an older cost keep working and are re-hashed at this one at the user's next successful login
+ * (`needsRehash`); each hash records its own parameters.
+ */
+export const SCRYPT_PARAMS = { N: 2 ** 17, r: 8, p: 1, saltBytes: 16, keyBytes: 64 } as const;
 
 function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -11,15 +16,12 @@ function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOpti
   });
 }
 
-/** Memory scrypt needs is 128·N·r bytes; give it headroom over Node's 32 MiB default. */
+/** Memory scrypt needs is 128·N·r bytes (128 MiB at the current cost), over Node's 32 MiB default: allow twice that. */
 const maxmem = (N: number, r: number) => 256 * N * r + 1024 * 1024;
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
 export async function hashPassword(password: string): Promise<string> {
-  const { N, r, p, saltBytes, keyBytes } = SCRYPT_PARAMS;
-  const salt = randomBytes(saltBytes);
-  const key = await scrypt(password, salt, keyBytes, { N, r, p, maxmem: maxmem(N, r) });
-  return ['scrypt', N, r, p, salt.toString('base64'), key.toString('base64')].join('$');
+  return await hashPasswordWith(password, SCRYPT_PARAMS);
 }
 
 interface ParsedHash {
@@ -49,6 +51,22 @@ export async function verifyPassword(password: string, encoded: string): Promise
   if (!h) return false;
   const candidate = await scrypt(password, h.salt, h.key.length, { N: h.N, r: h.r, p: h.p, maxmem: maxmem(h.N, h.r) });
   return timingSafeEqual(candidate, h.key);
+}
+
+/** Whether a (valid) hash was made at another cost than SCRYPT_PARAMS, so the next login should re-hash it. */
+export function needsRehash(encoded: string): boolean {
+  const h = parseHash(encoded);
+  if (!h) return false;
+  const { N, r, p, keyBytes } = SCRYPT_PARAMS;
+  return h.N !== N || h.r !== r || h.p !== p || h.key.length !== keyBytes;
+}
+
+/** An scrypt hash at the given cost (for tests of re-hashing and of older files). */
+export async function hashPasswordWith(password: string, params: { N: number; r: number; p: number }): Promise<string> {
+  const { saltBytes, keyBytes } = SCRYPT_PARAMS;
+  const salt = randomBytes(saltBytes);
+  const key = await scrypt(password, salt, keyBytes, { ...params, maxmem: maxmem(params.N, params.r) });
+  return ['scrypt', params.N, params.r, params.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
 export function isPasswordHash(encoded: string): boolean {

@@ -12,7 +12,7 @@
 // for (password, role, an explicit revocation) bumps. A token carries the version it was issued at
 // (core/auth/tokens.ts) and is accepted only while the user still has it, so those changes end the
 // tokens already issued; checking costs a map lookup in the snapshot every request refreshes anyway.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { KairosError } from '../errors.ts';
@@ -24,9 +24,11 @@ import {
   generatePassword,
   hashApiKey,
   hashPassword,
+  needsRehash,
   safeEqual,
   verifyPassword,
 } from './hash.ts';
+import { LoginThrottle } from './throttle.ts';
 
 export type Role = 'admin' | 'user';
 export const ROLES = ['admin', 'user'] as const satisfies readonly Role[];
@@ -103,6 +105,8 @@ export interface AuthStoreOptions {
   now?: () => number;
   /** How long a successful password check is remembered (default 60 s; 0 disables). */
   passwordCacheTtlMs?: number;
+  /** Failed-login throttling (default: KAIROS_LOGIN_* defaults, see core/auth/throttle.ts). */
+  throttle?: LoginThrottle;
   /** `lastUsedAt` of a key is persisted at most this often (default 60 s). */
   lastUsedResolutionMs?: number;
   /** How long to wait for another process's lock before failing with 'unavailable' (default 10 s). */
@@ -210,7 +214,20 @@ export class AuthStore {
 
   /** Indexes over the document `doc` last returned; rebuilt when it returns another one. */
   private snap: Snapshot | undefined;
-  private readonly passwordCache = new Map<string, { userId: string; passwordHash: string; expiresAt: number }>();
+  /**
+   * Successful password checks, so that HTTP Basic (a password on every request) pays for scrypt once
+   * per `passwordCacheTtlMs`. Keyed by an HMAC, under a key that exists only in this process, of the
+   * user id, its credential version, the username and the password: the map holds nothing a password
+   * could be guessed from offline, and a password change (which bumps the version) misses.
+   */
+  private readonly passwordCache = new Map<string, { userId: string; expiresAt: number }>();
+  private readonly cacheKeySecret = randomBytes(32);
+  /**
+   * Checks in flight by cache key: the dashboard (or a benchmark) sends several requests at once with
+   * the same credentials, and each would otherwise run its own 128 MiB, ~0.3 s scrypt.
+   */
+  private readonly verifying = new Map<string, Promise<boolean>>();
+  private readonly throttle: LoginThrottle;
   private readonly touching = new Map<string, Promise<void>>();
   private dummyHash: Promise<string> | undefined;
 
@@ -229,6 +246,7 @@ export class AuthStore {
     this.now = opts.now ?? Date.now;
     this.cacheTtlMs = opts.passwordCacheTtlMs ?? 60_000;
     this.lastUsedResolutionMs = opts.lastUsedResolutionMs ?? 60_000;
+    this.throttle = opts.throttle ?? new LoginThrottle();
   }
 
   // ---------------------------------------------------------------- bootstrap
@@ -288,8 +306,12 @@ export class AuthStore {
 
   // ----------------------------------------------------------- authentication
 
-  async authenticateBasic(username: string, password: string): Promise<Principal | null> {
-    const user = await this.checkPassword(username, password);
+  /**
+   * The user of a username and password, or null. Throws RateLimited (core/errors.ts) while failed
+   * logins of this username or from `address` (the client's) are throttled.
+   */
+  async authenticateBasic(username: string, password: string, address?: string): Promise<Principal | null> {
+    const user = await this.checkPassword(username, password, address);
     return user ? basicPrincipal(user) : null;
   }
 
@@ -298,8 +320,8 @@ export class AuthStore {
    * record whose password was checked, so a change made meanwhile leaves the token already stale
    * rather than vouching for the old password under the new version.
    */
-  async login(username: string, password: string): Promise<LoginResult | null> {
-    const user = await this.checkPassword(username, password);
+  async login(username: string, password: string, address?: string): Promise<LoginResult | null> {
+    const user = await this.checkPassword(username, password, address);
     return user ? { principal: basicPrincipal(user), credentialVersion: credentialVersionOf(user) } : null;
   }
 
@@ -315,14 +337,18 @@ export class AuthStore {
     return { ok: true, principal: { id: user.id, name: user.username, role: user.role, via: 'token' } };
   }
 
-  async authenticateApiKey(key: string): Promise<Principal | null> {
-    if (!API_KEY_PATTERN.test(key)) return null;
+  /** The principal of an API key, or null. Failures are throttled per client `address` (keys have no username). */
+  async authenticateApiKey(key: string, address?: string): Promise<Principal | null> {
+    await this.throttle.check({ address });
     const s = await this.refresh();
     const keyHash = hashApiKey(key);
-    const rec = s.keysByHash.get(keyHash);
-    if (!rec || !safeEqual(rec.keyHash, keyHash)) return null;
-    const owner = s.usersById.get(rec.ownerId);
-    if (!owner) return null;
+    const rec = API_KEY_PATTERN.test(key) ? s.keysByHash.get(keyHash) : undefined;
+    const owner = rec && safeEqual(rec.keyHash, keyHash) ? s.usersById.get(rec.ownerId) : undefined;
+    if (!rec || !owner) {
+      // Counted after the fact: a key check is a map lookup, too fast for concurrent guesses to matter.
+      await this.throttle.begin({ address });
+      return null;
+    }
     this.touch(rec);
     // A key never grants more than its owner currently has.
     const role: Role = owner.role === 'admin' ? rec.role : 'user';
@@ -459,24 +485,71 @@ export class AuthStore {
     return { id: newId('usr'), username, role, passwordHash, createdAt: new Date(this.now()).toISOString() };
   }
 
-  /** The user whose password this is, or null; remembers a success for `passwordCacheTtlMs`. */
-  private async checkPassword(username: string, password: string): Promise<UserRecord | null> {
+  /**
+   * The user whose password this is, or null; remembers a success for `passwordCacheTtlMs`, and
+   * re-hashes a password stored at an older scrypt cost. Throttled (see core/auth/throttle.ts): while
+   * the username or the address has no failures left, throws RateLimited, even for the right password.
+   */
+  private async checkPassword(username: string, password: string, address?: string): Promise<UserRecord | null> {
+    const source = { username, address };
+    await this.throttle.check(source);
     const s = await this.refresh();
     const user = s.usersByName.get(username);
-    const cacheKey = this.cacheTtlMs > 0 ? passwordCacheKey(username, password) : undefined;
+    const cacheKey = user && this.cacheTtlMs > 0 ? this.passwordCacheKey(user, username, password) : undefined;
     if (user && cacheKey) {
       const hit = this.passwordCache.get(cacheKey);
-      if (hit && hit.expiresAt > this.now() && hit.userId === user.id && safeEqual(hit.passwordHash, user.passwordHash)) return user;
+      if (hit && hit.expiresAt > this.now() && hit.userId === user.id) {
+        await this.throttle.succeeded(source);
+        return user;
+      }
     }
+    const pending = cacheKey === undefined ? undefined : this.verifying.get(cacheKey);
+    if (user && pending && (await pending.catch(() => false))) {
+      await this.throttle.succeeded(source);
+      return user;
+    }
+    const attempt = await this.throttle.begin(source);
     if (!user) {
       // Spend the same time as for a real user, so response times don't reveal which usernames exist.
       this.dummyHash ??= hashPassword(generatePassword());
       await verifyPassword(password, await this.dummyHash);
       return null;
     }
-    if (!(await verifyPassword(password, user.passwordHash))) return null;
+    const check = verifyPassword(password, user.passwordHash);
+    if (cacheKey !== undefined) {
+      this.verifying.set(cacheKey, check);
+      const done = () => void this.verifying.delete(cacheKey);
+      check.then(done, done);
+    }
+    if (!(await check)) return null;
+    await attempt.succeeded();
+    if (needsRehash(user.passwordHash)) await this.rehash(user, password);
     if (cacheKey) this.remember(cacheKey, user);
     return user;
+  }
+
+  /**
+   * Stores the password at the current cost, unless it changed meanwhile. The credential version
+   * stays: the password is the same, so tokens and cached checks remain good. A failure leaves the
+   * old hash, which still works, for the next login to try again.
+   */
+  private async rehash(user: UserRecord, password: string): Promise<void> {
+    try {
+      const passwordHash = await hashPassword(password);
+      await this.mutate((d) => {
+        const u = d.users.find((x) => x.id === user.id);
+        if (u && u.passwordHash === user.passwordHash) u.passwordHash = passwordHash;
+      });
+    } catch {
+      /* the login itself succeeded */
+    }
+  }
+
+  private passwordCacheKey(user: UserRecord, username: string, password: string): string {
+    // Length-prefixed so that ("a:b", "c") and ("a", "b:c") differ.
+    return createHmac('sha256', this.cacheKeySecret)
+      .update(`${user.id}:${credentialVersionOf(user)}:${username.length}:${username}:${password}`, 'utf8')
+      .digest('base64url');
   }
 
   private remember(cacheKey: string, user: UserRecord): void {
@@ -489,7 +562,7 @@ export class AuthStore {
         this.passwordCache.delete(k);
       }
     }
-    this.passwordCache.set(cacheKey, { userId: user.id, passwordHash: user.passwordHash, expiresAt: now + this.cacheTtlMs });
+    this.passwordCache.set(cacheKey, { userId: user.id, expiresAt: now + this.cacheTtlMs });
   }
 
   private forget(userId: string): void {
@@ -527,16 +600,11 @@ export class AuthStore {
 
 const basicPrincipal = (u: UserRecord): Principal => ({ id: u.id, name: u.username, role: u.role, via: 'basic' });
 
-function passwordCacheKey(username: string, password: string): string {
-  // Length-prefixed so that ("a:b", "c") and ("a", "b:c") differ.
-  return createHash('sha256').update(`${username.length}:${username}:${password}`, 'utf8').digest('base64url');
-}
-
 function duplicateUser(username: string): KairosError {
   return new KairosError('conflict', `user '${username}' already exists`, [{ path: 'username', message: 'already exists' }]);
 }
 
 /** Opens the store in `cfg.dataDir`. */
-export function openAuthStore(cfg: Pick<Config, 'dataDir'>, opts?: AuthStoreOptions): AuthStore {
-  return new AuthStore(cfg.dataDir, opts);
+export function openAuthStore(cfg: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'loginThrottle'>>, opts?: AuthStoreOptions): AuthStore {
+  return new AuthStore(cfg.dataDir, { throttle: cfg.loginThrottle && new LoginThrottle(cfg.loginThrottle), ...opts });
 }

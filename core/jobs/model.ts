@@ -2,20 +2,17 @@
 // zod is the single definition: it validates input, types the code and generates the OpenAPI document.
 import { z } from 'zod';
 import { parseDurationMs } from '../duration.ts';
+import { cappedString, LIMITS } from '../limits.ts';
 import { TriggerSchema } from '../triggers/model.ts';
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
-export const JobIdSchema = z
-  .string()
-  .regex(JOB_ID_PATTERN, 'must be 1-200 characters: letters, digits and . _ : @ - (not first)');
+export const JobIdSchema = cappedString(LIMITS.id).regex(JOB_ID_PATTERN, 'must be 1-200 characters: letters, digits and . _ : @ - (not first)');
 
-const Duration = z
-  .string()
-  .refine((v) => parseDurationMs(v) !== undefined, 'must be a duration such as "30s", "5m", "1h30m" or "PT15M"');
+const Duration = cappedString(LIMITS.instant).refine((v) => parseDurationMs(v) !== undefined, 'must be a duration such as "30s", "5m", "1h30m" or "PT15M"');
 
-const IsoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+const IsoInstant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }).max(LIMITS.instant);
 
-const TimeZone = z.string().refine((tz) => {
+const TimeZone = cappedString(LIMITS.timezone).refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -33,7 +30,7 @@ export const RetrySchema = z
     initialInterval: Duration.default('1s'),
     backoff: z.number().min(1).max(100).default(2).describe('multiplier between retry intervals'),
     maxInterval: Duration.optional(),
-    nonRetryableErrors: z.array(z.string().min(1)).max(50).default([]),
+    nonRetryableErrors: z.array(z.string().min(1).max(LIMITS.errorName)).max(50).default([]),
   })
   .strict();
 
@@ -64,13 +61,13 @@ export const HistorySchema = z
 export const JobInputSchema = z
   .object({
     id: JobIdSchema.optional(),
-    name: z.string().trim().min(1).max(200).optional(),
-    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be lower-case letters, digits and -').optional(),
-    type: z.string().min(1).max(50).default('http'),
-    description: z.string().max(4000).default(''),
-    notes: z.string().max(20_000).default(''),
-    ownerId: z.string().min(1).max(200).optional(),
-    tags: z.array(z.string().min(1).max(100)).max(50).default([]),
+    name: cappedString(LIMITS.name).trim().min(1).optional(),
+    slug: cappedString(LIMITS.slug).regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'must be lower-case letters, digits and -').optional(),
+    type: cappedString(LIMITS.type).min(1).default('http'),
+    description: cappedString(LIMITS.description).default(''),
+    notes: cappedString(LIMITS.notes).default(''),
+    ownerId: cappedString(LIMITS.id).min(1).optional(),
+    tags: z.array(cappedString(LIMITS.tag).min(1)).max(50).default([]),
     enabled: z.boolean().default(true),
     triggers: z.array(TriggerSchema).max(100).default([]),
     timezone: TimeZone.default('UTC'),

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { driverFor } from '../../activities/registry.ts';
 import { parseDurationMs } from '../duration.ts';
+import { trimChar } from '../text.ts';
 import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';
 import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
 import { TriggerSchema, type Trigger } from '../triggers/model.ts';
@@ -474,13 +475,7 @@ function dotted(path: string): string {
 }
 
 function slugify(text: string): string {
-  return (
-    text
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 60) || 'job'
-  );
+  return trimChar(text.toLowerCase().replace(/[^a-z0-9]+/g, '-'), '-').slice(0, 60) || 'job';
 }
 
 /**

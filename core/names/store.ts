@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { belongsTo, type JobRef } from '../jobs/attachments.ts';
 import { LockedJsonFile } from '../files/locked-json.ts';
 import { own } from '../objects/own.ts';
+import { trimChar, trimEndChar } from '../text.ts';
 
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,99}$/;
 
@@ -35,15 +36,11 @@ export interface NaturalIdIndex {
 
 /** A slug from free text: lower-case letters, digits and single dashes. */
 export function slugify(text: string): string {
-  return (
-    text
-      .normalize('NFKD')
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 90)
-      .replace(/-+$/, '') || 'job'
-  );
+  const dashed = text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
+  return trimEndChar(trimChar(dashed, '-').slice(0, 90), '-') || 'job';
 }
 
 function freeSlug(taken: Record<string, string>, base: string, jobId: string): string {

@@ -249,7 +249,9 @@ export function localHosts(localAddresses: readonly string[]): HostMatcher[] {
   const out: HostMatcher[] = LOCAL_RANGES.map((r) => ({ kind: 'range', range: r }));
   out.push({ kind: 'name', name: 'localhost', subdomains: true });
   for (const a of localAddresses) {
-    const ip = parseIp(a.replace(/%.*$/, ''));
+    // An interface address may carry a zone (`fe80::1%eth0`): the address is what precedes it.
+    const zone = a.indexOf('%');
+    const ip = parseIp(zone < 0 ? a : a.slice(0, zone));
     if (ip) out.push({ kind: 'range', range: [ip, ip.kind() === 'ipv4' ? 32 : 128] });
   }
   return out;

@@ -1,6 +1,7 @@
 // Secret references in job data: `{"$secret": "NAME"}` anywhere in the tree. Pure functions: find
 // the references (for validation and listing), resolve them to values (in the worker, in memory
 // only), and mask every resolved value wherever it could come back (outputs, errors, progress).
+import { trimEndChar } from '../text.ts';
 export const SECRET_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const SECRET_NAME_RULE = 'must be 1-128 characters: letters, digits and _ (not a digit first)';
 export const MASK = '***';
@@ -104,7 +105,7 @@ export function variants(value: string): string[] {
     asciiJson,
     json.replace(/\//g, '\\/'),
     ...b64,
-    ...b64.map((b) => b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')),
+    ...b64.map((b) => trimEndChar(b.replace(/\+/g, '-').replace(/\//g, '_'), '=')),
   ];
   const out = new Set([value, ...derived.filter((v) => v.length >= MIN_VARIANT)]);
   return [...out].filter((v) => v.length > 0);

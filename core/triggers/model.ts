@@ -2,21 +2,18 @@
 import { z } from 'zod';
 import { isIsoCalendarDuration, parseDuration, parseRfc3339 } from './duration.ts';
 import { isValidTimeZone } from './timezone.ts';
+import { cappedString, LIMITS } from '../limits.ts';
 
 export const CronDialectSchema = z.enum(['unix', 'quartz', 'dapr', 'hangfire'], {
   error: 'must be one of "unix", "quartz", "dapr", "hangfire"',
 });
 
-export const TimeZoneSchema = z
-  .string({ error: 'must be a string' })
-  .refine(isValidTimeZone, { message: 'must be a valid IANA time zone (e.g. "Europe/Paris", "UTC")' });
+export const TimeZoneSchema = cappedString(LIMITS.timezone, { error: 'must be a string' }).refine(isValidTimeZone, { message: 'must be a valid IANA time zone (e.g. "Europe/Paris", "UTC")' });
 
-export const Rfc3339Schema = z
-  .string({ error: 'must be a string' })
-  .refine((s) => parseRfc3339(s) !== null, { message: 'must be an RFC 3339 instant (e.g. "2026-03-01T09:00:00Z")' });
+export const Rfc3339Schema = cappedString(LIMITS.instant, { error: 'must be a string' }).refine((s) => parseRfc3339(s) !== null, { message: 'must be an RFC 3339 instant (e.g. "2026-03-01T09:00:00Z")' });
 
 /** A positive duration: Go syntax ("15m", "1h30m") or ISO 8601 ("PT15M"). */
-export const DurationSchema = z.string({ error: 'must be a string' }).superRefine((s, ctx) => {
+export const DurationSchema = cappedString(LIMITS.instant, { error: 'must be a string' }).superRefine((s, ctx) => {
   if (isIsoCalendarDuration(s)) {
     ctx.addIssue({ code: 'custom', message: 'years and months have no fixed length; use weeks, days, hours, minutes or seconds' });
     return;
@@ -27,7 +24,7 @@ export const DurationSchema = z.string({ error: 'must be a string' }).superRefin
 });
 
 /** An instant (RFC 3339) or a positive duration (Go or ISO 8601) counted from a reference time. */
-export const InstantOrDurationSchema = z.string({ error: 'must be a string' }).superRefine((s, ctx) => {
+export const InstantOrDurationSchema = cappedString(LIMITS.instant, { error: 'must be a string' }).superRefine((s, ctx) => {
   if (parseRfc3339(s) !== null) return;
   if (isIsoCalendarDuration(s)) {
     ctx.addIssue({ code: 'custom', message: 'years and months have no fixed length; use weeks, days, hours, minutes or seconds' });
@@ -43,7 +40,7 @@ const enabled = z.boolean({ error: 'must be true or false' }).default(true);
 
 export const CronTriggerSchema = z.object({
   type: z.literal('cron'),
-  expression: z.string({ error: 'must be a string' }).trim().min(1, { message: 'must not be empty' }),
+  expression: cappedString(LIMITS.expression, { error: 'must be a string' }).trim().min(1, { message: 'must not be empty' }),
   dialect: CronDialectSchema.default('unix'),
   timezone: TimeZoneSchema.optional(),
   enabled,
@@ -69,7 +66,7 @@ export const JobEventSchema = z.enum(['succeeded', 'failed', 'aborted'], { error
 
 export const JobTriggerSchema = z.object({
   type: z.literal('job'),
-  jobId: z.string({ error: 'must be a string' }).min(1, { message: 'must not be empty' }),
+  jobId: cappedString(LIMITS.id, { error: 'must be a string' }).min(1, { message: 'must not be empty' }),
   on: z.array(JobEventSchema).min(1, { message: 'must list at least one of "succeeded", "failed", "aborted"' }),
   enabled,
 });

@@ -102,7 +102,7 @@ describe('security: quotas and page limits (private stack, non-admin users)', { 
 
     const native = uniqueId('q-4th');
     const refused = await call<{ error: { details: { path: string }[] } }>('POST', '/v1/jobs', BOB, httpJob(native, 'x'));
-    assertQuota(refused, /KAIROS_QUOTA_JOBS.*\b3\b/, '/v1');
+    assertQuota(refused, /KAIROS_QUOTA_JOBS.*\D3\b/, '/v1');
     assert.equal(refused.body.error.details[0]?.path, 'quota.jobs');
     assert.equal((await call('GET', `/v1/jobs/${native}`, s.auth)).status, 404, 'the refused /v1 job does not exist');
 
@@ -178,7 +178,7 @@ describe('security: quotas and page limits (private stack, non-admin users)', { 
     await waitFor(() => hits(`/slow/${slow}`) > 0, 30_000, 'the first run to reach its slow target');
 
     // manual: refused through /v1 and through Fusion, and no run is started
-    assertQuota(await call('POST', `/v1/jobs/${fast}/run`, BOB), /KAIROS_QUOTA_CONCURRENT_RUNS.*\b1\b/, '/v1 run');
+    assertQuota(await call('POST', `/v1/jobs/${fast}/run`, BOB), /KAIROS_QUOTA_CONCURRENT_RUNS.*\D1\b/, '/v1 run');
     const fusion = await call<Json>('POST', `/fusion/api/jobs/task:${fast}/actions`, BOB, { action: 'start' });
     assertQuota(fusion, /KAIROS_QUOTA_CONCURRENT_RUNS/, 'Fusion start');
     assert.equal(fusion.body.type, 'RESTError');

@@ -23,6 +23,8 @@ export function cluedinSurface(cfg: Config, deps: CluedInSurfaceDeps): Surface {
   return {
     prefix: CLUEDIN_PREFIX,
     renderError: renderCluedInError,
+    // Hangfire's dashboard posts these as forms (`jobIds[]=…`); every other body is JSON.
+    formRoutes: ['POST /hangfire/recurring/trigger', 'POST /hangfire/recurring/remove'],
     routers: [cluedinRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, CLUEDIN_PREFIX)],
   };
 }

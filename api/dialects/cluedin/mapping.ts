@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { Job, JobInput } from '../../../core/jobs/model.ts';
 import { MAX_OFFSET } from '../../../core/runs/overview.ts';
+import { trimEndChar } from '../../../core/text.ts';
 import type { RunProgress, RunStatus } from '../../../core/runs/types.ts';
 import { badRequest } from './errors.ts';
 import {
@@ -285,7 +286,7 @@ export function dotnetDate(iso: string | null | undefined, style: 'utc' | 'offse
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return null;
   const [base, ms] = d.toISOString().replace('Z', '').split('.');
-  const frac = `${ms ?? '000'}0000`.replace(/0+$/, '');
+  const frac = trimEndChar(`${ms ?? '000'}0000`, '0');
   return `${base}${frac ? `.${frac}` : ''}${style === 'utc' ? 'Z' : '+00:00'}`;
 }
 

@@ -33,6 +33,7 @@ export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logge
   const app = createApp({
     logger: logger.child({ surface: 'dapr' }),
     bodyLimit: cfg.bodyLimit,
+    trustedOrigins: cfg.trustedOrigins,
     publicRouters: [],
     authenticate: daprTokenAuth(cfg.dapr.apiToken),
     surfaces: [{ prefix: '', renderError: renderDaprError, routers: [daprRoutes(daprOptions(cfg, jobs))] }],

@@ -2,6 +2,7 @@
 // under /apps/{appId}/ (or with a `dapr-app-id` header) to pick the app when several are configured.
 // Parse (mapping.ts), call the job service, render Dapr's shapes; nothing else.
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
+import { trimEndChar } from '../../../core/text.ts';
 import { principalOf } from '../../auth.ts';
 import { rememberErrorAs } from '../../remember-error.ts';
 import { timingSafeEqual } from 'node:crypto';
@@ -59,7 +60,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   const appOf = (ctx: Context): { appId?: string; delivery?: Delivery } => {
     const appId = (ctx.params as Record<string, string | undefined>).appId ?? (ctx.get('dapr-app-id').trim() || undefined);
     (ctx.state as DaprState).daprAppId = appId;
-    if (appId === undefined) return { delivery: opts.appUrl ? { appUrl: opts.appUrl.replace(/\/+$/, ''), appTokenSecret: opts.appTokenSecret } : undefined };
+    if (appId === undefined) return { delivery: opts.appUrl ? { appUrl: trimEndChar(opts.appUrl, '/'), appTokenSecret: opts.appTokenSecret } : undefined };
     const url = opts.appUrls[appId];
     if (url === undefined) {
       throw new DaprError(400, DAPR_CODES.scheduleJob, `failed to schedule job due to: unknown app id "${appId}" (configure it in KAIROS_DAPR_APP_URLS)`);

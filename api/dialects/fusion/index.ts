@@ -36,6 +36,7 @@ export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { a
   const app = createApp({
     logger: logger.child({ surface: 'fusion' }),
     bodyLimit: cfg.bodyLimit,
+    trustedOrigins: cfg.trustedOrigins,
     publicRouters: [],
     authenticate: authenticate(deps.auth),
     surfaces: [{ prefix: '', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, '/api')] }],

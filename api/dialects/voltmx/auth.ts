@@ -4,6 +4,7 @@
 import type { Middleware } from 'koa';
 import type { AuthStore, Principal } from '../../../core/auth/store.ts';
 import type { TokenSigner } from '../../../core/auth/tokens.ts';
+import { trimEndChar } from '../../../core/text.ts';
 import { authFailure, VoltmxError, type FieldError } from './errors.ts';
 
 export const TOKEN_HEADER = 'X-VoltMX-Authorization';
@@ -22,7 +23,7 @@ export type UserLookup = Pick<AuthStore, 'authenticateToken'>;
 export function voltmxAuthenticate(opts: { prefix: string; tokens: TokenSigner; users: () => UserLookup; fallback: Middleware }): Middleware {
   const loginPath = `${opts.prefix}${LOGIN_PATH}`;
   return async (ctx, next) => {
-    if (ctx.method === 'POST' && ctx.path.replace(/\/+$/, '') === loginPath) return await next();
+    if (ctx.method === 'POST' && trimEndChar(ctx.path, '/') === loginPath) return await next();
     const token = ctx.get(TOKEN_HEADER).trim();
     if (token === '') return await opts.fallback(ctx, next);
     try {

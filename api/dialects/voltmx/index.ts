@@ -11,7 +11,7 @@ import type { JobService } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
-import { voltmxAuthenticate } from './auth.ts';
+import { LOGIN_PATH, voltmxAuthenticate } from './auth.ts';
 import { renderVoltmxError } from './errors.ts';
 import { voltmxRoutes } from './routes.ts';
 
@@ -34,6 +34,8 @@ export function voltmxSurface(cfg: Config, deps: VoltmxSurfaceDeps): Surface {
   return {
     prefix: VOLTMX_PREFIX,
     renderError: renderVoltmxError,
+    // Volt MX documents its login as a form post; every other body is JSON.
+    formRoutes: [`POST ${LOGIN_PATH}`],
     authenticate: voltmxAuthenticate({ prefix: VOLTMX_PREFIX, tokens, users: () => deps.auth, fallback: (ctx, next) => deps.authenticate(ctx, next) }),
     routers: [
       voltmxRoutes(

@@ -58,7 +58,7 @@ function translated(err: unknown): unknown {
   return invalid(fields.length ? fields : [{ field: '', message: err.message }], fields.length ? undefined : err.message);
 }
 
-/** A login body: form-encoded (as Volt MX documents), JSON, or form text sent with another type. */
+/** A login body: form-encoded (as Volt MX documents) or JSON (the app refuses any other type). */
 async function loginBody(ctx: Context, limit: number): Promise<unknown> {
   try {
     return await readJsonBody(ctx, limit, BODY_ERRORS);
@@ -79,7 +79,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   r.post(LOGIN_PATH, async (ctx) => {
     const { userid, password } = loginCredentials(await loginBody(ctx, limit));
-    const login = await deps.auth.login(userid, password);
+    const login = await deps.auth.login(userid, password, ctx.ip);
     if (!login) throw authFailure('invalidUserCredentials', [{ field: 'password', message: 'wrong userid or password' }]);
     const token = await deps.tokens.issue(login.principal.id, TOKEN_AUDIENCE, login.credentialVersion);
     ctx.set('Cache-Control', 'no-store');

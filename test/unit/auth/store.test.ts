@@ -30,7 +30,7 @@ void describe('password hashing', () => {
     const h = await hashPassword('correct horse');
     const parts = h.split('$');
     assert.equal(parts.length, 6);
-    assert.deepEqual(parts.slice(0, 4), ['scrypt', '16384', '8', '1']);
+    assert.deepEqual(parts.slice(0, 4), ['scrypt', '131072', '8', '1']);
     assert.equal(Buffer.from(parts[4] ?? '', 'base64').length, 16);
     assert.equal(Buffer.from(parts[5] ?? '', 'base64').length, 64);
     assert.equal(await verifyPassword('correct horse', h), true);
@@ -86,7 +86,7 @@ void describe('AuthStore users', () => {
   void it('the file holds hashes only and is mode 0600', async () => {
     const text = await readFile(join(dir, 'auth.json'), 'utf8');
     assert.ok(!text.includes('alice-password'));
-    assert.ok(text.includes('scrypt$16384$8$1$'));
+    assert.ok(text.includes('scrypt$131072$8$1$'));
     if (process.platform !== 'win32') assert.equal((await stat(join(dir, 'auth.json'))).mode & 0o777, 0o600);
   });
 

@@ -13,7 +13,7 @@ import { AuthStore } from '../../../core/auth/store.ts';
 import { createApp } from '../../../api/app.ts';
 import { authenticate, principalOf } from '../../../api/auth.ts';
 import { renderVoltmxError } from '../../../api/dialects/voltmx/errors.ts';
-import { voltmxAuthenticate } from '../../../api/dialects/voltmx/auth.ts';
+import { LOGIN_PATH, voltmxAuthenticate } from '../../../api/dialects/voltmx/auth.ts';
 import { voltmxRoutes } from '../../../api/dialects/voltmx/routes.ts';
 import Router from '@koa/router';
 
@@ -97,6 +97,7 @@ describe('the Volt MX surface\'s authentication', async () => {
       {
         prefix: '/voltmx',
         renderError: renderVoltmxError,
+        formRoutes: [`POST ${LOGIN_PATH}`],
         authenticate: voltmxAuthenticate({ prefix: '/voltmx', tokens, users: () => store, fallback: authenticate(store) }),
         routers: [routes, probe],
       },
