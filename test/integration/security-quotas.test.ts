@@ -8,15 +8,11 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { startOwnStack, type OwnStack } from '../support/processes.ts';
 import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
-import { uniqueId } from '../support/env.ts';
+import { api, uniqueId, type ApiResponse } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 type Json = Record<string, unknown>;
-interface Res<T = Json> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
+type Res<T = Json> = ApiResponse<T>;
 interface Run {
   runId: string;
   status: string;
@@ -39,22 +35,7 @@ describe('security: quotas and page limits (private stack, non-admin users)', { 
   let releaseSlow: () => void = () => {};
   const slowReleased = new Promise<void>((r) => (releaseSlow = r));
 
-  const call = async <T = Json>(method: string, path: string, auth: string, body?: unknown): Promise<Res<T>> => {
-    const res = await fetch(`${s.apiUrl}${path}`, {
-      method,
-      headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON */
-    }
-    return { status: res.status, body: parsed as T, headers: res.headers };
-  };
+  const call = <T = Json>(method: string, path: string, auth: string, body?: unknown): Promise<Res<T>> => api<T>(method, path, { auth, body, baseUrl: s.apiUrl });
   const httpJob = (id: string, path: string, extra: Json = {}) => ({ id, type: 'http', data: { url: `${target.url}/${path}/${id}` }, ...extra });
   const runsOf = async (jobId: string, auth: string) => (await call<{ items: Run[] }>('GET', `/v1/jobs/${jobId}/runs?limit=50`, auth)).body.items ?? [];
   const hits = (prefix: string) => target.requests.filter((r) => r.path.startsWith(prefix)).length;

@@ -34,7 +34,7 @@ export interface ApiResponse<T = unknown> {
 export async function api<T = Record<string, unknown>>(
   method: string,
   path: string,
-  opts: { body?: unknown; rawBody?: string; auth?: string | null; headers?: Record<string, string> } = {},
+  opts: { body?: unknown; rawBody?: string; auth?: string | null; headers?: Record<string, string>; /** Another stack's API (default: the harness's). */ baseUrl?: string } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   const auth = opts.auth === undefined ? adminAuth() : opts.auth;
@@ -42,7 +42,7 @@ export async function api<T = Record<string, unknown>>(
   let body: string | undefined = opts.rawBody;
   if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${apiUrl()}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${opts.baseUrl ?? apiUrl()}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   let parsed: unknown = text;
   try {
