@@ -86,7 +86,21 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA: nonEmpty.optional(),
   TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
   TEMPORAL_API_KEY: nonEmpty.optional(),
+  KAIROS_DATABASE_URL: nonEmpty
+    .refine((v) => /^postgres(?:ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite file)')
+    .optional(),
+  KAIROS_DATABASE_POOL: z.coerce.number().int().min(1).max(1000).default(10),
 });
+
+/** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
+export interface DatabaseConfig {
+  /** A PostgreSQL URL (KAIROS_DATABASE_URL), for several machines; unset: the embedded SQLite file. */
+  url?: string;
+  /** Connections per process to PostgreSQL (KAIROS_DATABASE_POOL, default 10). */
+  poolSize: number;
+  /** The SQLite file lives here (`kairos.db`), and the files of an older data dir are imported from here. */
+  dataDir: string;
+}
 
 export interface Config {
   host: string;
@@ -122,6 +136,8 @@ export interface Config {
     tokenTtlMs: number;
   };
   datasource: DatasourceConfig;
+  /** Kairos's own state (core/db): PostgreSQL when `url` is set, else the SQLite file `<dataDir>/kairos.db`. */
+  database: DatabaseConfig;
   /** Per-owner limits (0 = unlimited); see core/quotas. */
   quotas: {
     /** Jobs (schedules, drafts included) one owner may have. */
@@ -241,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dataDir,
       statementTimeoutMs: parseDurationMs(e.KAIROS_DATASOURCE_STATEMENT_TIMEOUT) ?? 300_000,
     },
+    database: { url: e.KAIROS_DATABASE_URL, poolSize: e.KAIROS_DATABASE_POOL, dataDir },
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,
@@ -307,6 +324,9 @@ export const WORKER_ENV_ALLOW = {
     // Not used by the worker's own work, but denied to jobs by the egress policy: it must know them.
     'KAIROS_DAPR_PORT',
     'KAIROS_FUSION_PORT',
+    // The worker reads secrets (and their key) from the state store.
+    'KAIROS_DATABASE_URL',
+    'KAIROS_DATABASE_POOL',
     'PATH',
     'HOME',
     'USER',

@@ -10,6 +10,7 @@ import { loadConfig } from '../core/config.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { freePort } from './dev-server.ts';
 import { launchStack, privateStackEnv, type Stack } from './stack.ts';
+import { dropTestDatabases, stateStoreEnv, testDbPrefix, type TestBackend } from './test-db.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const [suite = 'unit', ...filters] = process.argv.slice(2);
@@ -33,14 +34,38 @@ async function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<nu
   return await new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
 }
 
+/** The state-store backends to run on: KAIROS_TEST_DATABASE (a comma list), by default both for integration tests. */
+function backends(): TestBackend[] {
+  const asked = (process.env.KAIROS_TEST_DATABASE ?? (suite === 'integration' ? 'sqlite,postgres' : 'sqlite')).split(',').map((b) => b.trim());
+  for (const b of asked) if (b !== 'sqlite' && b !== 'postgres') throw new Error(`KAIROS_TEST_DATABASE: '${b}' is not sqlite or postgres`);
+  return asked as TestBackend[];
+}
+
 async function main(): Promise<number> {
   const files = testFiles(join(root, 'test', suite)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
   if (files.length === 0) {
     console.error(`no ${suite} test files match`);
     return 1;
   }
-  if (suite !== 'integration') return await runNodeTests(files, process.env);
+  // Every PostgreSQL database this run creates (store tests, stacks) starts with this prefix, and is dropped at the end.
+  const prefix = testDbPrefix({});
+  process.env.KAIROS_TEST_DB_PREFIX = prefix;
+  try {
+    if (suite !== 'integration') return await runNodeTests(files, process.env);
+    let code = 0;
+    for (const backend of backends()) {
+      console.error(`[it] integration tests with the state store on ${backend}`);
+      process.env.KAIROS_TEST_DATABASE = backend;
+      code ||= await runIntegration(files, backend);
+    }
+    return code;
+  } finally {
+    await dropTestDatabases(prefix).catch((err: unknown) => console.error(`[test] could not drop the test databases ${prefix}_*: ${(err as Error).message}`));
+  }
+}
 
+/** One stack for the whole run on `backend`, then every file against it. */
+async function runIntegration(files: string[], backend: TestBackend): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-it-'));
   // privateStackEnv allows the tests' loopback targets and PostgreSQL through KAIROS_EGRESS_ALLOW; the
   // egress policy stays on, so the stack's own ports stay denied (test/integration/security-egress.test.ts).
@@ -69,6 +94,7 @@ async function main(): Promise<number> {
       // private stack with small limits (test/integration/security-quotas.test.ts).
       KAIROS_QUOTA_JOBS: '0',
       KAIROS_QUOTA_CONCURRENT_RUNS: '0',
+      ...(await stateStoreEnv()),
     },
   );
   const cfg = loadConfig(env);
@@ -85,6 +111,8 @@ async function main(): Promise<number> {
     console.error(`[it] stack ready in ${Date.now() - started} ms (data: ${dataDir})`);
     return await runNodeTests(files, {
       ...env,
+      KAIROS_TEST_DATABASE: backend,
+      KAIROS_TEST_DB_PREFIX: process.env.KAIROS_TEST_DB_PREFIX,
       KAIROS_TEST_API_URL: stack.apiUrl,
       KAIROS_TEST_TEMPORAL_ADDRESS: stack.temporalAddress,
       KAIROS_TEST_NAMESPACE: cfg.temporal.namespace,

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
+import { stateStoreEnv } from './test-db.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -81,6 +82,8 @@ export async function privateStackEnv(dataDir: string, admin: { user: string; pa
     KAIROS_ADMIN_USER: admin.user,
     KAIROS_ADMIN_PASSWORD: admin.password,
     KAIROS_EGRESS_ALLOW: PRIVATE_STACK_EGRESS_ALLOW,
+    // On PostgreSQL runs (scripts/test-db.ts), each stack has a database of its own.
+    ...(await stateStoreEnv()),
     ...extra,
   });
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];

@@ -1,0 +1,169 @@
+// The versioned migrations of Kairos's state store, in order. Applied at start by core/db/open.ts
+// under a lock (PostgreSQL: an advisory lock; SQLite: an immediate transaction), so processes that
+// start together apply each once. A migration, once released, never changes: a new shape is a new
+// entry. Names sort in the order they apply.
+import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/** Which backend a migration runs on: the few column types that differ are chosen by it. */
+export type Backend = 'sqlite' | 'postgres';
+
+// The migrations build the schema through an untyped handle: the typed one (core/db/schema.ts)
+// describes the result, not the steps that lead to it.
+type AnyDb = Kysely<unknown>;
+
+function initial(backend: Backend): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('principals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('user', 'team')`))
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'user')`))
+        .addColumn('password_hash', 'text')
+        .addColumn('credential_version', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('team_members')
+        .addColumn('team_id', 'text', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+        .addColumn('added_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('team_members_pk', ['team_id', 'user_id'])
+        .execute();
+      await db.schema.createIndex('team_members_user').on('team_members').column('user_id').execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('admin', 'user')`))
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_used_at', 'text')
+        .execute();
+      await db.schema.createIndex('api_keys_owner').on('api_keys').column('owner_id').execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+        .addColumn('credential_version', 'integer', (c) => c.notNull())
+        .addColumn('csrf_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+      await db.schema.createIndex('sessions_expiry').on('sessions').column('expires_at').execute();
+
+      await db.schema
+        .createTable('secrets')
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('ciphertext', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('secrets_pk', ['owner_id', 'name'])
+        .execute();
+
+      await db.schema
+        .createTable('secret_shares')
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('principal_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('secret_shares_pk', ['owner_id', 'name', 'principal_id'])
+        .addForeignKeyConstraint('secret_shares_secret', ['owner_id', 'name'], 'secrets', ['owner_id', 'name'], (fk) => fk.onDelete('cascade'))
+        .execute();
+      await db.schema.createIndex('secret_shares_principal').on('secret_shares').column('principal_id').execute();
+
+      await db.schema
+        .createTable('job_shares')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('principal_id', 'text', (c) => c.notNull())
+        .addColumn('level', 'text', (c) => c.notNull().check(sql`level in ('read', 'run', 'edit', 'admin')`))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'text')
+        .addPrimaryKeyConstraint('job_shares_pk', ['job_id', 'principal_id'])
+        .execute();
+      await db.schema.createIndex('job_shares_principal').on('job_shares').column('principal_id').execute();
+
+      await db.schema
+        .createTable('favorites')
+        .addColumn('principal_id', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('favorites_pk', ['principal_id', 'job_id'])
+        .execute();
+      await db.schema.createIndex('favorites_job').on('favorites').column('job_id').execute();
+
+      await db.schema
+        .createTable('natural_ids')
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('slug', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addPrimaryKeyConstraint('natural_ids_pk', ['owner_id', 'slug'])
+        .execute();
+      await db.schema.createIndex('natural_ids_job').on('natural_ids').column('job_id').execute();
+
+      await db.schema
+        .createTable('id_sequences')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('next_value', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('job_versions')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('applied', 'draft', 'closed')`))
+        .addColumn('author_id', 'text')
+        .addColumn('surface', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('diff', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('job_versions_pk', ['job_id', 'incarnation', 'version'])
+        .execute();
+
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', backend === 'postgres' ? 'bigserial' : 'integer', (c) => (backend === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('principal_id', 'text')
+        .addColumn('principal_name', 'text')
+        .addColumn('surface', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text')
+        .addColumn('target', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome in ('ok', 'denied', 'failed')`))
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+      await db.schema.createIndex('audit_events_job').on('audit_events').columns(['job_id', 'at']).execute();
+      await db.schema.createIndex('audit_events_principal').on('audit_events').columns(['principal_id', 'at']).execute();
+
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
+/** Every migration for `backend`, keyed by name (applied in name order). */
+export function migrations(backend: Backend): Record<string, Migration> {
+  return {
+    '0001_initial': initial(backend),
+  };
+}

@@ -1,0 +1,171 @@
+// The tables of Kairos's own state, as Kysely sees them. Both backends (SQLite and PostgreSQL) hold
+// the same columns with portable types: times are ISO-8601 UTC text (`…Z`, so they sort as text),
+// JSON is text, flags are integers. The shape is made by core/db/migrations.ts; a change there is a
+// new migration plus a change here.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A user or a team. Names are unique across both, so a share or a login names one principal. */
+export interface PrincipalsTable {
+  /** `usr_…` for users, `team_…` for teams. */
+  id: string;
+  kind: 'user' | 'team';
+  name: string;
+  /** A team's role is always 'user': membership never makes anyone an admin. */
+  role: 'admin' | 'user';
+  /** scrypt hash (core/auth/hash.ts); null for teams. */
+  password_hash: string | null;
+  /** Bumped when what a user's login tokens and sessions vouch for changes (password, role, revocation). */
+  credential_version: number;
+  created_at: string;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  added_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  owner_id: string;
+  role: 'admin' | 'user';
+  /** `sha256$…` of the whole key: the lookup index (unique). */
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** Dashboard login sessions. The cookie holds a random token; only its SHA-256 is stored. */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  /** The user's credential version when the session began: a later change ends it. */
+  credential_version: number;
+  /** SHA-256 of the session's CSRF token. */
+  csrf_hash: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** A secret's value, encrypted (AES-256-GCM, core/secrets). One name space per owner. */
+export interface SecretsTable {
+  /** A user id, or `operator`. */
+  owner_id: string;
+  name: string;
+  /** base64 of nonce ‖ ciphertext ‖ tag, under the key `key_id` names. */
+  ciphertext: string;
+  key_id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Who besides its owner may use a secret: a user, a team, or `*` (every user). */
+export interface SecretSharesTable {
+  owner_id: string;
+  name: string;
+  principal_id: string;
+}
+
+export type ShareLevel = 'read' | 'run' | 'edit' | 'admin';
+
+/** A job shared with a user or a team, for the creation of the job id (`incarnation`) it was made for. */
+export interface JobSharesTable {
+  job_id: string;
+  /** '' for a job created before incarnations existed. */
+  incarnation: string;
+  principal_id: string;
+  level: ShareLevel;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface FavoritesTable {
+  principal_id: string;
+  job_id: string;
+  incarnation: string;
+  created_at: string;
+}
+
+/** `<owner>:<slug>` names a job; slugs are unique per owner. */
+export interface NaturalIdsTable {
+  owner_id: string;
+  slug: string;
+  job_id: string;
+  incarnation: string;
+}
+
+export interface IdSequencesTable {
+  name: string;
+  /** The next number to hand out. */
+  next_value: ColumnType<number, number, number>;
+}
+
+export type VersionState = 'applied' | 'draft' | 'closed';
+
+/** Every change to a job's definition, by any surface; Informer's drafts are versions not yet applied. */
+export interface JobVersionsTable {
+  job_id: string;
+  incarnation: string;
+  version: number;
+  state: VersionState;
+  author_id: string | null;
+  /** `v1`, `dapr`, `fusion`, `voltmx`, `informer`, `cluedin`, `ui`, or `system`. */
+  surface: string;
+  created_at: string;
+  /** The job's definition (JSON). */
+  definition: string;
+  /** RFC 6902 JSON Patch from the previous version (JSON); '[]' for the first. */
+  diff: string;
+}
+
+export type AuditOutcome = 'ok' | 'denied' | 'failed';
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  principal_id: string | null;
+  principal_name: string | null;
+  surface: string;
+  /** e.g. `job.create`, `job.run`, `login`, `secret.put`. */
+  action: string;
+  job_id: string | null;
+  /** What else the action was about (a user, key or secret name), when not a job. */
+  target: string | null;
+  outcome: AuditOutcome;
+  /** JSON: details safe to show an admin (never a secret value or a password). */
+  detail: string | null;
+}
+
+/** Small named values: the token-signing key, the secret key's check value, import markers. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+/** Every table, for `Kysely<Tables>`. */
+export interface Tables {
+  principals: PrincipalsTable;
+  team_members: TeamMembersTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  secrets: SecretsTable;
+  secret_shares: SecretSharesTable;
+  job_shares: JobSharesTable;
+  favorites: FavoritesTable;
+  natural_ids: NaturalIdsTable;
+  id_sequences: IdSequencesTable;
+  job_versions: JobVersionsTable;
+  audit_events: AuditEventsTable;
+  settings: SettingsTable;
+}
+
+export type PrincipalRow = Selectable<PrincipalsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type JobVersionRow = Selectable<JobVersionsTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;
+export type PrincipalUpdate = Updateable<PrincipalsTable>;
