@@ -24,6 +24,7 @@ import { informerSurface } from './dialects/informer/index.ts';
 import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
 import { SequenceAllocator } from '../core/ids/sequence.ts';
 import { uiSurface } from './ui.ts';
+import { openState } from '../core/db/state.ts';
 
 export interface ApiServer {
   server: Server;
@@ -46,6 +47,8 @@ export function createLogger(cfg: Config): Logger {
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
   const client = await connectClient(cfg.temporal);
+  // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
+  const db = await openState(cfg.database);
   const auth = openAuthStore(cfg);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
@@ -100,6 +103,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
         fusionServer.closeAllConnections();
       }
       await client.connection.close();
+      await db.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { SecretStore } from '../core/secrets/store.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { SecretAccess } from '../core/secrets/access.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
+import { openState, type Db } from '../core/db/state.ts';
 
 /** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
 const jobReadAccess = (cfg: Config) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)));
@@ -23,7 +24,12 @@ function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
-export async function createWorker(cfg: Config): Promise<Worker> {
+/**
+ * A worker on the Kairos task queue. It opens the state store (secrets, roles and shares are read
+ * there) unless given one, and closes what it opened when it stops.
+ */
+export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
+  const db = state ?? (await openState(cfg.database));
   const { address, tls, apiKey } = await connectionOptions(cfg.temporal);
   const connection = await NativeConnection.connect({ address, tls, apiKey: typeof apiKey === 'string' ? apiKey : undefined });
   const client = await connectClient(cfg.temporal);
@@ -45,6 +51,11 @@ export async function createWorker(cfg: Config): Promise<Worker> {
     maxHeartbeatThrottleInterval: '1s',
   });
   const run = worker.run.bind(worker);
-  worker.run = () => run().finally(() => client.connection.close()); // the client must not keep the process alive
+  // The client and the store must not keep the process alive.
+  worker.run = () =>
+    run().finally(async () => {
+      await client.connection.close();
+      if (!state) await db.close();
+    });
   return worker;
 }
