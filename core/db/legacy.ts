@@ -16,8 +16,11 @@ import type { Tables } from './schema.ts';
 export interface LegacyImport {
   /** The file's name in the data dir. */
   file: string;
-  /** Writes the file's contents through `trx`; a throw imports nothing and stops the start. */
-  run(trx: Transaction<Tables>, text: string, ctx: { now: string }): Promise<void>;
+  /**
+   * Writes the file's contents through `trx`; a throw imports nothing and stops the start. `text` is
+   * the contents as UTF-8, `bytes` as read (for a binary file such as a key).
+   */
+  run(trx: Transaction<Tables>, text: string, ctx: { now: string; bytes: Buffer }): Promise<void>;
 }
 
 export const IMPORTED_SUFFIX = '.imported';
@@ -29,14 +32,15 @@ export async function importLegacyFiles(db: Db, dataDir: string, imports: readon
   const done: string[] = [];
   for (const imp of imports) {
     const path = join(dataDir, imp.file);
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(path, 'utf8');
+      bytes = await readFile(path);
     } catch (err) {
       if (isErrno(err, 'ENOENT')) continue;
       throw err;
     }
-    const marker = `imported:${imp.file}:${createHash('sha256').update(text).digest('hex')}`;
+    const text = bytes.toString('utf8');
+    const marker = `imported:${imp.file}:${createHash('sha256').update(bytes).digest('hex')}`;
     const at = now().toISOString();
     const imported = await db.kysely.transaction().execute(async (trx) => {
       // Serialise importers of this file: SQLite's transactions already are (BEGIN IMMEDIATE); on
@@ -45,7 +49,7 @@ export async function importLegacyFiles(db: Db, dataDir: string, imports: readon
       const seen = await trx.selectFrom('settings').select('key').where('key', '=', marker).executeTakeFirst();
       if (seen) return false;
       try {
-        await imp.run(trx, text, { now: at });
+        await imp.run(trx, text, { now: at, bytes });
       } catch (err) {
         // Never quotes the file: it may hold hashes or secrets.
         throw new Error(`could not import ${path} into the state store: ${(err as Error).message}`, { cause: err });
