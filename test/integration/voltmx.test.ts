@@ -250,7 +250,7 @@ describe('Volt MX dialect', { timeout: 90_000 }, () => {
     assert.deepEqual((await vmx('GET', `/admin/api/jobs/history/${id}`)).body, []);
   });
 
-  it('job ids come from a registry: concurrent creates get distinct numbers, a rejected create uses none and changes nothing', async () => {
+  it('job ids come from a sequence: concurrent creates get distinct numbers, a rejected create uses none and changes nothing', async () => {
     const ids = await Promise.all([1, 2, 3, 4].map((i) => create(job({ jobName: `parallel-${i}`, jobFrequency: null }))));
     created.push(...ids);
     assert.equal(new Set(ids).size, 4);
