@@ -30,6 +30,8 @@ export function voltmxJobIds(db: Db, client: Client, store: Pick<JobStore, 'list
       const [registry, highest] = await Promise.all([legacyRegistryNext(client, name), highestVoltmxJobId(store)]);
       return Math.max(registry ?? 1, highest + 1);
     },
-    seeded: () => retireLegacyRegistry(client, name),
+    // Best effort: a registry left running does no harm (no worker runs its type any more), and the
+    // allocation that seeded the row must not fail for it.
+    seeded: () => retireLegacyRegistry(client, name).catch(() => undefined),
   });
 }
