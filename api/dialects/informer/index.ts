@@ -1,8 +1,9 @@
 // The Informer dialect: Informer's Jobs API under /informer/api on the main port, so an Informer
 // client is pointed at Kairos by changing its base URL to http://<host>:<port>/informer. HTTP Basic
 // (or an API key), as on the main port. The collaboration data Informer has and the core job lacks
-// (shares, favorites, natural ids) lives beside the schedule (favorites and natural ids in the state
-// store, core/db), shared by every API instance; drafts are paused schedules (see core/drafts, core/sharing, core/favorites, core/names).
+// (shares, favorites, natural ids) lives beside the schedule, shared by every API instance
+// (favorites and natural ids in the state store); drafts are paused schedules (see core/drafts,
+// core/sharing, core/favorites, core/names).
 import type { Config } from '../../../core/config.ts';
 import type { Db } from '../../../core/db/open.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
