@@ -21,8 +21,8 @@ import { fusionSurface, startFusionPort } from './dialects/fusion/index.ts';
 import { cluedinSurface } from './dialects/cluedin/index.ts';
 import { RunOverview } from '../core/runs/overview.ts';
 import { informerSurface } from './dialects/informer/index.ts';
-import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
-import { SequenceAllocator } from '../core/ids/sequence.ts';
+import { voltmxSurface } from './dialects/voltmx/index.ts';
+import { voltmxJobIds } from './dialects/voltmx/job-ids.ts';
 import { uiSurface } from './ui.ts';
 import { openState } from '../core/db/state.ts';
 
@@ -51,7 +51,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const db = await openState(cfg.database);
   const auth = openAuthStore(cfg);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
-  const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
+  const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth), db);
   const store = new JobStore(client, cfg.taskQueue, sideState);
   const secrets = new SecretAccess(new SecretStore(cfg.dataDir), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
@@ -65,8 +65,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const overview = new RunOverview(client, runs);
   const native = nativeSurface({ jobs, runs, overview, auth, secrets });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
-  surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
-  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
+  surfaces.push(informerSurface(cfg, { jobs, runs, auth, db }));
+  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: voltmxJobIds(db, client, store), authenticate: authenticate(auth) }));
   surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
   surfaces.push(uiSurface(cfg));
   const app = createApp({

@@ -1,2 +1,1 @@
 export { runJob } from './run-job.ts';
-export { kairosSequence } from './sequence.ts';

@@ -2,6 +2,8 @@
 // date, and an older data dir's JSON files imported (core/db/legacy.ts). The API, the worker, the
 // start command and the test harness all call this.
 import type { DatabaseConfig } from '../config.ts';
+import { favoritesImport } from '../favorites/store.ts';
+import { naturalIdsImport } from '../names/store.ts';
 import { importLegacyFiles, type LegacyImport } from './legacy.ts';
 import { migrate, openDatabase, type Db } from './open.ts';
 
@@ -12,7 +14,7 @@ export type { Db } from './open.ts';
  * here (the stores' modules own the files' formats).
  */
 export function legacyImports(): LegacyImport[] {
-  return [];
+  return [favoritesImport, naturalIdsImport];
 }
 
 export interface OpenStateOptions {

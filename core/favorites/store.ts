@@ -1,20 +1,11 @@
-// Each user's favorite jobs: `<dataDir>/favorites.json` (see core/files/locked-json.ts for why a
-// data-dir file). Keys are principal (user) ids and canonical job ids. A job's favorites belong to
-// the creation of the job id they were made for (`incarnations`, see core/jobs/attachments.ts):
-// favorites recorded for another one are ignored, and dropped when the job is next favorited.
-// Files written before incarnations have none and still load (legacy jobs' favorites).
+// Each user's favorite jobs, in the state store's `favorites` table (one row per user and job id),
+// so every API instance sees the same ones. A favorite belongs to the creation of the job id it was
+// made for (its incarnation, see core/jobs/attachments.ts; '' for a legacy job): favorites recorded
+// for another creation are ignored, and dropped when the job is next favorited.
 import { z } from 'zod';
-import { belongsTo, type JobRef } from '../jobs/attachments.ts';
-import { LockedJsonFile } from '../files/locked-json.ts';
-import { own } from '../objects/own.ts';
-
-const FileSchema = z.object({
-  version: z.literal(1),
-  users: z.record(z.string(), z.array(z.string())),
-  /** Job id → the incarnation its favorites were made for (absent: a legacy job's). */
-  incarnations: z.record(z.string(), z.string()).optional(),
-});
-type FileData = z.infer<typeof FileSchema>;
+import type { Db } from '../db/open.ts';
+import type { LegacyImport } from '../db/legacy.ts';
+import { belongsTo, incarnationOf, storedIncarnation, type JobRef } from '../jobs/attachments.ts';
 
 /** A favorite of a job id, as recorded: which creation of the id it was made for. */
 export interface Favorite {
@@ -23,56 +14,75 @@ export interface Favorite {
 }
 
 export class FavoriteStore {
-  private readonly doc: LockedJsonFile<FileData>;
-
-  constructor(dataDir: string) {
-    this.doc = new LockedJsonFile(dataDir, 'favorites.json', FileSchema, () => ({ version: 1, users: {} }));
-  }
+  constructor(private readonly db: Db) {}
 
   async has(userId: string, job: JobRef): Promise<boolean> {
-    const d = await this.doc.read();
-    return belongsTo(own(d.incarnations ?? {}, job.id), job) && (own(d.users, userId) ?? []).includes(job.id);
+    const row = await this.db.kysely
+      .selectFrom('favorites')
+      .select('incarnation')
+      .where('principal_id', '=', userId)
+      .where('job_id', '=', job.id)
+      .executeTakeFirst();
+    return row !== undefined && belongsTo(incarnationOf(row.incarnation), job);
   }
 
-  /** A user's favorites with the incarnation each was made for (compare it with the job: core/jobs/attachments.ts). */
+  /** A user's favorites, oldest first, with the incarnation each was made for (compare it with the job: core/jobs/attachments.ts). */
   async list(userId: string): Promise<Favorite[]> {
-    const d = await this.doc.read();
-    return (own(d.users, userId) ?? []).map((jobId) => ({ jobId, incarnation: own(d.incarnations ?? {}, jobId) }));
+    const rows = await this.db.kysely
+      .selectFrom('favorites')
+      .select(['job_id', 'incarnation'])
+      .where('principal_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('job_id')
+      .execute();
+    return rows.map((r) => ({ jobId: r.job_id, incarnation: incarnationOf(r.incarnation) }));
   }
 
-  /** Idempotent. Favorites left from another creation of the job id are dropped first. */
-  async add(userId: string, job: JobRef): Promise<void> {
-    await this.doc.update((d) => {
-      if (!belongsTo(own(d.incarnations ?? {}, job.id), job)) {
-        dropJob(d, job.id);
-        if (job.incarnation !== undefined) d.incarnations = { ...d.incarnations, [job.id]: job.incarnation };
-      }
-      const mine = own(d.users, userId) ?? [];
-      if (!mine.includes(job.id)) d.users[userId] = [...mine, job.id];
+  /** Idempotent. Favorites left from another creation of the job id (by any user) are dropped first. */
+  async add(userId: string, job: JobRef, now = new Date()): Promise<void> {
+    const incarnation = storedIncarnation(job);
+    await this.db.kysely.transaction().execute(async (trx) => {
+      await trx.deleteFrom('favorites').where('job_id', '=', job.id).where('incarnation', '<>', incarnation).execute();
+      await trx
+        .insertInto('favorites')
+        .values({ principal_id: userId, job_id: job.id, incarnation, created_at: now.toISOString() })
+        .onConflict((oc) => oc.columns(['principal_id', 'job_id']).doNothing())
+        .execute();
     });
   }
 
-  /** Idempotent. */
+  /** Idempotent; a favorite made for another creation of the job id is left alone (it names nothing). */
   async remove(userId: string, job: JobRef): Promise<void> {
-    await this.doc.update((d) => {
-      if (!belongsTo(own(d.incarnations ?? {}, job.id), job)) return;
-      const mine = (own(d.users, userId) ?? []).filter((id) => id !== job.id);
-      if (mine.length > 0) d.users[userId] = mine;
-      else delete d.users[userId];
-    });
+    await this.db.kysely.deleteFrom('favorites').where('principal_id', '=', userId).where('job_id', '=', job.id).where('incarnation', '=', storedIncarnation(job)).execute();
   }
 
   /** Forgets a deleted job in every user's favorites. */
   async removeJob(jobId: string): Promise<void> {
-    await this.doc.update((d) => dropJob(d, jobId));
+    await this.db.kysely.deleteFrom('favorites').where('job_id', '=', jobId).execute();
   }
 }
 
-function dropJob(d: FileData, jobId: string): void {
-  for (const [user, ids] of Object.entries(d.users)) {
-    const left = ids.filter((id) => id !== jobId);
-    if (left.length > 0) d.users[user] = left;
-    else delete d.users[user];
-  }
-  if (d.incarnations) delete d.incarnations[jobId];
-}
+const LegacyFile = z.object({
+  version: z.literal(1),
+  users: z.record(z.string(), z.array(z.string())),
+  /** Job id → the incarnation its favorites were made for (absent: a legacy job's). */
+  incarnations: z.record(z.string(), z.string()).optional(),
+});
+
+/** `<dataDir>/favorites.json`, as versions before the state store wrote it. */
+export const favoritesImport: LegacyImport = {
+  file: 'favorites.json',
+  async run(trx, text, { now }) {
+    const data = LegacyFile.parse(JSON.parse(text));
+    const incarnations = new Map(Object.entries(data.incarnations ?? {}));
+    for (const [userId, jobIds] of Object.entries(data.users)) {
+      for (const jobId of jobIds) {
+        await trx
+          .insertInto('favorites')
+          .values({ principal_id: userId, job_id: jobId, incarnation: incarnations.get(jobId) ?? '', created_at: now })
+          .onConflict((oc) => oc.columns(['principal_id', 'job_id']).doNothing())
+          .execute();
+      }
+    }
+  },
+};

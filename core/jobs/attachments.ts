@@ -1,4 +1,4 @@
-// What is kept about a job beside its schedule (shares, favorites, natural ids in data-dir files),
+// What is kept about a job beside its schedule (shares, favorites, natural ids in the state store),
 // and the one rule that ties it to a job: a record belongs to the creation of the job id it was made
 // for (its incarnation). A job id is not an identity: when a job is deleted and its id created again,
 // the new job has a new incarnation, and anything recorded for the old one is ignored, even if a
@@ -20,6 +20,12 @@ export interface JobRef {
 export function belongsTo(recorded: string | undefined, job: JobRef): boolean {
   return recorded === job.incarnation;
 }
+
+/** A job's incarnation as the state store's tables hold it: '' for a legacy job (the column is NOT NULL). */
+export const storedIncarnation = (job: JobRef): string => job.incarnation ?? '';
+
+/** A stored incarnation as `belongsTo` takes it: '' (a legacy job's) is none. */
+export const incarnationOf = (stored: string): string | undefined => (stored === '' ? undefined : stored);
 
 /** Per-job state kept outside the schedule; forgotten when the job is deleted (JobService.delete). */
 export interface JobAttachments {

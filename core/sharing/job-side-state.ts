@@ -1,7 +1,8 @@
-// The per-job state kept in data-dir files (shares, favorites, natural ids) as the job service and
+// The per-job state kept beside the schedule (shares, favorites, natural ids) as the job service and
 // the job store see it: forgotten in one go when a job is deleted, and read to decide whether a job's
 // owner may follow another job with a `job` trigger (core/jobs/attachments.ts).
 import type { AuthStore } from '../auth/store.ts';
+import type { Db } from '../db/open.ts';
 import type { JobAttachments, JobReadAccess } from '../jobs/attachments.ts';
 import type { Job } from '../jobs/model.ts';
 import { FavoriteStore } from '../favorites/store.ts';
@@ -28,10 +29,11 @@ export class JobSideState implements JobAttachments, JobReadAccess {
   constructor(
     dataDir: string,
     private readonly roleOf: RoleOf,
+    db: Db,
   ) {
     this.shares = new ShareStore(dataDir);
-    this.favorites = new FavoriteStore(dataDir);
-    this.names = new NaturalIdStore(dataDir);
+    this.favorites = new FavoriteStore(db);
+    this.names = new NaturalIdStore(db);
   }
 
   async forgetJob(jobId: string): Promise<void> {

@@ -5,9 +5,18 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { SequenceAllocator, sequenceWorkflowId } from '../../core/ids/sequence.ts';
-import { api, apiUrl, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
+import { fileURLToPath } from 'node:url';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { legacyRegistryId } from '../../core/ids/legacy-registry.ts';
+import { voltmxJobIds } from '../../api/dialects/voltmx/job-ids.ts';
+import { api, apiUrl, namespace, temporalAddress, temporalClient, uniqueId } from '../support/env.ts';
+import { freshState } from '../support/db.ts';
+import { ALLOCATE_UPDATE, LEGACY_SEQUENCE_WORKFLOW } from '../support/legacy-sequence-workflow.ts';
 import { waitFor } from '../support/wait-for.ts';
+
+const legacyWorkflows = fileURLToPath(new URL('../support/legacy-sequence-workflow.ts', import.meta.url));
 
 interface Call {
   method: string;
@@ -241,7 +250,7 @@ describe('Volt MX dialect', { timeout: 90_000 }, () => {
     assert.deepEqual((await vmx('GET', `/admin/api/jobs/history/${id}`)).body, []);
   });
 
-  it('job ids come from a registry: concurrent creates get distinct numbers, a rejected create uses none and changes nothing', async () => {
+  it('job ids come from a sequence: concurrent creates get distinct numbers, a rejected create uses none and changes nothing', async () => {
     const ids = await Promise.all([1, 2, 3, 4].map((i) => create(job({ jobName: `parallel-${i}`, jobFrequency: null }))));
     created.push(...ids);
     assert.equal(new Set(ids).size, 4);
@@ -421,25 +430,66 @@ describe('Volt MX tokens end when their user\'s credentials change', { timeout: 
   });
 });
 
-describe('the job-id registry (kairosSequence)', { timeout: 60_000 }, () => {
-  it('hands out 1, 2, 3, … exactly once each under concurrency, also across continue-as-new', async () => {
+describe('Volt MX job ids after an upgrade from the registry workflow', { timeout: 120_000 }, () => {
+  const noJobs = { list: async () => ({ items: [], nextCursor: null }) };
+
+  it('start past every number the registry handed out, across its continue-as-new, and retire it', async () => {
     const client = await temporalClient();
+    const connection = await NativeConnection.connect({ address: temporalAddress() });
+    const state = await freshState();
     try {
       const name = `test-${randomUUID().slice(0, 8)}`;
-      // A low threshold makes the registry continue as new several times during the test.
-      const seq = new SequenceAllocator(client, taskQueue(), name, 40);
-      const got: number[] = [];
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          for (let i = 0; i < 10; i++) got.push(await seq.next());
-        }),
-      );
-      assert.deepEqual([...got].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1));
-      const handle = client.workflow.getHandle(sequenceWorkflowId(name));
-      const d = await handle.describe();
-      assert.ok(d.historyLength < 100, `continued as new (the current run has ${d.historyLength} events for 40 allocations)`);
-      await handle.terminate('test done');
+      const queue = `legacy-sequence-${randomUUID().slice(0, 8)}`;
+      // The registry as an older Kairos ran it, on a task queue of its own; a low threshold makes it
+      // continue as new during the allocations, so its latest run's input carries numbers forward.
+      const worker = await Worker.create({ connection, namespace: namespace(), taskQueue: queue, workflowsPath: legacyWorkflows });
+      const handedOut = await worker.runUntil(async () => {
+        const got: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const start = new WithStartWorkflowOperation(LEGACY_SEQUENCE_WORKFLOW, {
+            workflowId: legacyRegistryId(name),
+            taskQueue: queue,
+            args: [{ next: 1, maxHistoryEvents: 12 }],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          });
+          got.push(await client.workflow.executeUpdateWithStart<Workflow, number, []>(ALLOCATE_UPDATE, { startWorkflowOperation: start }));
+        }
+        return got;
+      });
+      assert.deepEqual(handedOut, [1, 2, 3, 4, 5]);
+      const registry = client.workflow.getHandle(legacyRegistryId(name));
+      const before = await registry.describe();
+      assert.notEqual(before.runId, before.raw.workflowExecutionInfo?.firstRunId, 'the registry continued as new');
+      assert.equal(before.status.name, 'RUNNING');
+
+      // Two API processes' first allocations at once: the row is seeded once, past 5.
+      const one = voltmxJobIds(state.db, client, noJobs, name);
+      const two = voltmxJobIds(state.db, client, noJobs, name);
+      assert.deepEqual((await Promise.all([one.next(), two.next()])).sort((a, b) => a - b), [6, 7]);
+      assert.equal((await registry.describe()).status.name, 'TERMINATED', 'the registry is retired');
+      assert.equal(await one.next(), 8, 'the sequence continues from the state store alone');
     } finally {
+      await state.close();
+      await connection.close();
+      await client.connection.close();
+    }
+  });
+
+  it('without a registry, start past the highest Volt MX job id that exists', async () => {
+    const client = await temporalClient();
+    const state = await freshState();
+    try {
+      const summary = (id: string) => ({ id, name: id, type: 'http', ownerId: 'u', tags: [], enabled: true, dialect: 'voltmx', nextRunAt: null, lastRunAt: null });
+      const pages: Record<string, { items: ReturnType<typeof summary>[]; nextCursor: string | null }> = {
+        first: { items: [summary('voltmx.job.3'), summary('voltmx.job.17')], nextCursor: 'p2' },
+        p2: { items: [summary('voltmx.job.9'), summary('not-voltmx-99')], nextCursor: null },
+      };
+      const store = { list: async (q: { cursor?: string }) => pages[q.cursor ?? 'first'] ?? { items: [], nextCursor: null } };
+      const ids = voltmxJobIds(state.db, client, store, `test-${randomUUID().slice(0, 8)}`);
+      assert.equal(await ids.next(), 18);
+      assert.equal(await ids.next(), 19);
+    } finally {
+      await state.close();
       await client.connection.close();
     }
   });

@@ -1,9 +1,11 @@
 // The Informer dialect: Informer's Jobs API under /informer/api on the main port, so an Informer
 // client is pointed at Kairos by changing its base URL to http://<host>:<port>/informer. HTTP Basic
 // (or an API key), as on the main port. The collaboration data Informer has and the core job lacks
-// (shares, favorites, natural ids) lives in data-dir files shared by every API instance; drafts are
-// paused schedules (see core/drafts, core/sharing, core/favorites, core/names).
+// (shares, favorites, natural ids) lives beside the schedule, shared by every API instance
+// (favorites and natural ids in the state store); drafts are paused schedules (see core/drafts,
+// core/sharing, core/favorites, core/names).
 import type { Config } from '../../../core/config.ts';
+import type { Db } from '../../../core/db/open.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { DraftService } from '../../../core/drafts/service.ts';
@@ -22,6 +24,8 @@ export interface InformerSurfaceDeps {
   jobs: JobService;
   runs: RunService;
   auth: InformerDeps['users'];
+  /** The state store: favorites and natural ids. */
+  db: Db;
 }
 
 /** The /informer surface of the main app: /informer/api/… (building it does no I/O). */
@@ -38,8 +42,8 @@ export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface
           users: deps.auth,
           access: new JobAccess(deps.jobs, shares),
           drafts: new DraftService(deps.jobs),
-          favorites: new FavoriteStore(cfg.dataDir),
-          names: new NaturalIdStore(cfg.dataDir),
+          favorites: new FavoriteStore(deps.db),
+          names: new NaturalIdStore(deps.db),
           shares,
           bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit),
         },

@@ -16,8 +16,6 @@ import { renderVoltmxError } from './errors.ts';
 import { voltmxRoutes } from './routes.ts';
 
 export const VOLTMX_PREFIX = '/voltmx';
-/** The sequence Volt MX job ids come from. */
-export const VOLTMX_JOB_SEQUENCE = 'voltmx-jobs';
 
 export interface VoltmxSurfaceDeps {
   jobs: JobService;

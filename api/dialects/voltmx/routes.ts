@@ -32,7 +32,7 @@ export interface VoltmxDeps {
   runs: RunService;
   auth: Pick<AuthStore, 'login'>;
   tokens: TokenSigner;
-  /** Hands out Volt MX job ids (a registry workflow: strongly consistent). */
+  /** Hands out Volt MX job ids (a sequence in the state store, see job-ids.ts: never one twice). */
   jobIds: NumberAllocator;
   /** The Foundry server whose services jobs call. */
   serverUrl?: string;
@@ -41,7 +41,7 @@ export interface VoltmxDeps {
 
 const HISTORY_DEFAULT = 100;
 const HISTORY_MAX = 1000;
-/** A freshly allocated id can only be taken if the registry was reset; a few tries step past it. */
+/** A freshly allocated id can only be taken if the sequence was reset; a few tries step past it. */
 const CREATE_ATTEMPTS = 5;
 
 const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;

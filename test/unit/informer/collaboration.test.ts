@@ -1,6 +1,7 @@
 // The core modules the Informer dialect needs and the core job lacked: shares and permissions,
-// favorites, natural ids (data-dir files shared by API instances) and drafts (paused jobs). Real
-// files in a temporary directory; the job service runs over an in-memory schedule store.
+// favorites, natural ids (in the state store; the suites of their own are test/unit/db/collab.test.ts)
+// and drafts (paused jobs). Real files in a temporary directory and a real state store (the run's
+// backend); the job service runs over an in-memory schedule store.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,10 @@ import { NaturalIdStore, slugify } from '../../../core/names/store.ts';
 import { JobAccess, permissionsOf } from '../../../core/sharing/access.ts';
 import { ShareStore } from '../../../core/sharing/store.ts';
 import { JobSideState } from '../../../core/sharing/job-side-state.ts';
+import { legacyImports } from '../../../core/db/state.ts';
 import { dialectOf } from '../../../core/jobs/schedule-mapping.ts';
+import type { Db } from '../../../core/db/open.ts';
+import { freshState, type TestState } from '../../support/db.ts';
 
 /** Schedules in memory: what JobService needs of the Temporal-backed store, nothing more. */
 function memoryStore(): JobStore {
@@ -75,10 +79,21 @@ const job = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 let dir: string;
+const states: TestState[] = [];
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'kairos-collab-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await Promise.all(states.map((st) => st.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh state store (favorites, natural ids); `dataDir` set: its legacy files are imported. */
+async function stateDb(dataDir?: string): Promise<Db> {
+  const st = await freshState(undefined, dataDir === undefined ? {} : { dataDir, imports: legacyImports() });
+  states.push(st);
+  return st.db;
+}
 
 describe('data-dir stores', () => {
   it('shares: set, read, list by principal, remove; a second instance on the same directory sees every write', async () => {
@@ -99,8 +114,9 @@ describe('data-dir stores', () => {
   });
 
   it('concurrent writers through two instances lose nothing', async () => {
-    const one = new FavoriteStore(join(dir, 'b'));
-    const two = new FavoriteStore(join(dir, 'b'));
+    const db = await stateDb();
+    const one = new FavoriteStore(db);
+    const two = new FavoriteStore(db);
     await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two).add('usr_alice', { id: `j${i}`, incarnation: `i${i}` })));
     assert.equal((await one.list('usr_alice')).length, 20);
     await one.add('usr_alice', { id: 'j0', incarnation: 'i0' }); // idempotent
@@ -112,7 +128,7 @@ describe('data-dir stores', () => {
   });
 
   it('natural ids: slugs unique per owner (suffixed when taken), released with the job', async () => {
-    const names = new NaturalIdStore(join(dir, 'c'));
+    const names = new NaturalIdStore(await stateDb());
     assert.equal(slugify('Daily Sales Report!'), 'daily-sales-report');
     assert.equal(slugify('***'), 'job');
     assert.equal(await names.reserve('usr_alice', 'daily', j1), 'daily');
@@ -126,13 +142,14 @@ describe('data-dir stores', () => {
   });
 
   it('keys Object.prototype lends every object ("constructor", "toString") name nothing until written', async () => {
-    const names = new NaturalIdStore(join(dir, 'f'));
+    const db = await stateDb();
+    const names = new NaturalIdStore(db);
     assert.equal(await names.lookup('constructor', 'constructor'), undefined);
     assert.equal(await names.lookup('alice', 'toString'), undefined);
     assert.equal(await names.reserve('alice', 'constructor', j1), 'constructor');
     assert.deepEqual(await names.lookup('alice', 'constructor'), { id: 'j1', incarnation: 'i1' });
     assert.equal((await names.all()).of({ id: 'constructor' }), undefined);
-    const favs = new FavoriteStore(join(dir, 'f'));
+    const favs = new FavoriteStore(db);
     assert.deepEqual(await favs.list('constructor'), []);
     assert.equal(await favs.has('toString', j1), false);
     assert.equal(await favs.has('u', { id: 'constructor' }), false);
@@ -145,14 +162,6 @@ describe('data-dir stores', () => {
     await shares.set(j1, 'constructor', 2);
     assert.equal(await shares.levelOf(j1, 'constructor'), 2);
     assert.deepEqual(await shares.sharedWith('valueOf'), []);
-  });
-
-  it('a damaged file is reported, never silently replaced', async () => {
-    const sub = join(dir, 'd');
-    const names = new NaturalIdStore(sub);
-    await names.reserve('o', 's', { id: 'j' });
-    writeFileSync(join(sub, 'natural-ids.json'), '{"version":1,"owners":');
-    await assert.rejects(names.lookup('o', 's'), /not valid JSON/);
   });
 });
 
@@ -228,11 +237,12 @@ describe('drafts', () => {
 
 describe('a job id is not an identity', () => {
   const roles = async (id: string) => (id === admin.id ? 'admin' : id.startsWith('usr_') ? 'user' : undefined);
-  const setup = (sub: string) => {
-    const side = new JobSideState(join(dir, sub), roles);
+  const setup = async (sub: string) => {
+    const db = await stateDb();
+    const side = new JobSideState(join(dir, sub), roles, db);
     const jobs = new JobService(memoryStore(), undefined, { attachments: side, readAccess: side });
     const shares = new ShareStore(join(dir, sub));
-    return { jobs, side, shares, favorites: new FavoriteStore(join(dir, sub)), names: new NaturalIdStore(join(dir, sub)), access: new JobAccess(jobs, shares) };
+    return { jobs, side, shares, favorites: new FavoriteStore(db), names: new NaturalIdStore(db), access: new JobAccess(jobs, shares) };
   };
 
   it('files written before incarnations load; their records belong to legacy jobs only', async () => {
@@ -244,8 +254,10 @@ describe('a job id is not an identity', () => {
     const legacy = { id: 'old' };
     const recreated = { id: 'old', incarnation: 'new' };
     const shares = new ShareStore(sub);
-    const favorites = new FavoriteStore(sub);
-    const names = new NaturalIdStore(sub);
+    // favorites.json and natural-ids.json are imported into the state store at its start.
+    const db = await stateDb(sub);
+    const favorites = new FavoriteStore(db);
+    const names = new NaturalIdStore(db);
     assert.equal(await shares.levelOf(legacy, 'usr_bob'), 1);
     assert.equal(await shares.levelOf(recreated, 'usr_bob'), undefined, 'a leftover share does not open a re-created job');
     assert.equal(await favorites.has('usr_bob', legacy), true);
@@ -263,7 +275,7 @@ describe('a job id is not an identity', () => {
   });
 
   it('each creation gets an incarnation, kept across edits and not settable; delete forgets shares, favorites, natural ids and the draft', async () => {
-    const { jobs, shares, favorites, names, access } = setup('forget');
+    const { jobs, shares, favorites, names, access } = await setup('forget');
     const first = await jobs.create({ ...job('x'), incarnation: 'chosen' }, alice);
     assert.match(first.job.incarnation ?? '', /^[0-9a-f-]{36}$/, 'the server chooses it, a client cannot');
     const edited = await jobs.patch('x', { name: 'renamed', incarnation: 'other' }, alice);
@@ -282,7 +294,7 @@ describe('a job id is not an identity', () => {
   });
 
   it('a share left by a crash between deletion and cleanup does not open the re-created job', async () => {
-    const { jobs, shares, access } = setup('crash');
+    const { jobs, shares, access } = await setup('crash');
     const first = await jobs.create(job('y'), alice);
     await access.share('y', alice, 'usr_bob', 3);
     // The schedule is gone, the share is not (as if the process stopped in between).
@@ -295,7 +307,7 @@ describe('a job id is not an identity', () => {
   });
 
   it('a draft left from an earlier job with the same id is neither reopened nor committed over the new one', async () => {
-    const { jobs } = setup('drafts');
+    const { jobs } = await setup('drafts');
     const drafts = new DraftService(jobs);
     const first = await jobs.create(job('z'), alice);
     const { view: stale } = await drafts.open(first, alice);
@@ -310,7 +322,7 @@ describe('a job id is not an identity', () => {
   });
 
   it('a job trigger names only jobs the owner may read, with the answer a missing job gets', async () => {
-    const { jobs, access } = setup('triggers');
+    const { jobs, access } = await setup('triggers');
     await jobs.create(job('alices'), alice);
     const follow = (id: string, parent: string) => job(id, { triggers: [{ type: 'job', jobId: parent, on: ['succeeded'] }] });
     const refusal = async (p: Promise<unknown>) => {

@@ -1,10 +1,11 @@
-// kairosSequence: a registry that hands out numbers 1, 2, 3, … for one named sequence (Volt MX's
-// integer job ids). One long-lived workflow per sequence; numbers come from a Temporal Update, so an
-// allocation is strongly consistent (no visibility lookup that may miss a fresh write) and two
-// callers can never get the same number. The handler is synchronous: an accepted update is a
-// completed one, so nothing is in flight when the workflow continues as new.
+// The kairosSequence registry workflow as Kairos ran it before id sequences moved to the state store
+// (core/ids/legacy-registry.ts), kept only so that the upgrade test can make a real registry with a
+// real history: a workflow that hands out 1, 2, 3, … through the Update 'allocate', and continues as
+// new with the next number as its input.
 import { allHandlersFinished, condition, continueAsNew, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
-import { ALLOCATE_UPDATE } from './sequence-names.ts';
+
+export const LEGACY_SEQUENCE_WORKFLOW = 'kairosSequence';
+export const ALLOCATE_UPDATE = 'allocate';
 
 export interface SequenceState {
   /** The number the next allocation returns. */
