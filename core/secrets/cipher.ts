@@ -20,6 +20,7 @@ import type { Tables } from '../db/schema.ts';
 export const SECRET_KEY_VAR = 'KAIROS_SECRET_KEY';
 /** The generated key's file in the data dir (base64, one line: what KAIROS_SECRET_KEY takes). */
 export const SECRET_KEY_FILE = 'secret.key';
+/** AES-256: a key is 32 bytes. */
 export const SECRET_KEY_BYTES = 32;
 /** The `settings` row whose value proves which key the store was set up with. */
 export const KEY_CHECK_SETTING = 'secret-key-check';

@@ -11,6 +11,7 @@ import { secretAad, type SecretCipher } from './cipher.ts';
 import { SECRET_NAME_PATTERN } from './refs.ts';
 import { OPERATOR, shareRows } from './store.ts';
 
+/** The older releases' secret store, in the data dir. */
 export const SECRETS_FILE = 'secrets.json';
 
 const EntrySchema = z.object({

@@ -13,7 +13,9 @@ import type { Db } from '../db/open.ts';
 import { SECRET_NAME_PATTERN, SECRET_NAME_RULE } from './refs.ts';
 import { secretAad, SECRET_KEY_VAR, type SecretCipher } from './cipher.ts';
 
+/** `KAIROS_SECRET_<NAME>`: the operator's secret NAME (but KAIROS_SECRET_KEY, the key). */
 export const ENV_PREFIX = 'KAIROS_SECRET_';
+/** The largest value (UTF-8 bytes). */
 export const MAX_SECRET_BYTES = 64 * 1024;
 /**
  * The owner of the environment's secrets and of a version-1 file's entries: the operator, for whom
@@ -32,6 +34,7 @@ export interface Shares {
   users: string[];
 }
 
+/** A secret as the API shows it: never its value. */
 export interface SecretInfo {
   name: string;
   /** A user id, or OPERATOR. */
@@ -53,6 +56,7 @@ export interface SecretEntry extends SecretInfo {
 
 const NO_SHARES: Shares = { all: false, users: [] };
 
+/** Throws a validation error (path `name`) unless `name` is a valid secret name. */
 export function checkSecretName(name: string): void {
   if (!SECRET_NAME_PATTERN.test(name)) throw new KairosError('validation', 'invalid secret name', [{ path: 'name', message: SECRET_NAME_RULE }]);
 }
@@ -123,6 +127,7 @@ class StoredSecret implements SecretEntry {
   }
 }
 
+/** The stored secrets (state store, encrypted with `cipher`) and the environment's (`env`). */
 export class SecretStore {
   constructor(
     private readonly db: Db,
