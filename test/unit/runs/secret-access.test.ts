@@ -215,6 +215,9 @@ describe("the worker's environment", () => {
       { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined }, fusionPort: full.fusionPort, heap: full.workerMaxHeapMb },
     );
     assert.deepEqual(worker.admin, { user: undefined, password: undefined });
+    // the secret key and the data dir (its key file): the worker decrypts what the API encrypted
+    const withKey = { ...env, KAIROS_SECRET_KEY: randomBytes(32).toString('base64') };
+    assert.deepEqual(loadConfig(workerEnv(withKey)).database, loadConfig(withKey).database);
   });
 });
 
