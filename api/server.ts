@@ -25,6 +25,8 @@ import { voltmxSurface } from './dialects/voltmx/index.ts';
 import { voltmxJobIds } from './dialects/voltmx/job-ids.ts';
 import { uiSurface } from './ui.ts';
 import { openState } from '../core/db/state.ts';
+import { openSecretCipher } from '../core/secrets/cipher.ts';
+import { storedTokenKey } from '../core/auth/tokens.ts';
 
 export interface ApiServer {
   server: Server;
@@ -53,7 +55,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth), db);
   const store = new JobStore(client, cfg.taskQueue, sideState);
-  const secrets = new SecretAccess(new SecretStore(cfg.dataDir), auth, SecretAccess.daprRule(cfg));
+  const cipher = await openSecretCipher(db, cfg.database);
+  const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
   const jobs = new JobService(store, undefined, {
     attachments: sideState,
@@ -66,7 +69,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const native = nativeSurface({ jobs, runs, overview, auth, secrets });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   surfaces.push(informerSurface(cfg, { jobs, runs, auth, db }));
-  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: voltmxJobIds(db, client, store), authenticate: authenticate(auth) }));
+  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: voltmxJobIds(db, client, store), authenticate: authenticate(auth), tokenKey: storedTokenKey(db, cipher) }));
   surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
   surfaces.push(uiSurface(cfg));
   const app = createApp({

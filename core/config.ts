@@ -90,6 +90,11 @@ const EnvSchema = z.object({
     .refine((v) => /^postgres(?:ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite file)')
     .optional(),
   KAIROS_DATABASE_POOL: z.coerce.number().int().min(1).max(1000).default(10),
+  // Never echoed in a message: it is the key to every stored secret.
+  KAIROS_SECRET_KEY: z
+    .string()
+    .refine((v) => secretKeyBytes(v) !== undefined, 'must be 32 bytes as base64 (44 characters, e.g. from `openssl rand -base64 32`) or as 64 hex characters')
+    .optional(),
 });
 
 /** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
@@ -100,6 +105,11 @@ export interface DatabaseConfig {
   poolSize: number;
   /** The SQLite file lives here (`kairos.db`), and the files of an older data dir are imported from here. */
   dataDir: string;
+  /**
+   * The key that encrypts secrets at rest (KAIROS_SECRET_KEY, 32 bytes); unset: the key file
+   * `<dataDir>/secret.key`, made on the first start (core/secrets/cipher.ts).
+   */
+  secretKey?: Buffer;
 }
 
 export interface Config {
@@ -190,6 +200,18 @@ const splitList = (v: string): string[] =>
 
 export class ConfigError extends Error {}
 
+/**
+ * KAIROS_SECRET_KEY's bytes: 32 of them as base64 (standard or URL alphabet, padding optional) or
+ * as 64 hex characters; undefined for anything else.
+ */
+export function secretKeyBytes(text: string): Buffer | undefined {
+  const t = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(t)) return Buffer.from(t, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(t)) return Buffer.from(t, 'base64');
+  if (/^[A-Za-z0-9_-]{43}=?$/.test(t)) return Buffer.from(t, 'base64url');
+  return undefined;
+}
+
 const within = (p: string, dir: string) => p === dir || p.startsWith(dir === sep ? dir : `${dir}${sep}`);
 /** Kernel and device trees: never a place for job files, whatever the operator writes. */
 export const SYSTEM_TREES = ['/proc', '/dev', '/sys'] as const;
@@ -257,7 +279,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dataDir,
       statementTimeoutMs: parseDurationMs(e.KAIROS_DATASOURCE_STATEMENT_TIMEOUT) ?? 300_000,
     },
-    database: { url: e.KAIROS_DATABASE_URL, poolSize: e.KAIROS_DATABASE_POOL, dataDir },
+    database: {
+      url: e.KAIROS_DATABASE_URL,
+      poolSize: e.KAIROS_DATABASE_POOL,
+      dataDir,
+      ...(e.KAIROS_SECRET_KEY === undefined ? {} : { secretKey: secretKeyBytes(e.KAIROS_SECRET_KEY) }),
+    },
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,

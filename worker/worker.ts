@@ -11,6 +11,7 @@ import { AuthStore } from '../core/auth/store.ts';
 import { SecretAccess } from '../core/secrets/access.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
+import { openSecretCipher } from '../core/secrets/cipher.ts';
 
 /** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
 const jobReadAccess = (cfg: Config, db: Db) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)), db);
@@ -30,6 +31,7 @@ function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
  */
 export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
   const db = state ?? (await openState(cfg.database));
+  const cipher = await openSecretCipher(db, cfg.database);
   const { address, tls, apiKey } = await connectionOptions(cfg.temporal);
   const connection = await NativeConnection.connect({ address, tls, apiKey: typeof apiKey === 'string' ? apiKey : undefined });
   const client = await connectClient(cfg.temporal);
@@ -38,13 +40,13 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     namespace: cfg.temporal.namespace,
     taskQueue: cfg.taskQueue,
     workflowBundle: await workflowBundle(),
-    // Drivers resolve secrets from the data dir, for each job's owner with the roles in the credential
+    // Drivers resolve secrets from the state store, for each job's owner with the roles in the credential
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
       client,
       store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg, db)),
       taskQueue: cfg.taskQueue,
-      secrets: new SecretAccess(new SecretStore(cfg.dataDir), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
+      secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
     }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.

@@ -3,7 +3,7 @@
 // Every user has a name space of their own: PUT and DELETE act on the caller's own secrets, and a
 // listing shows only the secrets the caller may use (their own, and those shared with them); admins
 // see every secret with its owner, may name an owner (`?owner=`, e.g. `operator`) to read or delete
-// someone else's, and may share their own (or the operator's) with named users or with all users.
+// someone else's, and may share their own (or the operator's) with named users, teams or all users.
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ export const PutSecretSchema = z.object({ value: z.string().min(1, 'must not be 
 export const PutSharesSchema = z
   .object({
     all: z.boolean().default(false).describe('shared with every user'),
-    users: z.array(z.string().min(1).max(200)).max(MAX_SHARES).default([]).describe('user ids the secret is shared with'),
+    users: z.array(z.string().min(1).max(200)).max(MAX_SHARES).default([]).describe('user ids and team ids (every member of the team) the secret is shared with'),
   })
   .strict();
 const SharesSchema = z.object({ all: z.boolean(), users: z.array(z.string()) });
@@ -52,7 +52,7 @@ registerOperations([
   {
     method: 'put',
     path: '/v1/secrets/{name}/shares',
-    summary: 'Share your secret with named users or all users (replaces the shares)',
+    summary: 'Share your secret with named users, teams or all users (replaces the shares)',
     tag: 'secrets',
     admin: true,
     query: OWNER_QUERY,
@@ -91,8 +91,8 @@ export function secretRoutes(access: SecretAccess): Router {
 
   r.get('/secrets', async (ctx) => {
     const p = principalOf(ctx);
-    const [all, admins] = await Promise.all([access.store.list(), access.admins()]);
-    ctx.body = { items: all.filter((s) => visibleTo(s, p, admins)).map((s) => shown(s, p)) };
+    const [all, admins, teams] = await Promise.all([access.store.list(), access.admins(), access.teamsOf(p.id)]);
+    ctx.body = { items: all.filter((s) => visibleTo(s, p, admins, teams)).map((s) => shown(s, p)) };
   });
 
   r.get('/secrets/:name', async (ctx) => {
@@ -103,8 +103,8 @@ export function secretRoutes(access: SecretAccess): Router {
       return;
     }
     checkSecretName(name);
-    const [all, admins] = await Promise.all([access.store.list(), access.admins()]);
-    const candidates = all.filter((s) => s.name === name && visibleTo(s, p, admins));
+    const [all, admins, teams] = await Promise.all([access.store.list(), access.admins(), access.teamsOf(p.id)]);
+    const candidates = all.filter((s) => s.name === name && visibleTo(s, p, admins, teams));
     const found = candidates.find((s) => s.owner === p.id) ?? candidates[0];
     if (!found) throw notFound('secret', name);
     ctx.body = shown(found, p);
@@ -135,8 +135,8 @@ export function secretRoutes(access: SecretAccess): Router {
   r.put('/secrets/:name/shares', async (ctx) => {
     const owner = sharingOwner(ctx);
     const b = parseWith(PutSharesSchema, jsonObject(ctx, '{"all": false, "users": ["usr_…"]}'), 'request body');
-    const known = new Set((await access.users.listUsers()).map((u) => u.id));
-    const details = b.users.flatMap((id, i) => (known.has(id) ? [] : [{ path: `users.${i}`, message: `'${id}' is not a user id` }]));
+    const unknown = new Set(await access.unknownPrincipals(b.users));
+    const details = b.users.flatMap((id, i) => (unknown.has(id) ? [{ path: `users.${i}`, message: `'${id}' is not a user or team id` }] : []));
     if (details.length > 0) throw validationError('invalid shares', details);
     ctx.body = await access.store.share(owner, ctx.params.name ?? '', b);
   });

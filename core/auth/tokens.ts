@@ -1,23 +1,53 @@
 // Login tokens: issued for valid Kairos credentials, then presented instead of them (Volt MX's
 // claims token). Stateless, so any API instance verifies what another issued: a token is a JWT
-// (HS256, through the `jose` library) signed with a key kept in `<dataDir>/token-signing.key`
-// (created once, mode 0600; instances that share the data dir share it). It names the user (sub),
-// its purpose (aud), its expiry (exp) and the user's credential version at login (cv, see
-// core/auth/store.ts). Whoever accepts a token looks the user up again on every use
-// (AuthStore.authenticateToken) and compares cv, so deleting the user, changing its password or
-// role, or revoking its tokens ends them at once, although nothing about a token is stored.
+// (HS256, through the `jose` library) signed with one key kept in the state store's `settings`
+// table, encrypted with the secret key (core/secrets/cipher.ts) and made once (instances that start
+// together agree: insert if absent, then read back), so every API instance on one PostgreSQL signs
+// and verifies with the same key. A `token-signing.key` file of an older data dir is imported, so
+// tokens issued before the upgrade stay valid. A token names the user (sub), its purpose (aud), its
+// expiry (exp) and the user's credential version at login (cv, see core/auth/store.ts). Whoever
+// accepts a token looks the user up again on every use (AuthStore.authenticateToken) and compares
+// cv, so deleting the user, changing its password or role, or revoking its tokens ends them at
+// once, although nothing about a token is stored.
 // Tokens are credentials: nothing here logs them.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { errors, jwtVerify, SignJWT } from 'jose';
+import type { Db } from '../db/open.ts';
+import type { LegacyImport } from '../db/legacy.ts';
+import { sealedSetting, type SecretCipher } from '../secrets/cipher.ts';
 
+/** The key's file in a data dir from before the state store (imported, then renamed `.imported`). */
 export const TOKEN_KEY_FILE = 'token-signing.key';
+/** The `settings` row holding the key, sealed with the secret key. */
+export const TOKEN_KEY_SETTING = 'token-signing-key';
 const KEY_BYTES = 32;
 const ALG = 'HS256';
 const MAX_TOKEN_LENGTH = 4096;
 /** The claim holding the user's credential version (absent in tokens issued before it existed: 0). */
 const CREDENTIAL_VERSION_CLAIM = 'cv';
+
+/** The signing key, or where to get it when first needed. */
+export type TokenKey = Uint8Array | (() => Promise<Uint8Array>);
+
+/** The key in the state store, made on first use (what the API's signers use). */
+export function storedTokenKey(db: Db, cipher: SecretCipher): () => Promise<Uint8Array> {
+  return () => sealedSetting(db.kysely, cipher, TOKEN_KEY_SETTING, () => randomBytes(KEY_BYTES));
+}
+
+/** Imports an older data dir's `token-signing.key` (32 raw bytes) unless the store has a key already. */
+export function tokenKeyImport(cipher: SecretCipher): LegacyImport {
+  return {
+    file: TOKEN_KEY_FILE,
+    async run(trx, _text, { now, bytes }) {
+      if (bytes.length !== KEY_BYTES) throw new Error(`it is not a ${KEY_BYTES}-byte key`);
+      await trx
+        .insertInto('settings')
+        .values({ key: TOKEN_KEY_SETTING, value: cipher.sealSetting(TOKEN_KEY_SETTING, bytes), updated_at: now })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+    },
+  };
+}
 
 export interface IssuedToken {
   value: string;
@@ -35,11 +65,11 @@ export interface TokenSignerOptions {
 }
 
 export class TokenSigner {
-  private key: Promise<Buffer> | undefined;
+  private key: Promise<Uint8Array> | undefined;
   private readonly now: () => number;
 
   constructor(
-    private readonly dataDir: string,
+    private readonly source: TokenKey,
     private readonly opts: TokenSignerOptions,
   ) {
     this.now = opts.now ?? Date.now;
@@ -86,40 +116,13 @@ export class TokenSigner {
     }
   }
 
-  private signingKey(): Promise<Buffer> {
-    this.key ??= loadOrCreateKey(join(this.dataDir, TOKEN_KEY_FILE), this.dataDir).catch((err: unknown) => {
+  private signingKey(): Promise<Uint8Array> {
+    const source = this.source;
+    if (source instanceof Uint8Array) return Promise.resolve(source);
+    this.key ??= source().catch((err: unknown) => {
       this.key = undefined; // try again on the next call
       throw err;
     });
     return this.key;
   }
-}
-
-/** Reads the key, or creates it exclusively (two instances starting at once agree on one key). */
-async function loadOrCreateKey(file: string, dir: string): Promise<Buffer> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const key = await readFile(file);
-      if (key.length === KEY_BYTES) return key;
-      // A creator between open and write: wait for it to finish.
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(dir, { recursive: true });
-      try {
-        const fh = await open(file, 'wx', 0o600);
-        const key = randomBytes(KEY_BYTES);
-        try {
-          await fh.writeFile(key);
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        return key;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${file} is not a ${KEY_BYTES}-byte key; remove it to have a new one made (outstanding tokens end)`);
 }

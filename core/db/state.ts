@@ -1,9 +1,13 @@
 // The one way a process opens Kairos's state: the store (core/db/open.ts), its schema brought up to
-// date, and an older data dir's JSON files imported (core/db/legacy.ts). The API, the worker, the
-// start command and the test harness all call this.
+// date, the secret key checked against it (core/secrets/cipher.ts: a wrong key stops the start), and
+// an older data dir's files imported (core/db/legacy.ts). The API, the worker, the start command and
+// the test harness all call this.
 import type { DatabaseConfig } from '../config.ts';
 import { favoritesImport } from '../favorites/store.ts';
 import { naturalIdsImport } from '../names/store.ts';
+import { tokenKeyImport } from '../auth/tokens.ts';
+import { openSecretCipher, type SecretCipher } from '../secrets/cipher.ts';
+import { secretsImport } from '../secrets/legacy.ts';
 import { importLegacyFiles, type LegacyImport } from './legacy.ts';
 import { migrate, openDatabase, type Db } from './open.ts';
 
@@ -11,15 +15,16 @@ export type { Db } from './open.ts';
 
 /**
  * The legacy files, in import order. Each store that replaced a data-dir file adds its importer
- * here (the stores' modules own the files' formats).
+ * here (the stores' modules own the files' formats). Secrets and keys are encrypted on their way
+ * in with `cipher`, the secret key openState has just checked.
  */
-export function legacyImports(): LegacyImport[] {
-  return [favoritesImport, naturalIdsImport];
+export function legacyImports(cipher: SecretCipher): LegacyImport[] {
+  return [favoritesImport, naturalIdsImport, secretsImport(cipher), tokenKeyImport(cipher)];
 }
 
 export interface OpenStateOptions {
-  /** Legacy files to import (default: legacyImports()). */
-  imports?: readonly LegacyImport[];
+  /** Legacy files to import (default: legacyImports(cipher)); a function gets the checked cipher. */
+  imports?: readonly LegacyImport[] | ((cipher: SecretCipher) => readonly LegacyImport[]);
 }
 
 /** Opens the state store, migrates it and imports legacy files; closes it again if any of that fails. */
@@ -27,7 +32,9 @@ export async function openState(cfg: DatabaseConfig, opts: OpenStateOptions = {}
   const db = openDatabase(cfg);
   try {
     await migrate(db);
-    await importLegacyFiles(db, cfg.dataDir, opts.imports ?? legacyImports());
+    const cipher = await openSecretCipher(db, cfg);
+    const imports = typeof opts.imports === 'function' ? opts.imports(cipher) : (opts.imports ?? legacyImports(cipher));
+    await importLegacyFiles(db, cfg.dataDir, imports);
     return db;
   } catch (err) {
     await db.close().catch(() => undefined);

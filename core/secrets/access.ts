@@ -4,19 +4,21 @@
 //      has the origin of a configured Dapr app (KAIROS_DAPR_APP_URL / KAIROS_DAPR_APP_URLS): the
 //      operator's secret of that name, for every owner (Dapr jobs of every user need it to deliver);
 //   1. the owner's own secret NAME;
-//   2. a secret NAME shared with the owner (by name or with all users) by an owner who is an admin
-//      now, or by the operator; two or more such secrets are ambiguous and refused;
+//   2. a secret NAME shared with the owner (by id, through a team the owner is a member of, or with
+//      all users) by an owner who is an admin now, or by the operator; two or more such secrets are
+//      ambiguous and refused;
 //   3. when the owner is an admin: the operator's secret NAME (a version-1 file entry, else
 //      KAIROS_SECRET_NAME), except the Dapr app token secret, which goes to Dapr apps only (rule 0).
 // Anything else is unavailable, with one message whether it does not exist or is not permitted, so
 // a user never learns that another user's secret exists. The same function decides at save (the
-// job service's check) and at run (the worker), with the roles read from the credential store then.
+// job service's check) and at run (the worker), with the roles read from the credential store and
+// the team memberships from the state store then.
 import { isDeepStrictEqual } from 'node:util';
 import { validationError } from '../errors.ts';
 import type { SaveCheck } from '../jobs/service.ts';
 import type { Role } from '../auth/store.ts';
 import { findSecretRefs, SecretRefError } from './refs.ts';
-import { OPERATOR, type SecretEntry, type SecretInfo, type SecretStore } from './store.ts';
+import { OPERATOR, type SecretEntry, type SecretInfo, type SecretStore, type Shares } from './store.ts';
 
 /** The message for a secret a job's owner may not use, the same whether it exists or not. */
 export const unavailableMessage = (name: string) => `secret '${name}' is not available to the job's owner`;
@@ -59,11 +61,22 @@ function httpOrigin(subject: SecretSubject): string | undefined {
   return new URL(url).origin;
 }
 
+/** Whether shares cover `userId`: every user, the user by id, or a team of theirs (`teams`). */
+export function sharedWith(shares: Shares, userId: string, teams: ReadonlySet<string>): boolean {
+  return shares.all || shares.users.some((p) => p === userId || teams.has(p));
+}
+
 /**
- * The pure policy: what `subject`'s owner may use among `entries`, given who is an admin now.
- * Exported for unit tests; SecretAccess feeds it the store and the credential store.
+ * The pure policy: what `subject`'s owner may use among `entries`, given who is an admin now and
+ * which teams the owner is a member of. Exported for unit tests; SecretAccess feeds it the stores.
  */
-export function lookupFor(entries: readonly SecretEntry[], admins: ReadonlySet<string>, subject: SecretSubject, dapr: DaprTokenRule): SecretLookup {
+export function lookupFor(
+  entries: readonly SecretEntry[],
+  admins: ReadonlySet<string>,
+  subject: SecretSubject,
+  dapr: DaprTokenRule,
+  ownerTeams: ReadonlySet<string> = new Set(),
+): SecretLookup {
   const owner = subject.ownerId;
   const ownerIsAdmin = subject.ownerRole !== undefined ? subject.ownerRole === 'admin' : owner !== undefined && admins.has(owner);
   const origin = httpOrigin(subject);
@@ -82,7 +95,7 @@ export function lookupFor(entries: readonly SecretEntry[], admins: ReadonlySet<s
     const mine = entries.find((e) => e.owner === owner && e.name === name && e.source === 'file' && owner !== OPERATOR);
     if (mine) return { ok: true, entry: mine };
     const shared = entries.filter(
-      (e) => e.name === name && e.source === 'file' && (e.owner === OPERATOR || admins.has(e.owner)) && (e.sharedWith.all || e.sharedWith.users.includes(owner)),
+      (e) => e.name === name && e.source === 'file' && (e.owner === OPERATOR || admins.has(e.owner)) && sharedWith(e.sharedWith, owner, ownerTeams),
     );
     if (shared.length > 1) return { ok: false, message: ambiguousMessage(name) };
     if (shared[0]) return { ok: true, entry: shared[0] };
@@ -94,11 +107,11 @@ export function lookupFor(entries: readonly SecretEntry[], admins: ReadonlySet<s
   };
 }
 
-/** Whether `viewer` may see `s` in a listing: the secrets they may use (admins see every one). */
-export function visibleTo(s: SecretInfo, viewer: { id: string; role: Role }, admins: ReadonlySet<string>): boolean {
+/** Whether `viewer` (a member of `viewerTeams`) may see `s` in a listing: the secrets they may use (admins see every one). */
+export function visibleTo(s: SecretInfo, viewer: { id: string; role: Role }, admins: ReadonlySet<string>, viewerTeams: ReadonlySet<string> = new Set()): boolean {
   if (viewer.role === 'admin') return true;
   if (s.owner === viewer.id) return s.source === 'file';
-  return s.source === 'file' && (s.owner === OPERATOR || admins.has(s.owner)) && (s.sharedWith.all || s.sharedWith.users.includes(viewer.id));
+  return s.source === 'file' && (s.owner === OPERATOR || admins.has(s.owner)) && sharedWith(s.sharedWith, viewer.id, viewerTeams);
 }
 
 /** The store, the credential store and the Dapr rule together: checks at save, values at run. */
@@ -114,10 +127,31 @@ export class SecretAccess {
     return new Set((await this.users.listUsers()).filter((u) => u.role === 'admin').map((u) => u.id));
   }
 
-  /** The lookup for one job (reads the store and the roles once). */
+  /** The teams `userId` is a member of (none for an unknown owner). */
+  async teamsOf(userId: string | undefined): Promise<Set<string>> {
+    return userId === undefined ? new Set() : await this.store.teamsOf(userId);
+  }
+
+  /**
+   * The lookup for one job (reads the store, the roles and the owner's teams once). Only the names
+   * the job's data references are read; data whose references are malformed reads every name.
+   */
   async lookup(subject: SecretSubject): Promise<SecretLookup> {
-    const [entries, admins] = await Promise.all([this.store.entries(), this.admins()]);
-    return lookupFor(entries, admins, subject, this.dapr);
+    let names: string[] | undefined;
+    try {
+      names = [...new Set(findSecretRefs(subject.data).map((r) => r.name))];
+    } catch (err) {
+      if (!(err instanceof SecretRefError)) throw err;
+    }
+    const [entries, admins, teams] = await Promise.all([this.store.entries(names), this.admins(), this.teamsOf(subject.ownerId)]);
+    return lookupFor(entries, admins, subject, this.dapr, teams);
+  }
+
+  /** Which of `ids` are no user (credential store) and no user or team (state store): for share lists. */
+  async unknownPrincipals(ids: readonly string[]): Promise<string[]> {
+    const [users, principals] = await Promise.all([this.users.listUsers(), this.store.knownPrincipals(ids)]);
+    const known = new Set([...users.map((u) => u.id), ...principals]);
+    return ids.filter((id) => !known.has(id));
   }
 
   /**

@@ -7,7 +7,10 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import protoPkg from '@temporalio/proto';
+import { sql } from 'kysely';
 import { api, temporalClient, uniqueId } from '../support/env.ts';
+import { loadConfig } from '../../core/config.ts';
+import { openDatabase } from '../../core/db/open.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -27,6 +30,21 @@ const dataDir = () => {
   if (!d) throw new Error('KAIROS_DATA_DIR is not set');
   return d;
 };
+
+/** Every stored secret row (PostgreSQL), or every byte of the SQLite store's files. */
+async function storeContents(): Promise<string> {
+  const cfg = loadConfig(process.env).database;
+  if (!cfg.url) {
+    const files = (await readdir(cfg.dataDir)).filter((f) => f.startsWith('kairos.db'));
+    return (await Promise.all(files.map((f) => readFile(join(cfg.dataDir, f), 'latin1')))).join('\n');
+  }
+  const db = openDatabase(cfg);
+  try {
+    return (await sql<{ row: string }>`select row_to_json(s)::text as row from secrets s`.execute(db.kysely)).rows.map((r) => r.row).join('\n');
+  } finally {
+    await db.close();
+  }
+}
 
 /** Every form the value could take in bytes: as is, base64, URL-encoded. */
 function leaks(haystack: Buffer | string, secret: string): string[] {
@@ -90,8 +108,9 @@ describe('secrets', () => {
     const one = await api<{ name: string }>('GET', `/v1/secrets/${name}`);
     assert.equal(one.body.name, name);
     for (const r of [created, replaced, list, one]) assert.deepEqual(leaks(JSON.stringify(r.body), value), []);
-    const st = await stat(join(dataDir(), 'secrets.json'));
-    assert.equal(st.mode & 0o777, 0o600, 'the secrets file is readable by its owner only');
+    // at rest: the state store holds ciphertext only; the generated key file is the owner's alone
+    assert.deepEqual(leaks(await storeContents(), value), [], 'no form of the value in the state store');
+    if (!process.env.KAIROS_SECRET_KEY) assert.equal((await stat(join(dataDir(), 'secret.key'))).mode & 0o777, 0o600, 'the key file is readable by its owner only');
 
     // bad input names the field
     const badName = await api<ErrorBody>('PUT', '/v1/secrets/bad-name!', { body: { value: 'x' } });

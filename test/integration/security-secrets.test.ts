@@ -9,6 +9,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { Client } from '@temporalio/client';
 import protoPkg from '@temporalio/proto';
 import { api, apiUrl, temporalClient, uniqueId } from '../support/env.ts';
+import { loadConfig } from '../../core/config.ts';
+import { openDatabase } from '../../core/db/open.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -325,6 +327,56 @@ describe('security: secrets have owners; the worker holds no API credential', { 
     assert.equal(target.requests.length, sentBefore, 'no request reached the target');
     // and the job can still be paused (a write that does not touch its data)
     assert.equal((await api('POST', `/v1/jobs/${id}/pause`, { auth: U })).status, 200);
+  });
+
+  it("a secret shared with a team is used by the team's members' jobs, and no one else's", async () => {
+    // The team and its membership are written into the stack's state store directly (the teams API is
+    // another part of #14); the user may already be a principal there.
+    const db = openDatabase(loadConfig(process.env).database);
+    const teamId = `team_${uniqueId('t').replace(/-/g, '_')}`;
+    const other = uniqueId('sec-other');
+    const otherUser = await api<{ id: string }>('POST', '/v1/users', { body: { username: other, password: pw, role: 'user' } });
+    assert.equal(otherUser.status, 201);
+    try {
+      const at = new Date().toISOString();
+      await db.kysely
+        .insertInto('principals')
+        .values([
+          { id: userId, kind: 'user', name: username, role: 'user', password_hash: null, credential_version: 0, created_at: at },
+          { id: teamId, kind: 'team', name: teamId, role: 'user', password_hash: null, credential_version: 0, created_at: at },
+        ])
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      await db.kysely.insertInto('team_members').values({ team_id: teamId, user_id: userId, added_at: at }).execute();
+    } finally {
+      await db.close();
+    }
+    const name = secretName('TEAM');
+    const value = `team-value-${uniqueId('v')}`;
+    assert.equal((await api('PUT', `/v1/secrets/${name}`, { body: { value } })).status, 201);
+    adminSecrets.push(name);
+    const share = await api<SecretItem>('PUT', `/v1/secrets/${name}/shares`, { body: { users: [teamId] } });
+    assert.equal(share.status, 200, JSON.stringify(share.body));
+    assert.deepEqual(share.body.sharedWith, { all: false, users: [teamId] });
+    const unknownTeam = await api<ErrorBody>('PUT', `/v1/secrets/${name}/shares`, { body: { users: [teamId, 'team_nope'] } });
+    assert.equal(unknownTeam.status, 400);
+    assert.deepEqual(unknownTeam.body.error.details, [{ path: 'users.1', message: "'team_nope' is not a user or team id" }]);
+
+    // a member sees it and its job gets the value
+    assert.ok((await api<{ items: SecretItem[] }>('GET', '/v1/secrets', { auth: U })).body.items.some((s) => s.name === name));
+    const id = uniqueId('team-share');
+    const created = await api('POST', '/v1/jobs', { auth: U, body: httpJob(id, { authorization: { $secret: name } }) });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    jobs.push(id);
+    const ok = await run(id, U);
+    assert.equal(ok.status, 'succeeded', JSON.stringify(ok));
+    assert.equal(target.requests.filter((q) => q.path.startsWith('/echo')).at(-1)?.headers.authorization, value);
+    // someone outside the team neither sees it nor may use it
+    const O = basic(other, pw);
+    assert.ok(!(await api<{ items: SecretItem[] }>('GET', '/v1/secrets', { auth: O })).body.items.some((s) => s.name === name));
+    const refused = await api<ErrorBody>('POST', '/v1/jobs', { auth: O, body: httpJob(uniqueId('team-share-no'), { authorization: { $secret: name } }) });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.details[0]?.message, unavailable(name));
   });
 
   it('the Dapr app token secret goes only to a configured Dapr app', async () => {

@@ -8,7 +8,7 @@
 // 127.0.0.1 and some send wrong credentials on purpose.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -187,7 +187,7 @@ describe('security: password guessing', () => {
     dir = mkdtempSync(join(tmpdir(), 'kairos-guess-'));
     // The production defaults: 5 failures per user, 20 per address, in 15 minutes.
     store = new AuthStore(dir);
-    const tokens = new TokenSigner(dir, { ttlMs: 60_000 });
+    const tokens = new TokenSigner(randomBytes(32), { ttlMs: 60_000 });
     const probe = new Router({ prefix: '/v1' });
     probe.get('/whoami', (ctx) => {
       ctx.body = { name: (ctx.state as { principal: { name: string } }).principal.name };

@@ -5,7 +5,7 @@
 import type { Middleware } from 'koa';
 import type { Config } from '../../../core/config.ts';
 import type { AuthStore } from '../../../core/auth/store.ts';
-import { TokenSigner } from '../../../core/auth/tokens.ts';
+import { TokenSigner, type TokenKey } from '../../../core/auth/tokens.ts';
 import type { NumberAllocator } from '../../../core/ids/sequence.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
@@ -24,11 +24,13 @@ export interface VoltmxSurfaceDeps {
   jobIds: NumberAllocator;
   /** Kairos's usual authentication, for calls that carry no Volt MX token. */
   authenticate: Middleware;
+  /** The login tokens' signing key (core/auth/tokens.ts storedTokenKey: one for every instance). */
+  tokenKey: TokenKey;
 }
 
 /** The /voltmx surface of the main app. Building it calls no service (tests read its routes). */
 export function voltmxSurface(cfg: Config, deps: VoltmxSurfaceDeps): Surface {
-  const tokens = new TokenSigner(cfg.dataDir, { ttlMs: cfg.voltmx.tokenTtlMs });
+  const tokens = new TokenSigner(deps.tokenKey, { ttlMs: cfg.voltmx.tokenTtlMs });
   return {
     prefix: VOLTMX_PREFIX,
     renderError: renderVoltmxError,

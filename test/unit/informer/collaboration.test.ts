@@ -90,7 +90,7 @@ after(async () => {
 
 /** A fresh state store (favorites, natural ids); `dataDir` set: its legacy files are imported. */
 async function stateDb(dataDir?: string): Promise<Db> {
-  const st = await freshState(undefined, dataDir === undefined ? {} : { dataDir, imports: legacyImports() });
+  const st = await freshState(undefined, dataDir === undefined ? {} : { dataDir, imports: legacyImports });
   states.push(st);
   return st.db;
 }

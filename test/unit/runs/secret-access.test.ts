@@ -1,13 +1,14 @@
 // Who may use which secret (core/secrets/access.ts), what the masker catches of a value on its way
 // back from a target (core/secrets/refs.ts), and the worker's environment (core/config.ts).
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { ambiguousMessage, lookupFor, SecretAccess, unavailableMessage, visibleTo, type DaprTokenRule } from '../../../core/secrets/access.ts';
 import { masker, MASK } from '../../../core/secrets/refs.ts';
 import { OPERATOR, SecretStore, type SecretEntry } from '../../../core/secrets/store.ts';
+import { SecretCipher } from '../../../core/secrets/cipher.ts';
+import type { Db } from '../../../core/db/state.ts';
+import { withEachBackend } from '../../support/db.ts';
 import { KairosError } from '../../../core/errors.ts';
 import type { Job, JobSpec } from '../../../core/jobs/model.ts';
 import { loadConfig, workerEnv } from '../../../core/config.ts';
@@ -33,6 +34,7 @@ describe('secret access', () => {
     entry('usr_user', 'MINE', 'mine'),
     entry('usr_user', 'TO_ALL', 'my-own-to-all'),
     entry('usr_demoted', 'FROM_DEMOTED', 'x', { sharedWith: { all: true, users: [] } }),
+    entry('usr_admin', 'TO_TEAM', 'to-team', { sharedWith: { all: false, users: ['team_ops'] } }),
     entry(OPERATOR, 'OLD', 'old-file'),
     entry(OPERATOR, 'ENV_ONE', 'env-one', { source: 'env', updatedAt: null }),
     entry(OPERATOR, 'DAPR_TOKEN', 'dapr-token', { source: 'env', updatedAt: null }),
@@ -58,6 +60,16 @@ describe('secret access', () => {
     assert.equal(value('usr_third', 'TO_USER'), unavailableMessage('TO_USER'));
     assert.equal(value(undefined, 'MINE'), unavailableMessage('MINE'));
     assert.equal(value('usr_admin2', 'ADMIN_ONLY'), unavailableMessage('ADMIN_ONLY'), "another admin's unshared secret is not an admin's to use");
+  });
+
+  it("resolves a secret shared with a team for the team's members only", () => {
+    const teams = (ownerId: string, memberOf: string[]) => lookupFor(entries, admins, { ownerId, type: 'http', data: http('https://x.test') }, dapr, new Set(memberOf))('TO_TEAM');
+    const member = teams('usr_user', ['team_ops']);
+    assert.equal(member.ok && member.entry.value, 'to-team');
+    assert.deepEqual(teams('usr_user', ['team_other']), { ok: false, message: unavailableMessage('TO_TEAM') });
+    assert.deepEqual(teams('usr_user', []), { ok: false, message: unavailableMessage('TO_TEAM') });
+    assert.equal(visibleTo(entries.find((e) => e.name === 'TO_TEAM') as SecretEntry, { id: 'usr_user', role: 'user' }, admins, new Set(['team_ops'])), true);
+    assert.equal(visibleTo(entries.find((e) => e.name === 'TO_TEAM') as SecretEntry, { id: 'usr_user', role: 'user' }, admins), false);
   });
 
   it('refuses a name shared with the owner by two admins', () => {
@@ -184,7 +196,8 @@ describe("the worker's environment", () => {
   };
 
   it('holds what the worker reads and nothing of the API or the rest of the shell', () => {
-    const w = workerEnv(env);
+    const w = workerEnv({ ...env, KAIROS_SECRET_KEY: 'k' });
+    assert.equal(w.KAIROS_SECRET_KEY, 'k', 'the worker decrypts secrets: it gets the secret key');
     for (const k of ['KAIROS_ADMIN_USER', 'KAIROS_ADMIN_PASSWORD', 'KAIROS_DAPR_API_TOKEN', 'KAIROS_BODY_LIMIT', 'KAIROS_VOLTMX_TOKEN_TTL', 'AWS_SECRET_ACCESS_KEY', 'PGPASSWORD']) {
       assert.equal(w[k], undefined, k);
     }
@@ -202,19 +215,27 @@ describe("the worker's environment", () => {
       { dataDir: full.dataDir, taskQueue: full.taskQueue, temporal: full.temporal, dapr: { ...full.dapr, apiToken: undefined }, fusionPort: full.fusionPort, heap: full.workerMaxHeapMb },
     );
     assert.deepEqual(worker.admin, { user: undefined, password: undefined });
+    // the secret key and the data dir (its key file): the worker decrypts what the API encrypted
+    const withKey = { ...env, KAIROS_SECRET_KEY: randomBytes(32).toString('base64') };
+    assert.deepEqual(loadConfig(workerEnv(withKey)).database, loadConfig(withKey).database);
   });
 });
 
-describe('the save check (job service hook)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kairos-secret-access-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-  const users = { listUsers: async () => [{ id: 'usr_admin', role: 'admin' as const }, { id: 'usr_user', role: 'user' as const }] };
-  const access = new SecretAccess(new SecretStore(dir, { KAIROS_SECRET_OPS: 'ops' }), users, { appUrls: [] });
+withEachBackend('the save check (job service hook)', (fresh) => {
+  const users = { listUsers: async () => [{ id: 'usr_admin', role: 'admin' as const }, { id: 'usr_user', role: 'user' as const }, { id: 'usr_other', role: 'user' as const }] };
+  let db: Db;
+  let access: SecretAccess;
+  const ready = async () => {
+    db ??= await fresh();
+    access ??= new SecretAccess(new SecretStore(db, new SecretCipher(randomBytes(32)), { KAIROS_SECRET_OPS: 'ops' }), users, { appUrls: [] });
+    return access;
+  };
   const spec = (name: string, url = 'https://example.test/') => ({ type: 'http', data: { url, headers: { authorization: { $secret: name } } } }) as unknown as JobSpec;
   const refused = (name: string) => (e: unknown) =>
     e instanceof KairosError && e.kind === 'validation' && JSON.stringify(e.details) === JSON.stringify([{ path: 'data.headers.authorization', message: unavailableMessage(name) }]);
 
   it("checks the owner's secrets, with the role the owner has and no more than the caller's", async () => {
+    const access = await ready();
     await access.store.put('usr_admin', 'MINE', 'v');
     await access.saveCheck({ spec: spec('MINE'), ownerId: 'usr_admin' }, { id: 'usr_admin', role: 'admin' });
     await access.saveCheck({ spec: spec('OPS'), ownerId: 'usr_admin' }, { id: 'usr_admin', role: 'admin' });
@@ -227,8 +248,35 @@ describe('the save check (job service hook)', () => {
   });
 
   it('does not re-check a write that changes neither the data, the type nor the owner', async () => {
+    const access = await ready();
     const current = { ...spec('GONE'), ownerId: 'usr_user' } as unknown as Job;
     await access.saveCheck({ spec: spec('GONE'), ownerId: 'usr_user', current }, { id: 'usr_user', role: 'user' });
     await assert.rejects(access.saveCheck({ spec: spec('GONE', 'https://other.test/'), ownerId: 'usr_user', current }, { id: 'usr_user', role: 'user' }), refused('GONE'));
+  });
+
+  it('resolves a team share for the members the state store lists (team_members), at save and at run', async () => {
+    const access = await ready();
+    const at = new Date().toISOString();
+    await db.kysely
+      .insertInto('principals')
+      .values([
+        { id: 'usr_user', kind: 'user', name: 'user', role: 'user', password_hash: null, credential_version: 0, created_at: at },
+        { id: 'usr_other', kind: 'user', name: 'other', role: 'user', password_hash: null, credential_version: 0, created_at: at },
+        { id: 'team_ops', kind: 'team', name: 'ops', role: 'user', password_hash: null, credential_version: 0, created_at: at },
+      ])
+      .execute();
+    await db.kysely.insertInto('team_members').values({ team_id: 'team_ops', user_id: 'usr_user', added_at: at }).execute();
+    await access.store.put('usr_admin', 'TEAM_TOKEN', 'team-token');
+    await access.store.share('usr_admin', 'TEAM_TOKEN', { all: false, users: ['team_ops'] });
+    await access.saveCheck({ spec: spec('TEAM_TOKEN'), ownerId: 'usr_user' }, { id: 'usr_user', role: 'user' });
+    await assert.rejects(access.saveCheck({ spec: spec('TEAM_TOKEN'), ownerId: 'usr_other' }, { id: 'usr_other', role: 'user' }), refused('TEAM_TOKEN'));
+    const run = await access.lookup({ ownerId: 'usr_user', type: 'http', data: spec('TEAM_TOKEN').data });
+    const r = run('TEAM_TOKEN');
+    assert.equal(r.ok && r.entry.value, 'team-token', 'the worker gets the value');
+    // out of the team, out of the share
+    await db.kysely.deleteFrom('team_members').where('user_id', '=', 'usr_user').execute();
+    await assert.rejects(access.saveCheck({ spec: spec('TEAM_TOKEN'), ownerId: 'usr_user' }, { id: 'usr_user', role: 'user' }), refused('TEAM_TOKEN'));
+    // share lists name users (credential store) and users or teams (state store); anything else is unknown
+    assert.deepEqual(await access.unknownPrincipals(['usr_admin', 'team_ops', 'usr_other', 'team_nope', 'usr_nope']), ['team_nope', 'usr_nope']);
   });
 });

@@ -2,13 +2,14 @@
 // a real credential store in a temporary directory (no Temporal).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { SignJWT } from 'jose';
-import { TOKEN_KEY_FILE, TokenSigner } from '../../../core/auth/tokens.ts';
+import { TokenSigner } from '../../../core/auth/tokens.ts';
 import { AuthStore } from '../../../core/auth/store.ts';
 import { createApp } from '../../../api/app.ts';
 import { authenticate, principalOf } from '../../../api/auth.ts';
@@ -30,7 +31,7 @@ after(() => {
 describe('login tokens', () => {
   it('verify what was issued until it expires; then "expired"', async () => {
     let now = 1_000_000;
-    const t = new TokenSigner(tempDir(), { ttlMs: 60_000, now: () => now });
+    const t = new TokenSigner(randomBytes(32), { ttlMs: 60_000, now: () => now });
     const tok = await t.issue('user_1', 'voltmx', 3);
     assert.equal(tok.expiresAt, 1_060_000);
     assert.deepEqual(await t.verify(tok.value, 'voltmx'), { ok: true, userId: 'user_1', credentialVersion: 3, expiresAt: 1_060_000 });
@@ -41,8 +42,7 @@ describe('login tokens', () => {
   });
 
   it('rejects tampering, another audience, garbage, and tokens signed with another key', async () => {
-    const dir = tempDir();
-    const t = new TokenSigner(dir, { ttlMs: 60_000 });
+    const t = new TokenSigner(randomBytes(32), { ttlMs: 60_000 });
     const tok = (await t.issue('user_1', 'voltmx', 0)).value;
     const [v, body, sig] = tok.split('.');
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body ?? '', 'base64url').toString()), sub: 'admin' })).toString('base64url');
@@ -50,23 +50,13 @@ describe('login tokens', () => {
       assert.deepEqual(await t.verify(bad, 'voltmx'), { ok: false, reason: 'invalid' }, bad.slice(0, 40));
     }
     assert.deepEqual(await t.verify(tok, 'cluedin'), { ok: false, reason: 'invalid' });
-    const other = new TokenSigner(tempDir(), { ttlMs: 60_000 });
+    const other = new TokenSigner(randomBytes(32), { ttlMs: 60_000 });
     assert.deepEqual(await other.verify(tok, 'voltmx'), { ok: false, reason: 'invalid' });
   });
 
-  it('instances sharing a data dir share one key (created once, mode 0600), also when they start at once', async () => {
-    const dir = tempDir();
-    const signers = Array.from({ length: 5 }, () => new TokenSigner(dir, { ttlMs: 60_000 }));
-    const tokens = await Promise.all(signers.map((s, i) => s.issue(`u${i}`, 'voltmx', i)));
-    for (const s of signers) for (const [i, tok] of tokens.entries()) assert.deepEqual(await s.verify(tok.value, 'voltmx'), { ok: true, userId: `u${i}`, credentialVersion: i, expiresAt: tok.expiresAt });
-    assert.equal(statSync(join(dir, TOKEN_KEY_FILE)).mode & 0o777, 0o600);
-  });
-
   it('the credential version claim: a token without one (issued before it existed) is version 0; a malformed one is invalid', async () => {
-    const dir = tempDir();
-    const t = new TokenSigner(dir, { ttlMs: 60_000 });
-    await t.issue('u', 'voltmx', 0); // creates the key
-    const secret = readFileSync(join(dir, TOKEN_KEY_FILE));
+    const secret = randomBytes(32);
+    const t = new TokenSigner(secret, { ttlMs: 60_000 });
     const sign = (claims: Record<string, unknown>) =>
       new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject('u').setAudience('voltmx').setExpirationTime('1m').sign(secret);
     const legacy = await t.verify(await sign({}), 'voltmx');
@@ -81,7 +71,7 @@ describe('the Volt MX surface\'s authentication', async () => {
   const store = new AuthStore(tempDir());
   const ana = await store.createUser({ username: 'ana', password: 'ana-password', role: 'user' });
   let now = Date.now();
-  const tokens = new TokenSigner(tempDir(), { ttlMs: 60_000, now: () => now });
+  const tokens = new TokenSigner(randomBytes(32), { ttlMs: 60_000, now: () => now });
   const probe = new Router({ prefix: '/voltmx' });
   probe.get('/whoami', (ctx) => {
     const p = principalOf(ctx);
