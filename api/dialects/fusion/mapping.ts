@@ -12,6 +12,7 @@ import type { Trigger, TriggerInput } from '../../../core/triggers/model.ts';
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { badRequest, type FusionError } from './errors.ts';
 import { own } from '../../../core/objects/own.ts';
+import { asWritten } from '../kit/index.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Resources and ids
@@ -312,19 +313,6 @@ export function fromCanonicalTrigger(t: Trigger, resourceOfJobId: (id: string) =
   }
 }
 
-/** JSON with sorted keys: compares what was written with what is stored. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (typeof v === 'object' && v !== null) {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** Schedule body: {enabled?, triggers?, resource?}. */
 export interface ScheduleRequest {
   enabled?: boolean;
@@ -356,10 +344,8 @@ export function parseScheduleBody(raw: unknown, resource: string): ScheduleReque
 /** The Fusion triggers of a job: as written through this dialect while they still describe the job, else rendered. */
 export function fusionTriggersOf(job: Job, resourceOfJobId: (id: string) => string): FusionTrigger[] {
   const f = fusionExtras(job);
-  if (Array.isArray(f.triggers) && f.triggersFor !== undefined && stableJson(f.triggersFor) === stableJson(job.triggers)) {
-    return f.triggers as FusionTrigger[];
-  }
-  return job.triggers.map((t) => fromCanonicalTrigger(t, resourceOfJobId));
+  const written = asWritten(Array.isArray(f.triggers) ? (f.triggers as FusionTrigger[]) : undefined, f.triggersFor, job.triggers);
+  return written ?? job.triggers.map((t) => fromCanonicalTrigger(t, resourceOfJobId));
 }
 
 export interface FusionExtras {
@@ -512,7 +498,8 @@ function invalidTask(issues: readonly z.core.$ZodIssue[]): FusionError {
 /** Any task-type job in Fusion's task form. */
 export function renderTask(job: Job, resourceId: string): Record<string, unknown> {
   const f = fusionExtras(job);
-  if (f.task && f.dataFor !== undefined && stableJson(f.dataFor) === stableJson(job.data)) return f.task;
+  const written = asWritten(f.task, f.dataFor, job.data);
+  if (written) return written;
   const d = job.data;
   if (job.type === 'http') {
     const body = d['body'];
@@ -577,8 +564,7 @@ export function parseDatasource(raw: unknown, pathId?: string): DatasourceJob {
 
 export function renderDatasource(job: Job, resourceId: string): Record<string, unknown> {
   const f = fusionExtras(job);
-  if (f.datasource && f.dataFor !== undefined && stableJson(f.dataFor) === stableJson(job.data)) return f.datasource;
-  return { id: resourceId, connector: 'kairos', type: 'datasource', properties: job.data };
+  return asWritten(f.datasource, f.dataFor, job.data) ?? { id: resourceId, connector: 'kairos', type: 'datasource', properties: job.data };
 }
 
 // ---------------------------------------------------------------------------------------------
