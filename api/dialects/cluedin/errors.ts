@@ -7,7 +7,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
-import { clientFacing, errorRenderer, type Failure } from '../kit/index.ts';
+import { clientFacing, errorRenderer, type Failure } from '../kit/errors.ts';
 
 export class CluedInError extends Error {
   constructor(

@@ -5,14 +5,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { principalOf } from '../../auth.ts';
-import type { ErrorDetail, KairosError } from '../../../core/errors.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { InFlight, OverviewFilter, OverviewRun, RunOverview } from '../../../core/runs/overview.ts';
 import { latestOverviewRun } from '../../../core/runs/latest.ts';
 import { mapLimited } from '../../map-limited.ts';
 import type { RunProgress } from '../../../core/runs/types.ts';
-import { isKind, orMissing, pageOf, readEach, replaceUnchanged, setNextCursor, withDetails, writableOf } from '../kit/index.ts';
+import { isKind, orMissing, pageOf, readEach, replaceUnchanged, setNextCursor, writableOf } from '../kit/index.ts';
 import { badRequest, CluedInError } from './errors.ts';
 import { CLUEDIN_DIALECT, CLUEDIN_TYPES, jobIdFor, jobRunIdOf, parseJobId, runIdOf, type CluedInType } from './ids.ts';
 import {
@@ -25,10 +24,13 @@ import {
   parseJobTargets,
   parseRecurringJob,
   parseRunsQuery,
+  PATCH_FIELDS,
+  renamed,
   renderRecurring,
   renderRun,
   stateCounts,
   statusesOf,
+  UPSERT_FIELDS,
   withCron,
   type CluedInExtras,
   type JobTarget,
@@ -47,27 +49,6 @@ const BODY_ERRORS: BodyErrors = {
   tooLarge: () => new CluedInError(413, 'request body is too large'),
   malformed: (message) => badRequest('request body is not valid JSON', [{ path: '$', message }]),
 };
-
-/** The job service's validation errors, with its canonical field names said as the client sent them. */
-function renamed(err: unknown, names: [RegExp, string][]): unknown {
-  if (!isKind(err, 'validation')) return err;
-  const e = err as KairosError;
-  const details: ErrorDetail[] = e.details.map((d) => {
-    for (const [re, name] of names) if (re.test(d.path)) return { path: d.path.replace(re, name), message: d.message };
-    return d;
-  });
-  return badRequest(withDetails(e.message, details), details);
-}
-
-const UPSERT_FIELDS: [RegExp, string][] = [
-  [/^triggers\.0\.expression$/, 'Cron'],
-  [/^triggers\.0\.timezone$|^timezone$/, 'TimeZone'],
-  [/^triggers(\.0)?$/, 'Cron'],
-  [/^data(?=\.|$)/, 'Task.Data'],
-  [/^type$/, 'Task.Type'],
-  [/^name$/, 'Job'],
-];
-const PATCH_FIELDS: [RegExp, string][] = [[/^triggers(\.\d+)?(\.expression)?$/, 'cron']];
 
 export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
   const { jobs, runs, overview } = deps;

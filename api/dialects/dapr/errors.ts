@@ -4,7 +4,7 @@
 // is rendered here from the operation the request was doing, as Dapr's runtime words it.
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { NormalizedError } from '../../errors.ts';
-import { errorRenderer, withDetails } from '../kit/index.ts';
+import { errorRenderer, withDetails } from '../kit/errors.ts';
 
 export const DAPR_CODES = {
   scheduleJob: 'DAPR_SCHEDULER_SCHEDULE_JOB',

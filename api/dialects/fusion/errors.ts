@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
-import { clientFacing, errorRenderer, type Failure } from '../kit/index.ts';
+import { clientFacing, errorRenderer, type Failure } from '../kit/errors.ts';
 
 /** An error with the status Fusion answers with. */
 export class FusionError extends Error {

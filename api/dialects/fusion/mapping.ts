@@ -6,13 +6,13 @@
 // its type chosen by its driver: `datasource` → datasource, every other driver → task. Spark jobs
 // need a Spark cluster, which Kairos does not have.
 import { z } from 'zod';
-import type { ErrorDetail } from '../../../core/errors.ts';
+import { KairosError, type ErrorDetail } from '../../../core/errors.ts';
 import { JOB_ID_PATTERN, type Job } from '../../../core/jobs/model.ts';
 import type { Trigger, TriggerInput } from '../../../core/triggers/model.ts';
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { badRequest, type FusionError } from './errors.ts';
 import { own } from '../../../core/objects/own.ts';
-import { asWritten } from '../kit/index.ts';
+import { asWritten } from '../kit/jobs.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Resources and ids
@@ -339,6 +339,30 @@ export function parseScheduleBody(raw: unknown, resource: string): ScheduleReque
   }
   if (body.triggers !== undefined && body.triggers !== null) out.triggers = parseFusionTriggers(body.triggers);
   return out;
+}
+
+/** The job service's trigger errors (`triggers.0.expression`) named as the Fusion trigger and field. */
+export function triggerError(err: unknown, triggers: FusionTrigger[] | undefined): unknown {
+  if (!(err instanceof KairosError) || err.kind !== 'validation' || !triggers) return err;
+  const d = err.details.find((x) => /^triggers\.\d+/.test(x.path));
+  if (!d) return err;
+  const m = /^triggers\.(\d+)(?:\.(\w+))?/.exec(d.path);
+  const i = Number(m?.[1] ?? 0);
+  const t = triggers[i];
+  const field = fusionField(t, m?.[2]);
+  const path = `triggers[${i}]${field ? `.${field}` : ''}`;
+  const shown = t?.type === 'cron' ? ` '${t.value ?? t.expression ?? ''}'` : '';
+  // The compiler words interval bounds with the canonical names: say them as Fusion does.
+  const message = t?.type === 'interval' ? d.message.replace(/\bstartAt\b/g, 'startTime').replace(/\bendAt\b/g, 'endTime') : d.message;
+  return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${path}: ${message}`, [{ path, message }]);
+}
+
+function fusionField(t: FusionTrigger | undefined, canonical: string | undefined): string | undefined {
+  if (!t || !canonical) return canonical;
+  if (t.type === 'cron' && canonical === 'expression') return t.value !== undefined ? 'value' : 'expression';
+  if (t.type === 'interval') return { every: 'interval', startAt: 'startTime', endAt: 'endTime' }[canonical] ?? canonical;
+  if (t.type === 'job' && canonical === 'jobId') return 'jobID';
+  return canonical;
 }
 
 /** The Fusion triggers of a job: as written through this dialect while they still describe the job, else rendered. */

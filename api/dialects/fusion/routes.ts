@@ -5,11 +5,10 @@ import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { principalOf } from '../../auth.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { KairosError } from '../../../core/errors.ts';
 import type { JobSummary } from '../../../core/jobs/model.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
-import { latestRun, newestFirst } from '../../../core/runs/latest.ts';
+import { latestRun, newestFirst, runsInFlight } from '../../../core/runs/latest.ts';
 import { TriggerSchema } from '../../../core/triggers/model.ts';
 import { isKind, orMissing, pageOf, param, readEach, replaceUnchanged, setNextCursor, writableOf, type PageRequest } from '../kit/index.ts';
 import { badRequest, FusionError } from './errors.ts';
@@ -31,6 +30,7 @@ import {
   renderTask,
   resourceOf,
   toCanonicalTriggers,
+  triggerError,
   unknownType,
   type FusionTrigger,
   type Resource,
@@ -229,45 +229,6 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     return out;
   }
 
-  /** The job service's trigger errors (`triggers.0.expression`) named as the Fusion trigger and field. */
-  function triggerError(err: unknown, triggers: FusionTrigger[] | undefined): unknown {
-    if (!(err instanceof KairosError) || err.kind !== 'validation' || !triggers) return err;
-    const d = err.details.find((x) => /^triggers\.\d+/.test(x.path));
-    if (!d) return err;
-    const m = /^triggers\.(\d+)(?:\.(\w+))?/.exec(d.path);
-    const i = Number(m?.[1] ?? 0);
-    const t = triggers[i];
-    const field = fusionField(t, m?.[2]);
-    const path = `triggers[${i}]${field ? `.${field}` : ''}`;
-    const shown = t?.type === 'cron' ? ` '${t.value ?? t.expression ?? ''}'` : '';
-    // The compiler words interval bounds with the canonical names: say them as Fusion does.
-    const message = t?.type === 'interval' ? d.message.replace(/\bstartAt\b/g, 'startTime').replace(/\bendAt\b/g, 'endTime') : d.message;
-    return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${path}: ${message}`, [{ path, message }]);
-  }
-
-  function fusionField(t: FusionTrigger | undefined, canonical: string | undefined): string | undefined {
-    if (!t || !canonical) return canonical;
-    if (t.type === 'cron' && canonical === 'expression') return t.value !== undefined ? 'value' : 'expression';
-    if (t.type === 'interval') return { every: 'interval', startAt: 'startTime', endAt: 'endTime' }[canonical] ?? canonical;
-    if (t.type === 'job' && canonical === 'jobId') return 'jobID';
-    return canonical;
-  }
-
-  /**
-   * The job's runs in flight: the schedule's own (read directly) and manual ones (from visibility,
-   * each confirmed by a direct read, so a run that just ended is never taken for a running one).
-   */
-  async function runningRuns(v: JobView, actor: Actor): Promise<Set<string>> {
-    const running = new Set(v.state.running);
-    const page = await runs.list(v.job.id, { pageSize: 100, statuses: ['running'] }, actor);
-    for (const run of page.items) {
-      if (running.has(run.runId)) continue;
-      const now = await orMissing(runs.get(run.runId, actor));
-      if (now?.status === 'running') running.add(run.runId);
-    }
-    return running;
-  }
-
   for (const p of paths('/jobs/:resource/actions')) {
     r.post(p, async (ctx) => {
       const actor = principalOf(ctx);
@@ -280,7 +241,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       }
       const v = await resolve(res, actor);
       const text = resourceText(v);
-      const running = await runningRuns(v, actor);
+      const running = await runsInFlight(runs, v, actor);
       const answer = (accepted: boolean, message: string) => {
         ctx.body = { resource: text, action, accepted, message };
       };

@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { NormalizedError } from '../../errors.ts';
-import { errorRenderer } from '../kit/index.ts';
+import { errorRenderer } from '../kit/errors.ts';
 
 export type ValidationSource = 'payload' | 'params' | 'query';
 

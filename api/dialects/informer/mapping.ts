@@ -14,7 +14,7 @@ import { TriggerSchema, type TriggerInput } from '../../../core/triggers/model.t
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { InformerError, invalid } from './errors.ts';
 import { own } from '../../../core/objects/own.ts';
-import { changedSince } from '../kit/index.ts';
+import { changedSince } from '../kit/jobs.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Ids

@@ -5,7 +5,7 @@
 // "message", "details"}. Handlers throw VoltmxError for the rules this dialect checks itself; every
 // other error (the job service's validation, not found, conflict, auth, bad JSON) arrives normalized
 // and is rendered the same way, with its HTTP status kept.
-import { clientFacing, errorRenderer } from '../kit/index.ts';
+import { clientFacing, errorRenderer } from '../kit/errors.ts';
 
 /** One offending field, named as Volt MX names it (`jobServiceInfo.serviceType`). */
 export interface FieldError {

@@ -4,7 +4,6 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuthStore } from '../../../core/auth/store.ts';
 import type { TokenSigner } from '../../../core/auth/tokens.ts';
-import { KairosError } from '../../../core/errors.ts';
 import { newestFirst } from '../../../core/runs/latest.ts';
 import type { NumberAllocator } from '../../../core/ids/sequence.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
@@ -24,7 +23,7 @@ import {
   renderJobSummary,
   renderRun,
   toJobInput,
-  voltmxField,
+  translated,
   type JobBody,
 } from './mapping.ts';
 
@@ -47,13 +46,6 @@ const BODY_ERRORS: BodyErrors = {
   tooLarge: () => new VoltmxError(413, 'PAYLOAD_TOO_LARGE', 'request body is too large'),
   malformed: (message) => new VoltmxError(400, 'MALFORMED_REQUEST', `request body is not valid JSON: ${message}`, [{ field: '', message: 'not valid JSON' }]),
 };
-
-/** The job service's validation errors, named as Volt MX fields. */
-function translated(err: unknown): unknown {
-  if (!(err instanceof KairosError) || err.kind !== 'validation') return err;
-  const fields = err.details.map((d) => ({ field: voltmxField(d.path), message: d.message }));
-  return invalid(fields.length ? fields : [{ field: '', message: err.message }], fields.length ? undefined : err.message);
-}
 
 /** A login body: form-encoded (as Volt MX documents) or JSON (the app refuses any other type). */
 async function loginBody(ctx: Context, limit: number): Promise<unknown> {
