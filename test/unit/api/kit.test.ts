@@ -21,6 +21,7 @@ import {
   NEXT_CURSOR_HEADER,
   orMissing,
   pageOf,
+  param,
   readEach,
   replaceUnchanged,
   setNextCursor,
@@ -100,6 +101,12 @@ describe('dialect kit: jobs', () => {
     const actor: Actor = { id: 'u', role: 'user' };
     await replaceUnchanged(jobs, view, { name: 'm' }, actor);
     assert.deepEqual(calls, [['j', { name: 'm' }, actor, { expectedVersion: 7 }]]);
+  });
+
+  it("reads a route's path parameter, '' when the route has none of that name", () => {
+    assert.equal(param({ params: { name: 'j' } } as unknown as Context, 'name'), 'j');
+    assert.equal(param({ params: {} } as unknown as Context, 'name'), '');
+    assert.equal(param({} as Context, 'name'), '');
   });
 
   it("a job's writable fields leave out what the server sets", () => {
