@@ -85,7 +85,7 @@ export function createApp(opts: AppOptions): Koa {
       await next();
     } catch (err) {
       const normalized = normalizeError(err);
-      rendererFor(ctx)(ctx, normalized);
+      rendererFor(ctx)(ctx, normalized, err);
       if (normalized.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(normalized.retryAfterSeconds));
       if (normalized.status >= 500) {
         opts.logger.error({ requestId, err: normalized.cause ?? err }, 'request failed');

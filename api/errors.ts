@@ -64,7 +64,11 @@ function isTemporalUnavailable(err: unknown): boolean {
   return e?.name === 'ServiceError' || e?.code === 14 || e?.code === 4 || /UNAVAILABLE|ECONNREFUSED/.test(e?.message ?? '');
 }
 
-export type ErrorRenderer = (ctx: Context, err: NormalizedError) => void;
+/**
+ * Renders an error in a surface's own shape. `thrown` is the error as thrown (absent for a request no
+ * route matched): a dialect prefers its own error class's status and fields to the normalized ones.
+ */
+export type ErrorRenderer = (ctx: Context, err: NormalizedError, thrown?: unknown) => void;
 
 /** The native /v1 error shape: {"error":{"code","message","details":[{"path","message"}]}}. */
 export const renderNativeError: ErrorRenderer = (ctx, err) => {

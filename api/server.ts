@@ -24,6 +24,7 @@ import { informerSurface } from './dialects/informer/index.ts';
 import { voltmxSurface } from './dialects/voltmx/index.ts';
 import { voltmxJobIds } from './dialects/voltmx/job-ids.ts';
 import { uiSurface } from './ui.ts';
+import { closeServer, listen } from './dialects/kit/index.ts';
 import { openState } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { storedTokenKey } from '../core/auth/tokens.ts';
@@ -80,12 +81,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     authenticate: authenticate(auth),
     surfaces,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(cfg.port, cfg.host, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${cfg.port} is already in use; set KAIROS_PORT to a free port`) : err),
-    );
-  });
+  const server = await listen(app, cfg.port, cfg.host, 'KAIROS_PORT');
   const daprServer = await startDaprPort(cfg, jobs, logger);
   const fusionServer = await startFusionPort(cfg, { jobs, runs, auth }, logger);
   const addr = server.address();
@@ -95,16 +91,9 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     url: `http://${cfg.host}:${port}`,
     client,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      if (daprServer) {
-        await new Promise<void>((resolve) => daprServer.close(() => resolve()));
-        daprServer.closeAllConnections();
-      }
-      if (fusionServer) {
-        await new Promise<void>((resolve) => fusionServer.close(() => resolve()));
-        fusionServer.closeAllConnections();
-      }
+      await closeServer(server);
+      await closeServer(daprServer);
+      await closeServer(fusionServer);
       await client.connection.close();
       await db.close();
     },

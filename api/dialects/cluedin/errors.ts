@@ -7,8 +7,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
-import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
-import { rememberErrorAs } from '../../remember-error.ts';
+import { clientFacing, errorRenderer, type Failure } from '../kit/errors.ts';
 
 export class CluedInError extends Error {
   constructor(
@@ -43,12 +42,8 @@ const SECTION: Record<number, string> = {
 const VALIDATION_TITLE = 'One or more validation errors occurred.';
 
 interface CluedInState {
-  cluedinError?: unknown;
   requestId?: string;
 }
-
-/** Remembers the error as thrown, so the renderer keeps a CluedInError's own status. */
-export const rememberError = rememberErrorAs<CluedInState>('cluedinError');
 
 export function problem(ctx: Pick<Context, 'path' | 'state'>, status: number, message: string, details: ErrorDetail[]): ProblemDetails {
   // Field names come from the client ("constructor", "__proto__"): a Map, not a plain object, collects them.
@@ -68,21 +63,10 @@ export function problem(ctx: Pick<Context, 'path' | 'state'>, status: number, me
   };
 }
 
-function fromNormalized(err: NormalizedError): { message: string; details: ErrorDetail[] } {
-  if (err.status >= 500) return { message: err.message, details: [] };
-  if (err.details.length === 0) return { message: err.message, details: [] };
-  return { message: `${err.message}: ${err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details: err.details };
-}
-
-export const renderCluedInError: ErrorRenderer = (ctx, err) => {
-  const original = (ctx.state as CluedInState).cluedinError;
-  if (original instanceof CluedInError) {
-    ctx.status = original.status;
-    ctx.body = problem(ctx, original.status, original.message, original.details);
-  } else {
-    const { message, details } = fromNormalized(err);
-    ctx.status = err.status;
-    ctx.body = problem(ctx, err.status, message, details);
-  }
-  ctx.type = 'application/problem+json';
-};
+export const renderCluedInError = errorRenderer<CluedInError, Failure>({
+  own: CluedInError,
+  fromOwn: (e) => e,
+  fromKairos: clientFacing,
+  shape: (ctx, f) => problem(ctx, f.status, f.message, f.details),
+  type: 'application/problem+json',
+});

@@ -8,6 +8,7 @@ import type { RunOverview } from '../../../core/runs/overview.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
+import { mountSurface } from '../kit/index.ts';
 import { renderCluedInError } from './errors.ts';
 import { cluedinRoutes } from './routes.ts';
 
@@ -20,11 +21,11 @@ export interface CluedInSurfaceDeps {
 }
 
 export function cluedinSurface(cfg: Config, deps: CluedInSurfaceDeps): Surface {
-  return {
+  return mountSurface({
     prefix: CLUEDIN_PREFIX,
     renderError: renderCluedInError,
     // Hangfire's dashboard posts these as forms (`jobIds[]=…`); every other body is JSON.
     formRoutes: ['POST /hangfire/recurring/trigger', 'POST /hangfire/recurring/remove'],
-    routers: [cluedinRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, CLUEDIN_PREFIX)],
-  };
+    routers: (base) => [cluedinRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, base)],
+  });
 }

@@ -2,12 +2,14 @@
 // servers, no Temporal). Request bodies bind as ASP.NET Core binds them: property names in any
 // case; unknown properties are rejected (400 naming them) rather than silently dropped.
 import { z } from 'zod';
-import type { ErrorDetail } from '../../../core/errors.ts';
+import type { ErrorDetail, KairosError } from '../../../core/errors.ts';
 import type { Job, JobInput } from '../../../core/jobs/model.ts';
 import { MAX_OFFSET } from '../../../core/runs/overview.ts';
 import { trimEndChar } from '../../../core/text.ts';
 import type { RunProgress, RunStatus } from '../../../core/runs/types.ts';
 import { badRequest } from './errors.ts';
+import { withDetails } from '../kit/errors.ts';
+import { isKind } from '../kit/jobs.ts';
 import {
   CLUEDIN_DIALECT,
   formatRecurringId,
@@ -481,3 +483,26 @@ export function renderRun(r: {
     FinishedAt: dotnetDate(r.endedAt, 'offset'),
   };
 }
+
+// ---- the core's validation errors, said in the client's field names ---------------------------
+
+/** The job service's validation errors, with its canonical field names said as the client sent them. */
+export function renamed(err: unknown, names: [RegExp, string][]): unknown {
+  if (!isKind(err, 'validation')) return err;
+  const e = err as KairosError;
+  const details: ErrorDetail[] = e.details.map((d) => {
+    for (const [re, name] of names) if (re.test(d.path)) return { path: d.path.replace(re, name), message: d.message };
+    return d;
+  });
+  return badRequest(withDetails(e.message, details), details);
+}
+
+export const UPSERT_FIELDS: [RegExp, string][] = [
+  [/^triggers\.0\.expression$/, 'Cron'],
+  [/^triggers\.0\.timezone$|^timezone$/, 'TimeZone'],
+  [/^triggers(\.0)?$/, 'Cron'],
+  [/^data(?=\.|$)/, 'Task.Data'],
+  [/^type$/, 'Task.Type'],
+  [/^name$/, 'Job'],
+];
+export const PATCH_FIELDS: [RegExp, string][] = [[/^triggers(\.\d+)?(\.expression)?$/, 'cron']];

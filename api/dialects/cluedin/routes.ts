@@ -5,14 +5,14 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { principalOf } from '../../auth.ts';
-import { KairosError, type ErrorDetail } from '../../../core/errors.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { InFlight, OverviewFilter, OverviewRun, RunOverview } from '../../../core/runs/overview.ts';
+import { latestOverviewRun } from '../../../core/runs/latest.ts';
 import { mapLimited } from '../../map-limited.ts';
-import { pageOf, setNextCursor } from '../../page-limit.ts';
 import type { RunProgress } from '../../../core/runs/types.ts';
-import { badRequest, CluedInError, rememberError } from './errors.ts';
+import { isKind, orMissing, pageOf, readEach, replaceUnchanged, setNextCursor, writableOf } from '../kit/index.ts';
+import { badRequest, CluedInError } from './errors.ts';
 import { CLUEDIN_DIALECT, CLUEDIN_TYPES, jobIdFor, jobRunIdOf, parseJobId, runIdOf, type CluedInType } from './ids.ts';
 import {
   cluedinExtras,
@@ -24,10 +24,13 @@ import {
   parseJobTargets,
   parseRecurringJob,
   parseRunsQuery,
+  PATCH_FIELDS,
+  renamed,
   renderRecurring,
   renderRun,
   stateCounts,
   statusesOf,
+  UPSERT_FIELDS,
   withCron,
   type CluedInExtras,
   type JobTarget,
@@ -42,51 +45,20 @@ export interface CluedInDeps {
   bodyLimitBytes: number;
 }
 
-const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
-/** Runs looked at to find a recurring job's latest (visibility lists running runs first, then by close time). */
-const LATEST_SAMPLE = 10;
-
 const BODY_ERRORS: BodyErrors = {
   tooLarge: () => new CluedInError(413, 'request body is too large'),
   malformed: (message) => badRequest('request body is not valid JSON', [{ path: '$', message }]),
 };
 
-/** The job service's validation errors, with its canonical field names said as the client sent them. */
-function renamed(err: unknown, names: [RegExp, string][]): unknown {
-  if (!isKind(err, 'validation')) return err;
-  const e = err as KairosError;
-  const details: ErrorDetail[] = e.details.map((d) => {
-    for (const [re, name] of names) if (re.test(d.path)) return { path: d.path.replace(re, name), message: d.message };
-    return d;
-  });
-  return badRequest(`${e.message}: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`, details);
-}
-
-const UPSERT_FIELDS: [RegExp, string][] = [
-  [/^triggers\.0\.expression$/, 'Cron'],
-  [/^triggers\.0\.timezone$|^timezone$/, 'TimeZone'],
-  [/^triggers(\.0)?$/, 'Cron'],
-  [/^data(?=\.|$)/, 'Task.Data'],
-  [/^type$/, 'Task.Type'],
-  [/^name$/, 'Job'],
-];
-const PATCH_FIELDS: [RegExp, string][] = [[/^triggers(\.\d+)?(\.expression)?$/, 'cron']];
-
 export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
   const { jobs, runs, overview } = deps;
   const r = new Router({ prefix });
-  r.use(rememberError);
 
   // ---- identity: a configuration id (or Hangfire id) → its job, by describe ---------------------
 
   async function find(type: CluedInType, target: Pick<JobTarget, 'configurationId' | 'recurringId'>, actor: Actor): Promise<{ view: JobView; extras: CluedInExtras } | undefined> {
-    let view: JobView;
-    try {
-      view = await jobs.get(jobIdFor(type, target.configurationId), actor);
-    } catch (err) {
-      if (isKind(err, 'not_found')) return undefined;
-      throw err;
-    }
+    const view = await orMissing(jobs.get(jobIdFor(type, target.configurationId), actor));
+    if (!view) return undefined;
     const extras = cluedinExtras(view.job);
     if (!extras || (target.recurringId !== undefined && target.recurringId !== extras.id)) return undefined;
     return { view, extras };
@@ -114,13 +86,8 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
 
   // ---- recurring jobs of a type ----------------------------------------------------------------
 
-  async function latestRun(jobId: string, actor: Actor): Promise<OverviewRun | undefined> {
-    const sample = await overview.list({ jobIds: [jobId] }, 0, LATEST_SAMPLE, actor);
-    return [...sample].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-  }
-
   async function recurringView(view: JobView, extras: CluedInExtras, actor: Actor) {
-    const last = await latestRun(view.job.id, actor);
+    const last = await latestOverviewRun(overview, view.job.id, actor);
     return renderRecurring(view.job, extras, view.state, last ? { jobRunId: jobRunIdOf(view.job.id, last.runId) ?? null, startedAt: last.startedAt } : undefined);
   }
 
@@ -133,12 +100,11 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
       const page = await jobs.list({ dialect: CLUEDIN_DIALECT, ...pageOf(ctx) }, actor);
       setNextCursor(ctx, page.nextCursor);
       const ids = page.items.map((s) => s.id).filter((id) => parseJobId(id)?.type === type);
-      const views = await mapLimited(ids.sort(), async (id) => {
-        const v = await jobs.get(id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))); // deleted since the list
-        const e = v && cluedinExtras(v.job);
-        return v && e ? await recurringView(v, e, actor) : undefined;
+      ctx.body = await readEach(ids.sort(), async (id) => {
+        const v = await jobs.get(id, actor);
+        const e = cluedinExtras(v.job);
+        return e ? await recurringView(v, e, actor) : undefined;
       });
-      ctx.body = views.filter((x) => x !== undefined);
     });
 
     // Update the cron schedule: {id, cron}; id is the configuration GUID (or the Hangfire id).
@@ -147,10 +113,9 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
       const req = parseCronPatch(await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS));
       const hit = await find(type, req, actor);
       if (!hit) throw new CluedInError(404, `recurring ${type} job '${req.recurringId ?? req.configurationId}' not found`, [{ path: 'id', message: 'names no recurring job' }]);
-      const { createdAt: _c, updatedAt: _u, version: _v, ...input } = hit.view.job;
       let saved: JobView;
       try {
-        saved = await jobs.replace(hit.view.job.id, { ...input, triggers: withCron(hit.view.job, req.cron) }, actor, { expectedVersion: hit.view.job.version });
+        saved = await replaceUnchanged(jobs, hit.view, { ...writableOf(hit.view), triggers: withCron(hit.view.job, req.cron) }, actor);
       } catch (err) {
         throw renamed(err, PATCH_FIELDS);
       }
@@ -165,7 +130,7 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
       let saved: JobView;
       try {
         if (current) {
-          saved = await jobs.replace(u.input.id, u.input, actor, { expectedVersion: current.view.job.version });
+          saved = await replaceUnchanged(jobs, current.view, u.input, actor);
         } else {
           saved = await jobs.create(u.input, actor);
           ctx.status = 201;
@@ -200,13 +165,8 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
   r.post('/hangfire/recurring/remove', async (ctx) => {
     const actor = principalOf(ctx);
     const views = await resolveAll(await targetsOf(ctx), actor);
-    for (const v of views) {
-      try {
-        await jobs.delete(v.job.id, actor);
-      } catch (err) {
-        if (!isKind(err, 'not_found')) throw err; // removed meanwhile: the outcome asked for
-      }
-    }
+    // One removed meanwhile: the outcome asked for.
+    for (const v of views) await orMissing(jobs.delete(v.job.id, actor));
     ctx.status = 200;
   });
 
@@ -245,7 +205,7 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
       let progress: RunProgress | null = flight?.progress ?? null;
       if (!flight) {
         // Finished (perhaps since the listing): its final record holds the progress.
-        const full = await runs.get(run.runId, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
+        const full = await orMissing(runs.get(run.runId, actor));
         if (full) ({ status, endedAt, progress } = full);
       }
       return renderRun({

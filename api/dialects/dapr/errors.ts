@@ -2,9 +2,9 @@
 // Handlers throw DaprError for the wire-level rules Dapr itself checks (name in the body, empty
 // schedule, …); every other error (the job service's validation, not found, conflict, auth, bad JSON)
 // is rendered here from the operation the request was doing, as Dapr's runtime words it.
-import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
-import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
+import type { NormalizedError } from '../../errors.ts';
+import { errorRenderer, withDetails } from '../kit/errors.ts';
 
 export const DAPR_CODES = {
   scheduleJob: 'DAPR_SCHEDULER_SCHEDULE_JOB',
@@ -35,10 +35,9 @@ export class DaprError extends Error {
   }
 }
 
-/** What the router records for the renderer: the operation and the error as thrown. */
+/** What the router records for the renderer: the operation, the app and the job's name. */
 export interface DaprState {
   daprOp?: DaprOp;
-  daprError?: unknown;
   daprAppId?: string;
   daprName?: string;
 }
@@ -59,18 +58,15 @@ function body(code: string, message: string, appId: string | undefined, violatio
   return { errorCode: code, message, details };
 }
 
-function withDetails(message: string, details: ErrorDetail[]): string {
-  if (details.length === 0) return message;
-  return `${message}: ${details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`;
+/** Dapr's status and body for an error raised while serving a Dapr route. */
+export interface DaprFailure {
+  status: number;
+  body: ReturnType<typeof body>;
 }
 
-/** Chooses Dapr's status, code and message for an error raised while serving a Dapr route. */
-export function daprErrorFor(state: DaprState, err: NormalizedError): { status: number; body: ReturnType<typeof body> } {
+/** Chooses Dapr's status, code and message for an error (not a DaprError) raised while serving a Dapr route. */
+export function daprErrorFor(state: DaprState, err: NormalizedError): DaprFailure {
   const appId = state.daprAppId;
-  const original = state.daprError;
-  if (original instanceof DaprError) {
-    return { status: original.status, body: body(original.errorCode, original.message, appId, original.violations) };
-  }
   if (err.code === 'malformed_json') {
     return { status: 400, body: body(DAPR_CODES.malformed, `failed deserializing HTTP body: ${err.details[0]?.message ?? err.message}`, appId, []) };
   }
@@ -88,8 +84,9 @@ export function daprErrorFor(state: DaprState, err: NormalizedError): { status: 
   return { status: err.status, body: body(code, `${prefix}${withDetails(err.message, err.details)}`, appId, err.details) };
 }
 
-export const renderDaprError: ErrorRenderer = (ctx: Context, err) => {
-  const out = daprErrorFor(ctx.state as DaprState, err);
-  ctx.status = out.status;
-  ctx.body = out.body;
-};
+export const renderDaprError = errorRenderer<DaprError, DaprFailure>({
+  own: DaprError,
+  fromOwn: (e, ctx) => ({ status: e.status, body: body(e.errorCode, e.message, (ctx.state as DaprState).daprAppId, e.violations) }),
+  fromKairos: (err, ctx) => daprErrorFor(ctx.state as DaprState, err),
+  shape: (_ctx, failure) => failure.body,
+});

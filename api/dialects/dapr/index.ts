@@ -4,8 +4,9 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../../core/config.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
-import { createApp, type Surface } from '../../app.ts';
+import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
+import { listenOwnPort, mountSurface, type DialectSurface } from '../kit/index.ts';
 import { renderDaprError } from './errors.ts';
 import { daprRoutes, daprTokenAuth, type DaprOptions } from './routes.ts';
 
@@ -21,27 +22,17 @@ export function daprOptions(cfg: Config, jobs: JobService): DaprOptions {
   };
 }
 
+function dapr(cfg: Config, jobs: JobService): DialectSurface {
+  return { prefix: DAPR_PREFIX, renderError: renderDaprError, routers: (base) => [daprRoutes(daprOptions(cfg, jobs), base)] };
+}
+
 /** The /dapr surface of the main app. */
 export function daprSurface(cfg: Config, jobs: JobService): Surface {
-  return { prefix: DAPR_PREFIX, renderError: renderDaprError, routers: [daprRoutes(daprOptions(cfg, jobs), DAPR_PREFIX)] };
+  return mountSurface(dapr(cfg, jobs));
 }
 
 /** Starts the dedicated Dapr port (only when KAIROS_DAPR_PORT is set). */
 export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logger): Promise<Server | undefined> {
-  const port = cfg.dapr.port;
-  if (port === undefined) return undefined;
-  const app = createApp({
-    logger: logger.child({ surface: 'dapr' }),
-    bodyLimit: cfg.bodyLimit,
-    trustedOrigins: cfg.trustedOrigins,
-    publicRouters: [],
-    authenticate: daprTokenAuth(cfg.dapr.apiToken),
-    surfaces: [{ prefix: '', renderError: renderDaprError, routers: [daprRoutes(daprOptions(cfg, jobs))] }],
-  });
-  return await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, cfg.host, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use; set KAIROS_DAPR_PORT to a free port`) : err),
-    );
-  });
+  const own = { name: 'dapr', port: cfg.dapr.port, setting: 'KAIROS_DAPR_PORT', authenticate: daprTokenAuth(cfg.dapr.apiToken) };
+  return await listenOwnPort(dapr(cfg, jobs), own, cfg, logger);
 }

@@ -4,12 +4,12 @@
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { trimEndChar } from '../../../core/text.ts';
 import { principalOf } from '../../auth.ts';
-import { rememberErrorAs } from '../../remember-error.ts';
 import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { KairosError } from '../../../core/errors.ts';
 import type { Actor, JobService } from '../../../core/jobs/service.ts';
+import { isKind, orMissing, param } from '../kit/index.ts';
 import { DAPR_CODES, DaprError, type DaprOp, type DaprState } from './errors.ts';
 import { checkJobRules, daprJobOf, jobIdFor, MAX_ID_LENGTH, parseScheduleBody, renderJob, toJobInput, type Delivery } from './mapping.ts';
 
@@ -29,13 +29,9 @@ export interface DaprOptions {
 const VERSIONS = ['v1.0-alpha1', 'v1.0'] as const;
 /** An overwrite schedules a new job under the name: a dueTime that has passed fires again, as in Dapr. */
 const OVERWRITE = { asNew: true } as const;
-const isNotFound = (err: unknown) => err instanceof KairosError && err.kind === 'not_found';
-const isConflict = (err: unknown) => err instanceof KairosError && err.kind === 'conflict';
 
 /** The principal the dedicated Dapr port acts as (it reaches Dapr jobs only: their ids start with "dapr"). */
 export const DAPR_PORT_ACTOR: Actor = { id: 'dapr', role: 'admin' };
-
-
 
 const DAPR_BODY_ERRORS: BodyErrors = {
   tooLarge: () => new DaprError(413, DAPR_CODES.malformed, 'request body is too large'),
@@ -46,19 +42,18 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   const r = new Router({ prefix });
   const now = opts.now ?? (() => new Date());
 
-  // Remember the operation and the error as thrown: the surface's renderer words it as Dapr does.
-  const rememberError = rememberErrorAs<DaprState>('daprError');
+  // Remember the operation: the surface's renderer words an error as Dapr does for it.
   const op =
     (name: DaprOp): Middleware =>
     async (ctx, next) => {
       const state = ctx.state as DaprState;
       state.daprOp = name;
-      state.daprName = (ctx.params as Record<string, string | undefined>).name?.trim();
-      await rememberError(ctx, next);
+      state.daprName = param(ctx, 'name').trim();
+      await next();
     };
 
   const appOf = (ctx: Context): { appId?: string; delivery?: Delivery } => {
-    const appId = (ctx.params as Record<string, string | undefined>).appId ?? (ctx.get('dapr-app-id').trim() || undefined);
+    const appId = param(ctx, 'appId') || ctx.get('dapr-app-id').trim() || undefined;
     (ctx.state as DaprState).daprAppId = appId;
     if (appId === undefined) return { delivery: opts.appUrl ? { appUrl: trimEndChar(opts.appUrl, '/'), appTokenSecret: opts.appTokenSecret } : undefined };
     const url = opts.appUrls[appId];
@@ -78,17 +73,12 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
 
   /** The Dapr job behind an id, or undefined (missing, used up and now removed, or not a Dapr job). */
   const existing = async (id: string, actor: Actor) => {
-    try {
-      const v = await opts.jobs.getUnlessExhausted(id, actor);
-      return daprJobOf(v.job) ? v : undefined;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const v = await orMissing(opts.jobs.getUnlessExhausted(id, actor));
+    return v && daprJobOf(v.job) ? v : undefined;
   };
 
   const schedule: Middleware = async (ctx) => {
-    const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
+    const name = param(ctx, 'name').trim();
     const { appId, delivery } = appOf(ctx);
     const req = parseScheduleBody(await readJsonBody(ctx, opts.bodyLimitBytes, DAPR_BODY_ERRORS));
     checkJobRules(name, req.job);
@@ -108,7 +98,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
         await opts.jobs.create(input(), actor);
       } catch (err) {
         // A leftover (a used-up job removed just now, or a non-Dapr job with this id) or a concurrent create.
-        if (!isConflict(err)) throw err;
+        if (!isKind(err, 'conflict')) throw err;
         const again = await existing(id, actor);
         if (!again || !req.overwrite) {
           throw new DaprError(409, DAPR_CODES.scheduleJob, `failed to schedule job due to: job "${name}" already exists`);
@@ -120,7 +110,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   };
 
   const get: Middleware = async (ctx) => {
-    const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
+    const name = param(ctx, 'name').trim();
     const { appId } = appOf(ctx);
     if (name === '') throw new DaprError(400, DAPR_CODES.jobNameEmpty, 'Name is empty');
     const v = await existing(jobIdFor(appId, name), principalOf(ctx));
@@ -131,19 +121,13 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
   };
 
   const remove: Middleware = async (ctx) => {
-    const name = ((ctx.params as Record<string, string | undefined>).name ?? '').trim();
+    const name = param(ctx, 'name').trim();
     const { appId } = appOf(ctx);
     if (name === '') throw new DaprError(400, DAPR_CODES.jobNameEmpty, 'Name is empty');
     const id = jobIdFor(appId, name);
     const actor = principalOf(ctx);
     // Deleting a job that does not exist is a success, as in Dapr.
-    if (await existing(id, actor)) {
-      try {
-        await opts.jobs.delete(id, actor);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
+    if (await existing(id, actor)) await orMissing(opts.jobs.delete(id, actor));
     ctx.status = 204;
   };
 

@@ -5,8 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
 import type { ErrorDetail } from '../../../core/errors.ts';
-import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
-import { rememberErrorAs } from '../../remember-error.ts';
+import { clientFacing, errorRenderer, type Failure } from '../kit/errors.ts';
 
 /** An error with the status Fusion answers with. */
 export class FusionError extends Error {
@@ -32,13 +31,6 @@ export interface FusionErrorBody {
   details?: ErrorDetail[];
 }
 
-interface FusionState {
-  fusionError?: unknown;
-}
-
-/** Remembers the error as thrown, so the renderer keeps a FusionError's own status. */
-export const rememberError = rememberErrorAs<FusionState>('fusionError');
-
 export function fusionErrorBody(ctx: Pick<Context, 'method' | 'path'>, status: number, message: string, details: ErrorDetail[]): FusionErrorBody {
   return {
     type: 'RESTError',
@@ -52,18 +44,9 @@ export function fusionErrorBody(ctx: Pick<Context, 'method' | 'path'>, status: n
   };
 }
 
-function messageOf(err: NormalizedError): string {
-  if (err.details.length === 0) return err.message;
-  return `${err.message}: ${err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`;
-}
-
-export const renderFusionError: ErrorRenderer = (ctx, err) => {
-  const original = (ctx.state as FusionState).fusionError;
-  if (original instanceof FusionError) {
-    ctx.status = original.status;
-    ctx.body = fusionErrorBody(ctx, original.status, original.message, original.details);
-    return;
-  }
-  ctx.status = err.status;
-  ctx.body = fusionErrorBody(ctx, err.status, err.status >= 500 ? err.message : messageOf(err), err.status >= 500 ? [] : err.details);
-};
+export const renderFusionError = errorRenderer<FusionError, Failure>({
+  own: FusionError,
+  fromOwn: (e) => e,
+  fromKairos: clientFacing,
+  shape: (ctx, f) => fusionErrorBody(ctx, f.status, f.message, f.details),
+});

@@ -7,9 +7,10 @@ import type { Config } from '../../../core/config.ts';
 import type { AuthStore } from '../../../core/auth/store.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
-import { createApp, type Surface } from '../../app.ts';
+import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
 import { authenticate } from '../../auth.ts';
+import { listenOwnPort, mountSurface, type DialectSurface } from '../kit/index.ts';
 import { renderFusionError } from './errors.ts';
 import { fusionRoutes } from './routes.ts';
 
@@ -20,31 +21,17 @@ export interface FusionSurfaceDeps {
   runs: RunService;
 }
 
+function fusion(cfg: Config, deps: FusionSurfaceDeps): DialectSurface {
+  return { prefix: FUSION_PREFIX, renderError: renderFusionError, routers: (base) => [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, `${base}/api`)] };
+}
+
 /** The /fusion surface of the main app: /fusion/api/… */
 export function fusionSurface(cfg: Config, deps: FusionSurfaceDeps): Surface {
-  return {
-    prefix: FUSION_PREFIX,
-    renderError: renderFusionError,
-    routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, `${FUSION_PREFIX}/api`)],
-  };
+  return mountSurface(fusion(cfg, deps));
 }
 
 /** Starts the dedicated Fusion port (only when KAIROS_FUSION_PORT is set): /api/… as Fusion serves it. */
 export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { auth: AuthStore }, logger: Logger): Promise<Server | undefined> {
-  const port = cfg.fusionPort;
-  if (port === undefined) return undefined;
-  const app = createApp({
-    logger: logger.child({ surface: 'fusion' }),
-    bodyLimit: cfg.bodyLimit,
-    trustedOrigins: cfg.trustedOrigins,
-    publicRouters: [],
-    authenticate: authenticate(deps.auth),
-    surfaces: [{ prefix: '', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, '/api')] }],
-  });
-  return await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, cfg.host, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use; set KAIROS_FUSION_PORT to a free port`) : err),
-    );
-  });
+  const own = { name: 'fusion', port: cfg.fusionPort, setting: 'KAIROS_FUSION_PORT', authenticate: authenticate(deps.auth) };
+  return await listenOwnPort(fusion(cfg, deps), own, cfg, logger);
 }

@@ -6,12 +6,13 @@
 // its type chosen by its driver: `datasource` → datasource, every other driver → task. Spark jobs
 // need a Spark cluster, which Kairos does not have.
 import { z } from 'zod';
-import type { ErrorDetail } from '../../../core/errors.ts';
+import { KairosError, type ErrorDetail } from '../../../core/errors.ts';
 import { JOB_ID_PATTERN, type Job } from '../../../core/jobs/model.ts';
 import type { Trigger, TriggerInput } from '../../../core/triggers/model.ts';
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { badRequest, type FusionError } from './errors.ts';
 import { own } from '../../../core/objects/own.ts';
+import { asWritten } from '../kit/jobs.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Resources and ids
@@ -312,19 +313,6 @@ export function fromCanonicalTrigger(t: Trigger, resourceOfJobId: (id: string) =
   }
 }
 
-/** JSON with sorted keys: compares what was written with what is stored. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (typeof v === 'object' && v !== null) {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** Schedule body: {enabled?, triggers?, resource?}. */
 export interface ScheduleRequest {
   enabled?: boolean;
@@ -353,13 +341,35 @@ export function parseScheduleBody(raw: unknown, resource: string): ScheduleReque
   return out;
 }
 
+/** The job service's trigger errors (`triggers.0.expression`) named as the Fusion trigger and field. */
+export function triggerError(err: unknown, triggers: FusionTrigger[] | undefined): unknown {
+  if (!(err instanceof KairosError) || err.kind !== 'validation' || !triggers) return err;
+  const d = err.details.find((x) => /^triggers\.\d+/.test(x.path));
+  if (!d) return err;
+  const m = /^triggers\.(\d+)(?:\.(\w+))?/.exec(d.path);
+  const i = Number(m?.[1] ?? 0);
+  const t = triggers[i];
+  const field = fusionField(t, m?.[2]);
+  const path = `triggers[${i}]${field ? `.${field}` : ''}`;
+  const shown = t?.type === 'cron' ? ` '${t.value ?? t.expression ?? ''}'` : '';
+  // The compiler words interval bounds with the canonical names: say them as Fusion does.
+  const message = t?.type === 'interval' ? d.message.replace(/\bstartAt\b/g, 'startTime').replace(/\bendAt\b/g, 'endTime') : d.message;
+  return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${path}: ${message}`, [{ path, message }]);
+}
+
+function fusionField(t: FusionTrigger | undefined, canonical: string | undefined): string | undefined {
+  if (!t || !canonical) return canonical;
+  if (t.type === 'cron' && canonical === 'expression') return t.value !== undefined ? 'value' : 'expression';
+  if (t.type === 'interval') return { every: 'interval', startAt: 'startTime', endAt: 'endTime' }[canonical] ?? canonical;
+  if (t.type === 'job' && canonical === 'jobId') return 'jobID';
+  return canonical;
+}
+
 /** The Fusion triggers of a job: as written through this dialect while they still describe the job, else rendered. */
 export function fusionTriggersOf(job: Job, resourceOfJobId: (id: string) => string): FusionTrigger[] {
   const f = fusionExtras(job);
-  if (Array.isArray(f.triggers) && f.triggersFor !== undefined && stableJson(f.triggersFor) === stableJson(job.triggers)) {
-    return f.triggers as FusionTrigger[];
-  }
-  return job.triggers.map((t) => fromCanonicalTrigger(t, resourceOfJobId));
+  const written = asWritten(Array.isArray(f.triggers) ? (f.triggers as FusionTrigger[]) : undefined, f.triggersFor, job.triggers);
+  return written ?? job.triggers.map((t) => fromCanonicalTrigger(t, resourceOfJobId));
 }
 
 export interface FusionExtras {
@@ -512,7 +522,8 @@ function invalidTask(issues: readonly z.core.$ZodIssue[]): FusionError {
 /** Any task-type job in Fusion's task form. */
 export function renderTask(job: Job, resourceId: string): Record<string, unknown> {
   const f = fusionExtras(job);
-  if (f.task && f.dataFor !== undefined && stableJson(f.dataFor) === stableJson(job.data)) return f.task;
+  const written = asWritten(f.task, f.dataFor, job.data);
+  if (written) return written;
   const d = job.data;
   if (job.type === 'http') {
     const body = d['body'];
@@ -577,8 +588,7 @@ export function parseDatasource(raw: unknown, pathId?: string): DatasourceJob {
 
 export function renderDatasource(job: Job, resourceId: string): Record<string, unknown> {
   const f = fusionExtras(job);
-  if (f.datasource && f.dataFor !== undefined && stableJson(f.dataFor) === stableJson(job.data)) return f.datasource;
-  return { id: resourceId, connector: 'kairos', type: 'datasource', properties: job.data };
+  return asWritten(f.datasource, f.dataFor, job.data) ?? { id: resourceId, connector: 'kairos', type: 'datasource', properties: job.data };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,17 +2,16 @@
 // API (/tasks) and the Connector Datasources API (/connectors/datasources), each also under
 // /apps/{app}/. Parse (mapping.ts), call the job and run services, render Fusion's shapes.
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
-import { mapLimited } from '../../map-limited.ts';
-import { pageOf, setNextCursor } from '../../page-limit.ts';
 import { principalOf } from '../../auth.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { KairosError } from '../../../core/errors.ts';
 import type { JobSummary } from '../../../core/jobs/model.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
-import type { RunService, RunSummary } from '../../../core/runs/service.ts';
+import type { RunService } from '../../../core/runs/service.ts';
+import { latestRun, newestFirst, runsInFlight } from '../../../core/runs/latest.ts';
 import { TriggerSchema } from '../../../core/triggers/model.ts';
-import { badRequest, FusionError, rememberError } from './errors.ts';
+import { isKind, orMissing, pageOf, param, readEach, replaceUnchanged, setNextCursor, writableOf, type PageRequest } from '../kit/index.ts';
+import { badRequest, FusionError } from './errors.ts';
 import {
   canonicalIdFor,
   candidateIds,
@@ -31,6 +30,7 @@ import {
   renderTask,
   resourceOf,
   toCanonicalTriggers,
+  triggerError,
   unknownType,
   type FusionTrigger,
   type Resource,
@@ -45,30 +45,18 @@ export interface FusionDeps {
 
 const ACTIONS = ['start', 'stop', 'abort'] as const;
 const HISTORY_LIMIT = 100;
-/** Runs looked at to find a job's latest (visibility lists running runs first, then by close time). */
-const LATEST_SAMPLE = 10;
 
-const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
 const noSpark = (id: string) => new FusionError(404, `spark job '${id}' not found: no Spark cluster is configured, so Kairos holds no Spark jobs`);
-
-
 
 const FUSION_BODY_ERRORS: BodyErrors = {
   tooLarge: () => new FusionError(413, 'request body is too large'),
   malformed: (message) => badRequest('request body is not valid JSON', [{ path: '', message }]),
 };
 
-/** A stored job's writable fields (what a full replace sends back). */
-function inputOf(v: JobView): Record<string, unknown> {
-  const { createdAt: _c, updatedAt: _u, version: _v, ...input } = v.job;
-  return input;
-}
-
 export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   const { jobs, runs } = deps;
   const limit = deps.bodyLimitBytes ?? 2 * 1024 * 1024;
   const r = new Router({ prefix });
-  r.use(rememberError);
 
   // ---- identity ------------------------------------------------------------------------------
 
@@ -76,13 +64,9 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   async function find(res: Resource, actor: Actor): Promise<JobView | undefined> {
     if (res.type === 'spark') return undefined;
     for (const id of candidateIds(res)) {
-      try {
-        const v = await jobs.get(id, actor);
-        const own = resourceOf({ id: v.job.id, type: v.job.type, dialect: dialectOfJob(v.job) });
-        if (own.type === res.type && own.id === res.id) return v;
-      } catch (err) {
-        if (!isKind(err, 'not_found')) throw err;
-      }
+      const v = await orMissing(jobs.get(id, actor));
+      const own = v && resourceOf({ id: v.job.id, type: v.job.type, dialect: dialectOfJob(v.job) });
+      if (v && own?.type === res.type && own.id === res.id) return v;
     }
     return undefined;
   }
@@ -101,13 +85,8 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     const names = new Map<string, string>();
     for (const t of v.job.triggers) {
       if (t.type !== 'job' || names.has(t.jobId)) continue;
-      let text = formatResource({ type: 'task', id: t.jobId });
-      try {
-        text = resourceText(await jobs.get(t.jobId, actor));
-      } catch (err) {
-        if (!isKind(err, 'not_found')) throw err;
-      }
-      names.set(t.jobId, text);
+      const target = await orMissing(jobs.get(t.jobId, actor));
+      names.set(t.jobId, target ? resourceText(target) : formatResource({ type: 'task', id: t.jobId }));
     }
     return (id) => names.get(id) ?? formatResource({ type: 'task', id });
   }
@@ -124,14 +103,9 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     running: string[];
   }
 
-  async function latestRun(jobId: string, actor: Actor): Promise<RunSummary | undefined> {
-    const page = await runs.list(jobId, { pageSize: LATEST_SAMPLE }, actor);
-    return [...page.items].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-  }
-
   async function statusOf(b: StatusBase, actor: Actor): Promise<Record<string, unknown>> {
     const res = resourceOf(b);
-    const last = await latestRun(b.id, actor);
+    const last = await latestRun(runs, b.id, actor);
     // A scheduled run in flight is known at once from the schedule; a manual one from visibility.
     const status = b.running.length > 0 ? 'running' : last ? fusionStatusOf(last.status) : 'ready';
     const out: Record<string, unknown> = { resource: formatResource(res), enabled: b.enabled, status, startedBy: b.ownerId };
@@ -141,10 +115,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     }
     if (b.nextRunAt) out.nextStartTime = b.nextRunAt;
     if (res.type === 'datasource' && last) {
-      const run = await runs.get(last.runId, actor).catch((err: unknown) => {
-        if (isKind(err, 'not_found')) return undefined;
-        throw err;
-      });
+      const run = await orMissing(runs.get(last.runId, actor));
       const counters = run ? countersOf(run.progress, run.output) : undefined;
       if (counters) out.extra = counters;
     }
@@ -164,10 +135,10 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   /**
    * One page of jobs of one Fusion type (or all), from the schedule list: a page of `limit` (see
-   * api/page-limit.ts) and the cursor of the next. Tasks are told apart after the read, so a page
+   * api/dialects/kit/lists.ts) and the cursor of the next. Tasks are told apart after the read, so a page
    * of tasks may hold fewer than `limit`.
    */
-  async function jobsOfType(actor: Actor, page: { pageSize: number; cursor?: string }, type?: string): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+  async function jobsOfType(actor: Actor, page: PageRequest, type?: string): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
     if (type === 'spark') return { items: [], nextCursor: null };
     const listed = await jobs.list({ ...page, ...(type === 'datasource' ? { type: 'datasource' } : {}) }, actor);
     return type === 'task' ? { ...listed, items: listed.items.filter((s) => resourceOf(s).type === 'task') } : listed;
@@ -184,19 +155,14 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       const actor = principalOf(ctx);
       const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), type);
       setNextCursor(ctx, nextCursor);
-      ctx.body = await mapLimited(items, (s) =>
-        statusOf(baseOfSummary(s), actor).catch((err: unknown) => {
-          if (isKind(err, 'not_found')) return undefined; // deleted since the list
-          throw err;
-        }),
-      ).then((all) => all.filter((x) => x !== undefined));
+      ctx.body = await readEach(items, (s) => statusOf(baseOfSummary(s), actor));
     });
   }
 
   for (const p of paths('/jobs/:resource')) {
     r.get(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
+      const v = await resolve(parseResource(param(ctx, 'resource')), actor);
       ctx.body = await statusOf(baseOfView(v), actor);
     });
   }
@@ -204,17 +170,17 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   for (const p of paths('/jobs/:resource/schedule')) {
     r.get(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
+      const v = await resolve(parseResource(param(ctx, 'resource')), actor);
       ctx.body = { resource: resourceText(v), enabled: v.job.enabled, triggers: fusionTriggersOf(v.job, await triggerResources(v, actor)) };
     });
 
     r.put(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const res = parseResource(ctx.params.resource ?? '');
+      const res = parseResource(param(ctx, 'resource'));
       const current = await resolve(res, actor);
       const text = resourceText(current);
       const req = parseScheduleBody(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS), text);
-      const input = inputOf(current);
+      const input = writableOf(current);
       if (req.enabled !== undefined) input.enabled = req.enabled;
       if (req.triggers !== undefined) {
         const canonical = toCanonicalTriggers(req.triggers, await jobTriggerTargets(req.triggers, actor));
@@ -234,7 +200,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       }
       let saved: JobView;
       try {
-        saved = await jobs.replace(current.job.id, input, actor, { expectedVersion: current.job.version });
+        saved = await replaceUnchanged(jobs, current, input, actor);
       } catch (err) {
         throw triggerError(err, req.triggers);
       }
@@ -263,49 +229,10 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
     return out;
   }
 
-  /** The job service's trigger errors (`triggers.0.expression`) named as the Fusion trigger and field. */
-  function triggerError(err: unknown, triggers: FusionTrigger[] | undefined): unknown {
-    if (!(err instanceof KairosError) || err.kind !== 'validation' || !triggers) return err;
-    const d = err.details.find((x) => /^triggers\.\d+/.test(x.path));
-    if (!d) return err;
-    const m = /^triggers\.(\d+)(?:\.(\w+))?/.exec(d.path);
-    const i = Number(m?.[1] ?? 0);
-    const t = triggers[i];
-    const field = fusionField(t, m?.[2]);
-    const path = `triggers[${i}]${field ? `.${field}` : ''}`;
-    const shown = t?.type === 'cron' ? ` '${t.value ?? t.expression ?? ''}'` : '';
-    // The compiler words interval bounds with the canonical names: say them as Fusion does.
-    const message = t?.type === 'interval' ? d.message.replace(/\bstartAt\b/g, 'startTime').replace(/\bendAt\b/g, 'endTime') : d.message;
-    return badRequest(`invalid trigger ${i} (${t?.type ?? 'unknown'}${shown}): ${path}: ${message}`, [{ path, message }]);
-  }
-
-  function fusionField(t: FusionTrigger | undefined, canonical: string | undefined): string | undefined {
-    if (!t || !canonical) return canonical;
-    if (t.type === 'cron' && canonical === 'expression') return t.value !== undefined ? 'value' : 'expression';
-    if (t.type === 'interval') return { every: 'interval', startAt: 'startTime', endAt: 'endTime' }[canonical] ?? canonical;
-    if (t.type === 'job' && canonical === 'jobId') return 'jobID';
-    return canonical;
-  }
-
-  /**
-   * The job's runs in flight: the schedule's own (read directly) and manual ones (from visibility,
-   * each confirmed by a direct read, so a run that just ended is never taken for a running one).
-   */
-  async function runningRuns(v: JobView, actor: Actor): Promise<Set<string>> {
-    const running = new Set(v.state.running);
-    const page = await runs.list(v.job.id, { pageSize: 100, statuses: ['running'] }, actor);
-    for (const run of page.items) {
-      if (running.has(run.runId)) continue;
-      const now = await runs.get(run.runId, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
-      if (now?.status === 'running') running.add(run.runId);
-    }
-    return running;
-  }
-
   for (const p of paths('/jobs/:resource/actions')) {
     r.post(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const res = parseResource(ctx.params.resource ?? '');
+      const res = parseResource(param(ctx, 'resource'));
       const body = await readJsonBody(ctx, limit, FUSION_BODY_ERRORS);
       const action = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { action?: unknown }).action : undefined;
       if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
@@ -314,7 +241,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       }
       const v = await resolve(res, actor);
       const text = resourceText(v);
-      const running = await runningRuns(v, actor);
+      const running = await runsInFlight(runs, v, actor);
       const answer = (accepted: boolean, message: string) => {
         ctx.body = { resource: text, action, accepted, message };
       };
@@ -342,17 +269,15 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   for (const p of paths('/jobs/:resource/history')) {
     r.get(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const v = await resolve(parseResource(ctx.params.resource ?? ''), actor);
+      const v = await resolve(parseResource(param(ctx, 'resource')), actor);
       const text = resourceText(v);
       const page = await runs.list(v.job.id, { pageSize: HISTORY_LIMIT }, actor);
-      ctx.body = [...page.items]
-        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-        .map((run) => ({
-          resource: text,
-          startTime: run.startedAt,
-          ...(run.endedAt ? { endTime: run.endedAt } : {}),
-          status: fusionStatusOf(run.status),
-        }));
+      ctx.body = newestFirst(page.items).map((run) => ({
+        resource: text,
+        startTime: run.startedAt,
+        ...(run.endedAt ? { endTime: run.endedAt } : {}),
+        status: fusionStatusOf(run.status),
+      }));
     });
   }
 
@@ -363,8 +288,8 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       const actor = principalOf(ctx);
       const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), 'task');
       setNextCursor(ctx, nextCursor);
-      const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
-      ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderTask(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
+      const views = await readEach(items, (s) => jobs.get(s.id, actor));
+      ctx.body = views.map((v) => renderTask(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
     });
 
     r.post(p, async (ctx) => {
@@ -388,27 +313,26 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/tasks/:id')) {
     r.get(p, async (ctx) => {
-      const id = ctx.params.id ?? '';
+      const id = param(ctx, 'id');
       const v = await resolve({ type: 'task', id }, principalOf(ctx));
       ctx.body = renderTask(v.job, id);
     });
 
     r.put(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const id = ctx.params.id ?? '';
+      const id = param(ctx, 'id');
       const current = await resolve({ type: 'task', id }, actor);
       const t = parseTask(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS), id);
-      const input = inputOf(current);
+      const input = writableOf(current);
       input.type = t.type;
       input.data = t.data;
       input.extras = { ...current.job.extras, fusion: { ...fusionExtras(current.job), task: { ...t.task, id }, dataFor: t.data } };
-      const saved = await jobs.replace(current.job.id, input, actor, { expectedVersion: current.job.version });
-      ctx.body = renderTask(saved.job, id);
+      ctx.body = renderTask((await replaceUnchanged(jobs, current, input, actor)).job, id);
     });
 
     r.delete(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const v = await resolve({ type: 'task', id: ctx.params.id ?? '' }, actor);
+      const v = await resolve({ type: 'task', id: param(ctx, 'id') }, actor);
       await jobs.delete(v.job.id, actor);
       ctx.status = 204;
     });
@@ -430,8 +354,8 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       const actor = principalOf(ctx);
       const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), 'datasource');
       setNextCursor(ctx, nextCursor);
-      const views = await mapLimited(items, (s) => jobs.get(s.id, actor).catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err))));
-      ctx.body = views.filter((x): x is JobView => x !== undefined).map((v) => renderDatasource(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
+      const views = await readEach(items, (s) => jobs.get(s.id, actor));
+      ctx.body = views.map((v) => renderDatasource(v.job, resourceOf({ ...v.job, dialect: dialectOfJob(v.job) }).id));
     });
 
     r.post(p, async (ctx) => {
@@ -457,27 +381,26 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/connectors/datasources/:id')) {
     r.get(p, async (ctx) => {
-      const id = ctx.params.id ?? '';
+      const id = param(ctx, 'id');
       const v = await resolve({ type: 'datasource', id }, principalOf(ctx));
       ctx.body = renderDatasource(v.job, id);
     });
 
     r.put(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const id = ctx.params.id ?? '';
+      const id = param(ctx, 'id');
       const current = await resolve({ type: 'datasource', id }, actor);
       const d = parseDatasource(await readJsonBody(ctx, limit, FUSION_BODY_ERRORS), id);
-      const input = inputOf(current);
+      const input = writableOf(current);
       input.data = d.data;
       if (typeof d.datasource.description === 'string') input.description = d.datasource.description;
       input.extras = { ...current.job.extras, fusion: { ...fusionExtras(current.job), datasource: { ...d.datasource, id }, dataFor: d.data } };
-      const saved = await jobs.replace(current.job.id, input, actor, { expectedVersion: current.job.version });
-      ctx.body = renderDatasource(saved.job, id);
+      ctx.body = renderDatasource((await replaceUnchanged(jobs, current, input, actor)).job, id);
     });
 
     r.delete(p, async (ctx) => {
       const actor = principalOf(ctx);
-      const v = await resolve({ type: 'datasource', id: ctx.params.id ?? '' }, actor);
+      const v = await resolve({ type: 'datasource', id: param(ctx, 'id') }, actor);
       await jobs.delete(v.job.id, actor);
       ctx.status = 204;
     });
@@ -495,7 +418,7 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
   }
   for (const p of paths('/spark/configurations/:id')) {
     r.get(p, (ctx) => {
-      throw noSpark(ctx.params.id ?? '');
+      throw noSpark(param(ctx, 'id'));
     });
     r.put(p, () => {
       throw new FusionError(501, 'no Spark cluster is configured: Kairos cannot define or run Spark jobs; nothing was changed');
@@ -506,6 +429,6 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 }
 
 function appOf(ctx: Context): { app?: string } {
-  const app = (ctx.params as Record<string, string | undefined>).app;
+  const app = param(ctx, 'app');
   return app ? { app } : {};
 }

@@ -5,8 +5,8 @@
 // rendered in the same shape, its field paths translated to Informer's names.
 import { STATUS_CODES } from 'node:http';
 import type { ErrorDetail } from '../../../core/errors.ts';
-import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
-import { rememberErrorAs } from '../../remember-error.ts';
+import type { NormalizedError } from '../../errors.ts';
+import { errorRenderer } from '../kit/errors.ts';
 
 export type ValidationSource = 'payload' | 'params' | 'query';
 
@@ -34,13 +34,6 @@ export interface InformerErrorBody {
   validation?: { source: ValidationSource; keys: string[] };
 }
 
-interface InformerState {
-  informerError?: unknown;
-}
-
-/** Remembers the error as thrown, so the renderer keeps an InformerError's own status and source. */
-export const rememberError = rememberErrorAs<InformerState>('informerError');
-
 /**
  * The core's field paths as Informer names them: a trigger is the job's `interval`; the canonical
  * `slug`, `startOn`, … keep their names; `data.url` stays a path into the driver's data.
@@ -66,14 +59,17 @@ function messageOf(err: NormalizedError): string {
   return err.details.map((d) => (d.path ? `"${informerField(d.path)}" ${d.message}` : d.message)).join('; ');
 }
 
-export const renderInformerError: ErrorRenderer = (ctx, err) => {
-  const original = (ctx.state as InformerState).informerError;
-  if (original instanceof InformerError) {
-    ctx.status = original.status;
-    ctx.body = body(original.status, original.message, original.details, original.source);
-    return;
-  }
-  ctx.status = err.status;
+/** A failure as Informer words it: status, message, offending fields and where they were sent. */
+type InformerFailure = Pick<InformerError, 'status' | 'message' | 'details' | 'source'>;
+
+function fromKairos(err: NormalizedError): InformerFailure {
   const details = err.status >= 500 ? [] : err.details;
-  ctx.body = body(err.status, err.status >= 500 ? err.message : messageOf(err), details, details.some((d) => d.path.startsWith('query')) ? 'query' : 'payload');
-};
+  return { status: err.status, message: err.status >= 500 ? err.message : messageOf(err), details, source: details.some((d) => d.path.startsWith('query')) ? 'query' : 'payload' };
+}
+
+export const renderInformerError = errorRenderer<InformerError, InformerFailure>({
+  own: InformerError,
+  fromOwn: (e) => e,
+  fromKairos,
+  shape: (_ctx, f) => body(f.status, f.message, f.details, f.source),
+});

@@ -14,6 +14,7 @@ import { TriggerSchema, type TriggerInput } from '../../../core/triggers/model.t
 import { parseDuration } from '../../../core/triggers/duration.ts';
 import { InformerError, invalid } from './errors.ts';
 import { own } from '../../../core/objects/own.ts';
+import { changedSince } from '../kit/jobs.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Ids
@@ -171,7 +172,7 @@ const normalized = (triggers: readonly unknown[]): unknown[] => triggers.map((t)
 export function fieldsOf(job: Job): InformerFields {
   const x = informerExtrasOf(job);
   // The interval text as written, unless the triggers were changed since through another API.
-  const current = x?.triggers !== undefined && JSON.stringify(x.triggers) === JSON.stringify(job.triggers);
+  const current = x?.triggers !== undefined && !changedSince(x.triggers, job.triggers);
   const schedule = x && current ? { interval: x.interval, intervalType: x.intervalType } : scheduleOfTriggers(job.triggers);
   return {
     type: x?.type ?? job.type,

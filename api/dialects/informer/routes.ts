@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
 import { principalOf } from '../../auth.ts';
 import { mapLimited } from '../../map-limited.ts';
-import { KairosError, notFound } from '../../../core/errors.ts';
+import { notFound } from '../../../core/errors.ts';
 import { JOB_ID_PATTERN } from '../../../core/jobs/model.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
@@ -20,7 +20,8 @@ import { slugify, type NaturalIdStore } from '../../../core/names/store.ts';
 import type { JobAccess, OpenedJob, Permissions, ReadableJob } from '../../../core/sharing/access.ts';
 import { isAccessLevel, type ShareStore } from '../../../core/sharing/store.ts';
 import type { PublicUser } from '../../../core/auth/store.ts';
-import { InformerError, invalid, rememberError } from './errors.ts';
+import { orMissing, replaceUnchanged } from '../kit/index.ts';
+import { InformerError, invalid } from './errors.ts';
 import {
   applyBody,
   canonicalIdOfUuid,
@@ -58,8 +59,6 @@ const BODY_ERRORS: BodyErrors = {
 
 /** A search reads the description of each job whose name does not match (one describe each): at most this many. */
 const MAX_DESCRIPTIONS_SEARCHED = 1000;
-const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
-const orMissing = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => (isKind(err, 'not_found') ? undefined : Promise.reject(err)));
 
 /** Users by id and by name: Informer shows owners and share principals by username. */
 interface Directory {
@@ -78,7 +77,6 @@ async function directory(users: InformerDeps['users']): Promise<Directory> {
 export function informerRoutes(deps: InformerDeps, base: string): Router {
   const { jobs, runs, access, drafts, favorites, names, shares } = deps;
   const r = new Router({ prefix: base });
-  r.use(rememberError);
 
   /**
    * The job an Informer id names: a UUID (`informer.<uuid>`), a natural id `<username>:<slug>`, or a
@@ -282,7 +280,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     const input = toJobInput(fields, inputOf(current), scheduleChanged || informerExtrasOf(current) !== undefined) as Record<string, unknown>;
     const saved = of
       ? await drafts.save(opened.view, input, opened.acting)
-      : await jobs.replace(current.id, input, opened.acting, { expectedVersion: current.version });
+      : await replaceUnchanged(jobs, shown, input, opened.acting);
     ctx.body = render(opened, saved, dir);
   });
 

@@ -26,12 +26,7 @@ export function voltmxAuthenticate(opts: { prefix: string; tokens: TokenSigner; 
     if (ctx.method === 'POST' && trimEndChar(ctx.path, '/') === loginPath) return await next();
     const token = ctx.get(TOKEN_HEADER).trim();
     if (token === '') return await opts.fallback(ctx, next);
-    try {
-      ctx.state.principal = await principalOfToken(token, opts.tokens, opts.users());
-    } catch (err) {
-      (ctx.state as { voltmxError?: unknown }).voltmxError = err;
-      throw err;
-    }
+    ctx.state.principal = await principalOfToken(token, opts.tokens, opts.users());
     await next();
   };
 }

@@ -5,10 +5,7 @@
 // "message", "details"}. Handlers throw VoltmxError for the rules this dialect checks itself; every
 // other error (the job service's validation, not found, conflict, auth, bad JSON) arrives normalized
 // and is rendered the same way, with its HTTP status kept.
-import type { Context } from 'koa';
-import type { ErrorDetail } from '../../../core/errors.ts';
-import type { ErrorRenderer, NormalizedError } from '../../errors.ts';
-import { rememberErrorAs } from '../../remember-error.ts';
+import { clientFacing, errorRenderer } from '../kit/errors.ts';
 
 /** One offending field, named as Volt MX names it (`jobServiceInfo.serviceType`). */
 export interface FieldError {
@@ -54,13 +51,6 @@ export const jobNotFound = (jobId: number | string) => new VoltmxError(404, 'JOB
 
 export const authFailure = (kind: AuthFailure, fields: FieldError[] = []) => new VoltmxError(401, AUTH_CODES[kind].name, AUTH_CODES[kind].text, fields);
 
-interface VoltmxState {
-  voltmxError?: unknown;
-}
-
-/** Remembers the error as thrown, so the renderer keeps a VoltmxError's own status, code and fields. */
-export const rememberError = rememberErrorAs<VoltmxState>('voltmxError');
-
 /** The login route's error body (identity service shape). */
 export function identityErrorBody(status: number, code: string, message: string, fields: FieldError[]) {
   const known = Object.values(AUTH_CODES).find((c) => c.name === code);
@@ -86,21 +76,17 @@ const KIND_CODE: Record<string, string> = {
   internal: 'INTERNAL_ERROR',
 };
 
-const toFields = (details: ErrorDetail[]): FieldError[] => details.map((d) => ({ field: d.path, message: d.message }));
-
-function messageOf(err: NormalizedError): string {
-  if (err.status >= 500 || err.details.length === 0) return err.message;
-  return `${err.message}: ${err.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}`;
-}
-
 export const isLoginPath = (path: string) => /\/authService\//.test(path);
 
-export const renderVoltmxError: ErrorRenderer = (ctx: Context, err) => {
-  const original = (ctx.state as VoltmxState).voltmxError;
-  const e =
-    original instanceof VoltmxError
-      ? { status: original.status, code: original.code, message: original.message, fields: original.fields }
-      : { status: err.status, code: KIND_CODE[err.code] ?? err.code.toUpperCase(), message: messageOf(err), fields: err.status >= 500 ? [] : toFields(err.details) };
-  ctx.status = e.status;
-  ctx.body = isLoginPath(ctx.path) ? identityErrorBody(e.status, e.code, e.message, e.fields) : adminErrorBody(e.code, e.message, e.fields);
-};
+/** A failure as Volt MX words it: status, `result.code`, message and the offending fields. */
+type VoltmxFailure = Pick<VoltmxError, 'status' | 'code' | 'message' | 'fields'>;
+
+export const renderVoltmxError = errorRenderer<VoltmxError, VoltmxFailure>({
+  own: VoltmxError,
+  fromOwn: (e) => e,
+  fromKairos: (err) => {
+    const f = clientFacing(err);
+    return { status: f.status, code: KIND_CODE[err.code] ?? err.code.toUpperCase(), message: f.message, fields: f.details.map((d) => ({ field: d.path, message: d.message })) };
+  },
+  shape: (ctx, e) => (isLoginPath(ctx.path) ? identityErrorBody(e.status, e.code, e.message, e.fields) : adminErrorBody(e.code, e.message, e.fields)),
+});

@@ -11,6 +11,7 @@ import type { JobService } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
+import { mountSurface } from '../kit/index.ts';
 import { LOGIN_PATH, voltmxAuthenticate } from './auth.ts';
 import { renderVoltmxError } from './errors.ts';
 import { voltmxRoutes } from './routes.ts';
@@ -31,17 +32,13 @@ export interface VoltmxSurfaceDeps {
 /** The /voltmx surface of the main app. Building it calls no service (tests read its routes). */
 export function voltmxSurface(cfg: Config, deps: VoltmxSurfaceDeps): Surface {
   const tokens = new TokenSigner(deps.tokenKey, { ttlMs: cfg.voltmx.tokenTtlMs });
-  return {
+  const routes = { jobs: deps.jobs, runs: deps.runs, auth: deps.auth, jobIds: deps.jobIds, tokens, serverUrl: cfg.voltmx.serverUrl, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) };
+  return mountSurface({
     prefix: VOLTMX_PREFIX,
     renderError: renderVoltmxError,
     // Volt MX documents its login as a form post; every other body is JSON.
     formRoutes: [`POST ${LOGIN_PATH}`],
     authenticate: voltmxAuthenticate({ prefix: VOLTMX_PREFIX, tokens, users: () => deps.auth, fallback: (ctx, next) => deps.authenticate(ctx, next) }),
-    routers: [
-      voltmxRoutes(
-        { jobs: deps.jobs, runs: deps.runs, auth: deps.auth, jobIds: deps.jobIds, tokens, serverUrl: cfg.voltmx.serverUrl, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) },
-        VOLTMX_PREFIX,
-      ),
-    ],
-  };
+    routers: (base) => [voltmxRoutes(routes, base)],
+  });
 }

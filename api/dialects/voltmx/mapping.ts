@@ -4,6 +4,7 @@
 // `jobStatus` is enabled/paused; `historyStrategy`/`retentionPeriod` are the canonical history
 // policy. Everything Volt MX sent is also kept verbatim in `extras.voltmx`, so a GET returns it.
 import { z } from 'zod';
+import { KairosError } from '../../../core/errors.ts';
 import type { Job, JobInput } from '../../../core/jobs/model.ts';
 import type { RunStats, RunSummary } from '../../../core/runs/service.ts';
 import type { RunStatus } from '../../../core/runs/types.ts';
@@ -231,6 +232,13 @@ export function voltmxField(path: string): string {
   if (path.startsWith('data')) return 'jobServiceInfo';
   if (path === 'description') return 'description';
   return path;
+}
+
+/** The job service's validation errors, named as Volt MX fields. */
+export function translated(err: unknown): unknown {
+  if (!(err instanceof KairosError) || err.kind !== 'validation') return err;
+  const fields = err.details.map((d) => ({ field: voltmxField(d.path), message: d.message }));
+  return invalid(fields.length ? fields : [{ field: '', message: err.message }], fields.length ? undefined : err.message);
 }
 
 // ---- canonical → Volt MX --------------------------------------------------------------------------

@@ -4,15 +4,15 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuthStore } from '../../../core/auth/store.ts';
 import type { TokenSigner } from '../../../core/auth/tokens.ts';
-import { KairosError } from '../../../core/errors.ts';
+import { newestFirst } from '../../../core/runs/latest.ts';
 import type { NumberAllocator } from '../../../core/ids/sequence.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { principalOf } from '../../auth.ts';
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
-import { mapLimited } from '../../map-limited.ts';
+import { isKind, JOB_LIST_PAGE, orMissing, pageOf as kitPageOf, param, readEach, replaceUnchanged, setNextCursor } from '../kit/index.ts';
 import { LOGIN_PATH, loginCredentials, loginResponse, TOKEN_AUDIENCE } from './auth.ts';
-import { authFailure, invalid, jobNotFound, rememberError, SUCCESS, VoltmxError } from './errors.ts';
+import { authFailure, invalid, jobNotFound, SUCCESS, VoltmxError } from './errors.ts';
 import {
   canonicalIdOf,
   historyStatuses,
@@ -23,7 +23,7 @@ import {
   renderJobSummary,
   renderRun,
   toJobInput,
-  voltmxField,
+  translated,
   type JobBody,
 } from './mapping.ts';
 
@@ -39,24 +39,13 @@ export interface VoltmxDeps {
   bodyLimitBytes: number;
 }
 
-const HISTORY_DEFAULT = 100;
-const HISTORY_MAX = 1000;
 /** A freshly allocated id can only be taken if the sequence was reset; a few tries step past it. */
 const CREATE_ATTEMPTS = 5;
-
-const isKind = (err: unknown, kind: string) => err instanceof KairosError && err.kind === kind;
 
 const BODY_ERRORS: BodyErrors = {
   tooLarge: () => new VoltmxError(413, 'PAYLOAD_TOO_LARGE', 'request body is too large'),
   malformed: (message) => new VoltmxError(400, 'MALFORMED_REQUEST', `request body is not valid JSON: ${message}`, [{ field: '', message: 'not valid JSON' }]),
 };
-
-/** The job service's validation errors, named as Volt MX fields. */
-function translated(err: unknown): unknown {
-  if (!(err instanceof KairosError) || err.kind !== 'validation') return err;
-  const fields = err.details.map((d) => ({ field: voltmxField(d.path), message: d.message }));
-  return invalid(fields.length ? fields : [{ field: '', message: err.message }], fields.length ? undefined : err.message);
-}
 
 /** A login body: form-encoded (as Volt MX documents) or JSON (the app refuses any other type). */
 async function loginBody(ctx: Context, limit: number): Promise<unknown> {
@@ -71,7 +60,6 @@ async function loginBody(ctx: Context, limit: number): Promise<unknown> {
 
 export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
   const r = new Router({ prefix });
-  r.use(rememberError);
   const { jobs, runs } = deps;
   const limit = deps.bodyLimitBytes;
 
@@ -90,12 +78,9 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   /** Volt MX job N, read directly from its schedule (read-your-writes), or a 404. */
   async function find(jobId: number, actor: Actor): Promise<JobView> {
-    try {
-      return await jobs.get(canonicalIdOf(jobId), actor);
-    } catch (err) {
-      if (isKind(err, 'not_found')) throw jobNotFound(jobId);
-      throw err;
-    }
+    const v = await orMissing(jobs.get(canonicalIdOf(jobId), actor));
+    if (!v) throw jobNotFound(jobId);
+    return v;
   }
 
   const inputFor = (body: JobBody, jobId: number, ctx: Context) => toJobInput(body, jobId, { serverUrl: deps.serverUrl, updatedUser: principalOf(ctx).name });
@@ -112,20 +97,14 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
     const actor = principalOf(ctx);
     // A page of the schedule list (each row reads the job and its run stats), never all of it.
     const page = await jobs.list({ dialect: 'voltmx', ...pageOf(ctx) }, actor);
-    if (page.nextCursor) ctx.set('X-Kairos-Next-Cursor', page.nextCursor);
-    const ids = page.items.map((s) => s.id);
-    const rows = await mapLimited(ids, async (id) => {
+    setNextCursor(ctx, page.nextCursor);
+    const rows = await readEach(page.items, async ({ id }) => {
       const jobId = jobIdOfCanonical(id);
       if (jobId === undefined) return undefined;
-      try {
-        const [v, stats] = await Promise.all([jobs.get(id, actor), runs.jobStats(id, actor)]);
-        return renderJobSummary(v, jobId, stats);
-      } catch (err) {
-        if (isKind(err, 'not_found')) return undefined; // deleted since the list
-        throw err;
-      }
+      const [v, stats] = await Promise.all([jobs.get(id, actor), runs.jobStats(id, actor)]);
+      return renderJobSummary(v, jobId, stats);
     });
-    ctx.body = rows.filter((x) => x !== undefined).sort((a, b) => a.jobId - b.jobId);
+    ctx.body = rows.sort((a, b) => a.jobId - b.jobId);
   });
 
   r.post(JOBS, async (ctx) => {
@@ -156,7 +135,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
     if (body.jobId === undefined || body.jobId === null) throw invalid([{ field: 'jobId', message: 'is required: the id of the job to update' }]);
     const current = await find(body.jobId, actor);
     try {
-      await jobs.replace(current.job.id, inputFor(body, body.jobId, ctx), actor, { expectedVersion: current.job.version });
+      await replaceUnchanged(jobs, current, inputFor(body, body.jobId, ctx), actor);
     } catch (err) {
       if (isKind(err, 'not_found')) throw jobNotFound(body.jobId);
       throw translated(err);
@@ -168,13 +147,13 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
   // /admin/api/jobs/job/1 are accepted too.
   for (const path of ['/admin/api/jobs/job/:jobId', '/admin/api/jobs/:jobId']) {
     r.get(path, async (ctx) => {
-      const jobId = parseJobIdParam(ctx.params.jobId ?? '');
+      const jobId = parseJobIdParam(param(ctx, 'jobId'));
       ctx.body = renderJobDetail(await find(jobId, principalOf(ctx)), jobId);
     });
 
     r.delete(path, async (ctx) => {
       const actor = principalOf(ctx);
-      const jobId = parseJobIdParam(ctx.params.jobId ?? '');
+      const jobId = parseJobIdParam(param(ctx, 'jobId'));
       const v = await find(jobId, actor);
       try {
         await jobs.delete(v.job.id, actor);
@@ -188,7 +167,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   r.post('/admin/api/jobs/job/run/:jobId', async (ctx) => {
     const actor = principalOf(ctx);
-    const jobId = parseJobIdParam(ctx.params.jobId ?? '');
+    const jobId = parseJobIdParam(param(ctx, 'jobId'));
     const v = await find(jobId, actor);
     const { runId } = await jobs.runNow(v.job.id, actor);
     ctx.set('X-Kairos-Run-Id', runId);
@@ -197,7 +176,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   r.get('/admin/api/jobs/history/:jobId', async (ctx) => {
     const actor = principalOf(ctx);
-    const jobId = parseJobIdParam(ctx.params.jobId ?? '');
+    const jobId = parseJobIdParam(param(ctx, 'jobId'));
     const { pageSize, cursor } = pageOf(ctx);
     const v = await find(jobId, actor);
     const shown = historyStatuses(v.job.history.strategy);
@@ -211,24 +190,14 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
     } catch (err) {
       throw translated(err);
     }
-    if (page.nextCursor) ctx.set('X-Kairos-Next-Cursor', page.nextCursor);
-    ctx.body = [...page.items].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).map((run) => renderRun(run, v.job));
+    setNextCursor(ctx, page.nextCursor);
+    ctx.body = newestFirst(page.items).map((run) => renderRun(run, v.job));
   });
 
   return r;
 }
 
-/** `?limit=` (1–1000, default 100) and `?cursor=` of a job list or history page: Kairos additions. */
+/** `?limit=` (1–1000, default 100) and `?cursor=` of a job list or history page (Kairos additions), or Volt MX's 400 naming the field. */
 function pageOf(ctx: Context): { pageSize: number; cursor?: string } {
-  const q = ctx.query;
-  let pageSize = HISTORY_DEFAULT;
-  if (q.limit !== undefined) {
-    const n = typeof q.limit === 'string' && /^\d{1,4}$/.test(q.limit) ? Number(q.limit) : NaN;
-    if (!(n >= 1 && n <= HISTORY_MAX)) throw invalid([{ field: 'limit', message: `must be a whole number from 1 to ${HISTORY_MAX}` }]);
-    pageSize = n;
-  }
-  if (q.cursor !== undefined && (typeof q.cursor !== 'string' || q.cursor === '' || q.cursor.length > 4096)) {
-    throw invalid([{ field: 'cursor', message: 'must be the X-Kairos-Next-Cursor of the previous page' }]);
-  }
-  return { pageSize, ...(typeof q.cursor === 'string' ? { cursor: q.cursor } : {}) };
+  return kitPageOf(ctx, JOB_LIST_PAGE, (field, message) => invalid([{ field, message }]));
 }

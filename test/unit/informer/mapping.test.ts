@@ -191,8 +191,8 @@ describe('Informer rendering', () => {
 
   it('errors in the Boom shape, with the core\'s paths named as Informer fields', () => {
     const render = (thrown: unknown) => {
-      const ctx = { state: { informerError: thrown }, status: 0, body: undefined as unknown } as unknown as Context;
-      renderInformerError(ctx, normalizeError(thrown));
+      const ctx = { state: {}, status: 0, body: undefined as unknown } as unknown as Context;
+      renderInformerError(ctx, normalizeError(thrown), thrown);
       return { status: ctx.status, body: ctx.body };
     };
     const v = render(new KairosError('validation', 'invalid trigger', [{ path: 'triggers.0.expression', message: 'minute 61 is out of range' }]));
