@@ -4,7 +4,7 @@
 // callers can never get the same number. The handler is synchronous: an accepted update is a
 // completed one, so nothing is in flight when the workflow continues as new.
 import { allHandlersFinished, condition, continueAsNew, defineUpdate, setHandler, workflowInfo } from '@temporalio/workflow';
-import { ALLOCATE_UPDATE } from './sequence-names.ts';
+import { ALLOCATE_UPDATE } from '../core/temporal/contract.ts';
 
 export interface SequenceState {
   /** The number the next allocation returns. */

@@ -3,9 +3,8 @@
 // consistent: the number is the workflow's answer, not a visibility lookup, so two API instances
 // never hand out the same number. A number whose use fails afterwards is skipped, never reused
 // (as a database sequence does).
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
-import { ALLOCATE_UPDATE, SEQUENCE_WORKFLOW } from '../../workflows/sequence-names.ts';
+import { ALLOCATE_UPDATE, SEQUENCE_WORKFLOW } from '../temporal/contract.ts';
+import type { TemporalGateway } from '../temporal/gateway.ts';
 
 /** A workflow id no job or run id can take: job ids never contain '/'. */
 export const sequenceWorkflowId = (name: string): string => `kairos/sequence/${name}`;
@@ -16,7 +15,7 @@ export interface NumberAllocator {
 
 export class SequenceAllocator implements NumberAllocator {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly taskQueue: string,
     readonly name: string,
     /** Continue-as-new threshold of the registry's history (tests set it low). */
@@ -24,13 +23,12 @@ export class SequenceAllocator implements NumberAllocator {
   ) {}
 
   async next(): Promise<number> {
-    const start = new WithStartWorkflowOperation(SEQUENCE_WORKFLOW, {
+    // The registry lives forever: later calls join the running one.
+    return await this.temporal.workflows.executeUpdateWithStart<number>(ALLOCATE_UPDATE, {
+      workflowType: SEQUENCE_WORKFLOW,
       workflowId: sequenceWorkflowId(this.name),
       taskQueue: this.taskQueue,
       args: [{ next: 1, ...(this.maxHistoryEvents ? { maxHistoryEvents: this.maxHistoryEvents } : {}) }],
-      // The registry lives forever: later calls join the running one.
-      workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    return await this.client.workflow.executeUpdateWithStart<Workflow, number, []>(ALLOCATE_UPDATE, { startWorkflowOperation: start });
   }
 }

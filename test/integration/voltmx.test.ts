@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { SequenceAllocator, sequenceWorkflowId } from '../../core/ids/sequence.ts';
+import { TemporalGateway } from '../../core/temporal/gateway.ts';
 import { api, apiUrl, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -427,7 +428,7 @@ describe('the job-id registry (kairosSequence)', { timeout: 60_000 }, () => {
     try {
       const name = `test-${randomUUID().slice(0, 8)}`;
       // A low threshold makes the registry continue as new several times during the test.
-      const seq = new SequenceAllocator(client, taskQueue(), name, 40);
+      const seq = new SequenceAllocator(new TemporalGateway(client), taskQueue(), name, 40);
       const got: number[] = [];
       await Promise.all(
         Array.from({ length: 4 }, async () => {
