@@ -30,6 +30,16 @@ export type OverlapPolicy = temporal.api.enums.v1.ScheduleOverlapPolicy;
 
 const tokenOf = (t: Uint8Array | null | undefined): Uint8Array | undefined => (t && t.length ? t : undefined);
 
+/** Every item of a paged listing, page after page, until a page comes without a next token. */
+async function* allPages<T>(page: (nextPageToken: Uint8Array | undefined) => Promise<TemporalPage<T>>): AsyncGenerator<T> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const p = await page(nextPageToken);
+    yield* p.items;
+    nextPageToken = p.nextPageToken;
+  } while (nextPageToken);
+}
+
 /** Schedule operations (a job is one schedule). */
 export class TemporalSchedules {
   constructor(private readonly client: Client) {}
@@ -92,13 +102,8 @@ export class TemporalSchedules {
   }
 
   /** Every schedule matching `query`, page by page. */
-  async *list(query: string, pageSize = 1000): AsyncGenerator<temporal.api.schedule.v1.IScheduleListEntry> {
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const page = await this.listPage({ query, pageSize, nextPageToken });
-      yield* page.items;
-      nextPageToken = page.nextPageToken;
-    } while (nextPageToken);
+  list(query: string, pageSize = 1000): AsyncGenerator<temporal.api.schedule.v1.IScheduleListEntry> {
+    return allPages((nextPageToken) => this.listPage({ query, pageSize, nextPageToken }));
   }
 }
 
@@ -168,13 +173,8 @@ export class TemporalWorkflows {
   }
 
   /** Every execution matching `query`, page by page. */
-  async *list(query: string, pageSize = 1000): AsyncGenerator<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
-    let nextPageToken: Uint8Array | undefined;
-    do {
-      const page = await this.listPage({ query, pageSize, nextPageToken });
-      yield* page.items;
-      nextPageToken = page.nextPageToken;
-    } while (nextPageToken);
+  list(query: string, pageSize = 1000): AsyncGenerator<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
+    return allPages((nextPageToken) => this.listPage({ query, pageSize, nextPageToken }));
   }
 
   /** How many executions match (one count query). */
@@ -200,22 +200,14 @@ export class TemporalWorkflows {
   }
 
   /** The events of one execution, page by page. */
-  async *history(workflowId: string, runId?: string, subject?: Subject): AsyncGenerator<temporal.api.history.v1.IHistoryEvent> {
-    let nextPageToken: Uint8Array | undefined;
-    do {
+  history(workflowId: string, runId?: string, subject?: Subject): AsyncGenerator<temporal.api.history.v1.IHistoryEvent> {
+    return allPages(async (nextPageToken) => {
       const res = await guard(
-        () =>
-          this.client.workflowService.getWorkflowExecutionHistory({
-            namespace: this.namespace,
-            execution: { workflowId, runId },
-            nextPageToken,
-            maximumPageSize: 1000,
-          }),
+        () => this.client.workflowService.getWorkflowExecutionHistory({ namespace: this.namespace, execution: { workflowId, runId }, nextPageToken, maximumPageSize: 1000 }),
         subject,
       );
-      yield* res.history?.events ?? [];
-      nextPageToken = tokenOf(res.nextPageToken);
-    } while (nextPageToken);
+      return { items: res.history?.events ?? [], nextPageToken: tokenOf(res.nextPageToken) };
+    });
   }
 
   /** Requests cancellation (cooperative: the workflow and its activities see it). */
