@@ -74,7 +74,9 @@ export function decodeSearchAttributes(indexedFields: Record<string, Payload> | 
 export function timestampToDate(ts: Timestamp | null | undefined): Date | undefined {
   if (!ts) return undefined;
   const seconds = typeof ts.seconds === 'number' ? ts.seconds : (ts.seconds?.toNumber() ?? 0);
-  return new Date(seconds * 1000 + Math.round((ts.nanos ?? 0) / 1_000_000));
+  // Down to the millisecond, never up: a run listed with `from = its startedAt` must still match
+  // StartTime >= from (Temporal keeps nanoseconds).
+  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1_000_000));
 }
 
 /** Milliseconds as a proto Duration/Timestamp. */
