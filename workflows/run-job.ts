@@ -38,7 +38,8 @@ type DriverActivity = DriverActivities[keyof DriverActivities];
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
   const started = Date.now();
-  const drivers = proxyActivities<DriverActivities>({
+  // Looked up by the job's type: typed from the factory, indexed by a string.
+  const drivers: Partial<Record<string, DriverActivity>> = proxyActivities<DriverActivities>({
     startToCloseTimeout: plan.startToCloseMs,
     scheduleToCloseTimeout: plan.scheduleToCloseMs,
     heartbeatTimeout: plan.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, plan.startToCloseMs),
@@ -68,8 +69,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     return { ...fields, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), durationMs: ended - started };
   };
 
-  // A job type this worker has no driver for (a newer API saved it) fails the run, not the workflow task.
-  const driver = (drivers as Partial<Record<string, DriverActivity>>)[job.type];
+  const driver = drivers[job.type];
   if (!driver) throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
   // The owner's concurrent-runs quota, before any work: a run over it fails as QuotaExceeded
   // (not retried, driver not called, no dependents started). Runs started before this step existed replay without it.

@@ -8,7 +8,7 @@
 //   ScheduleAlreadyRunning, a stale schedule conflict token   → conflict
 //   INVALID_ARGUMENT, OUT_OF_RANGE, other FAILED_PRECONDITION → validation (the request's fault)
 //   UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, ABORTED,
-//   connection refused or not established                     → unavailable (503)
+//   a connection that never came up                           → unavailable (503)
 //   RESOURCE_EXHAUSTED                                        → unavailable with Retry-After (503)
 //   PERMISSION_DENIED, UNAUTHENTICATED, unknown namespace,
 //   UNIMPLEMENTED, a feature disabled on the namespace        → misconfigured (500, for the operator)
@@ -42,7 +42,12 @@ export interface Subject {
 /** Seconds a caller should wait after Temporal's RESOURCE_EXHAUSTED (its rate limits refill per second). */
 export const EXHAUSTED_RETRY_AFTER_SECONDS = 1;
 
-const CONNECTION_FAILURE = /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|Failed to connect|No connection established|Connection dropped|connection (?:is )?closed/i;
+/**
+ * What the SDK's connection says when it never came up (Connection.connect's deadline, grpc-js's
+ * channel): words of Temporal's client, not of any socket (a refused PostgreSQL connection is not
+ * Temporal being down).
+ */
+const CONNECTION_FAILURE = /^Failed to connect before the deadline|No connection established/;
 
 function fromGrpcCode(code: number, detail: string): TemporalFault {
   const grpc = GrpcStatus[code] ?? String(code);
@@ -95,8 +100,7 @@ export function classifyTemporalError(err: unknown, depth = 0): TemporalFault | 
   // up surfaces as a plain Error with the socket error's words.
   const cause = classifyTemporalError(err.cause, depth + 1);
   if (cause) return cause;
-  const code = (err as NodeJS.ErrnoException).code;
-  if (err instanceof ServiceError || CONNECTION_FAILURE.test(err.message) || (typeof code === 'string' && CONNECTION_FAILURE.test(code))) {
+  if (err instanceof ServiceError || CONNECTION_FAILURE.test(err.message)) {
     return { kind: 'unavailable', detail: err.message };
   }
   return undefined;

@@ -220,14 +220,6 @@ export class TemporalWorkflows {
     await guard(() => this.client.workflow.getHandle(workflowId, runId).terminate(reason), subject);
   }
 
-  async signal(workflowId: string, signal: string, args: unknown[], subject?: Subject): Promise<void> {
-    await guard(() => this.client.workflow.getHandle(workflowId).signal(signal, ...args), subject);
-  }
-
-  async query<R>(workflowId: string, query: string, args: unknown[], subject?: Subject): Promise<R> {
-    return await guard(() => this.client.workflow.getHandle(workflowId).query<R, unknown[]>(query, ...args), subject);
-  }
-
   /** Deletes a closed execution and its history. */
   async delete(workflowId: string, runId: string, subject?: Subject): Promise<void> {
     await guard(() => this.client.workflowService.deleteWorkflowExecution({ namespace: this.namespace, workflowExecution: { workflowId, runId } }), subject);
@@ -272,12 +264,6 @@ export class TemporalGateway {
       }),
     );
     return (res.pollers ?? []).length;
-  }
-
-  /** The registered search attributes of the namespace (custom ones: name → type). */
-  async customSearchAttributes(): Promise<Record<string, string>> {
-    const res = await guard(() => this.client.connection.operatorService.listSearchAttributes({ namespace: this.namespace }));
-    return Object.fromEntries(Object.entries(res.customAttributes ?? {}).map(([k, v]) => [k, enums.IndexedValueType[v] ?? String(v)]));
   }
 
   /** Closes the connection (the process may exit once nothing else holds it). */

@@ -156,3 +156,11 @@ describe('Temporal error map', () => {
     }
   });
 });
+
+describe('Temporal error map: what is not Temporal', () => {
+  it('a refused PostgreSQL or HTTP connection is not "Temporal unavailable"', () => {
+    const pg = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED', errno: -111, syscall: 'connect' });
+    assert.equal(mapTemporalError(pg), pg);
+    assert.equal(normalizeError(pg).status, 500);
+  });
+});
