@@ -7,7 +7,7 @@ import type { temporal } from '@temporalio/proto';
 import { enums } from '../temporal/proto.ts';
 import { KairosError, notFound } from '../errors.ts';
 import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
-import type { TemporalGateway } from '../temporal/gateway.ts';
+import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes, encodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
 import { quote } from '../runs/query.ts';
@@ -184,7 +184,7 @@ export class JobStore {
     const res = await this.temporal.schedules.listPage({
       query: clauses.join(' AND '),
       pageSize: q.pageSize,
-      nextPageToken: q.cursor ? Buffer.from(q.cursor, 'base64url') : undefined,
+      nextPageToken: tokenOfCursor(q.cursor),
     });
     const now = Date.now();
     const items: JobSummary[] = res.items.map((s) => {
@@ -207,7 +207,7 @@ export class JobStore {
         lastRunAt: last ? last.toISOString() : null,
       };
     });
-    return { items, nextCursor: res.nextPageToken ? Buffer.from(res.nextPageToken).toString('base64url') : null };
+    return { items, nextCursor: cursorOf(res.nextPageToken) };
   }
 
   /**

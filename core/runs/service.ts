@@ -9,7 +9,7 @@ import { KairosError, notFound } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
 import type { JobStore } from '../jobs/store.ts';
 import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
-import type { TemporalGateway } from '../temporal/gateway.ts';
+import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
 import { countsFromGroups, runsQuery, statusFromVisibility, successRate, type StatusCounts } from './query.ts';
@@ -105,7 +105,7 @@ export class RunService {
   private async page(query: string, pageSize: number, cursor?: string): Promise<RunPage> {
     let res;
     try {
-      res = await this.temporal.workflows.listPage({ query, pageSize, nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined });
+      res = await this.temporal.workflows.listPage({ query, pageSize, nextPageToken: tokenOfCursor(cursor) });
     } catch (err) {
       // The query is Kairos's own: a refused request with a cursor is the cursor's fault.
       if (cursor && err instanceof KairosError && err.kind === 'validation') {
@@ -114,7 +114,7 @@ export class RunService {
       throw err;
     }
     const items = res.items.map((e) => summaryOf(e));
-    return { items, nextCursor: res.nextPageToken ? Buffer.from(res.nextPageToken).toString('base64url') : null };
+    return { items, nextCursor: cursorOf(res.nextPageToken) };
   }
 
   private async describe(runId: string): Promise<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse> {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { LoadedDataConverter, SearchAttributePair, Workflow } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { validationError } from '../errors.ts';
 import { guard, type Subject } from './errors.ts';
 import { dateToTimestamp, decodePayloadAt, encodePayloads } from './payloads.ts';
 import { enums } from './proto.ts';
@@ -29,6 +30,27 @@ export interface PageRequest {
 export type OverlapPolicy = temporal.api.enums.v1.ScheduleOverlapPolicy;
 
 const tokenOf = (t: Uint8Array | null | undefined): Uint8Array | undefined => (t && t.length ? t : undefined);
+
+/** A listing's next-page token as an opaque API cursor (base64url); null on the last page. */
+export function cursorOf(token: Uint8Array | undefined): string | null {
+  return token ? Buffer.from(token).toString('base64url') : null;
+}
+
+/**
+ * The page token an API cursor stands for. Temporal's visibility tokens are JSON (SQL and
+ * Elasticsearch visibility alike); one that is not is refused here with a 400, since the server
+ * answers it with UNKNOWN after the SDK's retries (about 20 s) — a 500 for bad input.
+ */
+export function tokenOfCursor(cursor: string | undefined): Uint8Array | undefined {
+  if (!cursor) return undefined;
+  const token = Buffer.from(cursor, 'base64url');
+  try {
+    JSON.parse(token.toString('utf8'));
+  } catch {
+    throw validationError('invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this listing' }]);
+  }
+  return token;
+}
 
 /** Every item of a paged listing, page after page, until a page comes without a next token. */
 async function* allPages<T>(page: (nextPageToken: Uint8Array | undefined) => Promise<TemporalPage<T>>): AsyncGenerator<T> {

@@ -43,6 +43,23 @@ describe('Temporal errors through HTTP (shared stack)', () => {
       assert.equal((await api('DELETE', `/v1/jobs/${id}`)).status, 204);
     }
   });
+
+  it('a cursor that is no visibility page token → 400 naming query.cursor, at once (Temporal would answer UNKNOWN after ~20 s)', async () => {
+    const id = uniqueId('cursor');
+    assert.equal((await api('POST', '/v1/jobs', { body: { id, type: 'http', data: { url: 'http://127.0.0.1:9/x' } } })).status, 201);
+    try {
+      const bogus = Buffer.from('not a token').toString('base64url');
+      for (const path of [`/v1/jobs/${id}/runs?cursor=${bogus}`, `/v1/jobs?cursor=${bogus}`]) {
+        const started = Date.now();
+        const res = await api<ErrorBody>('GET', path);
+        assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
+        assert.deepEqual(res.body.error.details.map((d) => d.path), ['query.cursor']);
+        assert.ok(Date.now() - started < 5000, `${path} answered in ${Date.now() - started} ms`);
+      }
+    } finally {
+      assert.equal((await api('DELETE', `/v1/jobs/${id}`)).status, 204);
+    }
+  });
 });
 
 describe('Temporal stopped (private stack; its dev server is SIGKILLed)', { timeout: 180_000 }, () => {
