@@ -8,6 +8,27 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+// Import boundaries (no-restricted-imports; a later block replaces an earlier one's options for the
+// same files, so each block lists every pattern that applies to its files):
+// - nobody imports the SDK's internals (`@temporalio/*/lib/…`: not an API, changed between releases);
+// - gRPC status codes are read in one place, core/temporal/errors.ts;
+// - core/ and api/ import neither activities/ nor workflows/ (names they share: core/temporal/contract.ts);
+// - in core/, only core/temporal/ uses the Temporal client (the choke point); api/ uses no SDK at all.
+const sdkInternals = {
+  group: ['@temporalio/*/lib', '@temporalio/*/lib/**'],
+  message: "SDK internals are not an API: use the package's public exports (core/temporal/payloads.ts has the conversions).",
+};
+const grpc = { group: ['@grpc/grpc-js'], message: 'gRPC errors are mapped once, in core/temporal/errors.ts: catch KairosError kinds instead.' };
+const workerCode = {
+  group: ['**/activities', '**/activities/**', '**/workflows', '**/workflows/**'],
+  message: 'core/ and api/ do not import worker code: shared names live in core/temporal/contract.ts, driver schemas in core/drivers/.',
+};
+const temporalClient = {
+  group: ['@temporalio/client', '@temporalio/worker', '@temporalio/workflow', '@temporalio/activity'],
+  message: 'Temporal is called only through core/temporal/ (TemporalGateway): its errors are mapped there.',
+};
+const anySdk = { group: ['@temporalio/*'], message: 'The API talks to Temporal only through core (core/temporal/).' };
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'ui/dist/**', '.cache/**'] },
   js.configs.recommended,
@@ -42,7 +63,27 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { patterns: [sdkInternals] }],
     },
+  },
+  {
+    files: ['core/**/*.ts', 'activities/**/*.ts', 'worker/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    // The map's own unit tests build gRPC errors as the SDK receives them.
+    ignores: ['core/temporal/**', 'test/unit/temporal/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [sdkInternals, grpc] }] },
+  },
+  {
+    files: ['core/**/*.ts'],
+    ignores: ['core/temporal/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [sdkInternals, grpc, workerCode, temporalClient] }] },
+  },
+  {
+    files: ['core/temporal/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [sdkInternals, workerCode] }] },
+  },
+  {
+    files: ['api/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [sdkInternals, grpc, workerCode, anySdk] }] },
   },
   {
     files: ['workflows/**/*.ts'],
@@ -52,10 +93,13 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code runs in a deterministic sandbox: no Node built-ins.' })),
           patterns: [
+            sdkInternals,
+            grpc,
             {
-              group: ['../*', '!../workflows/*'],
+              // core/temporal/contract.ts has no imports: the names runJob shares with core and the worker.
+              group: ['../*', '!../workflows', '!../core', '../core/*', '!../core/temporal', '../core/temporal/*', '!../core/temporal/contract.ts'],
               allowTypeImports: true,
-              message: 'Workflow code may import only workflows/ modules (types from elsewhere are fine).',
+              message: 'Workflow code may import only workflows/ modules and core/temporal/contract.ts (types from elsewhere are fine).',
             },
           ],
         },

@@ -2,31 +2,17 @@
 // Temporal's DeleteWorkflowExecution over a visibility query. With `olderThan`/`olderThanDays` it
 // applies that age to every run in scope; without, each job's own `history.retentionDays` (jobs
 // without one are kept forever). `jobId` narrows it to one job. Progress: runs deleted / found.
-import type { Client } from '@temporalio/client';
-import { z } from 'zod';
 import { parseDurationMs } from '../core/duration.ts';
-import { JobIdSchema } from '../core/jobs/model.ts';
-import { RUN_JOB_WORKFLOW, type JobStore } from '../core/jobs/store.ts';
+import type { JobStore } from '../core/jobs/store.ts';
+import { KairosError } from '../core/errors.ts';
+import { RUN_JOB_WORKFLOW } from '../core/temporal/contract.ts';
+import type { TemporalGateway } from '../core/temporal/gateway.ts';
 import { SA } from '../core/search-attributes.ts';
 import { quote } from '../core/runs/query.ts';
 import type { DriverImpl } from './driver.ts';
+import { CleanupDataSchema } from '../core/drivers/cleanup.ts';
 
 const DAY_MS = 86_400_000;
-
-export const CleanupDataSchema = z
-  .object({
-    olderThanDays: z.number().positive().max(36_500).optional().describe('delete closed runs older than this many days'),
-    olderThan: z
-      .string()
-      .refine((v) => (parseDurationMs(v) ?? 0) > 0, 'must be a positive duration such as "720h" or "P30D"')
-      .optional()
-      .describe('the same as a duration ("720h", "P30D")'),
-    jobId: JobIdSchema.optional().describe('only this job’s runs'),
-    maxDeletes: z.number().int().min(1).max(1_000_000).default(10_000).describe('per run of the cleanup job'),
-  })
-  .strict()
-  .refine((d) => !(d.olderThan && d.olderThanDays), { message: 'give olderThan or olderThanDays, not both', path: ['olderThan'] });
-export type CleanupData = z.output<typeof CleanupDataSchema>;
 
 export interface CleanupOutput {
   deleted: number;
@@ -34,22 +20,17 @@ export interface CleanupOutput {
   scopes: { jobId: string | null; closedBefore: string }[];
 }
 
-export function cleanupDriver(deps: { client: Client; store: JobStore }): DriverImpl<typeof CleanupDataSchema> {
-  const { client, store } = deps;
-  const namespace = client.options.namespace;
+export function cleanupDriver(deps: { temporal: TemporalGateway; store: JobStore }): DriverImpl<typeof CleanupDataSchema> {
+  const { temporal, store } = deps;
 
   /** Closed runs in scope, collected before deleting (deleting while paging would skip some). */
   async function collect(query: string, limit: number): Promise<{ workflowId: string; runId: string }[]> {
     const out: { workflowId: string; runId: string }[] = [];
-    let token: Uint8Array | undefined;
-    do {
-      const res = await client.workflowService.listWorkflowExecutions({ namespace, query, pageSize: 1000, nextPageToken: token });
-      for (const e of res.executions ?? []) {
-        if (e.execution?.workflowId && e.execution.runId) out.push({ workflowId: e.execution.workflowId, runId: e.execution.runId });
-        if (out.length >= limit) return out;
-      }
-      token = res.nextPageToken && res.nextPageToken.length ? res.nextPageToken : undefined;
-    } while (token);
+    if (limit <= 0) return out;
+    for await (const e of temporal.workflows.list(query)) {
+      if (e.execution?.workflowId && e.execution.runId) out.push({ workflowId: e.execution.workflowId, runId: e.execution.runId });
+      if (out.length >= limit) break;
+    }
     return out;
   }
 
@@ -97,10 +78,10 @@ export function cleanupDriver(deps: { client: Client; store: JobStore }): Driver
           if (rt.signal.aborted) throw rt.signal.reason ?? new Error('cancelled');
           if (run.workflowId === rt.workflowId) continue;
           try {
-            await client.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: run });
+            await temporal.workflows.delete(run.workflowId, run.runId);
             deleted++;
           } catch (err) {
-            if ((err as { code?: number }).code !== 5) throw err; // NOT_FOUND: already gone
+            if (!(err instanceof KairosError && err.kind === 'not_found')) throw err; // already gone
           }
           rt.progress({ done: deleted, total: found, unit: 'runs' });
         }

@@ -9,9 +9,9 @@
 // - whatever a driver throws becomes an ApplicationFailure carrying the attempt number.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { DriverContext, DriverFailureDetails, DriverResult, HistoryStrategy, RunProgress } from '../core/runs/types.ts';
-import { findSecretRefs, isSecretRef, masker, resolveSecretRefs, SecretRefError } from '../core/secrets/refs.ts';
+import { findSecretRefs, masker, resolveSecretRefs, SecretRefError } from '../core/secrets/refs.ts';
 import type { SecretLookup, SecretSubject } from '../core/secrets/access.ts';
 
 export interface DriverRuntime extends DriverContext {
@@ -27,50 +27,11 @@ export interface DriverRuntime extends DriverContext {
   progress(p: RunProgress): void;
 }
 
-export interface DriverDefinition {
-  type: string;
-  description: string;
-  /** The data schema a saved job must match (secret references allowed where a string is expected). */
-  dataSchema: z.ZodType;
-  /** Dotted paths in `data` of the URLs it connects to: a literal one the egress policy refuses is a 400 at save. */
-  urlFields?: readonly string[];
-}
-
 export interface DriverImpl<S extends z.ZodType = z.ZodType> {
   type: string;
   /** The schema the resolved data (secrets substituted) must match. */
   schema: S;
   run(data: z.output<S>, rt: DriverRuntime): Promise<unknown>;
-}
-
-/** A string that is a valid http(s) URL and any plain string: what a secret reference stands for at save time. */
-const SECRET_PLACEHOLDER = 'https://secret.invalid/';
-
-const replaceRefs = (v: unknown): unknown => {
-  if (isSecretRef(v)) return SECRET_PLACEHOLDER;
-  if (Array.isArray(v)) return v.map(replaceRefs);
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replaceRefs(x)]));
-  return v;
-};
-
-/**
- * The save-time schema for a driver's data: secret references are well-formed and stand where a
- * string may stand; everything else must match the driver's schema exactly (same paths and messages).
- */
-export function savedDataSchema(schema: z.ZodType): z.ZodType {
-  return z.unknown().superRefine((value, ctx) => {
-    try {
-      findSecretRefs(value);
-    } catch (err) {
-      if (err instanceof SecretRefError) {
-        ctx.addIssue({ code: 'custom', path: err.path ? err.path.split('.') : [], message: err.message });
-        return;
-      }
-      throw err;
-    }
-    const r = schema.safeParse(replaceRefs(value));
-    if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...i.path], message: i.message });
-  });
 }
 
 /** Keeps a payload only where the history strategy says so. */

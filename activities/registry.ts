@@ -1,40 +1,19 @@
-// Driver registry: job `type` → the activity that runs it and the zod schema its `data` must match.
-// The job service validates `data` against the schema at save time, so a bad config is a 400 when
-// the job is saved, not a failed run later. Secret references (`{"$secret": "NAME"}`) are allowed
-// wherever a string is; the worker resolves them at run time (activities/driver.ts).
-import type { Client } from '@temporalio/client';
+// The worker's activities: one driver per job type (named after the type, so Temporal Web UI shows
+// "http", "cleanup", …) plus the support activities runJob calls. Which types exist and what their
+// data must look like is core's driver catalog (core/drivers/catalog.ts); the workflow's view of
+// these activities is typed from this factory (`KairosActivities`), as the Temporal samples do.
 import type { JobStore } from '../core/jobs/store.ts';
-import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../workflows/constants.ts';
-import { CleanupDataSchema, cleanupDriver } from './cleanup.ts';
-import { DatasourceSavedSchema, datasourceDriver } from './datasource/index.ts';
+import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
+import type { TemporalGateway } from '../core/temporal/gateway.ts';
+import { cleanupDriver } from './cleanup.ts';
+import { datasourceDriver } from './datasource/index.ts';
 import { startDependentsActivity } from './dependents.ts';
-import { driverActivity, savedDataSchema, type DriverDefinition, type SecretSource } from './driver.ts';
-import { HttpDataSchema, httpDriver } from './http.ts';
+import { driverActivity, type SecretSource } from './driver.ts';
+import { httpDriver } from './http.ts';
 import { checkRunQuotaActivity } from './quota.ts';
 
-export type { DriverDefinition } from './driver.ts';
-
-export const DRIVERS: readonly DriverDefinition[] = [
-  { type: 'http', description: 'an HTTP request to a URL', dataSchema: savedDataSchema(HttpDataSchema), urlFields: ['url'] },
-  {
-    type: 'cleanup',
-    description: 'deletes closed runs older than each job’s history.retentionDays (or a given age)',
-    dataSchema: savedDataSchema(CleanupDataSchema),
-  },
-  {
-    type: 'datasource',
-    description: 'streams records from a file, HTTP or PostgreSQL source into a PostgreSQL, NDJSON or HTTP sink; checkpointed and resumable',
-    dataSchema: DatasourceSavedSchema,
-    urlFields: ['source.url', 'sink.url'],
-  },
-];
-
-export function driverFor(type: string): DriverDefinition | undefined {
-  return DRIVERS.find((d) => d.type === type);
-}
-
 export interface ActivityDeps {
-  client: Client;
+  temporal: TemporalGateway;
   store: JobStore;
   taskQueue: string;
   secrets: SecretSource;
@@ -49,6 +28,13 @@ export function createActivities(deps: ActivityDeps) {
     cleanup: driverActivity(cleanupDriver(deps), deps.secrets),
     datasource: driverActivity(datasourceDriver, deps.secrets),
     [START_DEPENDENTS_ACTIVITY]: startDependentsActivity(deps),
-    [CHECK_RUN_QUOTA_ACTIVITY]: checkRunQuotaActivity({ client: deps.client, concurrentRuns: deps.concurrentRuns ?? 0 }),
+    [CHECK_RUN_QUOTA_ACTIVITY]: checkRunQuotaActivity({ temporal: deps.temporal, concurrentRuns: deps.concurrentRuns ?? 0 }),
   };
 }
+
+/** Every activity a Kairos worker registers, by name: what runJob's proxies are typed from. */
+export type KairosActivities = ReturnType<typeof createActivities>;
+/** The support activities (not job types). */
+export type SupportActivities = Pick<KairosActivities, typeof START_DEPENDENTS_ACTIVITY | typeof CHECK_RUN_QUOTA_ACTIVITY>;
+/** The driver activities: one per job type, all with the same signature. */
+export type DriverActivities = Omit<KairosActivities, keyof SupportActivities>;

@@ -1,7 +1,8 @@
 // Maps anything thrown while handling a request onto an HTTP status. Each API surface (native /v1
 // and each dialect) supplies a renderer for its own error body; the status mapping lives here once.
 import type { Context } from 'koa';
-import { KairosError, RateLimited, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
+import { KairosError, RateLimited, Unavailable, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
+import { mapTemporalError } from '../core/temporal/errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -12,6 +13,8 @@ const STATUS: Record<ErrorKind, number> = {
   precondition_failed: 412,
   unsupported: 400,
   unavailable: 503,
+  // Temporal refused Kairos itself (credentials, namespace): the operator's to fix, not the caller's.
+  misconfigured: 500,
   unsupported_media_type: 415,
   rate_limited: 429,
 };
@@ -21,7 +24,7 @@ export interface NormalizedError {
   code: string;
   message: string;
   details: ErrorDetail[];
-  /** Sent as `Retry-After` (a throttled login). */
+  /** Sent as `Retry-After` (a throttled login, Temporal over its rate limits). */
   retryAfterSeconds?: number;
   /** Unexpected errors keep their cause for the log, never for the response. */
   cause?: unknown;
@@ -35,12 +38,24 @@ interface HttpishError {
   message?: string;
 }
 
-export function normalizeError(err: unknown): NormalizedError {
+export function normalizeError(thrown: unknown): NormalizedError {
+  // A Temporal failure that reached here unmapped (core/temporal maps every call it makes) is mapped
+  // by the same table, so that a permission error never reads as "unavailable" and vice versa.
+  const err = mapTemporalError(thrown);
   if (err instanceof RateLimited) {
     return { status: 429, code: err.kind, message: err.message, details: err.details, retryAfterSeconds: err.retryAfterSeconds };
   }
   if (err instanceof KairosError) {
-    return { status: STATUS[err.kind], code: err.kind, message: err.message, details: err.details };
+    const status = STATUS[err.kind];
+    return {
+      status,
+      code: err.kind,
+      message: err.message,
+      details: err.details,
+      ...(err instanceof Unavailable && err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+      // A 5xx is logged with what Temporal said (never sent to the caller).
+      ...(status >= 500 && err.cause !== undefined ? { cause: err.cause } : {}),
+    };
   }
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;
@@ -52,16 +67,7 @@ export function normalizeError(err: unknown): NormalizedError {
     }
     return { status, code: 'bad_request', message: e.expose === false ? 'bad request' : (e.message ?? 'bad request'), details: [] };
   }
-  if (isTemporalUnavailable(err)) {
-    return { status: 503, code: 'unavailable', message: 'Temporal is unavailable; try again shortly', details: [], cause: err };
-  }
   return { status: 500, code: 'internal', message: 'internal error', details: [], cause: err };
-}
-
-function isTemporalUnavailable(err: unknown): boolean {
-  const e = err as { code?: number; name?: string; message?: string } | undefined;
-  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4) from the Temporal connection.
-  return e?.name === 'ServiceError' || e?.code === 14 || e?.code === 4 || /UNAVAILABLE|ECONNREFUSED/.test(e?.message ?? '');
 }
 
 /**

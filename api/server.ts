@@ -1,6 +1,5 @@
-// Builds the whole API (composition root): Temporal client → store → services → Koa app.
+// Builds the whole API (composition root): Temporal gateway → store → services → Koa app.
 import type { Server } from 'node:http';
-import type { Client } from '@temporalio/client';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
@@ -8,7 +7,8 @@ import { JobService } from '../core/jobs/service.ts';
 import { Quotas } from '../core/quotas/quotas.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openAuthStore } from '../core/auth/store.ts';
-import { connectClient } from '../core/temporal.ts';
+import { connectTemporal } from '../core/temporal/connection.ts';
+import type { TemporalGateway } from '../core/temporal/gateway.ts';
 import { createApp, type Surface } from './app.ts';
 import { authenticate } from './auth.ts';
 import { healthRoutes } from './health.ts';
@@ -32,7 +32,7 @@ import { storedTokenKey } from '../core/auth/tokens.ts';
 export interface ApiServer {
   server: Server;
   url: string;
-  client: Client;
+  temporal: TemporalGateway;
   close(): Promise<void>;
 }
 
@@ -49,35 +49,35 @@ export function createLogger(cfg: Config): Logger {
 }
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
-  const client = await connectClient(cfg.temporal);
+  const temporal = await connectTemporal(cfg.temporal);
   // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
   const db = await openState(cfg.database);
   const auth = openAuthStore(cfg);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth), db);
-  const store = new JobStore(client, cfg.taskQueue, sideState);
+  const store = new JobStore(temporal, cfg.taskQueue, sideState);
   const cipher = await openSecretCipher(db, cfg.database);
   const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
   const jobs = new JobService(store, undefined, {
     attachments: sideState,
     readAccess: sideState,
-    quotas: new Quotas(client, store, cfg.quotas),
+    quotas: new Quotas(temporal, store, cfg.quotas),
     saveChecks: [secrets.saveCheck],
   });
-  const runs = new RunService(client, store);
-  const overview = new RunOverview(client, runs);
+  const runs = new RunService(temporal, store);
+  const overview = new RunOverview(temporal, runs);
   const native = nativeSurface({ jobs, runs, overview, auth, secrets });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
   surfaces.push(informerSurface(cfg, { jobs, runs, auth, db }));
-  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: voltmxJobIds(db, client, store), authenticate: authenticate(auth), tokenKey: storedTokenKey(db, cipher) }));
+  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: voltmxJobIds(db, temporal, store), authenticate: authenticate(auth), tokenKey: storedTokenKey(db, cipher) }));
   surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
   surfaces.push(uiSurface(cfg));
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,
     trustedOrigins: cfg.trustedOrigins,
-    publicRouters: [healthRoutes(client, cfg.taskQueue)],
+    publicRouters: [healthRoutes(temporal, cfg.taskQueue)],
     authenticate: authenticate(auth),
     surfaces,
   });
@@ -89,12 +89,12 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   return {
     server,
     url: `http://${cfg.host}:${port}`,
-    client,
+    temporal,
     async close() {
       await closeServer(server);
       await closeServer(daprServer);
       await closeServer(fusionServer);
-      await client.connection.close();
+      await temporal.close();
       await db.close();
     },
   };

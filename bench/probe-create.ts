@@ -9,6 +9,7 @@
 // `npx tsx bench/probe-create.ts` (a diagnostic, not part of `npm run bench`).
 import { startOwnStack } from '../test/support/processes.ts';
 import { JobStore } from '../core/jobs/store.ts';
+import { TemporalGateway } from '../core/temporal/gateway.ts';
 import { JobService } from '../core/jobs/service.ts';
 import { connect, kairosSide, rawSide, templateInput, type BenchContext } from './lib/sides.ts';
 import { startBenchTarget } from './lib/target.ts';
@@ -27,7 +28,7 @@ try {
   const template = await templateInput(ctx, 'probe-template');
   const raw = rawSide(ctx, template);
   const kairos = kairosSide(ctx);
-  const store = new JobStore(client, stack.taskQueue);
+  const store = new JobStore(new TemporalGateway(client), stack.taskQueue);
   const jobs = new JobService(store);
   const admin = { id: 'admin', role: 'admin' as const };
   const body = (id: string) => ({ id, name: id, type: 'http', data: { url: target.urlFor(id) }, triggers: [{ type: 'cron', dialect: 'unix', expression: '0 3 1 1 *' }] });

@@ -14,6 +14,12 @@ export type ErrorKind =
   | 'conflict'
   | 'precondition_failed'
   | 'unavailable'
+  /**
+   * A service Kairos depends on refused Kairos itself (Temporal: permission denied, unauthenticated,
+   * unknown namespace, an operation the server does not offer): not the caller's fault and not
+   * transient; an operator must fix the setup. The API answers 500 with a message for the operator.
+   */
+  | 'misconfigured'
   | 'unsupported'
   /** A request body of a type the endpoint does not read (HTTP 415). */
   | 'unsupported_media_type'
@@ -38,6 +44,19 @@ export class RateLimited extends KairosError {
     readonly retryAfterSeconds: number,
   ) {
     super('rate_limited', message);
+  }
+}
+
+/**
+ * A dependency (Temporal) cannot serve now: down, timing out, or over its rate limits. With
+ * `retryAfterSeconds` the API sends `Retry-After` (Temporal's RESOURCE_EXHAUSTED).
+ */
+export class Unavailable extends KairosError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super('unavailable', message);
   }
 }
 

@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../core/config.ts';
-import { connectClient, connectionOptions } from '../core/temporal.ts';
+import { connectTemporal, workerConnectionOptions } from '../core/temporal/connection.ts';
 import { createActivities } from '../activities/registry.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { SecretStore } from '../core/secrets/store.ts';
@@ -32,9 +32,8 @@ function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
   const db = state ?? (await openState(cfg.database));
   const cipher = await openSecretCipher(db, cfg.database);
-  const { address, tls, apiKey } = await connectionOptions(cfg.temporal);
-  const connection = await NativeConnection.connect({ address, tls, apiKey: typeof apiKey === 'string' ? apiKey : undefined });
-  const client = await connectClient(cfg.temporal);
+  const connection = await NativeConnection.connect(await workerConnectionOptions(cfg.temporal));
+  const temporal = await connectTemporal(cfg.temporal);
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
@@ -43,8 +42,8 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     // Drivers resolve secrets from the state store, for each job's owner with the roles in the credential
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
-      client,
-      store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg, db)),
+      temporal,
+      store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(cfg, db)),
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
@@ -56,7 +55,7 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
   // The client and the store must not keep the process alive.
   worker.run = () =>
     run().finally(async () => {
-      await client.connection.close();
+      await temporal.close();
       if (!state) await db.close();
     });
   return worker;

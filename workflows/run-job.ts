@@ -19,17 +19,9 @@ import {
   proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type {
-  DriverContext,
-  DriverFailureDetails,
-  DriverResult,
-  RunError,
-  RunJobInput,
-  RunJobResult,
-  StartDependentsInput,
-} from '../core/runs/types.ts';
+import type { DriverFailureDetails, DriverResult, RunError, RunJobInput, RunJobResult } from '../core/runs/types.ts';
 import type { RunOutcome } from '../core/jobs/model.ts';
-import type { RunQuotaInput, RunQuotaVerdict } from '../core/quotas/types.ts';
+import type { RunQuotaVerdict } from '../core/quotas/types.ts';
 import {
   CHECK_RUN_QUOTA_ACTIVITY,
   DEFAULT_HEARTBEAT_MS,
@@ -37,17 +29,17 @@ import {
   QUOTA_EXCEEDED,
   RUN_QUOTA_PATCH,
   START_DEPENDENTS_ACTIVITY,
-} from './constants.ts';
+} from '../core/temporal/contract.ts';
+// Typed from the worker's own activity factory (only the types: workflow code never loads it).
+import type { DriverActivities, SupportActivities } from '../activities/registry.ts';
 
-
-type DriverActivity = (data: unknown, ctx: DriverContext) => Promise<DriverResult>;
-type StartDependents = (input: StartDependentsInput) => Promise<string[]>;
-type CheckRunQuota = (input: RunQuotaInput) => Promise<RunQuotaVerdict>;
+type DriverActivity = DriverActivities[keyof DriverActivities];
 
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
   const started = Date.now();
-  const drivers = proxyActivities<Record<string, DriverActivity>>({
+  // Looked up by the job's type: typed from the factory, indexed by a string.
+  const drivers: Partial<Record<string, DriverActivity>> = proxyActivities<DriverActivities>({
     startToCloseTimeout: plan.startToCloseMs,
     scheduleToCloseTimeout: plan.scheduleToCloseMs,
     heartbeatTimeout: plan.heartbeatMs ?? Math.min(DEFAULT_HEARTBEAT_MS, plan.startToCloseMs),
@@ -61,7 +53,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       nonRetryableErrorTypes: plan.retry.nonRetryableErrorTypes,
     },
   });
-  const support = proxyActivities<Record<string, StartDependents>>({
+  const support = proxyActivities<SupportActivities>({
     startToCloseTimeout: 60_000,
     retry: { maximumAttempts: 5, initialInterval: 1000 },
   });
@@ -69,7 +61,6 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const startDependents = async (outcome: RunOutcome): Promise<string[]> => {
     if (depth > MAX_DEPENDENCY_DEPTH) return [];
     const fn = support[START_DEPENDENTS_ACTIVITY];
-    if (!fn) return [];
     // Never cancelled with the run: a stopped run still starts its 'aborted' dependents.
     return await CancellationScope.nonCancellable(() => fn({ jobId: job.id, ...(job.incarnation ? { incarnation: job.incarnation } : {}), workflowId: workflowInfo().workflowId, outcome, depth }));
   };
@@ -128,10 +119,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
 async function checkRunQuota(ownerId: string): Promise<RunQuotaVerdict | undefined> {
   // A local activity: one count query in the worker that runs this workflow, without a second
   // round-trip through the task queue before every run's real work.
-  const check = proxyLocalActivities<Record<string, CheckRunQuota>>({ startToCloseTimeout: 10_000, retry: { maximumAttempts: 3, initialInterval: 1000 } })[
-    CHECK_RUN_QUOTA_ACTIVITY
-  ];
-  if (!check) return undefined;
+  const check = proxyLocalActivities<SupportActivities>({ startToCloseTimeout: 10_000, retry: { maximumAttempts: 3, initialInterval: 1000 } })[CHECK_RUN_QUOTA_ACTIVITY];
   const info = workflowInfo();
   try {
     return await check({ ownerId, workflowId: info.workflowId, startedAt: info.startTime.toISOString() });

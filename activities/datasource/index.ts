@@ -16,11 +16,10 @@ import type { DriverImpl, DriverRuntime } from '../driver.ts';
 import { addSample, asRunProgress, checkpointFromHeartbeat, freshCheckpoint, progressOf, type BadSample, type Checkpoint } from './checkpoint.ts';
 import { final } from './failures.ts';
 import { BadRecord, mapper, type Row } from './mapping.ts';
-import { DatasourceDataSchema, type DatasourceData } from './schema.ts';
+import { DatasourceDataSchema, type DatasourceData } from '../../core/drivers/datasource.ts';
 import { openSink } from './sinks/index.ts';
 import { openSource, type SourceItem } from './sources/index.ts';
 
-export { DatasourceDataSchema, DatasourceSavedSchema } from './schema.ts';
 
 export interface DatasourceOutput {
   read: number;

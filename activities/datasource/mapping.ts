@@ -1,6 +1,6 @@
 // Mapping: choose, rename and cast fields. A record that cannot be mapped (a failed cast, a missing
 // required field or key) is a bad record: counted and sampled, never written.
-import type { Field, FieldType } from './schema.ts';
+import type { Field, FieldType } from '../../core/drivers/datasource.ts';
 import { own } from '../../core/objects/own.ts';
 
 export type Row = Record<string, unknown>;

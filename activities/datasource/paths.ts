@@ -9,45 +9,16 @@
 // and the open cannot redirect it.
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { datasourceConfig, SYSTEM_TREES } from '../../core/config.ts';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { SYSTEM_TREES } from '../../core/config.ts';
+import { below, fileRoots, inside, pathProblem, type FileRoots, type SinkMode } from '../../core/drivers/file-paths.ts';
 import { errorText, final, retryable } from './failures.ts';
-
-/** Where job files may be: the configured directories, and the data directory they must keep out of. */
-export interface FileRoots {
-  dirs: readonly string[];
-  dataDir: string;
-}
-
-/** How an NDJSON sink treats the file at a fresh run's start (a resumed run cuts back to its checkpoint). */
-export const SINK_MODES = ['append', 'replace', 'create'] as const;
-export type SinkMode = (typeof SINK_MODES)[number];
-
-export const fileRoots = (): FileRoots => datasourceConfig();
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
 /** Whoever else may log in on the worker's machine has no business reading a job's output. */
 const SINK_FILE_MODE = 0o600;
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
-const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(sep) ? dir : `${dir}${sep}`);
-const below = (p: string, dir: string) => p !== dir && inside(p, dir);
-
-/** The part of the rule that needs no configuration: absolute, no `..` segment. */
-export function pathSyntaxProblem(path: string): string | undefined {
-  if (!isAbsolute(path)) return 'must be an absolute path on the worker';
-  if (path.split('/').includes('..')) return 'must not contain ".." segments';
-  if (path.includes('\0')) return 'must not contain NUL characters';
-  return undefined;
-}
-
-/** The whole save-time rule: syntax, and below one of the configured directories. */
-export function pathProblem(path: string, dirs: readonly string[]): string | undefined {
-  const problem = pathSyntaxProblem(path);
-  if (problem) return problem;
-  if (!dirs.some((d) => below(resolve(path), d))) return `must be under a directory of KAIROS_DATASOURCE_DIRS (${dirs.join(', ')})`;
-  return undefined;
-}
 
 /** A refusal: final (a retry would meet the same rule), and never a word of the file's contents. */
 export const notAllowed = (path: string, why: string) => final(`${path}: ${why}`, 'PathNotAllowed');

@@ -3,7 +3,7 @@
 // line: rows, elapsed ms, and this process's resident memory before and at peak.
 import { readFileSync } from 'node:fs';
 import { runDatasource } from '../../activities/datasource/index.ts';
-import { DatasourceDataSchema } from '../../activities/datasource/schema.ts';
+import { DatasourceDataSchema } from '../../core/drivers/datasource.ts';
 import { freshCheckpoint } from '../../activities/datasource/checkpoint.ts';
 
 const rssKb = (field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);

@@ -1,11 +1,10 @@
 // Translates between a canonical job and the Temporal schedule that holds it. The definition
 // travels in the runJob action's arguments (a schedule's memo cannot be updated), and the compiled
 // trigger spec is sent as structured calendars — never as the user's cron text.
-import { encodeUnifiedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { msNumberToTs, optionalDateToTs } from '@temporalio/common/lib/time.js';
-import type { TypedSearchAttributes, SearchAttributePair } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { enums } from '../proto.ts';
+import { enums } from '../temporal/proto.ts';
+import { dateToTimestamp, msToTimestamp } from '../temporal/payloads.ts';
 import Long from 'long';
 import { parseDurationMs } from '../duration.ts';
 import { SA } from '../search-attributes.ts';
@@ -37,10 +36,10 @@ export function specToProto(spec: CompiledSpec | null): ProtoSpec {
       year: c.year,
       dayOfWeek: c.dayOfWeek,
     })),
-    interval: spec.intervals.map((i) => ({ interval: msNumberToTs(i.everyMs), phase: msNumberToTs(i.offsetMs) })),
-    startTime: optionalDateToTs(spec.startAt),
-    endTime: optionalDateToTs(spec.endAt),
-    jitter: spec.jitterMs ? msNumberToTs(spec.jitterMs) : undefined,
+    interval: spec.intervals.map((i) => ({ interval: msToTimestamp(i.everyMs), phase: msToTimestamp(i.offsetMs) })),
+    startTime: dateToTimestamp(spec.startAt),
+    endTime: dateToTimestamp(spec.endAt),
+    jitter: spec.jitterMs ? msToTimestamp(spec.jitterMs) : undefined,
     timezoneName: spec.timezone,
   };
 }
@@ -48,7 +47,7 @@ export function specToProto(spec: CompiledSpec | null): ProtoSpec {
 export function policiesToProto(job: Job): temporal.api.schedule.v1.ISchedulePolicies {
   return {
     overlapPolicy: OVERLAP_TO_PROTO[job.overlap],
-    catchupWindow: msNumberToTs(Math.max(parseDurationMs(job.misfire.catchupWindow) ?? 60_000, 10_000)),
+    catchupWindow: msToTimestamp(Math.max(parseDurationMs(job.misfire.catchupWindow) ?? 60_000, 10_000)),
     pauseOnFailure: job.pauseOnFailure,
   };
 }
@@ -115,8 +114,4 @@ export function runSearchAttributes(job: Job, triggeredBy: string): SearchAttrib
 /** A legacy job (created before incarnations) has none: its runs keep matching `IS NULL`. */
 function incarnationAttribute(job: Job): SearchAttributePair[] {
   return job.incarnation ? [{ key: SA.incarnation, value: job.incarnation }] : [];
-}
-
-export function encodeSearchAttributes(pairs: SearchAttributePair[]): temporal.api.common.v1.ISearchAttributes {
-  return { indexedFields: encodeUnifiedSearchAttributes(undefined, pairs as unknown as TypedSearchAttributes) };
 }

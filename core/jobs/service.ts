@@ -1,7 +1,7 @@
 // The job service: every use case the native API and the dialects share. Validation (model, driver
 // config, trigger compilation), ownership, and optimistic concurrency live here once.
 import { randomUUID } from 'node:crypto';
-import { driverFor } from '../../activities/registry.ts';
+import { driverFor } from '../drivers/catalog.ts';
 import { parseDurationMs } from '../duration.ts';
 import { trimChar } from '../text.ts';
 import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';

@@ -1,15 +1,14 @@
 // The job store: each job is one Temporal schedule whose runJob action carries the definition.
-// Writes use the raw schedule RPCs so that an update carries the schedule's conflict token: two
-// concurrent updates can never silently overwrite each other (the SDK's handle.update() sends none).
+// Writes use the raw schedule RPCs (through core/temporal) so that an update carries the schedule's
+// conflict token: two concurrent updates can never silently overwrite each other (the SDK's
+// handle.update() sends none).
 import { createHash, randomUUID } from 'node:crypto';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex, encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
-import { enums } from '../proto.ts';
-import { conflict, KairosError, notFound } from '../errors.ts';
+import { enums } from '../temporal/proto.ts';
+import { KairosError, notFound } from '../errors.ts';
+import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
+import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
+import { decodeSearchAttributes, encodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
 import { quote } from '../runs/query.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
@@ -19,7 +18,6 @@ import type { JobReadAccess } from './attachments.ts';
 import { runLimitOf } from './run-limit.ts';
 import { executionPlan } from './execution-plan.ts';
 import {
-  encodeSearchAttributes,
   immediatePatch,
   policiesToProto,
   runSearchAttributes,
@@ -28,7 +26,6 @@ import {
   stateToProto,
 } from './schedule-mapping.ts';
 
-export const RUN_JOB_WORKFLOW = 'runJob';
 
 export interface StoredJob {
   job: Job;
@@ -62,30 +59,17 @@ export interface ListPage {
   nextCursor: string | null;
 }
 
-interface GrpcError {
-  code?: number;
-  message?: string;
-}
-
-const grpcCode = (err: unknown): number | undefined => {
-  const e = err as GrpcError & { cause?: GrpcError };
-  return e?.code ?? e?.cause?.code;
-};
-
 const concurrentChange = (id: string) => new KairosError('conflict', `job '${id}' was changed concurrently; read it again and retry`);
-
+/** What the store's Temporal calls are about: a job (its id is the schedule id). */
+const jobSubject = (id: string) => ({ what: 'job', id, field: 'id' });
 
 export class JobStore {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly taskQueue: string,
     /** Who may read a parent job besides its owner (shares, admins); without it, owners only. */
     private readonly readAccess?: JobReadAccess,
   ) {}
-
-  private get namespace(): string {
-    return this.client.options.namespace;
-  }
 
   private async scheduleBody(job: Job, compiled: CompiledTriggers, writeId: string, usedRuns = 0): Promise<temporal.api.schedule.v1.ISchedule> {
     const limit = runLimitOf(compiled.spec, job.enabled);
@@ -98,9 +82,9 @@ export class JobStore {
           workflowId: job.id,
           workflowType: { name: RUN_JOB_WORKFLOW },
           taskQueue: { name: this.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-          input: { payloads: await encodeToPayloads(this.client.options.loadedDataConverter, input) },
+          input: { payloads: await this.temporal.encode(input) },
           searchAttributes: encodeSearchAttributes(runSearchAttributes(job, 'schedule')),
-          memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
+          memo: { fields: { jobName: (await this.temporal.encode(job.name))[0] ?? {} } },
         },
       },
       policies: policiesToProto(job),
@@ -109,40 +93,29 @@ export class JobStore {
   }
 
   async create(job: Job, compiled: CompiledTriggers): Promise<void> {
-    try {
-      await this.client.workflowService.createSchedule({
-        namespace: this.namespace,
+    await this.temporal.schedules.create(
+      {
         scheduleId: job.id,
         schedule: await this.scheduleBody(job, compiled, randomUUID()),
-        identity: this.client.options.identity,
-        requestId: randomUUID(),
-        memo: { fields: { jobName: (await encodeToPayloads(this.client.options.loadedDataConverter, job.name))?.[0] ?? {} } },
+        memo: { fields: { jobName: (await this.temporal.encode(job.name))[0] ?? {} } },
         searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
         // In the same request as the schedule, so that the job and its immediate fire exist together.
         initialPatch: immediatePatch(job, compiled.spec),
-      });
-    } catch (err) {
-      if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) throw conflict(`job '${job.id}' already exists`, [{ path: 'id', message: 'already exists' }]);
-      throw err;
-    }
+      },
+      jobSubject(job.id),
+    );
   }
 
   async get(id: string): Promise<StoredJob> {
-    let res: temporal.api.workflowservice.v1.IDescribeScheduleResponse;
-    try {
-      res = await this.client.workflowService.describeSchedule({ namespace: this.namespace, scheduleId: id });
-    } catch (err) {
-      if (grpcCode(err) === GrpcStatus.NOT_FOUND) throw notFound('job', id);
-      throw err;
-    }
+    const res = await this.temporal.schedules.describe(id, jobSubject(id));
     const start = res.schedule?.action?.startWorkflow;
     if (start?.workflowType?.name !== RUN_JOB_WORKFLOW) throw notFound('job', id); // a schedule Kairos does not own
-    const input = await decodeFromPayloadsAtIndex<RunJobInput>(this.client.options.loadedDataConverter, 0, start.input?.payloads);
+    const input = await this.temporal.decode<RunJobInput>(0, start.input?.payloads);
     const info = res.info;
     const paused = Boolean(res.schedule?.state?.paused);
     const now = Date.now();
     const recent = info?.recentActions ?? [];
-    const last = recent.length ? optionalTsToDate(recent[recent.length - 1]?.actualTime) ?? null : null;
+    const last = recent.length ? timestampToDate(recent[recent.length - 1]?.actualTime) ?? null : null;
     return {
       job: input.job,
       writeId: input.writeId,
@@ -153,7 +126,7 @@ export class JobStore {
         // describe() lists future times also while paused; a paused job runs at none of them.
         nextRunTimes: paused
           ? []
-          : (info?.futureActionTimes ?? []).map((t) => optionalTsToDate(t)).filter((d): d is Date => d !== undefined && d.getTime() > now),
+          : (info?.futureActionTimes ?? []).map((t) => timestampToDate(t)).filter((d): d is Date => d !== undefined && d.getTime() > now),
         lastRunAt: last,
         runningWorkflowIds: (info?.runningWorkflows ?? []).map((w) => w.workflowId ?? '').filter(Boolean),
         remainingActions: res.schedule?.state?.limitedActions ? Number(res.schedule.state.remainingActions ?? 0) : null,
@@ -170,37 +143,23 @@ export class JobStore {
   /** `usedRuns`: runs of the job's limit used so far, which the new limit counts (see core/jobs/run-limit.ts). */
   async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array, usedRuns = 0): Promise<StoredJob> {
     const writeId = randomUUID();
-    try {
-      await this.client.workflowService.updateSchedule({
-        namespace: this.namespace,
+    // A stale conflict token fails as a conflict ("was changed concurrently"), a deleted job as not found.
+    await this.temporal.schedules.update(
+      {
         scheduleId: job.id,
         schedule: await this.scheduleBody(job, compiled, writeId, usedRuns),
         conflictToken,
-        identity: this.client.options.identity,
-        requestId: randomUUID(),
         searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies, true)),
-      });
-    } catch (err) {
-      const code = grpcCode(err);
-      if (code === GrpcStatus.NOT_FOUND) throw notFound('job', job.id);
-      if (code === GrpcStatus.FAILED_PRECONDITION && /conflict/i.test((err as Error).message)) {
-        throw concurrentChange(job.id);
-      }
-      throw err;
-    }
+      },
+      jobSubject(job.id),
+    );
     const after = await this.get(job.id);
     if (after.writeId !== writeId) throw concurrentChange(job.id);
     const patch = immediatePatch(job, compiled.spec);
     if (patch) {
       // UpdateSchedule has no initial patch: fire once the write is known to have won, so that the
       // run carries the new definition.
-      await this.client.workflowService.patchSchedule({
-        namespace: this.namespace,
-        scheduleId: job.id,
-        patch,
-        identity: this.client.options.identity,
-        requestId: randomUUID(),
-      });
+      await this.temporal.schedules.patch(job.id, patch, jobSubject(job.id));
     }
     return after;
   }
@@ -211,12 +170,7 @@ export class JobStore {
    * cost of a delete on a busy server.
    */
   async delete(id: string): Promise<void> {
-    try {
-      await this.client.workflowService.deleteSchedule({ namespace: this.namespace, scheduleId: id, identity: this.client.options.identity });
-    } catch (err) {
-      if (grpcCode(err) === GrpcStatus.NOT_FOUND) throw notFound('job', id);
-      throw err;
-    }
+    await this.temporal.schedules.delete(id, jobSubject(id));
   }
 
   /** Lists from the schedule list alone (visibility: may lag a fresh write by up to a second or so). */
@@ -227,19 +181,18 @@ export class JobStore {
     if (q.tag) clauses.push(`${SA.tags.name} = ${quote(q.tag)}`);
     if (q.dialect) clauses.push(`${SA.dialect.name} = ${quote(q.dialect)}`);
     if (q.enabled !== undefined) clauses.push(`TemporalSchedulePaused = ${q.enabled ? 'false' : 'true'}`);
-    const res = await this.client.workflowService.listSchedules({
-      namespace: this.namespace,
-      maximumPageSize: q.pageSize,
-      nextPageToken: q.cursor ? Buffer.from(q.cursor, 'base64url') : undefined,
+    const res = await this.temporal.schedules.listPage({
       query: clauses.join(' AND '),
+      pageSize: q.pageSize,
+      nextPageToken: tokenOfCursor(q.cursor),
     });
     const now = Date.now();
-    const items: JobSummary[] = (res.schedules ?? []).map((s) => {
-      const sa = decodeTypedSearchAttributes(s.searchAttributes?.indexedFields);
+    const items: JobSummary[] = res.items.map((s) => {
+      const sa = decodeSearchAttributes(s.searchAttributes?.indexedFields);
       const info = s.info;
       const recent = info?.recentActions ?? [];
-      const next = (info?.futureActionTimes ?? []).map((t) => optionalTsToDate(t)).find((d) => d && d.getTime() > now);
-      const last = recent.length ? optionalTsToDate(recent[recent.length - 1]?.actualTime) : undefined;
+      const next = (info?.futureActionTimes ?? []).map((t) => timestampToDate(t)).find((d) => d && d.getTime() > now);
+      const last = recent.length ? timestampToDate(recent[recent.length - 1]?.actualTime) : undefined;
       const paused = Boolean(info?.paused);
       return {
         id: s.scheduleId ?? '',
@@ -254,8 +207,7 @@ export class JobStore {
         lastRunAt: last ? last.toISOString() : null,
       };
     });
-    const token = res.nextPageToken && res.nextPageToken.length ? Buffer.from(res.nextPageToken).toString('base64url') : null;
-    return { items, nextCursor: token };
+    return { items, nextCursor: cursorOf(res.nextPageToken) };
   }
 
   /**
@@ -275,17 +227,9 @@ export class JobStore {
     );
     if (!parentJob || (parent.incarnation !== undefined && parentJob.incarnation !== parent.incarnation)) return [];
     const ids: string[] = [];
-    let token: Uint8Array | undefined;
-    do {
-      const res = await this.client.workflowService.listSchedules({
-        namespace: this.namespace,
-        maximumPageSize: 1000,
-        nextPageToken: token,
-        query: `${SA.afterJobs.name} = ${quote(`${parent.jobId}:${parent.outcome}`)}`,
-      });
-      ids.push(...(res.schedules ?? []).map((s) => s.scheduleId ?? '').filter(Boolean));
-      token = res.nextPageToken && res.nextPageToken.length ? res.nextPageToken : undefined;
-    } while (token);
+    for await (const s of this.temporal.schedules.list(`${SA.afterJobs.name} = ${quote(`${parent.jobId}:${parent.outcome}`)}`)) {
+      if (s.scheduleId) ids.push(s.scheduleId);
+    }
 
     const started: string[] = [];
     for (const id of ids) {
@@ -302,17 +246,18 @@ export class JobStore {
         cause: { jobId: parent.jobId, workflowId: parent.workflowId, outcome: parent.outcome, depth: parent.depth },
       };
       try {
-        await this.client.workflow.start(RUN_JOB_WORKFLOW, {
+        await this.temporal.workflows.start(RUN_JOB_WORKFLOW, {
           taskQueue: this.taskQueue,
           workflowId,
           args: [args],
           memo: { jobName: job.name },
-          typedSearchAttributes: runSearchAttributes(job, 'dependency'),
+          searchAttributes: runSearchAttributes(job, 'dependency'),
           // Even after the dependent run closed, a second call must not start it again.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
       } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        // Started by an earlier attempt of this call: that is the idempotence.
+        if (!(err instanceof KairosError && err.kind === 'conflict')) throw err;
       }
       started.push(workflowId);
     }
@@ -328,12 +273,12 @@ export class JobStore {
   async startRun(job: Job, triggeredBy: TriggeredBy, input?: unknown, cause?: RunJobInput['cause']): Promise<string> {
     const workflowId = `${job.id}-${triggeredBy}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
     const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy, input, cause };
-    await this.client.workflow.start(RUN_JOB_WORKFLOW, {
+    await this.temporal.workflows.start(RUN_JOB_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId,
       args: [args],
       memo: { jobName: job.name },
-      typedSearchAttributes: runSearchAttributes(job, triggeredBy),
+      searchAttributes: runSearchAttributes(job, triggeredBy),
     });
     return workflowId;
   }

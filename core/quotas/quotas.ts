@@ -11,8 +11,9 @@
 //   runs that start in the same instant, or before visibility shows their neighbours, may pass
 //   together (the limit is approximate by the runs of one burst).
 // A quota that is exceeded is a `forbidden` error (403 in every surface) naming the variable and the limit.
-import type { Client } from '@temporalio/client';
 import { KairosError } from '../errors.ts';
+import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
+import type { TemporalGateway } from '../temporal/gateway.ts';
 import type { ListPage, ListQuery } from '../jobs/store.ts';
 import { quote, runsQuery } from '../runs/query.ts';
 import { SA } from '../search-attributes.ts';
@@ -51,16 +52,15 @@ export interface RunningFilter {
 
 /** The visibility query for an owner's running runs. */
 export function runningRunsQuery(owner: string, f: RunningFilter = {}): string {
-  const clauses = [runsQuery({ owner, statuses: ['running'] }, 'runJob', { jobId: SA.jobId.name, owner: SA.owner.name })];
+  const clauses = [runsQuery({ owner, statuses: ['running'] }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name })];
   if (f.exceptWorkflowId !== undefined) clauses.push(`WorkflowId != ${quote(f.exceptWorkflowId)}`);
   if (f.startedBefore !== undefined) clauses.push(`StartTime < ${quote(f.startedBefore.toISOString())}`);
   return clauses.join(' AND ');
 }
 
 /** How many of an owner's runs are running (one count query: bounded whatever the history). */
-export async function countRunningRuns(client: Client, owner: string, f: RunningFilter = {}): Promise<number> {
-  const res = await client.workflowService.countWorkflowExecutions({ namespace: client.options.namespace, query: runningRunsQuery(owner, f) });
-  return Number(res.count ?? 0);
+export async function countRunningRuns(temporal: TemporalGateway, owner: string, f: RunningFilter = {}): Promise<number> {
+  return await temporal.workflows.count(runningRunsQuery(owner, f));
 }
 
 /** The visibility query for an owner's schedules (Temporal keeps schedules in their own division). */
@@ -69,9 +69,8 @@ export function ownerSchedulesQuery(owner: string): string {
 }
 
 /** How many schedules an owner has (one count query). */
-export async function countOwnerSchedules(client: Client, owner: string): Promise<number> {
-  const res = await client.workflowService.countWorkflowExecutions({ namespace: client.options.namespace, query: ownerSchedulesQuery(owner) });
-  return Number(res.count ?? 0);
+export async function countOwnerSchedules(temporal: TemporalGateway, owner: string): Promise<number> {
+  return await temporal.workflows.count(ownerSchedulesQuery(owner));
 }
 
 /** What the job quota needs of the job store: its schedule list. */
@@ -185,17 +184,17 @@ export class Quotas {
   readonly jobs: JobQuota;
 
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     lister: JobLister,
     readonly limits: QuotaLimits,
   ) {
-    this.jobs = new JobQuota(lister, limits.jobs, Date.now, (owner) => countOwnerSchedules(client, owner));
+    this.jobs = new JobQuota(lister, limits.jobs, Date.now, (owner) => countOwnerSchedules(temporal, owner));
   }
 
   /** Refuses a manual run while the owner has as many runs running as the quota allows. */
   async assertMayStartRun(owner: string): Promise<void> {
     const limit = this.limits.concurrentRuns;
     if (limit <= 0) return;
-    if ((await countRunningRuns(this.client, owner)) >= limit) throw quotaExceeded('concurrentRuns', limit, owner);
+    if ((await countRunningRuns(this.temporal, owner)) >= limit) throw quotaExceeded('concurrentRuns', limit, owner);
   }
 }

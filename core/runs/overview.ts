@@ -3,14 +3,12 @@
 // those runs, and whether an in-flight run is still queued (its driver not picked up by a worker)
 // or executing, with the progress its driver last heartbeated. Answered by Temporal visibility and
 // describe; nothing is cached.
-import type { Client } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { enums } from '../proto.ts';
-import { validationError } from '../errors.ts';
+import { enums } from '../temporal/proto.ts';
+import { KairosError, validationError } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
-import { RUN_JOB_WORKFLOW } from '../jobs/store.ts';
+import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
+import type { TemporalGateway } from '../temporal/gateway.ts';
+import { decodeSearchAttributes } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
 import { incarnationClause, quote, runsQuery, type StatusCounts } from './query.ts';
 import { summaryOf, type RunService, type RunSummary } from './service.ts';
@@ -60,13 +58,9 @@ const UNSTARTED_HISTORY = 3;
 
 export class RunOverview {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly runs: RunService,
   ) {}
-
-  private get namespace(): string {
-    return this.client.options.namespace;
-  }
 
   /** The visibility query for a filter, restricted to the actor's own jobs unless an admin. */
   query(f: OverviewFilter, actor: Actor): string {
@@ -102,18 +96,13 @@ export class RunOverview {
     const out: OverviewRun[] = [];
     let token: Uint8Array | undefined;
     do {
-      const res = await this.client.workflowService.listWorkflowExecutions({
-        namespace: this.namespace,
-        query,
-        pageSize: Math.min(1000, offset + limit - out.length),
-        nextPageToken: token,
-      });
-      for (const e of res.executions ?? []) {
+      const res = await this.temporal.workflows.listPage({ query, pageSize: Math.min(1000, offset + limit - out.length), nextPageToken: token });
+      for (const e of res.items) {
         const memo = e.memo?.fields?.jobName;
-        const jobName = memo ? await decodeFromPayloadsAtIndex<string>(this.client.options.loadedDataConverter, 0, [memo]).catch(() => null) : null;
+        const jobName = memo ? await this.temporal.decode<string>(0, [memo]).catch(() => null) : null;
         out.push({ ...summaryOf(e), jobName: typeof jobName === 'string' ? jobName : null });
       }
-      token = res.nextPageToken && res.nextPageToken.length ? res.nextPageToken : undefined;
+      token = res.nextPageToken;
     } while (token && out.length < offset + limit);
     return out.slice(offset, offset + limit);
   }
@@ -136,20 +125,19 @@ export class RunOverview {
   async inFlight(runId: string): Promise<InFlight | undefined> {
     let desc;
     try {
-      desc = await this.client.workflowService.describeWorkflowExecution({ namespace: this.namespace, execution: { workflowId: runId } });
+      desc = await this.temporal.workflows.describe(runId);
     } catch (err) {
-      const code = (err as { code?: number })?.code;
-      if (code === GrpcStatus.NOT_FOUND || code === GrpcStatus.INVALID_ARGUMENT) return undefined;
+      if (err instanceof KairosError && (err.kind === 'not_found' || err.kind === 'validation')) return undefined;
       throw err;
     }
     const info = desc.workflowExecutionInfo;
     if (info?.type?.name !== RUN_JOB_WORKFLOW) return undefined;
     if (info.status !== enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) return undefined;
-    const jobType = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields).get(SA.jobType);
+    const jobType = decodeSearchAttributes(info.searchAttributes?.indexedFields).get(SA.jobType);
     const driver = (desc.pendingActivities ?? []).find((pa) => pa.activityType?.name === jobType);
     let progress: RunProgress | null = null;
     const beat = driver?.heartbeatDetails?.payloads;
-    if (beat?.length) progress = (await decodeFromPayloadsAtIndex<RunProgress>(this.client.options.loadedDataConverter, 0, beat).catch(() => undefined)) ?? null;
+    if (beat?.length) progress = (await this.temporal.decode<RunProgress>(0, beat).catch(() => undefined)) ?? null;
     const started = driver ? driver.state === PendingState.PENDING_ACTIVITY_STATE_STARTED || driver.state === PendingState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED : undefined;
     // No driver pending: either nothing is scheduled yet (a fresh run) or the driver is done and the run is finishing.
     const phase = (started ?? Number(info.historyLength ?? 0) > UNSTARTED_HISTORY) ? 'executing' : 'queued';

@@ -2,17 +2,15 @@
 // stats from visibility (list, count … GROUP BY ExecutionStatus), one run from describe + its
 // history (close event = the run record; started event = input; activity events = attempts), stop =
 // cancel, abort = terminate. A user sees only runs of their own jobs; admins see all.
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { Client } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import type { temporal } from '@temporalio/proto';
-import { enums } from '../proto.ts';
+import { enums } from '../temporal/proto.ts';
 import { KairosError, notFound } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
-import { RUN_JOB_WORKFLOW, type JobStore } from '../jobs/store.ts';
+import type { JobStore } from '../jobs/store.ts';
+import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
+import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
+import { decodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
 import { countsFromGroups, runsQuery, statusFromVisibility, successRate, type StatusCounts } from './query.ts';
 import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunStatus } from './types.ts';
@@ -70,17 +68,15 @@ export interface RunStats extends StatusCounts {
 
 const MEAN_SAMPLE = 100;
 const ATTRS = { jobId: SA.jobId.name, owner: SA.owner.name, incarnation: SA.incarnation.name };
-const grpcCode = (err: unknown): number | undefined => (err as { code?: number })?.code;
+const runSubject = (runId: string) => ({ what: 'run', id: runId });
+/** A run id Temporal refuses to look up (too long, malformed) names no run: not found, as an unknown one. */
+const isNoSuchRun = (err: unknown) => err instanceof KairosError && (err.kind === 'not_found' || err.kind === 'validation');
 
 export class RunService {
   constructor(
-    private readonly client: Client,
+    private readonly temporal: TemporalGateway,
     private readonly store: JobStore,
   ) {}
-
-  private get namespace(): string {
-    return this.client.options.namespace;
-  }
 
   /** The job exists and the actor may see it (404 otherwise, as for jobs). */
   private async accessJob(jobId: string, actor: Actor) {
@@ -107,34 +103,26 @@ export class RunService {
   }
 
   private async page(query: string, pageSize: number, cursor?: string): Promise<RunPage> {
-    let res: temporal.api.workflowservice.v1.IListWorkflowExecutionsResponse;
+    let res;
     try {
-      res = await this.client.workflowService.listWorkflowExecutions({
-        namespace: this.namespace,
-        query,
-        pageSize,
-        nextPageToken: cursor ? Buffer.from(cursor, 'base64url') : undefined,
-      });
+      res = await this.temporal.workflows.listPage({ query, pageSize, nextPageToken: tokenOfCursor(cursor) });
     } catch (err) {
-      if (cursor && grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) {
+      // The query is Kairos's own: a refused request with a cursor is the cursor's fault.
+      if (cursor && err instanceof KairosError && err.kind === 'validation') {
         throw new KairosError('validation', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this listing' }]);
       }
       throw err;
     }
-    const items = (res.executions ?? []).map((e) => summaryOf(e));
-    const token = res.nextPageToken && res.nextPageToken.length ? Buffer.from(res.nextPageToken).toString('base64url') : null;
-    return { items, nextCursor: token };
+    const items = res.items.map((e) => summaryOf(e));
+    return { items, nextCursor: cursorOf(res.nextPageToken) };
   }
 
   private async describe(runId: string): Promise<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse> {
-    try {
-      const res = await this.client.workflowService.describeWorkflowExecution({ namespace: this.namespace, execution: { workflowId: runId } });
-      if (res.workflowExecutionInfo?.type?.name !== RUN_JOB_WORKFLOW) throw notFound('run', runId);
-      return res;
-    } catch (err) {
-      if (grpcCode(err) === GrpcStatus.NOT_FOUND || grpcCode(err) === GrpcStatus.INVALID_ARGUMENT) throw notFound('run', runId);
-      throw err;
-    }
+    const res = await this.temporal.workflows.describe(runId, undefined, runSubject(runId)).catch((err: unknown) => {
+      throw isNoSuchRun(err) ? notFound('run', runId) : err;
+    });
+    if (res.workflowExecutionInfo?.type?.name !== RUN_JOB_WORKFLOW) throw notFound('run', runId);
+    return res;
   }
 
   /**
@@ -144,7 +132,7 @@ export class RunService {
    */
   private async assertCanSee(info: RawExecution, runId: string, actor: Actor): Promise<void> {
     if (actor.role === 'admin') return;
-    const sa = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
+    const sa = decodeSearchAttributes(info.searchAttributes?.indexedFields);
     if (sa.get(SA.owner) === actor.id) return;
     const jobId = sa.get(SA.jobId);
     const current = jobId ? await this.store.get(jobId).then((s) => s.job, () => undefined) : undefined;
@@ -157,28 +145,18 @@ export class RunService {
     await this.assertCanSee(info, runId, actor);
     const summary = summaryOf(info);
     const view: RunView = { ...summary, attempts: 0, error: null, progress: null, output: null, cause: null, dependents: [] };
-    const conv = this.client.options.loadedDataConverter;
+    const decode = <T>(payloads: temporal.api.common.v1.IPayload[] | null | undefined) => this.temporal.decode<T>(0, payloads);
 
     // The run's own history: input (cause), the driver activity's attempts, and the close event.
     const events: temporal.api.history.v1.IHistoryEvent[] = [];
-    let token: Uint8Array | undefined;
-    do {
-      const h = await this.client.workflowService.getWorkflowExecutionHistory({
-        namespace: this.namespace,
-        execution: { workflowId: runId, runId: info.execution?.runId },
-        nextPageToken: token,
-        maximumPageSize: 1000,
-      });
-      events.push(...(h.history?.events ?? []));
-      token = h.nextPageToken && h.nextPageToken.length ? h.nextPageToken : undefined;
-    } while (token);
+    for await (const ev of this.temporal.workflows.history(runId, info.execution?.runId ?? undefined, runSubject(runId))) events.push(ev);
 
     let jobType: string | undefined;
     const activityTypes = new Map<string, string>();
     for (const ev of events) {
       const id = String(ev.eventId ?? '');
       if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) {
-        const input = await decodeFromPayloadsAtIndex<RunJobInput>(conv, 0, ev.workflowExecutionStartedEventAttributes?.input?.payloads).catch(() => undefined);
+        const input = await decode<RunJobInput>(ev.workflowExecutionStartedEventAttributes?.input?.payloads).catch(() => undefined);
         jobType = input?.job.type;
         view.cause = input?.cause ?? null;
       } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
@@ -191,15 +169,15 @@ export class RunService {
         const a = ev.activityTaskCanceledEventAttributes;
         const p = a?.details?.payloads;
         if (p?.length && activityTypes.get(String(a?.scheduledEventId ?? '')) === jobType) {
-          view.progress = (await decodeFromPayloadsAtIndex<RunProgress>(conv, 0, p).catch(() => undefined)) ?? view.progress;
+          view.progress = (await decode<RunProgress>(p).catch(() => undefined)) ?? view.progress;
         }
       } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED) {
-        const rec = await decodeFromPayloadsAtIndex<RunJobResult>(conv, 0, ev.workflowExecutionCompletedEventAttributes?.result?.payloads);
+        const rec = await decode<RunJobResult>(ev.workflowExecutionCompletedEventAttributes?.result?.payloads);
         applyRecord(view, rec);
       } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED) {
         const failure = ev.workflowExecutionFailedEventAttributes?.failure;
         const details = failure?.applicationFailureInfo?.details?.payloads;
-        const rec = details?.length ? await decodeFromPayloadsAtIndex<RunJobResult>(conv, 0, details).catch(() => undefined) : undefined;
+        const rec = details?.length ? await decode<RunJobResult>(details).catch(() => undefined) : undefined;
         if (rec && typeof rec === 'object' && 'outcome' in rec) applyRecord(view, rec);
         view.error ??= { type: failure?.applicationFailureInfo?.type ?? 'Error', message: failure?.message ?? 'failed' };
       } else if (ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED) {
@@ -216,7 +194,7 @@ export class RunService {
       if (pa.activityType?.name !== jobType) continue;
       view.attempts = Math.max(view.attempts, pa.attempt ?? 1);
       const p = pa.heartbeatDetails?.payloads;
-      if (p?.length) view.progress = (await decodeFromPayloadsAtIndex<RunProgress>(conv, 0, p).catch(() => undefined)) ?? view.progress;
+      if (p?.length) view.progress = (await decode<RunProgress>(p).catch(() => undefined)) ?? view.progress;
       if (pa.lastFailure?.message && summary.status === 'running') {
         view.error = { type: pa.lastFailure.applicationFailureInfo?.type ?? 'Error', message: pa.lastFailure.message };
       }
@@ -230,7 +208,7 @@ export class RunService {
     const info = desc.workflowExecutionInfo ?? {};
     await this.assertCanSee(info, runId, actor);
     assertRunning(info, runId);
-    await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).cancel();
+    await this.temporal.workflows.cancel(runId, info.execution?.runId ?? undefined, runSubject(runId));
     return summaryOf(info);
   }
 
@@ -240,7 +218,7 @@ export class RunService {
     const info = desc.workflowExecutionInfo ?? {};
     await this.assertCanSee(info, runId, actor);
     assertRunning(info, runId);
-    await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).terminate(reason ?? `aborted by ${actor.id}`);
+    await this.temporal.workflows.terminate(runId, info.execution?.runId ?? undefined, reason ?? `aborted by ${actor.id}`, runSubject(runId));
     // A terminated run executes no more code, so the run cannot start its own 'aborted' dependents:
     // the abort does it, with the same idempotent ids the workflow would use.
     const view = await this.get(runId, actor);
@@ -281,19 +259,7 @@ export class RunService {
 
   /** Runs matching a visibility query, counted by status (one `count … GROUP BY ExecutionStatus`). */
   async countByStatus(query: string): Promise<StatusCounts> {
-    const counted = await this.client.workflowService.countWorkflowExecutions({ namespace: this.namespace, query: `${query} GROUP BY ExecutionStatus` });
-    const groups = (counted.groups ?? []).map((g) => ({
-      count: Number(g.count ?? 0),
-      values: (g.groupValues ?? []).map((p) => {
-        const data = p.data ? Buffer.from(p.data).toString('utf8') : '';
-        try {
-          return JSON.parse(data) as unknown;
-        } catch {
-          return data;
-        }
-      }),
-    }));
-    return countsFromGroups(groups);
+    return countsFromGroups(await this.temporal.workflows.countGroups(`${query} GROUP BY ExecutionStatus`));
   }
 
   private async stats(base: string): Promise<Omit<RunStats, 'nextRunAt'>> {
@@ -325,10 +291,10 @@ function statusName(s: temporal.api.enums.v1.WorkflowExecutionStatus | null | un
 
 /** A run summary from a visibility record or a describe (search attributes, times, status). */
 export function summaryOf(e: RawExecution): RunSummary {
-  const sa = decodeTypedSearchAttributes(e.searchAttributes?.indexedFields);
-  const started = optionalTsToDate(e.startTime) ?? new Date(0);
-  const closed = optionalTsToDate(e.closeTime);
-  const scheduled = sa.get(ScheduledStartTime) ?? optionalTsToDate(e.executionTime) ?? started;
+  const sa = decodeSearchAttributes(e.searchAttributes?.indexedFields);
+  const started = timestampToDate(e.startTime) ?? new Date(0);
+  const closed = timestampToDate(e.closeTime);
+  const scheduled = sa.get(ScheduledStartTime) ?? timestampToDate(e.executionTime) ?? started;
   return {
     runId: e.execution?.workflowId ?? '',
     jobId: sa.get(SA.jobId) ?? '',

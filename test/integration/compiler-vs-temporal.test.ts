@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Client } from '@temporalio/client';
-import { optionalTsToDate } from '@temporalio/common/lib/time.js';
+import { timestampToDate } from '../../core/temporal/payloads.ts';
 import { specToProto } from '../../core/jobs/schedule-mapping.ts';
 import { compileTriggers, nextFireTimes, type CompiledSpec } from '../../core/triggers/compile.ts';
 import type { CronDialect } from '../../core/triggers/model.ts';
@@ -119,7 +119,7 @@ describe('compiled specs: Temporal agrees with the evaluator', () => {
         const res = await client.workflowService.describeSchedule({ namespace: client.options.namespace, scheduleId });
         const after = Date.now();
         const theirs = (res.info?.futureActionTimes ?? [])
-          .map((t) => optionalTsToDate(t)?.getTime() ?? 0)
+          .map((t) => timestampToDate(t)?.getTime() ?? 0)
           .filter((t) => t > after);
         const ours = nextFireTimes(c.spec, new Date(after), theirs.length).map((d) => d.getTime());
         compared++;

@@ -11,6 +11,7 @@ import type { Workflow } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { legacyRegistryId } from '../../core/ids/legacy-registry.ts';
 import { voltmxJobIds } from '../../api/dialects/voltmx/job-ids.ts';
+import { TemporalGateway } from '../../core/temporal/gateway.ts';
 import { api, apiUrl, namespace, temporalAddress, temporalClient, uniqueId } from '../support/env.ts';
 import { freshState } from '../support/db.ts';
 import { ALLOCATE_UPDATE, LEGACY_SEQUENCE_WORKFLOW } from '../support/legacy-sequence-workflow.ts';
@@ -463,8 +464,8 @@ describe('Volt MX job ids after an upgrade from the registry workflow', { timeou
       assert.equal(before.status.name, 'RUNNING');
 
       // Two API processes' first allocations at once: the row is seeded once, past 5.
-      const one = voltmxJobIds(state.db, client, noJobs, name);
-      const two = voltmxJobIds(state.db, client, noJobs, name);
+      const one = voltmxJobIds(state.db, new TemporalGateway(client), noJobs, name);
+      const two = voltmxJobIds(state.db, new TemporalGateway(client), noJobs, name);
       assert.deepEqual((await Promise.all([one.next(), two.next()])).sort((a, b) => a - b), [6, 7]);
       assert.equal((await registry.describe()).status.name, 'TERMINATED', 'the registry is retired');
       assert.equal(await one.next(), 8, 'the sequence continues from the state store alone');
@@ -485,7 +486,7 @@ describe('Volt MX job ids after an upgrade from the registry workflow', { timeou
         p2: { items: [summary('voltmx.job.9'), summary('not-voltmx-99')], nextCursor: null },
       };
       const store = { list: async (q: { cursor?: string }) => pages[q.cursor ?? 'first'] ?? { items: [], nextCursor: null } };
-      const ids = voltmxJobIds(state.db, client, store, `test-${randomUUID().slice(0, 8)}`);
+      const ids = voltmxJobIds(state.db, new TemporalGateway(client), store, `test-${randomUUID().slice(0, 8)}`);
       assert.equal(await ids.next(), 18);
       assert.equal(await ids.next(), 19);
     } finally {

@@ -6,7 +6,7 @@ import type { Response } from 'undici';
 import { egressFetch } from '../../../core/net/connect.ts';
 import { egressDenial } from '../../../core/net/egress.ts';
 import { errorText, final, httpStatusFailure, retryable } from '../failures.ts';
-import type { SinkSpec } from '../schema.ts';
+import type { SinkSpec } from '../../../core/drivers/datasource.ts';
 import type { Batch, Sink } from './types.ts';
 
 type HttpSinkSpec = Extract<SinkSpec, { kind: 'http' }>;

@@ -1,6 +1,6 @@
 // Opens the sink a job names, positioned at the checkpoint.
 import type { SinkPosition } from '../checkpoint.ts';
-import type { DatasourceData } from '../schema.ts';
+import type { DatasourceData } from '../../../core/drivers/datasource.ts';
 import { httpSink } from './http.ts';
 import { ndjsonSink } from './ndjson.ts';
 import { postgresSink } from './postgres.ts';

@@ -6,7 +6,8 @@
 // Each batch is written and synced before it counts.
 import type { FileHandle } from 'node:fs/promises';
 import { final } from '../failures.ts';
-import { openSinkFile, type SinkMode } from '../paths.ts';
+import type { SinkMode } from '../../../core/drivers/file-paths.ts';
+import { openSinkFile } from '../paths.ts';
 import type { Batch, Sink } from './types.ts';
 
 export async function ndjsonSink(path: string, mode: SinkMode, resumeAt: number | undefined): Promise<Sink> {

@@ -5,7 +5,7 @@
 import { final, pgFailure } from '../failures.ts';
 import { PG_TYPES, type Row } from '../mapping.ts';
 import { connect, ident, tableIdent, type PgClient } from '../pg.ts';
-import type { Field, SinkSpec } from '../schema.ts';
+import type { Field, SinkSpec } from '../../../core/drivers/datasource.ts';
 import type { Batch, Sink } from './types.ts';
 
 type PgSinkSpec = Extract<SinkSpec, { kind: 'postgres' }>;

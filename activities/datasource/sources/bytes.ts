@@ -8,7 +8,7 @@ import { egressFetch } from '../../../core/net/connect.ts';
 import { egressDenial } from '../../../core/net/egress.ts';
 import { errorText, final, httpStatusFailure, retryable } from '../failures.ts';
 import { openSourceFile } from '../paths.ts';
-import type { SourceSpec } from '../schema.ts';
+import type { SourceSpec } from '../../../core/drivers/datasource.ts';
 
 type ByteSpec = Exclude<SourceSpec, { kind: 'postgres' }>;
 

@@ -7,7 +7,7 @@ import { CsvError, parse, type Info } from 'csv-parse';
 import type { SourcePosition } from '../checkpoint.ts';
 import { final } from '../failures.ts';
 import type { Row } from '../mapping.ts';
-import type { CsvSpec } from '../schema.ts';
+import type { CsvSpec } from '../../../core/drivers/datasource.ts';
 import type { SourceItem } from './types.ts';
 
 interface Parsed {

@@ -1,6 +1,6 @@
 // Opens the source a job names, positioned at the checkpoint.
 import type { SourcePosition } from '../checkpoint.ts';
-import type { SourceSpec } from '../schema.ts';
+import type { SourceSpec } from '../../../core/drivers/datasource.ts';
 import { openBytes } from './bytes.ts';
 import { csvItems } from './csv.ts';
 import { jsonArrayItems } from './json-array.ts';

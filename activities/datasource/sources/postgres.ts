@@ -8,7 +8,7 @@ import { final, pgFailure } from '../failures.ts';
 import type { Row } from '../mapping.ts';
 import { datasourceConfig } from '../../../core/config.ts';
 import { connect, ident, readOnlyQuery } from '../pg.ts';
-import type { SourceSpec } from '../schema.ts';
+import type { SourceSpec } from '../../../core/drivers/datasource.ts';
 import type { Source, SourceItem } from './types.ts';
 
 type PgSpec = Extract<SourceSpec, { kind: 'postgres' }>;

@@ -1,7 +1,7 @@
 // Where Volt MX job ids come from: the state store's `voltmx-jobs` sequence (core/ids/sequence.ts).
 // A deployment upgraded from the registry workflow starts the sequence past every number it handed
 // out, and past every Volt MX job that exists (should the registry's history be gone).
-import type { Client } from '@temporalio/client';
+import type { TemporalGateway } from '../../../core/temporal/gateway.ts';
 import type { Db } from '../../../core/db/open.ts';
 import { legacyRegistryNext, retireLegacyRegistry } from '../../../core/ids/legacy-registry.ts';
 import { SequenceAllocator, type NumberAllocator } from '../../../core/ids/sequence.ts';
@@ -24,14 +24,14 @@ export async function highestVoltmxJobId(store: Pick<JobStore, 'list'>): Promise
 }
 
 /** Volt MX job ids, from the state store; seeded on first use as the header says (`name`: tests only). */
-export function voltmxJobIds(db: Db, client: Client, store: Pick<JobStore, 'list'>, name = VOLTMX_JOB_SEQUENCE): NumberAllocator {
+export function voltmxJobIds(db: Db, temporal: TemporalGateway, store: Pick<JobStore, 'list'>, name = VOLTMX_JOB_SEQUENCE): NumberAllocator {
   return new SequenceAllocator(db, name, {
     first: async () => {
-      const [registry, highest] = await Promise.all([legacyRegistryNext(client, name), highestVoltmxJobId(store)]);
+      const [registry, highest] = await Promise.all([legacyRegistryNext(temporal, name), highestVoltmxJobId(store)]);
       return Math.max(registry ?? 1, highest + 1);
     },
     // Best effort: a registry left running does no harm (no worker runs its type any more), and the
     // allocation that seeded the row must not fail for it.
-    seeded: () => retireLegacyRegistry(client, name).catch(() => undefined),
+    seeded: () => retireLegacyRegistry(temporal, name).catch(() => undefined),
   });
 }

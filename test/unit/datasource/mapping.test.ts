@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadRecord, cast, mapper } from '../../../activities/datasource/mapping.ts';
-import { FieldSchema } from '../../../activities/datasource/schema.ts';
+import { FieldSchema } from '../../../core/drivers/datasource.ts';
 
 const f = (x: Record<string, unknown>) => FieldSchema.parse(x);
 

@@ -7,7 +7,8 @@ import { link, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { openSinkFile, openSourceFile, pathProblem, resolveAllowed, type FileRoots } from '../../../activities/datasource/paths.ts';
+import { pathProblem, type FileRoots } from '../../../core/drivers/file-paths.ts';
+import { openSinkFile, openSourceFile, resolveAllowed } from '../../../activities/datasource/paths.ts';
 
 const refused = (why: RegExp) => (e: unknown) => e instanceof ApplicationFailure && e.type === 'PathNotAllowed' && e.nonRetryable === true && why.test(e.message);
 

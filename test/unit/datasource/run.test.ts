@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { runDatasource } from '../../../activities/datasource/index.ts';
 import type { Checkpoint, DatasourceProgress } from '../../../activities/datasource/checkpoint.ts';
-import { DatasourceDataSchema, type DatasourceData } from '../../../activities/datasource/schema.ts';
+import { DatasourceDataSchema, type DatasourceData } from '../../../core/drivers/datasource.ts';
 import type { RunProgress } from '../../../core/runs/types.ts';
 
 // Job files live only under KAIROS_DATASOURCE_DIRS: this file's own, set before the first run reads it.

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DatasourceDataSchema, DatasourceSavedSchema } from '../../../activities/datasource/schema.ts';
+import { DatasourceDataSchema, DatasourceSavedSchema } from '../../../core/drivers/datasource.ts';
 
 // Save time checks file paths against the configured directories (read from the environment on first use).
 process.env.KAIROS_DATASOURCE_DIRS = '/srv/kairos-files:/data';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { driverFor, DRIVERS } from '../../../activities/registry.ts';
+import { driverFor, DRIVERS } from '../../../core/drivers/catalog.ts';
 import { keepPayload } from '../../../activities/driver.ts';
 
 describe('driver registry', () => {

@@ -3,10 +3,10 @@
 // Two schemas: the run-time one (secrets already resolved) and the save-time one, which also insists
 // that credentials arrive as `{"$secret": "NAME"}` references and never inline.
 import { z } from 'zod';
-import { isSecretRef } from '../../core/secrets/refs.ts';
-import { cappedString, LIMITS } from '../../core/limits.ts';
-import { savedDataSchema } from '../driver.ts';
-import { fileRoots, pathProblem, pathSyntaxProblem, SINK_MODES } from './paths.ts';
+import { isSecretRef } from '../secrets/refs.ts';
+import { cappedString, LIMITS } from '../limits.ts';
+import { savedDataSchema } from './saved-data.ts';
+import { fileRoots, pathProblem, pathSyntaxProblem, SINK_MODES } from './file-paths.ts';
 
 /** An SQL identifier we quote ourselves: letters, digits and _, not a digit first, 1-63 characters. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -1,8 +1,16 @@
-// Names and limits shared by the runJob workflow and the worker's activities (no imports: safe on both sides).
+// The contract between core (which starts workflows and talks to them), the workflows and the
+// worker's activities: workflow type names, update names, support-activity names and the limits
+// they share. No imports, so that workflow code (a deterministic sandbox) may import it too.
+// The activities' own signatures are typed from their factory (activities/registry.ts,
+// `KairosActivities`); the runJob input and result types are in core/runs/types.ts.
+
+/** The workflow every job's schedule starts: one execution = one run. */
+export const RUN_JOB_WORKFLOW = 'runJob';
+
 
 /** Heartbeat timeout when the job sets none: drivers heartbeat every second, so this only catches a lost worker. */
 export const DEFAULT_HEARTBEAT_MS = 30_000;
-/** The support activity that starts dependents (not a job type: the registry never offers it as one). */
+/** The support activity that starts dependents (not a job type: the driver catalog never offers it as one). */
 export const START_DEPENDENTS_ACTIVITY = 'kairosStartDependents';
 /** Dependency chains deeper than this stop (a job that depends on itself, or a cycle). */
 export const MAX_DEPENDENCY_DEPTH = 20;
