@@ -7,7 +7,6 @@
 /** The workflow every job's schedule starts: one execution = one run. */
 export const RUN_JOB_WORKFLOW = 'runJob';
 
-
 /** Heartbeat timeout when the job sets none: drivers heartbeat every second, so this only catches a lost worker. */
 export const DEFAULT_HEARTBEAT_MS = 30_000;
 /** The support activity that starts dependents (not a job type: the driver catalog never offers it as one). */
