@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { KairosError } from '../core/errors.ts';
 import { trimEndChar } from '../core/text.ts';
 import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';
+import type { AuditLog } from '../core/audit/log.ts';
+import { recordRequest } from './audit.ts';
 
 export interface Surface {
   /** Path prefix the surface owns, e.g. "/v1" or "/fusion". Longest prefix wins for errors. */
@@ -23,6 +25,8 @@ export interface Surface {
    * body (application/x-www-form-urlencoded). Every other body must be JSON.
    */
   formRoutes?: readonly string[];
+  /** The surface's name in job versions and the audit log (default: the prefix without its slash). */
+  name?: string;
 }
 
 export interface AppOptions {
@@ -35,6 +39,8 @@ export interface AppOptions {
   surfaces: Surface[];
   /** Origins besides the API's own that may send state-changing requests (a TLS proxy's public origin). */
   trustedOrigins?: readonly string[];
+  /** Where requests that change something, and failed logins, are recorded (api/audit.ts); none when absent. */
+  audit?: AuditLog;
 }
 
 /** Content types a JSON endpoint accepts (type-is patterns: `+json` is any structured `…+json` type). */
@@ -72,8 +78,12 @@ export function createApp(opts: AppOptions): Koa {
   const app = new Koa();
   app.proxy = false;
   const surfaces = [...opts.surfaces].sort((a, b) => b.prefix.length - a.prefix.length);
-  const rendererFor = (ctx: Context): ErrorRenderer =>
-    surfaces.find((s) => ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`))?.renderError ?? renderNativeError;
+  const surfaceOf = (ctx: Context): Surface | undefined => surfaces.find((s) => s.prefix === '' || ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`));
+  const rendererFor = (ctx: Context): ErrorRenderer => surfaceOf(ctx)?.renderError ?? renderNativeError;
+  const surfaceName = (ctx: Context): string => {
+    const s = surfaceOf(ctx);
+    return s?.name ?? (s?.prefix.replace(/^\//, '') || 'v1');
+  };
 
   // One JSON line per request. Only the path is logged: query strings and headers may carry secrets.
   app.use(async (ctx, next) => {
@@ -96,6 +106,8 @@ export function createApp(opts: AppOptions): Koa {
         { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), principal: principal?.id },
         'request',
       );
+      // After the error boundary: the status is the one the client gets.
+      if (opts.audit) await recordRequest(opts.audit, ctx, surfaceName(ctx), opts.logger);
     }
   });
 

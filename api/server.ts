@@ -25,6 +25,12 @@ import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
 import { SequenceAllocator } from '../core/ids/sequence.ts';
 import { uiSurface } from './ui.ts';
 import { openState } from '../core/db/state.ts';
+import { AuditLog } from '../core/audit/log.ts';
+import { VersionStore } from '../core/versions/store.ts';
+import { JobVersions, VersionHistory } from '../core/versions/history.ts';
+
+/** How often the API deletes audit events older than the retention (and once at start). */
+const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
 
 export interface ApiServer {
   server: Server;
@@ -50,6 +56,9 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
   const db = await openState(cfg.database);
   const auth = openAuthStore(cfg);
+  const audit = new AuditLog(db);
+  const retention = audit.startRetention(cfg.audit.retentionMs, AUDIT_PURGE_INTERVAL_MS, (err) => logger.error({ err }, 'audit retention purge failed'));
+  const versionStore = new VersionStore(db);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
   const store = new JobStore(client, cfg.taskQueue, sideState);
@@ -60,14 +69,16 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     readAccess: sideState,
     quotas: new Quotas(client, store, cfg.quotas),
     saveChecks: [secrets.saveCheck],
+    history: new VersionHistory(versionStore, (err, what) => logger.error({ err }, what)),
   });
   const runs = new RunService(client, store);
   const overview = new RunOverview(client, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets });
-  const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
-  surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
-  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
-  surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit });
+  // Each surface's writes name it in the job's versions.
+  const surfaces: Surface[] = [native, daprSurface(cfg, jobs.forSurface('dapr')), fusionSurface(cfg, { jobs: jobs.forSurface('fusion'), runs })];
+  surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth }));
+  surfaces.push(voltmxSurface(cfg, { jobs: jobs.forSurface('voltmx'), runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
+  surfaces.push(cluedinSurface(cfg, { jobs: jobs.forSurface('cluedin'), runs, overview }));
   surfaces.push(uiSurface(cfg));
   const app = createApp({
     logger,
@@ -76,6 +87,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     publicRouters: [healthRoutes(client, cfg.taskQueue)],
     authenticate: authenticate(auth),
     surfaces,
+    audit,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(cfg.port, cfg.host, () => resolve(s));
@@ -83,8 +95,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       reject(err.code === 'EADDRINUSE' ? new Error(`port ${cfg.port} is already in use; set KAIROS_PORT to a free port`) : err),
     );
   });
-  const daprServer = await startDaprPort(cfg, jobs, logger);
-  const fusionServer = await startFusionPort(cfg, { jobs, runs, auth }, logger);
+  const daprServer = await startDaprPort(cfg, jobs.forSurface('dapr'), logger, audit);
+  const fusionServer = await startFusionPort(cfg, { jobs: jobs.forSurface('fusion'), runs, auth, audit }, logger);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   return {
@@ -103,6 +115,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
         fusionServer.closeAllConnections();
       }
       await client.connection.close();
+      await retention.stop();
       await db.close();
     },
   };

@@ -90,6 +90,10 @@ const EnvSchema = z.object({
     .refine((v) => /^postgres(?:ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite file)')
     .optional(),
   KAIROS_DATABASE_POOL: z.coerce.number().int().min(1).max(1000).default(10),
+  KAIROS_AUDIT_RETENTION: z
+    .string()
+    .refine((v) => (parseDaysOrDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "90d", "2160h" or "P90D"')
+    .default('90d'),
 });
 
 /** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
@@ -138,6 +142,8 @@ export interface Config {
   datasource: DatasourceConfig;
   /** Kairos's own state (core/db): PostgreSQL when `url` is set, else the SQLite file `<dataDir>/kairos.db`. */
   database: DatabaseConfig;
+  /** The audit log (core/audit): events older than the retention are deleted. */
+  audit: { retentionMs: number };
   /** Per-owner limits (0 = unlimited); see core/quotas. */
   quotas: {
     /** Jobs (schedules, drafts included) one owner may have. */
@@ -209,6 +215,14 @@ function datasourceDirs(value: string | undefined, dataDir: string): string[] {
   });
 }
 
+const DAY_MS = 86_400_000;
+
+/** A duration, or whole days as retentions are usually written ("90d"). */
+function parseDaysOrDurationMs(text: string): number | undefined {
+  const days = /^\s*(\d{1,5})d\s*$/.exec(text)?.[1];
+  return days === undefined ? parseDurationMs(text) : Number(days) * DAY_MS;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -258,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: parseDurationMs(e.KAIROS_DATASOURCE_STATEMENT_TIMEOUT) ?? 300_000,
     },
     database: { url: e.KAIROS_DATABASE_URL, poolSize: e.KAIROS_DATABASE_POOL, dataDir },
+    audit: { retentionMs: parseDaysOrDurationMs(e.KAIROS_AUDIT_RETENTION) ?? 90 * DAY_MS },
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,

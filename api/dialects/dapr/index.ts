@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../../core/config.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
+import type { AuditLog } from '../../../core/audit/log.ts';
 import { createApp, type Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
 import { renderDaprError } from './errors.ts';
@@ -27,7 +28,7 @@ export function daprSurface(cfg: Config, jobs: JobService): Surface {
 }
 
 /** Starts the dedicated Dapr port (only when KAIROS_DAPR_PORT is set). */
-export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logger): Promise<Server | undefined> {
+export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logger, audit?: AuditLog): Promise<Server | undefined> {
   const port = cfg.dapr.port;
   if (port === undefined) return undefined;
   const app = createApp({
@@ -36,7 +37,8 @@ export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logge
     trustedOrigins: cfg.trustedOrigins,
     publicRouters: [],
     authenticate: daprTokenAuth(cfg.dapr.apiToken),
-    surfaces: [{ prefix: '', renderError: renderDaprError, routers: [daprRoutes(daprOptions(cfg, jobs))] }],
+    audit,
+    surfaces: [{ prefix: '', name: 'dapr', renderError: renderDaprError, routers: [daprRoutes(daprOptions(cfg, jobs))] }],
   });
   return await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, cfg.host, () => resolve(s));

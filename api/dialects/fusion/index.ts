@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../../core/config.ts';
 import type { AuthStore } from '../../../core/auth/store.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
+import type { AuditLog } from '../../../core/audit/log.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { createApp, type Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
@@ -30,7 +31,7 @@ export function fusionSurface(cfg: Config, deps: FusionSurfaceDeps): Surface {
 }
 
 /** Starts the dedicated Fusion port (only when KAIROS_FUSION_PORT is set): /api/… as Fusion serves it. */
-export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { auth: AuthStore }, logger: Logger): Promise<Server | undefined> {
+export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { auth: AuthStore; audit?: AuditLog }, logger: Logger): Promise<Server | undefined> {
   const port = cfg.fusionPort;
   if (port === undefined) return undefined;
   const app = createApp({
@@ -39,7 +40,8 @@ export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { a
     trustedOrigins: cfg.trustedOrigins,
     publicRouters: [],
     authenticate: authenticate(deps.auth),
-    surfaces: [{ prefix: '', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, '/api')] }],
+    audit: deps.audit,
+    surfaces: [{ prefix: '', name: 'fusion', renderError: renderFusionError, routers: [fusionRoutes({ ...deps, bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit) }, '/api')] }],
   });
   return await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, cfg.host, () => resolve(s));

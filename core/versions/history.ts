@@ -1,0 +1,75 @@
+// The job service's history (core/jobs/service.ts JobHistory) over the version store, and the use
+// cases of the versions endpoints: list, read and restore, each with the job's own access rules
+// (whoever may read the job may read its versions; restoring is a write, with the write's checks).
+import type { Job } from '../jobs/model.ts';
+import type { Actor, JobHistory, JobService, JobView, WriteOptions } from '../jobs/service.ts';
+import { notFound } from '../errors.ts';
+import type { VersionStore} from './store.ts';
+import { type JobVersion, type VersionPage } from './store.ts';
+
+/** Records versions for the job service. A failure is reported, not thrown: the write it follows succeeded. */
+export class VersionHistory implements JobHistory {
+  constructor(
+    readonly store: VersionStore,
+    private readonly report: (err: unknown, what: string) => void,
+  ) {}
+
+  async written(job: Job, by: { authorId: string; surface: string }, previous?: Job): Promise<void> {
+    try {
+      await this.store.record(job, by, previous);
+    } catch (err) {
+      // The schedule is written and stays the truth: the next read or write of the versions records it.
+      this.report(err, `version of job '${job.id}' not recorded (repaired on the next read)`);
+    }
+  }
+
+  async removed(job: Job): Promise<void> {
+    try {
+      await this.store.close(job);
+    } catch (err) {
+      this.report(err, `versions of deleted job '${job.id}' not closed`);
+    }
+  }
+}
+
+/** The versions endpoints' use cases. */
+export class JobVersions {
+  constructor(
+    private readonly jobs: JobService,
+    private readonly store: VersionStore,
+  ) {}
+
+  /**
+   * The live job's versions, newest first, after recording the live definition when the latest
+   * version is not it (a crash between the schedule's write and its version's, or a write past the
+   * service). A job the caller may not read is not found.
+   */
+  async list(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
+    const live = await this.live(id, actor);
+    return await this.store.list(id, live.incarnation ?? '', page);
+  }
+
+  async get(id: string, version: number, actor: Actor): Promise<JobVersion> {
+    const live = await this.live(id, actor);
+    const v = await this.store.get(id, live.incarnation ?? '', version);
+    if (!v) throw notFound(`version ${version} of job`, id);
+    return v;
+  }
+
+  /**
+   * Writes a version's definition back as the live job, through the job service (its access and
+   * validation checks, If-Match), which records it as a new version. The owner stays the current
+   * one: ownership is changed by a transfer, not by going back in history.
+   */
+  async restore(id: string, version: number, actor: Actor, opts: WriteOptions = {}): Promise<JobView> {
+    const v = await this.get(id, version, actor);
+    const { ownerId: _o, ...definition } = v.definition;
+    return await this.jobs.replace(id, definition, actor, opts);
+  }
+
+  private async live(id: string, actor: Actor): Promise<Job> {
+    const { job } = await this.jobs.get(id, actor);
+    await this.store.repair(job);
+    return job;
+  }
+}

@@ -1,0 +1,188 @@
+// Job versions: every change to a job's definition, by any surface, in the state store. A version
+// belongs to one creation of a job id (its incarnation) and is numbered 1, 2, … within it; it keeps
+// the definition as stored (without the fields that change on every write) and an RFC 6902 JSON
+// Patch from the previous version. Temporal stays the truth for the live definition: when the latest
+// recorded version differs from the live job (the process stopped between writing the schedule and
+// writing its version, or something wrote the schedule past the job service), a version by surface
+// `system` records the live definition first. Deleting a job closes its versions; they stay.
+import { createPatch, type Operation } from 'rfc6902';
+import type { Db } from '../db/open.ts';
+import type { JobVersionRow, VersionState } from '../db/schema.ts';
+import { validationError } from '../errors.ts';
+import type { Job } from '../jobs/model.ts';
+
+/** The surface a version was made through; `system` for a repair. */
+export type VersionSurface = 'v1' | 'dapr' | 'fusion' | 'voltmx' | 'informer' | 'cluedin' | 'ui' | 'system';
+
+/** A job's definition: the job as stored, without what changes on every write or is not the job's to choose. */
+export type Definition = Record<string, unknown>;
+
+/** One version as the API shows it. */
+export interface JobVersion {
+  jobId: string;
+  /** The creation of the job id this version belongs to ('' for a legacy job). */
+  incarnation: string;
+  version: number;
+  state: VersionState;
+  authorId: string | null;
+  surface: string;
+  createdAt: string;
+  definition: Definition;
+  /** RFC 6902 JSON Patch from the previous version's definition to this one; [] for the first. */
+  diff: Operation[];
+}
+
+/** Who made a change, and through which surface. */
+export interface VersionAuthor {
+  authorId: string | null;
+  surface: string;
+}
+
+/** The job as a definition: bookkeeping (times, the write counter, the incarnation) left out. */
+export function definitionOf(job: Job): Definition {
+  const { createdAt: _c, updatedAt: _u, version: _v, incarnation: _i, ...definition } = job;
+  return definition;
+}
+
+const incarnationOf = (job: Pick<Job, 'incarnation'>): string => job.incarnation ?? '';
+
+/** A unique-key violation on either backend (a concurrent writer took the version number). */
+function isDuplicate(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown };
+  return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || (typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed'));
+}
+
+function toVersion(row: JobVersionRow): JobVersion {
+  return {
+    jobId: row.job_id,
+    incarnation: row.incarnation,
+    version: row.version,
+    state: row.state,
+    authorId: row.author_id,
+    surface: row.surface,
+    createdAt: row.created_at,
+    definition: JSON.parse(row.definition) as Definition,
+    diff: JSON.parse(row.diff) as Operation[],
+  };
+}
+
+/** Version pages: newest first, the cursor names the last version shown. */
+export interface VersionPage {
+  items: JobVersion[];
+  nextCursor: string | null;
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^v:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw validationError('invalid page', [{ path: 'cursor', message: 'is not a cursor of this list' }]);
+  return Number(m[1]);
+}
+
+export class VersionStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Records `job` as its next version when its definition differs from the latest recorded one
+   * (a write that changed nothing — pausing a paused job — makes none). `previous` is the live job
+   * the write replaced: when the latest recorded version is not it, a `system` version records it
+   * first, so that the diff of this one is the change this write made. Returns the new version's
+   * number, or undefined when nothing changed.
+   */
+  async record(job: Job, author: VersionAuthor, previous?: Job): Promise<number | undefined> {
+    const incarnation = incarnationOf(job);
+    // A concurrent writer of the same job may take the number between the read and the insert
+    // (PostgreSQL reads committed; SQLite's immediate transactions already serialize): read again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.kysely.transaction().execute(async (trx) => {
+          const latest = await trx
+            .selectFrom('job_versions')
+            .selectAll()
+            .where('job_id', '=', job.id)
+            .where('incarnation', '=', incarnation)
+            .where('state', '!=', 'draft')
+            .orderBy('version', 'desc')
+            .limit(1)
+            .executeTakeFirst();
+          let number = latest?.version ?? 0;
+          let last: Definition | undefined = latest ? (JSON.parse(latest.definition) as Definition) : undefined;
+          const at = this.now().toISOString();
+          const insert = async (definition: Definition, by: VersionAuthor): Promise<void> => {
+            number += 1;
+            await trx
+              .insertInto('job_versions')
+              .values({
+                job_id: job.id,
+                incarnation,
+                version: number,
+                state: 'applied',
+                author_id: by.authorId,
+                surface: by.surface,
+                created_at: at,
+                definition: JSON.stringify(definition),
+                diff: JSON.stringify(last === undefined ? [] : createPatch(last, definition)),
+              })
+              .execute();
+            last = definition;
+          };
+          if (previous && incarnationOf(previous) === incarnation) {
+            const before = definitionOf(previous);
+            if (last === undefined || createPatch(last, before).length > 0) await insert(before, { authorId: null, surface: 'system' });
+          }
+          const definition = definitionOf(job);
+          if (last !== undefined && createPatch(last, definition).length === 0) return undefined;
+          await insert(definition, author);
+          return number;
+        });
+      } catch (err) {
+        if (attempt < 5 && isDuplicate(err)) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Records the live job as a `system` version when the latest recorded one is not it (see the file comment). */
+  async repair(live: Job): Promise<void> {
+    await this.record(live, { authorId: null, surface: 'system' });
+  }
+
+  /** A page of one incarnation's versions, newest first. */
+  async list(jobId: string, incarnation: string, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
+    let q = this.db.kysely.selectFrom('job_versions').selectAll().where('job_id', '=', jobId).where('incarnation', '=', incarnation);
+    if (page.cursor) q = q.where('version', '<', decodeCursor(page.cursor));
+    const rows = await q
+      .orderBy('version', 'desc')
+      .limit(page.pageSize + 1)
+      .execute();
+    const items = rows.slice(0, page.pageSize).map(toVersion);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > page.pageSize && last ? Buffer.from(`v:${last.version}`).toString('base64url') : null };
+  }
+
+  /** One version, or undefined. */
+  async get(jobId: string, incarnation: string, version: number): Promise<JobVersion | undefined> {
+    const row = await this.db.kysely
+      .selectFrom('job_versions')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('incarnation', '=', incarnation)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row ? toVersion(row) : undefined;
+  }
+
+  /** Closes the versions of a deleted job's creation: they stay, read-only, for admins. Returns how many. */
+  async close(job: Pick<Job, 'id' | 'incarnation'>): Promise<number> {
+    const r = await this.db.kysely
+      .updateTable('job_versions')
+      .set({ state: 'closed' })
+      .where('job_id', '=', job.id)
+      .where('incarnation', '=', incarnationOf(job))
+      .where('state', '!=', 'closed')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+}
