@@ -40,6 +40,10 @@ const AuditEntrySchema = z.object({
   detail: z.record(z.string(), z.unknown()).nullable(),
 });
 
+const VersionsQuerySchema = z
+  .object({ closed: z.enum(['true', 'false']).optional(), limit: z.string().optional(), cursor: z.string().optional() })
+  .strict();
+
 const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
 const AuditQuerySchema = z
   .object({
@@ -58,7 +62,7 @@ const AuditQuerySchema = z
 const PAGE_QUERY = { limit: `1-${HISTORY_PAGE.max} (default ${HISTORY_PAGE.default})`, cursor: 'from the X-Kairos-Next-Cursor header (also nextCursor)' };
 
 registerOperations([
-  { method: 'get', path: '/v1/jobs/{id}/versions', summary: "A job's versions, newest first", tag: 'history', query: PAGE_QUERY, response: z.object({ items: z.array(VersionSchema), nextCursor: z.string().nullable() }) },
+  { method: 'get', path: '/v1/jobs/{id}/versions', summary: "A job's versions, newest first", tag: 'history', query: { closed: 'true (admins): the closed versions of deleted creations of this id instead', ...PAGE_QUERY }, response: z.object({ items: z.array(VersionSchema), nextCursor: z.string().nullable() }) },
   { method: 'get', path: '/v1/jobs/{id}/versions/{n}', summary: 'One version of a job', tag: 'history', response: VersionSchema },
   { method: 'post', path: '/v1/jobs/{id}/versions/{n}/restore', summary: "Make a version's definition the live job (a new version; If-Match as PUT)", tag: 'history' },
   {
@@ -81,7 +85,9 @@ function versionNumber(ctx: Context): number {
 export function versionRoutes(versions: JobVersions): Router {
   const r = new Router({ prefix: '/v1' });
   r.get('/jobs/:id/versions', async (ctx) => {
-    const page = await versions.list(ctx.params.id ?? '', actorOf(ctx), pageOf(ctx, HISTORY_PAGE));
+    const q = parseWith(VersionsQuerySchema, ctx.query, 'query', 'query');
+    const id = ctx.params.id ?? '';
+    const page = q.closed === 'true' ? await versions.listClosed(id, actorOf(ctx), pageOf(ctx, HISTORY_PAGE)) : await versions.list(id, actorOf(ctx), pageOf(ctx, HISTORY_PAGE));
     setNextCursor(ctx, page.nextCursor);
     ctx.body = page;
   });

@@ -3,7 +3,7 @@
 // (whoever may read the job may read its versions; restoring is a write, with the write's checks).
 import type { Job } from '../jobs/model.ts';
 import type { Actor, JobHistory, JobService, JobView, WriteOptions } from '../jobs/service.ts';
-import { notFound } from '../errors.ts';
+import { forbidden, notFound } from '../errors.ts';
 import type { VersionStore} from './store.ts';
 import { type JobVersion, type VersionPage } from './store.ts';
 
@@ -47,6 +47,15 @@ export class JobVersions {
   async list(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
     const live = await this.live(id, actor);
     return await this.store.list(id, live.incarnation ?? '', page);
+  }
+
+  /**
+   * The versions of every deleted creation of this job id (closed, kept for the audit), newest
+   * first. Admins only; whether the id is live now does not matter.
+   */
+  async listClosed(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
+    if (actor.role !== 'admin') throw forbidden('only an admin may read the versions of deleted jobs');
+    return await this.store.listClosed(id, page);
   }
 
   async get(id: string, version: number, actor: Actor): Promise<JobVersion> {

@@ -78,6 +78,16 @@ function decodeCursor(cursor: string): number {
   return Number(m[1]);
 }
 
+function decodeClosedCursor(cursor: string): { at: string; incarnation: string; version: number } {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string' && Number.isInteger(v[2])) return { at: v[0], incarnation: v[1], version: v[2] as number };
+  } catch {
+    // not JSON: the error below
+  }
+  throw validationError('invalid page', [{ path: 'cursor', message: 'is not a cursor of this list' }]);
+}
+
 export class VersionStore {
   constructor(
     private readonly db: Db,
@@ -160,6 +170,33 @@ export class VersionStore {
     const items = rows.slice(0, page.pageSize).map(toVersion);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > page.pageSize && last ? Buffer.from(`v:${last.version}`).toString('base64url') : null };
+  }
+
+  /**
+   * A page of the closed versions of every deleted creation of a job id (for admins), newest first.
+   * The cursor names the last one shown by its time, incarnation and number.
+   */
+  async listClosed(jobId: string, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
+    let q = this.db.kysely.selectFrom('job_versions').selectAll().where('job_id', '=', jobId).where('state', '=', 'closed');
+    if (page.cursor) {
+      const c = decodeClosedCursor(page.cursor);
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', c.at),
+          eb.and([eb('created_at', '=', c.at), eb.or([eb('incarnation', '<', c.incarnation), eb.and([eb('incarnation', '=', c.incarnation), eb('version', '<', c.version)])])]),
+        ]),
+      );
+    }
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('incarnation', 'desc')
+      .orderBy('version', 'desc')
+      .limit(page.pageSize + 1)
+      .execute();
+    const items = rows.slice(0, page.pageSize).map(toVersion);
+    const last = items.at(-1);
+    const next = rows.length > page.pageSize && last ? Buffer.from(JSON.stringify([last.createdAt, last.incarnation, last.version])).toString('base64url') : null;
+    return { items, nextCursor: next };
   }
 
   /** One version, or undefined. */

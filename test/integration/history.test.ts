@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { JobService } from '../../core/jobs/service.ts';
 import { JobStore } from '../../core/jobs/store.ts';
-import { api, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
+import { adminAuth, api, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 
 type Json = Record<string, unknown>;
@@ -50,7 +50,7 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
   let aliceId: string;
   const cleanup: string[] = [];
 
-  const versions = async (id: string, auth: string | undefined = A, query = '') => await api<Page<Version>>('GET', `/v1/jobs/${id}/versions${query}`, { auth });
+  const versions = async (id: string, auth: string = A, query = '') => await api<Page<Version>>('GET', `/v1/jobs/${id}/versions${query}`, { auth });
   const audit = async (query: string, auth?: string) => await api<Page<AuditEntry>>('GET', `/v1/audit${query}`, auth === undefined ? {} : { auth });
   const httpJob = (name: string) => ({ id: uniqueId(name), name, type: 'http', enabled: false, data: { url: `${target.url}/${name}`, method: 'GET' } });
 
@@ -113,7 +113,7 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     assert.equal((await api('GET', `/v1/jobs/${input.id}/versions/1`, { auth: B })).status, 404);
     assert.equal((await api('POST', `/v1/jobs/${input.id}/versions/1/restore`, { auth: B })).status, 404);
     // Admins may.
-    assert.equal((await versions(input.id, undefined)).body.items.length, 3);
+    assert.equal((await versions(input.id, adminAuth())).body.items.length, 3);
   });
 
   it('Fusion and Informer writes record versions naming their surface', async () => {
@@ -191,6 +191,11 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     assert.equal((await api('POST', '/v1/jobs', { auth: A, body: { ...input, description: 'reborn' } })).status, 201);
     const fresh = await versions(input.id);
     assert.deepEqual(fresh.body.items.map((v) => [v.version, v.state, v.definition.description]), [[1, 'applied', 'reborn']]);
+    // The deleted creation's versions stay, closed, for admins.
+    const closed = await versions(input.id, adminAuth(), '?closed=true');
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.deepEqual(closed.body.items.map((v) => [v.version, v.state, v.definition.description ?? '']), [[2, 'closed', 'two'], [1, 'closed', '']]);
+    assert.equal((await versions(input.id, A, '?closed=true')).status, 403);
   });
 
   it('audits mutations, failures, denials, logins, secret changes and manual runs; filters and pages; admins only', async () => {

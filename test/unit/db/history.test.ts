@@ -106,6 +106,17 @@ withEachBackend('job versions', (fresh) => {
     assert.equal((await store.get('nightly', 'inc-2', 1))?.state, 'applied');
     assert.equal((await store.get('nightly', 'inc-1', 5))?.state, 'closed');
     assert.equal(await store.get('nightly', 'inc-2', 2), undefined);
+    // The closed versions of deleted creations, newest first, paged; the live creation's are not among them.
+    await store.close(job({ incarnation: 'inc-2' }));
+    const closed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listClosed('nightly', { pageSize: 2, ...(cursor ? { cursor } : {}) });
+      closed.push(...page.items.map((v) => `${v.incarnation}/${v.version}`));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    assert.deepEqual(closed, ['inc-2/1', 'inc-1/5', 'inc-1/4', 'inc-1/3', 'inc-1/2', 'inc-1/1']);
+    await assert.rejects(store.listClosed('nightly', { pageSize: 2, cursor: 'bm9wZQ' }), /invalid page/);
   });
 
   it('concurrent writers of one job get distinct, consecutive numbers', async () => {
