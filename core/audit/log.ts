@@ -6,6 +6,7 @@
 import type { Db } from '../db/open.ts';
 import type { AuditEventRow, AuditOutcome } from '../db/schema.ts';
 import { validationError } from '../errors.ts';
+import { keysetPage, type KeysetPage } from '../db/keyset.ts';
 
 export type { AuditOutcome } from '../db/schema.ts';
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const satisfies readonly AuditOutcome[];
@@ -55,10 +56,7 @@ export interface AuditFilters {
   to?: Date;
 }
 
-export interface AuditPage {
-  items: AuditEntry[];
-  nextCursor: string | null;
-}
+export type AuditPage = KeysetPage<AuditEntry>;
 
 /** Longest text kept in a column (an action built from a path, a name someone typed). */
 const MAX_TEXT = 200;
@@ -127,9 +125,7 @@ export class AuditLog {
       .orderBy('id', 'desc')
       .limit(page.pageSize + 1)
       .execute();
-    const items = rows.slice(0, page.pageSize).map(toEntry);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > page.pageSize && last ? Buffer.from(`a:${last.id}`).toString('base64url') : null };
+    return keysetPage(rows, page.pageSize, toEntry, (last) => `a:${last.id}`);
   }
 
   /**

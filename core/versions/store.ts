@@ -10,6 +10,7 @@ import type { Db } from '../db/open.ts';
 import type { JobVersionRow, VersionState } from '../db/schema.ts';
 import { validationError } from '../errors.ts';
 import type { Job } from '../jobs/model.ts';
+import { keysetPage, type KeysetPage } from '../db/keyset.ts';
 
 /** The surface a version was made through; `system` for a repair. */
 export type VersionSurface = 'v1' | 'dapr' | 'fusion' | 'voltmx' | 'informer' | 'cluedin' | 'ui' | 'system';
@@ -67,10 +68,7 @@ function toVersion(row: JobVersionRow): JobVersion {
 }
 
 /** Version pages: newest first, the cursor names the last version shown. */
-export interface VersionPage {
-  items: JobVersion[];
-  nextCursor: string | null;
-}
+export type VersionPage = KeysetPage<JobVersion>;
 
 function decodeCursor(cursor: string): number {
   const m = /^v:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString());
@@ -167,9 +165,7 @@ export class VersionStore {
       .orderBy('version', 'desc')
       .limit(page.pageSize + 1)
       .execute();
-    const items = rows.slice(0, page.pageSize).map(toVersion);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > page.pageSize && last ? Buffer.from(`v:${last.version}`).toString('base64url') : null };
+    return keysetPage(rows, page.pageSize, toVersion, (last) => `v:${last.version}`);
   }
 
   /**
@@ -193,10 +189,7 @@ export class VersionStore {
       .orderBy('version', 'desc')
       .limit(page.pageSize + 1)
       .execute();
-    const items = rows.slice(0, page.pageSize).map(toVersion);
-    const last = items.at(-1);
-    const next = rows.length > page.pageSize && last ? Buffer.from(JSON.stringify([last.createdAt, last.incarnation, last.version])).toString('base64url') : null;
-    return { items, nextCursor: next };
+    return keysetPage(rows, page.pageSize, toVersion, (last) => JSON.stringify([last.createdAt, last.incarnation, last.version]));
   }
 
   /** One version, or undefined. */

@@ -6,36 +6,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import type { AuditEntry } from '../../core/audit/log.ts';
+import type { KeysetPage } from '../../core/db/keyset.ts';
 import { JobService } from '../../core/jobs/service.ts';
+import type { JobVersion } from '../../core/versions/store.ts';
 import { JobStore } from '../../core/jobs/store.ts';
 import { adminAuth, api, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 
 type Json = Record<string, unknown>;
-interface Version {
-  version: number;
-  state: string;
-  surface: string;
-  authorId: string | null;
-  definition: Json;
-  diff: { op: string; path: string; value?: unknown }[];
-}
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-interface AuditEntry {
-  id: number;
-  at: string;
-  principalId: string | null;
-  principalName: string | null;
-  surface: string;
-  action: string;
-  jobId: string | null;
-  target: string | null;
-  outcome: string;
-  detail: Json | null;
-}
+type Version = Omit<JobVersion, 'definition'> & { definition: Json };
+type Page<T> = KeysetPage<T>;
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 

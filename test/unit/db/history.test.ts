@@ -5,36 +5,23 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch } from 'rfc6902';
 import { AuditLog, type AuditEvent } from '../../../core/audit/log.ts';
-import type { Job } from '../../../core/jobs/model.ts';
+import { JobSchema, type Job } from '../../../core/jobs/model.ts';
 import { definitionOf, VersionStore } from '../../../core/versions/store.ts';
 import { withEachBackend } from '../../support/db.ts';
 
+/** A stored job: the model's defaults, plus what the store sets. */
 function job(over: Partial<Job> = {}): Job {
-  return {
+  const base = JobSchema.parse({
     id: 'nightly',
     name: 'nightly',
-    type: 'http',
-    description: '',
-    notes: '',
     ownerId: 'usr_a',
-    tags: [],
-    enabled: true,
-    triggers: [],
-    timezone: 'UTC',
     data: { url: 'https://example.com/a' },
-    retry: { maxAttempts: 3, initialInterval: '1s', backoff: 2, nonRetryableErrors: [] },
-    timeout: { startToClose: '1h' },
-    overlap: 'skip',
-    misfire: { catchupWindow: '24h' },
-    pauseOnFailure: false,
-    history: { strategy: 'FULL' },
-    extras: {},
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     version: 1,
     incarnation: 'inc-1',
-    ...over,
-  };
+  });
+  return { ...base, ...over };
 }
 
 const by = { authorId: 'usr_a', surface: 'v1' };
