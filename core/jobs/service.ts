@@ -59,6 +59,8 @@ export interface WriteOptions {
 export interface JobHistory {
   /** `job` was written (replacing `previous`, the live job before the write). Never throws. */
   written(job: Job, by: { authorId: string; surface: string }, previous?: Job): Promise<void>;
+  /** `draft`, a draft of another job (core/drafts), was saved. Never throws. */
+  drafted(draft: Job, by: { authorId: string; surface: string }): Promise<void>;
   /** `job` was deleted: its versions close. Never throws. */
   removed(job: Job): Promise<void>;
 }
@@ -112,9 +114,9 @@ export class JobService {
 
   /** Tells the job's history of a write that succeeded (Temporal stays the truth; a lost record is repaired later). */
   private async recordVersion(job: Job, actor: Actor, opts: WriteOptions, previous?: Job): Promise<void> {
-    // A draft's saved input is not a version of its job (yet): its commit, a write of the job, is.
-    if (draftOf(job)) return;
-    await this.deps.history?.written(job, { authorId: actor.id, surface: opts.surface ?? this.deps.surface ?? 'v1' }, previous);
+    const by = { authorId: actor.id, surface: opts.surface ?? this.deps.surface ?? 'v1' };
+    // A draft (a job of its own) is a version of the job it edits, not yet applied.
+    await (draftOf(job) ? this.deps.history?.drafted(job, by) : this.deps.history?.written(job, by, previous));
   }
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */

@@ -1,11 +1,11 @@
 // The job service's history (core/jobs/service.ts JobHistory) over the version store, and the use
 // cases of the versions endpoints: list, read and restore, each with the job's own access rules
 // (whoever may read the job may read its versions; restoring is a write, with the write's checks).
-import type { Job } from '../jobs/model.ts';
 import type { Actor, JobHistory, JobService, JobView, WriteOptions } from '../jobs/service.ts';
 import { forbidden, notFound } from '../errors.ts';
-import type { VersionStore} from './store.ts';
-import { type JobVersion, type VersionPage } from './store.ts';
+import { draftInput, draftTarget } from '../drafts/service.ts';
+import { JobInputSchema, type Job } from '../jobs/model.ts';
+import type { JobVersion, VersionPage, VersionStore } from './store.ts';
 
 /** Records versions for the job service. A failure is reported, not thrown: the write it follows succeeded. */
 export class VersionHistory implements JobHistory {
@@ -20,6 +20,20 @@ export class VersionHistory implements JobHistory {
     } catch (err) {
       // The schedule is written and stays the truth: the next read or write of the versions records it.
       this.report(err, `version of job '${job.id}' not recorded (repaired on the next read)`);
+    }
+  }
+
+  /** Records a draft's saved input as what its commit would write: the job with the model's defaults. */
+  async drafted(draft: Job, by: { authorId: string; surface: string }): Promise<void> {
+    const target = draftTarget(draft);
+    const parsed = target && JobInputSchema.safeParse({ ...draftInput(draft), id: target.id });
+    // Saving validated it; anything else is not a draft the job service saved, and has no version.
+    if (!target || !parsed?.success) return;
+    const spec = parsed.data;
+    try {
+      await this.store.recordDraft(target, { ...spec, id: target.id, name: spec.name ?? draft.name, ownerId: spec.ownerId ?? draft.ownerId }, by);
+    } catch (err) {
+      this.report(err, `draft version of job '${target.id}' not recorded`);
     }
   }
 

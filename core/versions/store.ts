@@ -86,6 +86,20 @@ function decodeClosedCursor(cursor: string): { at: string; incarnation: string; 
   throw validationError('invalid page', [{ path: 'cursor', message: 'is not a cursor of this list' }]);
 }
 
+/** What a write of versions sees and does, inside its transaction (VersionStore.writing). */
+interface VersionWriter {
+  /** The latest applied (or closed) definition. */
+  applied: Definition | undefined;
+  /** The latest version, when it is a draft. */
+  draft: { version: number; definition: Definition } | undefined;
+  insert(state: 'applied' | 'draft', definition: Definition, by: VersionAuthor): Promise<number>;
+  /** Makes the draft `version` the applied one, by `by`, now. */
+  apply(version: number, definition: Definition, by: VersionAuthor): Promise<number>;
+}
+
+/** Whether two definitions are equal (as JSON: key order does not matter). */
+const same = (a: Definition | undefined, b: Definition): boolean => a !== undefined && createPatch(a, b).length === 0;
+
 export class VersionStore {
   constructor(
     private readonly db: Db,
@@ -93,57 +107,90 @@ export class VersionStore {
   ) {}
 
   /**
-   * Records `job` as its next version when its definition differs from the latest recorded one
+   * Records `job` as its next version when its definition differs from the latest applied one
    * (a write that changed nothing — pausing a paused job — makes none). `previous` is the live job
    * the write replaced: when the latest recorded version is not it, a `system` version records it
-   * first, so that the diff of this one is the change this write made. Returns the new version's
-   * number, or undefined when nothing changed.
+   * first, so that the diff of this one is the change this write made. A write of exactly what the
+   * latest version, a draft, holds (Informer's commit) applies that draft: it becomes the applied
+   * version, by the committer. Returns the version's number, or undefined when nothing changed.
    */
   async record(job: Job, author: VersionAuthor, previous?: Job): Promise<number | undefined> {
-    const incarnation = incarnationOf(job);
-    // A concurrent writer of the same job may take the number between the read and the insert
-    // (PostgreSQL reads committed; SQLite's immediate transactions already serialize): read again.
+    const ref = { id: job.id, incarnation: incarnationOf(job) };
+    return await this.writing(ref, async (w) => {
+      if (previous && incarnationOf(previous) === ref.incarnation) {
+        const before = definitionOf(previous);
+        if (w.applied === undefined || !same(w.applied, before)) await w.insert('applied', before, { authorId: null, surface: 'system' });
+      }
+      const definition = definitionOf(job);
+      if (w.applied !== undefined && same(w.applied, definition)) return undefined;
+      if (w.draft && same(w.draft.definition, definition)) return await w.apply(w.draft.version, definition, author);
+      return await w.insert('applied', definition, author);
+    });
+  }
+
+  /**
+   * Records a draft's saved input (what the job will become once committed) as a version in state
+   * `draft`, its diff from the latest applied version. Nothing when it equals the latest version.
+   */
+  async recordDraft(ref: { id: string; incarnation?: string }, definition: Definition, author: VersionAuthor): Promise<number | undefined> {
+    return await this.writing({ id: ref.id, incarnation: ref.incarnation ?? '' }, async (w) => {
+      if (same(w.draft?.definition ?? w.applied, definition)) return undefined;
+      return await w.insert('draft', definition, author);
+    });
+  }
+
+  /**
+   * Runs `work` in a transaction that knows the job's latest applied definition, its latest version
+   * if that is a draft, and the next number. A concurrent writer of the same job may take the number
+   * between the read and the insert (PostgreSQL reads committed; SQLite's immediate transactions
+   * already serialize): then it all runs again.
+   */
+  private async writing<T>(ref: { id: string; incarnation: string }, work: (w: VersionWriter) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.kysely.transaction().execute(async (trx) => {
-          const latest = await trx
-            .selectFrom('job_versions')
-            .selectAll()
-            .where('job_id', '=', job.id)
-            .where('incarnation', '=', incarnation)
-            .where('state', '!=', 'draft')
-            .orderBy('version', 'desc')
-            .limit(1)
-            .executeTakeFirst();
-          let number = latest?.version ?? 0;
-          let last: Definition | undefined = latest ? (JSON.parse(latest.definition) as Definition) : undefined;
+          const rows = trx.selectFrom('job_versions').selectAll().where('job_id', '=', ref.id).where('incarnation', '=', ref.incarnation).orderBy('version', 'desc').limit(1);
+          const top = await rows.executeTakeFirst();
+          const applied = top?.state === 'draft' ? await rows.where('state', '!=', 'draft').executeTakeFirst() : top;
           const at = this.now().toISOString();
-          const insert = async (definition: Definition, by: VersionAuthor): Promise<void> => {
-            number += 1;
-            await trx
-              .insertInto('job_versions')
-              .values({
-                job_id: job.id,
-                incarnation,
-                version: number,
-                state: 'applied',
-                author_id: by.authorId,
-                surface: by.surface,
-                created_at: at,
-                definition: JSON.stringify(definition),
-                diff: JSON.stringify(last === undefined ? [] : createPatch(last, definition)),
-              })
-              .execute();
-            last = definition;
+          let number = top?.version ?? 0;
+          const w: VersionWriter = {
+            applied: applied ? (JSON.parse(applied.definition) as Definition) : undefined,
+            draft: top?.state === 'draft' ? { version: top.version, definition: JSON.parse(top.definition) as Definition } : undefined,
+            insert: async (state, definition, by) => {
+              number += 1;
+              await trx
+                .insertInto('job_versions')
+                .values({
+                  job_id: ref.id,
+                  incarnation: ref.incarnation,
+                  version: number,
+                  state,
+                  author_id: by.authorId,
+                  surface: by.surface,
+                  created_at: at,
+                  definition: JSON.stringify(definition),
+                  diff: JSON.stringify(w.applied === undefined ? [] : createPatch(w.applied, definition)),
+                })
+                .execute();
+              if (state === 'applied') {
+                w.applied = definition;
+                w.draft = undefined;
+              }
+              return number;
+            },
+            apply: async (version, definition, by) => {
+              await trx
+                .updateTable('job_versions')
+                .set({ state: 'applied', author_id: by.authorId, surface: by.surface, created_at: at, diff: JSON.stringify(w.applied === undefined ? [] : createPatch(w.applied, definition)) })
+                .where('job_id', '=', ref.id)
+                .where('incarnation', '=', ref.incarnation)
+                .where('version', '=', version)
+                .execute();
+              return version;
+            },
           };
-          if (previous && incarnationOf(previous) === incarnation) {
-            const before = definitionOf(previous);
-            if (last === undefined || createPatch(last, before).length > 0) await insert(before, { authorId: null, surface: 'system' });
-          }
-          const definition = definitionOf(job);
-          if (last !== undefined && createPatch(last, definition).length === 0) return undefined;
-          await insert(definition, author);
-          return number;
+          return await work(w);
         });
       } catch (err) {
         if (attempt < 5 && isDuplicate(err)) continue;

@@ -122,6 +122,27 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     assert.deepEqual(iv.body.items[0]?.diff, [{ op: 'replace', path: '/description', value: 'via informer' }]);
   });
 
+  it("Informer's drafts are versions not yet applied; the commit applies the draft", async () => {
+    const inf = await api<{ id: string }>('POST', '/informer/api/jobs', { auth: A, body: { name: uniqueId('hist-draft'), type: 'http', enabled: false, data: { url: `${target.url}/d`, method: 'GET' } } });
+    assert.equal(inf.status, 201, JSON.stringify(inf.body));
+    const id = `informer.${inf.body.id}`;
+    cleanup.push(id);
+    const edit = await api<{ id: string }>('POST', `/informer/api/jobs/${inf.body.id}/_edit`, { auth: A });
+    assert.equal(edit.status, 201, JSON.stringify(edit.body));
+    // Opening a draft changes nothing yet.
+    assert.deepEqual((await versions(id)).body.items.map((v) => [v.version, v.state]), [[1, 'applied']]);
+    assert.equal((await api('PUT', `/informer/api/jobs/${edit.body.id}`, { auth: A, body: { description: 'drafted' } })).status, 200);
+    const drafted = await versions(id);
+    assert.deepEqual(drafted.body.items.map((v) => [v.version, v.state, v.surface, v.authorId]), [[2, 'draft', 'informer', aliceId], [1, 'applied', 'informer', aliceId]]);
+    assert.deepEqual(drafted.body.items[0]?.diff, [{ op: 'replace', path: '/description', value: 'drafted' }]);
+    // The live job is unchanged until the commit, which applies the draft's version.
+    assert.equal((await api<Json>('GET', `/v1/jobs/${id}`, { auth: A })).body.description, '');
+    assert.equal((await api('POST', `/informer/api/jobs/${edit.body.id}/_commit`, { auth: A })).status, 200);
+    const applied = await versions(id);
+    assert.deepEqual(applied.body.items.map((v) => [v.version, v.state]), [[2, 'applied'], [1, 'applied']]);
+    assert.equal((await api<Json>('GET', `/v1/jobs/${id}`, { auth: A })).body.description, 'drafted');
+  });
+
   it('restore writes a version back as the live job, as a new version, with If-Match', async () => {
     const input = httpJob('restore');
     cleanup.push(input.id);

@@ -106,6 +106,29 @@ withEachBackend('job versions', (fresh) => {
     await assert.rejects(store.listClosed('nightly', { pageSize: 2, cursor: 'bm9wZQ' }), /invalid page/);
   });
 
+  it('records drafts as versions not yet applied; writing what the latest draft holds applies it', async () => {
+    const store = new VersionStore(await fresh());
+    const v1 = job();
+    await store.record(v1, by);
+    // A draft equal to the live job is no version; a changed one is, with its diff from the applied one.
+    assert.equal(await store.recordDraft({ id: 'nightly', incarnation: 'inc-1' }, definitionOf(v1), by), undefined);
+    assert.equal(await store.recordDraft({ id: 'nightly', incarnation: 'inc-1' }, definitionOf(job({ notes: 'd1' })), by), 2);
+    assert.equal(await store.recordDraft({ id: 'nightly', incarnation: 'inc-1' }, definitionOf(job({ notes: 'd2' })), by), 3);
+    assert.equal(await store.recordDraft({ id: 'nightly', incarnation: 'inc-1' }, definitionOf(job({ notes: 'd2' })), by), undefined);
+    const d3 = await store.get('nightly', 'inc-1', 3);
+    assert.equal(d3?.state, 'draft');
+    assert.deepEqual(d3?.diff, [{ op: 'replace', path: '/notes', value: 'd2' }]);
+    // The commit writes what draft 3 holds: draft 3 becomes the applied version, by the committer.
+    assert.equal(await store.record(job({ notes: 'd2', version: 2 }), { authorId: 'usr_c', surface: 'informer' }, v1), 3);
+    const all = (await store.list('nightly', 'inc-1', { pageSize: 10 })).items;
+    assert.deepEqual(all.map((v) => [v.version, v.state, v.authorId]), [[3, 'applied', 'usr_c'], [2, 'draft', 'usr_a'], [1, 'applied', 'usr_a']]);
+    // A write of something else after a draft is a new version; the draft stays one not applied.
+    await store.recordDraft({ id: 'nightly', incarnation: 'inc-1' }, definitionOf(job({ notes: 'd3' })), by);
+    assert.equal(await store.record(job({ notes: 'other', version: 3 }), by, job({ notes: 'd2', version: 2 })), 5);
+    assert.deepEqual((await store.get('nightly', 'inc-1', 5))?.diff, [{ op: 'replace', path: '/notes', value: 'other' }]);
+    assert.equal((await store.get('nightly', 'inc-1', 4))?.state, 'draft');
+  });
+
   it('concurrent writers of one job get distinct, consecutive numbers', async () => {
     const store = new VersionStore(await fresh());
     await store.record(job(), by);
