@@ -10,6 +10,7 @@ import { KairosError } from '../core/errors.ts';
 import { trimEndChar } from '../core/text.ts';
 import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';
 import type { AuditLog } from '../core/audit/log.ts';
+import { inAuditScope, type AuditScope } from '../core/audit/scope.ts';
 import { recordRequest } from './audit.ts';
 
 export interface Surface {
@@ -91,8 +92,10 @@ export function createApp(opts: AppOptions): Koa {
     const requestId = ctx.get('x-request-id').slice(0, 100) || randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('x-request-id', requestId);
+    // What core notes for the audit record while the request runs (core/audit/scope.ts).
+    const scope: AuditScope = {};
     try {
-      await next();
+      await inAuditScope(scope, next);
     } catch (err) {
       const normalized = normalizeError(err);
       rendererFor(ctx)(ctx, normalized);
@@ -107,7 +110,7 @@ export function createApp(opts: AppOptions): Koa {
         'request',
       );
       // After the error boundary: the status is the one the client gets.
-      if (opts.audit) await recordRequest(opts.audit, ctx, surfaceName(ctx), opts.logger);
+      if (opts.audit) await recordRequest(opts.audit, ctx, surfaceName(ctx), opts.logger, scope);
     }
   });
 

@@ -2,12 +2,14 @@
 // request is answered. Every request that may change something (not GET, HEAD or OPTIONS) is
 // recorded, and every failed login on any method (a wrong password on a GET included). The outcome
 // follows the status (2xx/3xx ok, 401/403 denied, other 4xx/5xx failed), the action defaults to the
-// method and the matched route's template (`POST /v1/jobs/:id/run`), and the job id comes from the
-// route's parameters. A route refines any of this with `auditAs`. Nothing of a request's body,
-// query or credentials is stored: the detail is the status and the request id.
+// method and the matched route's template (`POST /v1/jobs/:id/run`), and the job id is the one the
+// job service wrote or deleted (core/audit/scope.ts), else the route's parameter. A route refines
+// any of this with `auditAs`. Nothing of a request's body, query or credentials is stored: the
+// detail is the status and the request id.
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
 import type { AuditLog, AuditOutcome } from '../core/audit/log.ts';
+import type { AuditScope } from '../core/audit/scope.ts';
 import { parseBasic } from './auth.ts';
 
 /** What a route may say about its request for the audit log (ctx.state.audit). */
@@ -86,7 +88,7 @@ function fromRoute(ctx: Context, template: string | undefined): { jobId?: string
  * Records the answered request in the audit log if it is one to record (see the file comment).
  * Failures to record are logged, never turned into the request's answer (it has been decided).
  */
-export async function recordRequest(log: AuditLog, ctx: Context, surface: string, logger: Logger): Promise<void> {
+export async function recordRequest(log: AuditLog, ctx: Context, surface: string, logger: Logger, scope: AuditScope = {}): Promise<void> {
   const note = (ctx.state as { audit?: AuditNote }).audit ?? {};
   const principal = (ctx.state as { principal?: { id: string; name?: string } }).principal ?? note.principal;
   const creds = principal ? undefined : presented(ctx);
@@ -105,7 +107,8 @@ export async function recordRequest(log: AuditLog, ctx: Context, surface: string
       principalName: principal?.name ?? creds?.username ?? null,
       surface,
       action,
-      jobId: note.jobId ?? route.jobId ?? null,
+      // The job as core names it, when the request wrote one; else as the route does.
+      jobId: note.jobId ?? scope.jobId ?? route.jobId ?? null,
       target: note.target ?? route.target ?? null,
       outcome,
       detail: { status: ctx.status, ...(failedLogin ? { via: creds.via, method: ctx.method } : {}), requestId: String(ctx.state.requestId ?? '') },

@@ -3,6 +3,7 @@
 // (whoever may read the job may read its versions; restoring is a write, with the write's checks).
 import type { Actor, JobHistory, JobService, JobView, WriteOptions } from '../jobs/service.ts';
 import { forbidden, notFound } from '../errors.ts';
+import { noteAuditedJob } from '../audit/scope.ts';
 import { draftInput, draftTarget } from '../drafts/service.ts';
 import { JobInputSchema, type Job } from '../jobs/model.ts';
 import type { JobVersion, VersionPage, VersionStore } from './store.ts';
@@ -15,6 +16,7 @@ export class VersionHistory implements JobHistory {
   ) {}
 
   async written(job: Job, by: { authorId: string; surface: string }, previous?: Job): Promise<void> {
+    noteAuditedJob(job.id);
     try {
       await this.store.record(job, by, previous);
     } catch (err) {
@@ -29,6 +31,7 @@ export class VersionHistory implements JobHistory {
     const parsed = target && JobInputSchema.safeParse({ ...draftInput(draft), id: target.id });
     // Saving validated it; anything else is not a draft the job service saved, and has no version.
     if (!target || !parsed?.success) return;
+    noteAuditedJob(target.id);
     const spec = parsed.data;
     try {
       await this.store.recordDraft(target, { ...spec, id: target.id, name: spec.name ?? draft.name, ownerId: spec.ownerId ?? draft.ownerId }, by);
@@ -38,6 +41,7 @@ export class VersionHistory implements JobHistory {
   }
 
   async removed(job: Job): Promise<void> {
+    noteAuditedJob(job.id);
     try {
       await this.store.close(job);
     } catch (err) {

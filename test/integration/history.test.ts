@@ -118,6 +118,12 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     assert.equal((await api('PUT', `/informer/api/jobs/${inf.body.id}`, { auth: A, body: { description: 'via informer' } })).status, 200);
     const iv = await versions(informerId);
     assert.equal(iv.status, 200, JSON.stringify(iv.body));
+    // The audit names the job as core does (the route named it by its UUID).
+    const infAudit = await audit(`?job=${informerId}`);
+    assert.deepEqual(infAudit.body.items.map((e) => [e.surface, e.action]), [
+      ['informer', 'PUT /informer/api/jobs/:id'],
+      ['informer', 'POST /informer/api/jobs'],
+    ]);
     assert.deepEqual(iv.body.items.map((v) => [v.version, v.surface]), [[2, 'informer'], [1, 'informer']]);
     assert.deepEqual(iv.body.items[0]?.diff, [{ op: 'replace', path: '/description', value: 'via informer' }]);
   });
@@ -228,10 +234,11 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
       assert.ok(hit, `${what} in ${JSON.stringify(mine, null, 1)}`);
       return hit;
     };
-    const created = find((e) => e.action === 'job.create' && e.jobId === null && e.outcome === 'ok', 'the create');
+    // The job id comes from the job service when the route has none (a create).
+    const created = find((e) => e.action === 'job.create' && e.jobId === input.id && e.outcome === 'ok', 'the create');
     assert.equal(created.principalId, aliceId);
     assert.equal(created.surface, 'v1');
-    find((e) => e.action === 'job.create' && e.outcome === 'failed' && e.detail?.status === 400, 'the failed create');
+    assert.equal(find((e) => e.action === 'job.create' && e.outcome === 'failed' && e.detail?.status === 400, 'the failed create').jobId, null);
     const denied = find((e) => e.action === 'job.delete' && e.jobId === input.id, "bob's delete");
     assert.equal(denied.principalName, bob);
     assert.equal(denied.outcome, 'failed');
@@ -248,12 +255,11 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     find((e) => e.action === 'login' && e.surface === 'voltmx' && e.outcome === 'failed' && e.target === alice, 'the failed Volt MX login');
     const vok = find((e) => e.action === 'login' && e.surface === 'voltmx' && e.outcome === 'ok', 'the Volt MX login');
     assert.equal(vok.principalId, aliceId);
-    // The job's create carries its id only in the body: routes with the id in the path name it.
     assert.ok(all.body.items.every((e, i, xs) => i === 0 || (xs[i - 1]?.id ?? 0) > e.id), 'newest first');
 
     // Filters.
     const byJob = await audit(`?job=${input.id}`);
-    assert.deepEqual(new Set(byJob.body.items.map((e) => e.action)), new Set(['job.delete', 'job.run']));
+    assert.deepEqual(new Set(byJob.body.items.map((e) => e.action)), new Set(['job.create', 'job.delete', 'job.run']));
     const byPrincipal = await audit(`?principal=${bob}&from=${encodeURIComponent(since)}`);
     assert.ok(byPrincipal.body.items.length >= 1 && byPrincipal.body.items.every((e) => e.principalName === bob));
     const logins = await audit(`?action=login&surface=voltmx&outcome=ok&from=${encodeURIComponent(since)}`);
