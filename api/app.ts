@@ -9,6 +9,9 @@ import type { Logger } from 'pino';
 import { KairosError } from '../core/errors.ts';
 import { trimEndChar } from '../core/text.ts';
 import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.ts';
+import type { AuditLog } from '../core/audit/log.ts';
+import { inAuditScope, type AuditScope } from '../core/audit/scope.ts';
+import { recordRequest } from './audit.ts';
 
 export interface Surface {
   /** Path prefix the surface owns, e.g. "/v1" or "/fusion". Longest prefix wins for errors. */
@@ -23,6 +26,8 @@ export interface Surface {
    * body (application/x-www-form-urlencoded). Every other body must be JSON.
    */
   formRoutes?: readonly string[];
+  /** The surface's name in job versions and the audit log (default: the prefix without its slash). */
+  name?: string;
 }
 
 export interface AppOptions {
@@ -35,6 +40,8 @@ export interface AppOptions {
   surfaces: Surface[];
   /** Origins besides the API's own that may send state-changing requests (a TLS proxy's public origin). */
   trustedOrigins?: readonly string[];
+  /** Where requests that change something, and failed logins, are recorded (api/audit.ts); none when absent. */
+  audit?: AuditLog;
 }
 
 /** Content types a JSON endpoint accepts (type-is patterns: `+json` is any structured `…+json` type). */
@@ -72,8 +79,12 @@ export function createApp(opts: AppOptions): Koa {
   const app = new Koa();
   app.proxy = false;
   const surfaces = [...opts.surfaces].sort((a, b) => b.prefix.length - a.prefix.length);
-  const rendererFor = (ctx: Context): ErrorRenderer =>
-    surfaces.find((s) => ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`))?.renderError ?? renderNativeError;
+  const surfaceOf = (ctx: Context): Surface | undefined => surfaces.find((s) => s.prefix === '' || ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`));
+  const rendererFor = (ctx: Context): ErrorRenderer => surfaceOf(ctx)?.renderError ?? renderNativeError;
+  const surfaceName = (ctx: Context): string => {
+    const s = surfaceOf(ctx);
+    return s?.name ?? (s?.prefix.replace(/^\//, '') || 'v1');
+  };
 
   // One JSON line per request. Only the path is logged: query strings and headers may carry secrets.
   app.use(async (ctx, next) => {
@@ -81,8 +92,10 @@ export function createApp(opts: AppOptions): Koa {
     const requestId = ctx.get('x-request-id').slice(0, 100) || randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('x-request-id', requestId);
+    // What core notes for the audit record while the request runs (core/audit/scope.ts).
+    const scope: AuditScope = {};
     try {
-      await next();
+      await inAuditScope(scope, next);
     } catch (err) {
       const normalized = normalizeError(err);
       rendererFor(ctx)(ctx, normalized, err);
@@ -96,6 +109,8 @@ export function createApp(opts: AppOptions): Koa {
         { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), principal: principal?.id },
         'request',
       );
+      // After the error boundary: the status is the one the client gets.
+      if (opts.audit) await recordRequest(opts.audit, ctx, surfaceName(ctx), opts.logger, scope);
     }
   });
 

@@ -28,6 +28,12 @@ import { closeServer, listen } from './dialects/kit/index.ts';
 import { openState } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { storedTokenKey } from '../core/auth/tokens.ts';
+import { AuditLog } from '../core/audit/log.ts';
+import { VersionStore } from '../core/versions/store.ts';
+import { JobVersions, VersionHistory } from '../core/versions/history.ts';
+
+/** How often the API deletes audit events older than the retention (and once at start). */
+const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
 
 export interface ApiServer {
   server: Server;
@@ -53,6 +59,9 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
   const db = await openState(cfg.database);
   const auth = openAuthStore(cfg);
+  const audit = new AuditLog(db);
+  const retention = audit.startRetention(cfg.audit.retentionMs, AUDIT_PURGE_INTERVAL_MS, (err) => logger.error({ err }, 'audit retention purge failed'));
+  const versionStore = new VersionStore(db);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth), db);
   const store = new JobStore(temporal, cfg.taskQueue, sideState);
@@ -64,14 +73,25 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     readAccess: sideState,
     quotas: new Quotas(temporal, store, cfg.quotas),
     saveChecks: [secrets.saveCheck],
+    history: new VersionHistory(versionStore, (err, what) => logger.error({ err }, what)),
   });
   const runs = new RunService(temporal, store);
   const overview = new RunOverview(temporal, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets });
-  const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
-  surfaces.push(informerSurface(cfg, { jobs, runs, auth, db }));
-  surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: voltmxJobIds(db, temporal, store), authenticate: authenticate(auth), tokenKey: storedTokenKey(db, cipher) }));
-  surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit });
+  // Each surface's writes name it in the job's versions.
+  const surfaces: Surface[] = [native, daprSurface(cfg, jobs.forSurface('dapr')), fusionSurface(cfg, { jobs: jobs.forSurface('fusion'), runs })];
+  surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth, db }));
+  surfaces.push(
+    voltmxSurface(cfg, {
+      jobs: jobs.forSurface('voltmx'),
+      runs,
+      auth,
+      jobIds: voltmxJobIds(db, temporal, store),
+      authenticate: authenticate(auth),
+      tokenKey: storedTokenKey(db, cipher),
+    }),
+  );
+  surfaces.push(cluedinSurface(cfg, { jobs: jobs.forSurface('cluedin'), runs, overview }));
   surfaces.push(uiSurface(cfg));
   const app = createApp({
     logger,
@@ -80,10 +100,11 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     publicRouters: [healthRoutes(temporal, cfg.taskQueue)],
     authenticate: authenticate(auth),
     surfaces,
+    audit,
   });
   const server = await listen(app, cfg.port, cfg.host, 'KAIROS_PORT');
-  const daprServer = await startDaprPort(cfg, jobs, logger);
-  const fusionServer = await startFusionPort(cfg, { jobs, runs, auth }, logger);
+  const daprServer = await startDaprPort(cfg, jobs.forSurface('dapr'), logger, audit);
+  const fusionServer = await startFusionPort(cfg, { jobs: jobs.forSurface('fusion'), runs, auth, audit }, logger);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   return {
@@ -95,6 +116,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       await closeServer(daprServer);
       await closeServer(fusionServer);
       await temporal.close();
+      await retention.stop();
       await db.close();
     },
   };

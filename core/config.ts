@@ -95,6 +95,10 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => secretKeyBytes(v) !== undefined, 'must be 32 bytes as base64 (44 characters, e.g. from `openssl rand -base64 32`) or as 64 hex characters')
     .optional(),
+  KAIROS_AUDIT_RETENTION: z
+    .string()
+    .refine((v) => (parseDaysOrDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "90d", "2160h" or "P90D"')
+    .default('90d'),
 });
 
 /** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
@@ -148,6 +152,8 @@ export interface Config {
   datasource: DatasourceConfig;
   /** Kairos's own state (core/db): PostgreSQL when `url` is set, else the SQLite file `<dataDir>/kairos.db`. */
   database: DatabaseConfig;
+  /** The audit log (core/audit): events older than the retention are deleted. */
+  audit: { retentionMs: number };
   /** Per-owner limits (0 = unlimited); see core/quotas. */
   quotas: {
     /** Jobs (schedules, drafts included) one owner may have. */
@@ -231,6 +237,14 @@ function datasourceDirs(value: string | undefined, dataDir: string): string[] {
   });
 }
 
+const DAY_MS = 86_400_000;
+
+/** A duration, or whole days as retentions are usually written ("90d"). */
+function parseDaysOrDurationMs(text: string): number | undefined {
+  const days = /^\s*(\d{1,5})d\s*$/.exec(text)?.[1];
+  return days === undefined ? parseDurationMs(text) : Number(days) * DAY_MS;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -285,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dataDir,
       ...(e.KAIROS_SECRET_KEY === undefined ? {} : { secretKey: secretKeyBytes(e.KAIROS_SECRET_KEY) }),
     },
+    audit: { retentionMs: parseDaysOrDurationMs(e.KAIROS_AUDIT_RETENTION) ?? 90 * DAY_MS },
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
       embedded: e.TEMPORAL_ADDRESS === undefined,

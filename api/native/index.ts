@@ -12,6 +12,9 @@ import { openApiRoutes } from './openapi.ts';
 import { runRoutes } from './runs.ts';
 import { secretRoutes } from './secrets.ts';
 import { userRoutes } from './users.ts';
+import { auditRoutes, versionRoutes } from './history.ts';
+import type { JobVersions } from '../../core/versions/history.ts';
+import type { AuditLog } from '../../core/audit/log.ts';
 
 export interface NativeDeps {
   jobs: JobService;
@@ -19,6 +22,8 @@ export interface NativeDeps {
   overview: RunOverview;
   auth: AuthStore;
   secrets: SecretAccess;
+  versions: JobVersions;
+  audit: AuditLog;
 }
 
 /**
@@ -27,7 +32,7 @@ export interface NativeDeps {
  */
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
-  return [jobRoutes(d.jobs), runRoutes(d.runs, d.overview), secretRoutes(d.secrets), userRoutes(d.auth), openApiRoutes()];
+  return [jobRoutes(d.jobs), runRoutes(d.runs, d.overview), secretRoutes(d.secrets), userRoutes(d.auth), versionRoutes(d.versions), auditRoutes(d.audit), openApiRoutes()];
 }
 
 export function nativeSurface(deps: NativeDeps): Surface {

@@ -43,7 +43,7 @@ export function actorOf(ctx: Context): Actor {
 }
 
 /** If-Match carries the version a client last read, as an ETag ("3" or W/"3"). */
-function expectedVersion(ctx: Context): number | undefined {
+export function expectedVersion(ctx: Context): number | undefined {
   const header = ctx.get('if-match');
   if (!header || header === '*') return undefined;
   const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
@@ -51,7 +51,7 @@ function expectedVersion(ctx: Context): number | undefined {
   return Number(m[1]);
 }
 
-function render(ctx: Context, v: JobView, status = 200): void {
+export function render(ctx: Context, v: JobView, status = 200): void {
   ctx.status = status;
   ctx.set('ETag', `"${v.job.version}"`);
   ctx.body = { ...v.job, state: v.state };

@@ -35,6 +35,9 @@ function draftExtras(job: Job): DraftExtras | undefined {
   return { of: d.of, input: d.input, ...(typeof d.incarnation === 'string' ? { incarnation: d.incarnation } : {}) };
 }
 
+/** What a draft will write over its job (its saved input); undefined for a job that is not a draft. */
+export const draftInput = (job: Job): Record<string, unknown> | undefined => draftExtras(job)?.input;
+
 /** The id of the job a draft edits; undefined for a job that is not a draft. */
 export const draftOf = (job: Job): string | undefined => draftExtras(job)?.of;
 

@@ -51,6 +51,18 @@ export interface WriteOptions {
    * current version, and editing the job does not fire it again.
    */
   asNew?: boolean;
+  /** The API surface making the change, for the job's versions (default: the service's, see forSurface). */
+  surface?: string;
+}
+
+/** A job's history (core/versions/history.ts): told of every change after the Temporal write succeeded. */
+export interface JobHistory {
+  /** `job` was written (replacing `previous`, the live job before the write). Never throws. */
+  written(job: Job, by: { authorId: string; surface: string }, previous?: Job): Promise<void>;
+  /** `draft`, a draft of another job (core/drafts), was saved. Never throws. */
+  drafted(draft: Job, by: { authorId: string; surface: string }): Promise<void>;
+  /** `job` was deleted: its versions close. Never throws. */
+  removed(job: Job): Promise<void>;
 }
 
 /** What the job service needs to keep a job id from being an identity (see core/jobs/attachments.ts). */
@@ -74,13 +86,17 @@ export interface JobServiceDeps extends JobIdentityDeps {
   quotas?: Quotas;
   /** Checks of what a job's owner may use, on create and every write (e.g. its secret references). */
   saveChecks?: readonly SaveCheck[];
+  /** Records the versions of every job (core/versions); none when absent. */
+  history?: JobHistory;
+  /** The surface this service acts for (see forSurface); `v1` when absent. */
+  surface?: string;
 }
 
 export class JobService {
   constructor(
     private readonly store: JobStore,
     private readonly now: () => Date = () => new Date(),
-    deps: JobServiceDeps = {},
+    private readonly deps: JobServiceDeps = {},
   ) {
     this.identity = deps;
     this.quotas = deps.quotas;
@@ -90,6 +106,18 @@ export class JobService {
   /** Per-owner limits on jobs and running runs; none when absent. */
   private readonly quotas?: Quotas;
   private readonly saveChecks: readonly SaveCheck[];
+
+  /** This service as one API surface uses it: the versions its writes record name that surface. */
+  forSurface(surface: string): JobService {
+    return new JobService(this.store, this.now, { ...this.deps, surface });
+  }
+
+  /** Tells the job's history of a write that succeeded (Temporal stays the truth; a lost record is repaired later). */
+  private async recordVersion(job: Job, actor: Actor, opts: WriteOptions, previous?: Job): Promise<void> {
+    const by = { authorId: actor.id, surface: opts.surface ?? this.deps.surface ?? 'v1' };
+    // A draft (a job of its own) is a version of the job it edits, not yet applied.
+    await (draftOf(job) ? this.deps.history?.drafted(job, by) : this.deps.history?.written(job, by, previous));
+  }
 
   /** Whether a driver for this job type is installed (a dialect offers only job types that can run). */
   supportsType(type: string): boolean {
@@ -130,7 +158,7 @@ export class JobService {
     }
   }
 
-  async create(raw: unknown, actor: Actor): Promise<JobView> {
+  async create(raw: unknown, actor: Actor, opts: Pick<WriteOptions, 'surface'> = {}): Promise<JobView> {
     // one instant for relative times and createdAt, so that a later re-resolution at updatedAt agrees
     const now = this.now();
     const { spec, compiled } = this.validate(raw, now);
@@ -151,6 +179,7 @@ export class JobService {
     };
     await this.assertMayFollow(job, actor);
     await this.held(this.quotas?.jobs.reserve(job.ownerId, job.id), () => this.store.create(job, compiled));
+    await this.recordVersion(job, actor, opts);
     // Answer from what was written rather than a second RPC (DescribeSchedule is a query to the
     // scheduler workflow and doubled the cost of a create). The next fire time comes from the
     // evaluator that the compiler's proof holds equal to Temporal's own; later GETs read Temporal.
@@ -231,6 +260,7 @@ export class JobService {
       this.store.update(job, compiled, stored.conflictToken, used),
     );
     if (transfer) this.quotas?.jobs.noteRemoved(current.ownerId, id);
+    await this.recordVersion(updated.job, actor, opts, current);
     return view(updated);
   }
 
@@ -306,6 +336,7 @@ export class JobService {
   private async remove(job: Job): Promise<void> {
     await this.store.delete(job.id);
     this.quotas?.jobs.noteRemoved(job.ownerId, job.id);
+    await this.deps.history?.removed(job);
     if (draftOf(job)) return; // a draft's shares and names are its job's
     const draftId = draftIdFor(job.id);
     const draft = await this.store.get(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));

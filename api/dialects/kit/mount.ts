@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import type { Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../../../core/audit/log.ts';
 import type { Config } from '../../../core/config.ts';
 import { createApp, type Surface } from '../../app.ts';
 import type { ErrorRenderer } from '../../errors.ts';
@@ -48,7 +49,13 @@ export function mountSurface(d: DialectSurface): Surface {
 }
 
 /** Starts the dialect's own port, serving only the dialect at its root (undefined when no port is configured). */
-export async function listenOwnPort(d: DialectSurface, own: OwnPort, cfg: Pick<Config, 'host' | 'bodyLimit' | 'trustedOrigins'>, logger: Logger): Promise<Server | undefined> {
+export async function listenOwnPort(
+  d: DialectSurface,
+  own: OwnPort,
+  cfg: Pick<Config, 'host' | 'bodyLimit' | 'trustedOrigins'>,
+  logger: Logger,
+  audit?: AuditLog,
+): Promise<Server | undefined> {
   if (own.port === undefined) return undefined;
   const app = createApp({
     logger: logger.child({ surface: own.name }),
@@ -56,7 +63,9 @@ export async function listenOwnPort(d: DialectSurface, own: OwnPort, cfg: Pick<C
     trustedOrigins: cfg.trustedOrigins,
     publicRouters: [],
     authenticate: own.authenticate,
-    surfaces: [{ prefix: '', renderError: d.renderError, routers: d.routers(''), ...(d.formRoutes ? { formRoutes: d.formRoutes } : {}) }],
+    audit,
+    // Named: at the root, the prefix would not say which dialect wrote a version or an audit event.
+    surfaces: [{ prefix: '', name: own.name, renderError: d.renderError, routers: d.routers(''), ...(d.formRoutes ? { formRoutes: d.formRoutes } : {}) }],
   });
   return await listen(app, own.port, cfg.host, own.setting);
 }

@@ -1,5 +1,6 @@
 // Volt MX Foundry Scheduling Job APIs: accounts login, job list/create/update, read/delete by id,
 // run now and history. Parse (mapping.ts), call the job and run services, render Volt MX's shapes.
+import { auditAs } from '../../audit.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuthStore } from '../../../core/auth/store.ts';
@@ -67,8 +68,10 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   r.post(LOGIN_PATH, async (ctx) => {
     const { userid, password } = loginCredentials(await loginBody(ctx, limit));
+    auditAs(ctx, { action: 'login', target: userid });
     const login = await deps.auth.login(userid, password, ctx.ip);
     if (!login) throw authFailure('invalidUserCredentials', [{ field: 'password', message: 'wrong userid or password' }]);
+    auditAs(ctx, { principal: login.principal });
     const token = await deps.tokens.issue(login.principal.id, TOKEN_AUDIENCE, login.credentialVersion);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = loginResponse(login.principal, token);

@@ -27,4 +27,13 @@ describe('config', () => {
     assert.throws(() => loadConfig({ KAIROS_ADMIN_PASSWORD: 'short' }), /KAIROS_ADMIN_PASSWORD: must be at least 8 characters/);
     assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/x.pem' }), /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together/);
   });
+
+  it('reads the audit retention as days or a duration (default 90 days), at least a minute', () => {
+    const day = 86_400_000;
+    assert.equal(loadConfig({}).audit.retentionMs, 90 * day);
+    assert.equal(loadConfig({ KAIROS_AUDIT_RETENTION: '30d' }).audit.retentionMs, 30 * day);
+    assert.equal(loadConfig({ KAIROS_AUDIT_RETENTION: 'P7D' }).audit.retentionMs, 7 * day);
+    assert.equal(loadConfig({ KAIROS_AUDIT_RETENTION: '36h' }).audit.retentionMs, 36 * 3_600_000);
+    for (const bad of ['0d', '10s', 'forever', '-1d']) assert.throws(() => loadConfig({ KAIROS_AUDIT_RETENTION: bad }), /KAIROS_AUDIT_RETENTION: must be a duration/, bad);
+  });
 });

@@ -1,0 +1,116 @@
+// Native /v1 routes of a job's versions and of the audit log: parse, call core, render.
+// Versions follow the job's access (a job the caller may not read is not found); restoring is a
+// write of the job, If-Match included. The audit log is for admins only.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { AUDIT_OUTCOMES, type AuditLog } from '../../core/audit/log.ts';
+import { validationError } from '../../core/errors.ts';
+import type { JobVersions } from '../../core/versions/history.ts';
+import { requireAdmin } from '../auth.ts';
+import { pageOf, setNextCursor, type PageLimit } from '../dialects/kit/lists.ts';
+import { actorOf, expectedVersion, parseWith, render } from './jobs.ts';
+import { registerOperations } from './openapi.ts';
+
+/** Versions and audit events: 50 a page unless asked, at most 500. */
+export const HISTORY_PAGE: PageLimit = { default: 50, max: 500 };
+
+const VersionSchema = z.object({
+  jobId: z.string(),
+  incarnation: z.string(),
+  version: z.number(),
+  state: z.enum(['applied', 'draft', 'closed']),
+  authorId: z.string().nullable(),
+  surface: z.string(),
+  createdAt: z.string(),
+  definition: z.record(z.string(), z.unknown()),
+  diff: z.array(z.record(z.string(), z.unknown())).describe('RFC 6902 JSON Patch from the previous version'),
+});
+
+const AuditEntrySchema = z.object({
+  id: z.number(),
+  at: z.string(),
+  principalId: z.string().nullable(),
+  principalName: z.string().nullable(),
+  surface: z.string(),
+  action: z.string(),
+  jobId: z.string().nullable(),
+  target: z.string().nullable(),
+  outcome: z.enum(AUDIT_OUTCOMES),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const VersionsQuerySchema = z
+  .object({ closed: z.enum(['true', 'false']).optional(), limit: z.string().optional(), cursor: z.string().optional() })
+  .strict();
+
+const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+const AuditQuerySchema = z
+  .object({
+    job: z.string().min(1).max(200).optional(),
+    principal: z.string().min(1).max(200).optional(),
+    action: z.string().min(1).max(200).optional(),
+    surface: z.string().min(1).max(50).optional(),
+    outcome: z.enum(AUDIT_OUTCOMES).optional(),
+    from: Instant.optional(),
+    to: Instant.optional(),
+    limit: z.string().optional(),
+    cursor: z.string().optional(),
+  })
+  .strict();
+
+const PAGE_QUERY = { limit: `1-${HISTORY_PAGE.max} (default ${HISTORY_PAGE.default})`, cursor: 'from the X-Kairos-Next-Cursor header (also nextCursor)' };
+
+registerOperations([
+  { method: 'get', path: '/v1/jobs/{id}/versions', summary: "A job's versions, newest first", tag: 'history', query: { closed: 'true (admins): the closed versions of deleted creations of this id instead', ...PAGE_QUERY }, response: z.object({ items: z.array(VersionSchema), nextCursor: z.string().nullable() }) },
+  { method: 'get', path: '/v1/jobs/{id}/versions/{n}', summary: 'One version of a job', tag: 'history', response: VersionSchema },
+  { method: 'post', path: '/v1/jobs/{id}/versions/{n}/restore', summary: "Make a version's definition the live job (a new version; If-Match as PUT)", tag: 'history' },
+  {
+    method: 'get',
+    path: '/v1/audit',
+    summary: 'Audit events, newest first',
+    tag: 'history',
+    admin: true,
+    query: { job: 'job id', principal: 'principal id or name', action: 'e.g. job.create, login', surface: 'v1, dapr, fusion, …', outcome: 'ok|denied|failed', from: 'RFC 3339, inclusive', to: 'RFC 3339, exclusive', ...PAGE_QUERY },
+    response: z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
+  },
+]);
+
+function versionNumber(ctx: Context): number {
+  const raw = ctx.params.n ?? '';
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw validationError('invalid version', [{ path: 'n', message: 'must be a version number (1, 2, …)' }]);
+  return Number(raw);
+}
+
+export function versionRoutes(versions: JobVersions): Router {
+  const r = new Router({ prefix: '/v1' });
+  r.get('/jobs/:id/versions', async (ctx) => {
+    const q = parseWith(VersionsQuerySchema, ctx.query, 'query', 'query');
+    const id = ctx.params.id ?? '';
+    const page = q.closed === 'true' ? await versions.listClosed(id, actorOf(ctx), pageOf(ctx, HISTORY_PAGE)) : await versions.list(id, actorOf(ctx), pageOf(ctx, HISTORY_PAGE));
+    setNextCursor(ctx, page.nextCursor);
+    ctx.body = page;
+  });
+  r.get('/jobs/:id/versions/:n', async (ctx) => {
+    ctx.body = await versions.get(ctx.params.id ?? '', versionNumber(ctx), actorOf(ctx));
+  });
+  r.post('/jobs/:id/versions/:n/restore', async (ctx) => {
+    render(ctx, await versions.restore(ctx.params.id ?? '', versionNumber(ctx), actorOf(ctx), { expectedVersion: expectedVersion(ctx) }));
+  });
+  return r;
+}
+
+export function auditRoutes(audit: AuditLog): Router {
+  const r = new Router({ prefix: '/v1' });
+  r.get('/audit', async (ctx) => {
+    requireAdmin(ctx);
+    const q = parseWith(AuditQuerySchema, ctx.query, 'query', 'query');
+    const page = await audit.query(
+      { ...q, from: q.from === undefined ? undefined : new Date(q.from), to: q.to === undefined ? undefined : new Date(q.to) },
+      pageOf(ctx, HISTORY_PAGE),
+    );
+    setNextCursor(ctx, page.nextCursor);
+    ctx.body = page;
+  });
+  return r;
+}
