@@ -49,7 +49,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const client = await connectClient(cfg.temporal);
   // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
   const db = await openState(cfg.database);
-  const auth = openAuthStore(cfg);
+  const auth = openAuthStore(cfg, db);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
   const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
   const store = new JobStore(client, cfg.taskQueue, sideState);

@@ -13,7 +13,7 @@ import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
 
 /** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
-const jobReadAccess = (cfg: Config) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)));
+const jobReadAccess = (cfg: Config, db: Db) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(db)));
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -42,9 +42,9 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
       client,
-      store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)),
+      store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg, db)),
       taskQueue: cfg.taskQueue,
-      secrets: new SecretAccess(new SecretStore(cfg.dataDir), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
+      secrets: new SecretAccess(new SecretStore(cfg.dataDir), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
     }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.

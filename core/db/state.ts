@@ -2,6 +2,7 @@
 // date, and an older data dir's JSON files imported (core/db/legacy.ts). The API, the worker, the
 // start command and the test harness all call this.
 import type { DatabaseConfig } from '../config.ts';
+import { authFileImport } from '../auth/legacy.ts';
 import { importLegacyFiles, type LegacyImport } from './legacy.ts';
 import { migrate, openDatabase, type Db } from './open.ts';
 
@@ -12,7 +13,7 @@ export type { Db } from './open.ts';
  * here (the stores' modules own the files' formats).
  */
 export function legacyImports(): LegacyImport[] {
-  return [];
+  return [authFileImport];
 }
 
 export interface OpenStateOptions {

@@ -1,5 +1,5 @@
 // Login tokens (core/auth/tokens.ts) and the Volt MX surface's authentication, on a real Koa app with
-// a real credential store in a temporary directory (no Temporal).
+// a real credential store in a fresh state store (no Temporal).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,6 +10,8 @@ import pino from 'pino';
 import { SignJWT } from 'jose';
 import { TOKEN_KEY_FILE, TokenSigner } from '../../../core/auth/tokens.ts';
 import { AuthStore } from '../../../core/auth/store.ts';
+import { openDatabase } from '../../../core/db/open.ts';
+import { freshState } from '../../support/db.ts';
 import { createApp } from '../../../api/app.ts';
 import { authenticate, principalOf } from '../../../api/auth.ts';
 import { renderVoltmxError } from '../../../api/dialects/voltmx/errors.ts';
@@ -78,7 +80,9 @@ describe('login tokens', () => {
 });
 
 describe('the Volt MX surface\'s authentication', async () => {
-  const store = new AuthStore(tempDir());
+  const state = await freshState();
+  after(() => state.close());
+  const store = new AuthStore(state.db);
   const ana = await store.createUser({ username: 'ana', password: 'ana-password', role: 'user' });
   let now = Date.now();
   const tokens = new TokenSigner(tempDir(), { ttlMs: 60_000, now: () => now });
@@ -211,10 +215,14 @@ describe('the Volt MX surface\'s authentication', async () => {
     assert.equal((await whoami(anaToken)).status, 200);
   });
 
-  it('another instance sharing the data dir sees the change at once (the file is the truth)', async () => {
+  it('another instance on the same state store sees the change at once (the database is the truth)', async () => {
     const { user, token } = await userWithToken('ed', 'ed-password');
-    const other = new AuthStore(store.dataDir);
-    await other.setPassword(user.id, 'ed-password-2');
+    const otherDb = openDatabase(state.cfg);
+    try {
+      await new AuthStore(otherDb).setPassword(user.id, 'ed-password-2');
+    } finally {
+      await otherDb.close();
+    }
     await assertRevoked(token, /password or role changed/);
   });
 });
