@@ -4,18 +4,13 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { KairosError, detailsFromZod } from '../../core/errors.ts';
+import { KairosError } from '../../core/errors.ts';
 import { TEAM_NAME_PATTERN, TEAM_NAME_RULE } from '../../core/auth/store.ts';
 import type { AuthStore, Team } from '../../core/auth/store.ts';
 import { principalOf, requireAdmin } from '../auth.ts';
+import { parseBody } from './users.ts';
 
 export const CreateTeamBody = z.object({ name: z.string().regex(TEAM_NAME_PATTERN, TEAM_NAME_RULE) }).strict();
-
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new KairosError('validation', 'invalid request body', detailsFromZod(r.error.issues));
-  return r.data;
-}
 
 /** The team if the caller may see it (an admin, or a member); otherwise not_found. */
 async function visibleTeam(store: AuthStore, ctx: Context, id: string): Promise<Team> {
