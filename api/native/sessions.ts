@@ -16,6 +16,7 @@ import { principalOf, sessionOf, sessionToken } from '../auth.ts';
 /** The login route, relative to /v1, for the surface's `publicRoutes`. */
 export const LOGIN_ROUTE = 'POST /sessions';
 
+/** `POST /v1/sessions`: the credentials, checked as HTTP Basic's are. */
 export const LoginBody = z
   .object({
     username: z.string().min(1).max(256),

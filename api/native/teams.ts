@@ -10,6 +10,7 @@ import type { AuthStore, Team } from '../../core/auth/store.ts';
 import { principalOf, requireAdmin } from '../auth.ts';
 import { parseBody } from './users.ts';
 
+/** `POST /v1/teams`: a name free among users and teams. */
 export const CreateTeamBody = z.object({ name: z.string().regex(TEAM_NAME_PATTERN, TEAM_NAME_RULE) }).strict();
 
 /** The team if the caller may see it (an admin, or a member); otherwise not_found. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { LegacyImport } from '../db/legacy.ts';
 
+/** The file's name in the data dir (renamed `auth.json.imported` once imported). */
 export const AUTH_FILE = 'auth.json';
 
 const Role = z.enum(['admin', 'user']);

@@ -1,16 +1,22 @@
 // Login sessions (core/auth/sessions.ts) on SQLite and PostgreSQL, with an injected clock: idle expiry
 // that slides with use (written at most once a minute), the absolute lifetime, revocation, the
 // credential version, purging, and that only hashes are stored.
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthStore } from '../../../core/auth/store.ts';
 import { csrfTokenOf } from '../../../core/auth/sessions.ts';
-import { withEachBackend } from '../../support/db.ts';
+import { openDatabase, type Db } from '../../../core/db/open.ts';
+import { freshState, withEachBackend, type TestState } from '../../support/db.ts';
+
+const opened: (Db | TestState)[] = [];
+after(async () => {
+  for (const o of opened.reverse()) await o.close();
+});
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-withEachBackend('SessionStore', (fresh) => {
+withEachBackend('SessionStore', (fresh, backend) => {
   /** A store with a clock the test moves, 1 h idle and 5 h absolute lifetimes, and a user. */
   async function setup() {
     const clock = { now: Date.parse('2026-03-01T08:00:00.000Z') };
@@ -109,5 +115,23 @@ withEachBackend('SessionStore', (fresh) => {
     assert.equal(await sessions.purgeExpired(), 1, 'idle an hour');
     assert.deepEqual(await expiries(), []);
     assert.equal(await sessions.purgeExpired(), 0);
+  });
+
+  it('a session opened through one instance works on another at once, and a log-out there ends it here', async () => {
+    const state = await freshState(backend);
+    const otherDb = openDatabase(state.cfg);
+    opened.push(state, otherDb);
+    const a = new AuthStore(state.db);
+    const b = new AuthStore(otherDb);
+    const u = await a.createUser({ username: 'pat', password: 'pat-password' });
+    const login = await a.login('pat', 'pat-password');
+    assert.ok(login);
+    const s = await a.sessions.create({ id: u.id, credentialVersion: login.credentialVersion });
+    assert.equal((await b.sessions.validate(s.token))?.principal.name, 'pat');
+    await b.sessions.revoke(s.token);
+    assert.equal(await a.sessions.validate(s.token), null);
+    const s2 = await b.sessions.create({ id: u.id, credentialVersion: 0 });
+    await a.setPassword(u.id, 'pat-password-2');
+    assert.equal(await b.sessions.validate(s2.token), null, 'a password change on one instance ends it on the other');
   });
 });
