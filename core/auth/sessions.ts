@@ -190,6 +190,8 @@ export class SessionStore {
 
   /** Ends every session of a user; how many there were. */
   async revokeAll(userId: string): Promise<number> {
+    // PostgreSQL text cannot hold NUL; no user id has one.
+    if (userId.includes('\0')) return 0;
     const r = await this.db.kysely.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
     return Number(r.numDeletedRows);
   }

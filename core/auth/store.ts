@@ -178,6 +178,13 @@ function apiKeyOf(row: ApiKeyRowLike): ApiKeyRecord {
 export const publicUser = ({ passwordHash: _h, credentialVersion: _v, ...u }: UserRecord): PublicUser => u;
 export const publicApiKey = ({ keyHash: _h, ...k }: ApiKeyRecord): PublicApiKey => k;
 
+/**
+ * A client-given id or name as a lookup key. PostgreSQL text cannot hold NUL (it refuses the whole
+ * statement), and no stored id or name contains one, so such a key becomes one that names nothing:
+ * the answer is the one for a missing row, on both backends, rather than a 500.
+ */
+const key = (s: string): string => (s.includes('\0') ? '' : s);
+
 const newId = (tag: string) => `${tag}_${randomBytes(10).toString('hex')}`;
 
 function validationFailed(path: string, message: string): KairosError {
@@ -420,7 +427,7 @@ export class AuthStore {
   async listTeams(filter: { memberId?: string } = {}): Promise<Team[]> {
     let q = this.db.kysely.selectFrom('principals').selectAll().where('kind', '=', 'team');
     if (filter.memberId !== undefined) {
-      const memberId = filter.memberId;
+      const memberId = key(filter.memberId);
       q = q.where('id', 'in', (eb) => eb.selectFrom('team_members').select('team_id').where('user_id', '=', memberId));
     }
     const teams = await q.orderBy('name').execute();
@@ -430,7 +437,7 @@ export class AuthStore {
   }
 
   async getTeam(id: string): Promise<Team> {
-    const t = await this.db.kysely.selectFrom('principals').selectAll().where('id', '=', id).where('kind', '=', 'team').executeTakeFirst();
+    const t = await this.db.kysely.selectFrom('principals').selectAll().where('id', '=', key(id)).where('kind', '=', 'team').executeTakeFirst();
     if (!t) throw teamNotFound(id);
     return { id: t.id, name: t.name, createdAt: t.created_at, members: (await this.membersOf([t.id])).get(t.id) ?? [] };
   }
@@ -453,7 +460,7 @@ export class AuthStore {
 
   /** Deletes a team and its memberships (cascade). */
   async deleteTeam(id: string): Promise<void> {
-    const r = await this.write((trx) => trx.deleteFrom('principals').where('id', '=', id).where('kind', '=', 'team').executeTakeFirst());
+    const r = await this.write((trx) => trx.deleteFrom('principals').where('id', '=', key(id)).where('kind', '=', 'team').executeTakeFirst());
     if (Number(r.numDeletedRows) === 0) throw teamNotFound(id);
   }
 
@@ -474,14 +481,14 @@ export class AuthStore {
   async removeMember(teamId: string, userId: string): Promise<void> {
     await this.write(async (trx) => {
       await this.teamIn(trx, teamId);
-      const r = await trx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
+      const r = await trx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', key(userId)).executeTakeFirst();
       if (Number(r.numDeletedRows) === 0) throw new KairosError('not_found', `user '${userId}' is not a member of team '${teamId}'`);
     });
   }
 
   /** The ids of the teams `userId` is a member of (none for an unknown user). */
   async teamsOf(userId: string): Promise<string[]> {
-    const rows = await this.db.kysely.selectFrom('team_members').select('team_id').where('user_id', '=', userId).orderBy('team_id').execute();
+    const rows = await this.db.kysely.selectFrom('team_members').select('team_id').where('user_id', '=', key(userId)).orderBy('team_id').execute();
     return rows.map((r) => r.team_id);
   }
 
@@ -489,13 +496,13 @@ export class AuthStore {
 
   async listApiKeys(filter: { ownerId?: string } = {}): Promise<PublicApiKey[]> {
     let q = this.db.kysely.selectFrom('api_keys').selectAll();
-    if (filter.ownerId !== undefined) q = q.where('owner_id', '=', filter.ownerId);
+    if (filter.ownerId !== undefined) q = q.where('owner_id', '=', key(filter.ownerId));
     const rows = await q.orderBy('created_at').orderBy('id').execute();
     return rows.map((r) => publicApiKey(apiKeyOf(r)));
   }
 
   async getApiKey(id: string): Promise<PublicApiKey> {
-    const k = await this.db.kysely.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+    const k = await this.db.kysely.selectFrom('api_keys').selectAll().where('id', '=', key(id)).executeTakeFirst();
     if (!k) throw new KairosError('not_found', `API key '${id}' not found`);
     return publicApiKey(apiKeyOf(k));
   }
@@ -507,6 +514,7 @@ export class AuthStore {
   async createApiKey(input: { name: string; ownerId: string; role?: Role }): Promise<CreatedApiKey> {
     const name = input.name.trim();
     if (name.length < 1 || name.length > KEY_NAME_MAX) throw validationFailed('name', `must be 1-${KEY_NAME_MAX} characters`);
+    if (name.includes('\0')) throw validationFailed('name', 'must not contain NUL characters');
     const key = generateApiKey();
     const rec = await this.write(async (trx) => {
       const owner = await this.userIn(trx, input.ownerId);
@@ -531,7 +539,7 @@ export class AuthStore {
   }
 
   async deleteApiKey(id: string): Promise<void> {
-    const r = await this.db.kysely.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst();
+    const r = await this.db.kysely.deleteFrom('api_keys').where('id', '=', key(id)).executeTakeFirst();
     if (Number(r.numDeletedRows) === 0) throw new KairosError('not_found', `API key '${id}' not found`);
   }
 
@@ -563,24 +571,24 @@ export class AuthStore {
   }
 
   private async userById(id: string): Promise<UserRecord | undefined> {
-    const row = await this.db.kysely.selectFrom('principals').selectAll().where('id', '=', id).where('kind', '=', 'user').executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('principals').selectAll().where('id', '=', key(id)).where('kind', '=', 'user').executeTakeFirst();
     return row && userOf(row);
   }
 
   private async userByName(name: string): Promise<UserRecord | undefined> {
-    const row = await this.db.kysely.selectFrom('principals').selectAll().where('name', '=', name).where('kind', '=', 'user').executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('principals').selectAll().where('name', '=', key(name)).where('kind', '=', 'user').executeTakeFirst();
     return row && userOf(row);
   }
 
   /** The user `id` as the transaction sees it, or a not_found error. */
   private async userIn(trx: Trx, id: string): Promise<UserRecord> {
-    const row = await trx.selectFrom('principals').selectAll().where('id', '=', id).where('kind', '=', 'user').executeTakeFirst();
+    const row = await trx.selectFrom('principals').selectAll().where('id', '=', key(id)).where('kind', '=', 'user').executeTakeFirst();
     if (!row) throw userNotFound(id);
     return userOf(row);
   }
 
   private async teamIn(trx: Trx, id: string): Promise<void> {
-    const row = await trx.selectFrom('principals').select('id').where('id', '=', id).where('kind', '=', 'team').executeTakeFirst();
+    const row = await trx.selectFrom('principals').select('id').where('id', '=', key(id)).where('kind', '=', 'team').executeTakeFirst();
     if (!row) throw teamNotFound(id);
   }
 

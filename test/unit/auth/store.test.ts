@@ -484,6 +484,28 @@ withEachBackend('AuthStore', (fresh, backend) => {
     });
   });
 
+  it('ids and names with a NUL character name nothing (PostgreSQL text cannot hold one): not found, never a crash', async () => {
+    const s = await store();
+    const u = await s.createUser({ username: 'nul', password: 'nul-password' });
+    const t = await s.createTeam({ name: 'nul-team' });
+    const bad = `${u.id}\0`;
+    await rejectsKind(s.getUser(bad), 'not_found');
+    await rejectsKind(s.deleteUser(bad), 'not_found');
+    await rejectsKind(s.setRole(bad, 'user'), 'not_found');
+    await rejectsKind(s.getTeam(`${t.id}\0`), 'not_found');
+    await rejectsKind(s.deleteTeam('\0'), 'not_found');
+    await rejectsKind(s.addMember(t.id, bad), 'not_found');
+    await rejectsKind(s.removeMember(t.id, bad), 'not_found');
+    await rejectsKind(s.getApiKey('key_\0'), 'not_found');
+    await rejectsKind(s.deleteApiKey('key_\0'), 'not_found');
+    await rejectsKind(s.createApiKey({ name: 'a\0b', ownerId: u.id }), 'validation');
+    assert.deepEqual(await s.teamsOf(bad), []);
+    assert.deepEqual(await s.listApiKeys({ ownerId: bad }), []);
+    assert.equal(await s.authenticateBasic('nul\0', 'nul-password'), null);
+    assert.deepEqual(await s.authenticateToken(bad, 0), { ok: false, reason: 'unknown_user' });
+    assert.equal(await s.sessions.revokeAll(bad), 0);
+  });
+
   describe('auth.json import', () => {
     it('a data dir with an old auth.json: after openState the user logs in with the old password, the key works, the file is renamed', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'kairos-auth-import-'));
