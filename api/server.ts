@@ -103,6 +103,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
         fusionServer.closeAllConnections();
       }
       await client.connection.close();
+      await auth.flush();
       await db.close();
     },
   };
