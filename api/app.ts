@@ -28,6 +28,12 @@ export interface Surface {
   formRoutes?: readonly string[];
   /** The surface's name in job versions and the audit log (default: the prefix without its slash). */
   name?: string;
+  /**
+   * `METHOD /path` (relative to `prefix`) of endpoints that take no prior authentication because they
+   * are how one logs in (their credentials are in the body). They still pass the cross-site and
+   * body-type checks, unlike `publicRouters`.
+   */
+  publicRoutes?: readonly string[];
 }
 
 export interface AppOptions {
@@ -127,7 +133,10 @@ export function createApp(opts: AppOptions): Koa {
 
   // Before authentication, so that a foreign page cannot even probe with the browser's credentials.
   const trusted = new Set((opts.trustedOrigins ?? []).map((o) => new URL(o).origin));
-  const formRoutes = new Set(surfaces.flatMap((s) => (s.formRoutes ?? []).map((r) => r.replace(' ', ` ${s.prefix}`))));
+  const routeSet = (pick: (s: Surface) => readonly string[] | undefined) =>
+    new Set(surfaces.flatMap((s) => (pick(s) ?? []).map((r) => r.replace(' ', ` ${s.prefix}`))));
+  const formRoutes = routeSet((s) => s.formRoutes);
+  const loginRoutes = routeSet((s) => s.publicRoutes);
   app.use(async (ctx, next) => {
     if (STATE_CHANGING.has(ctx.method) && isCrossSite(ctx, trusted)) {
       throw new KairosError('forbidden', 'cross-site request refused: this API accepts state-changing requests only from its own origin');
@@ -136,6 +145,7 @@ export function createApp(opts: AppOptions): Koa {
   });
 
   app.use((ctx, next) => {
+    if (loginRoutes.has(`${ctx.method} ${trimEndChar(ctx.path, '/')}`)) return next();
     const own = surfaces.find((s) => s.authenticate && (ctx.path === s.prefix || ctx.path.startsWith(`${s.prefix}/`)));
     return (own?.authenticate ?? opts.authenticate)(ctx, next);
   });

@@ -1,15 +1,26 @@
-// Authentication middleware: HTTP Basic (users) or an API key (`Authorization: Bearer kairos_…` or
-// `X-API-Key: kairos_…`). Sets `ctx.state.principal`; nothing here logs or echoes a credential.
+// Authentication middleware: HTTP Basic (users), an API key (`Authorization: Bearer kairos_…` or
+// `X-API-Key: kairos_…`), or the dashboard's session cookie (`kairos_session`, core/auth/sessions.ts).
+// Sets `ctx.state.principal` (and `ctx.state.session` for a cookie); nothing here logs or echoes a
+// credential.
+//
+// A cookie is the one credential a browser attaches by itself, so a state-changing request that
+// authenticates with it must also carry the session's CSRF token in `X-CSRF-Token`, which a page of
+// another site cannot know (app.ts refuses foreign origins before this as well). Basic and API keys
+// are sent by the caller on purpose and need none.
 import type { Context, Middleware } from 'koa';
 import { KairosError } from '../core/errors.ts';
 import type { AuthStore, Principal } from '../core/auth/store.ts';
+import { CSRF_HEADER, SESSION_COOKIE, type ActiveSession } from '../core/auth/sessions.ts';
 
 export type { Principal } from '../core/auth/store.ts';
 
 export const WWW_AUTHENTICATE = 'Basic realm="kairos"';
 
 /** The subset of the store the middleware needs (handy for tests). */
-export type Authenticator = Pick<AuthStore, 'authenticateBasic' | 'authenticateApiKey'>;
+export type Authenticator = Pick<AuthStore, 'authenticateBasic' | 'authenticateApiKey' | 'sessions'>;
+
+/** Methods that change nothing: a cookie-authenticated request needs no CSRF token for them. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function unauthenticated(ctx: Context): KairosError {
   ctx.set('WWW-Authenticate', WWW_AUTHENTICATE);
@@ -33,7 +44,7 @@ async function resolvePrincipal(ctx: Context, store: Authenticator): Promise<Pri
   if (apiKeyHeader !== '') return store.authenticateApiKey(apiKeyHeader, address);
 
   const header = ctx.get('Authorization').trim();
-  if (header === '') return null;
+  if (header === '') return await sessionPrincipal(ctx, store);
   const space = header.indexOf(' ');
   if (space < 0) return null;
   const scheme = header.slice(0, space).toLowerCase();
@@ -44,6 +55,32 @@ async function resolvePrincipal(ctx: Context, store: Authenticator): Promise<Pri
     return creds ? store.authenticateBasic(creds.username, creds.password, address) : null;
   }
   return null;
+}
+
+/** The session cookie's token, or undefined when the request has none. */
+export function sessionToken(ctx: Context): string | undefined {
+  const v = ctx.cookies.get(SESSION_COOKIE);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** The principal of a valid session cookie; 403 for an unsafe method without the session's CSRF token. */
+async function sessionPrincipal(ctx: Context, store: Authenticator): Promise<Principal | null> {
+  const token = sessionToken(ctx);
+  if (token === undefined) return null;
+  const session = await store.sessions.validate(token);
+  if (!session) return null;
+  if (!SAFE_METHODS.has(ctx.method) && !session.checkCsrf(ctx.get(CSRF_HEADER).trim())) {
+    throw new KairosError('forbidden', `a request authenticated by the session cookie must send the session's CSRF token in ${CSRF_HEADER}`, [
+      { path: CSRF_HEADER, message: 'missing or not this session\'s token' },
+    ]);
+  }
+  (ctx.state as { session?: ActiveSession }).session = session;
+  return session.principal;
+}
+
+/** The session the request authenticated with, if it came with the session cookie. */
+export function sessionOf(ctx: Context): ActiveSession | undefined {
+  return (ctx.state as { session?: ActiveSession }).session;
 }
 
 /**

@@ -58,7 +58,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const temporal = await connectTemporal(cfg.temporal);
   // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
   const db = await openState(cfg.database);
-  const auth = openAuthStore(cfg);
+  const auth = openAuthStore(cfg, db);
   const audit = new AuditLog(db);
   const retention = audit.startRetention(cfg.audit.retentionMs, AUDIT_PURGE_INTERVAL_MS, (err) => logger.error({ err }, 'audit retention purge failed'));
   const versionStore = new VersionStore(db);
@@ -117,6 +117,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       await closeServer(fusionServer);
       await temporal.close();
       await retention.stop();
+      await auth.flush();
       await db.close();
     },
   };

@@ -78,6 +78,14 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "15m"')
     .default('15m'),
+  KAIROS_SESSION_IDLE_TTL: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "8h" or "PT30M"')
+    .default('8h'),
+  KAIROS_SESSION_MAX_TTL: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "168h" or "P7D"')
+    .default('168h'),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
   TEMPORAL_TLS: bool.optional(),
@@ -126,6 +134,8 @@ export interface Config {
   /** Origins besides the API's own that may send state-changing requests (behind a TLS proxy). */
   trustedOrigins: string[];
   loginThrottle: LoginThrottleConfig;
+  /** Dashboard login sessions (core/auth/sessions.ts). */
+  sessions: SessionConfig;
   /** V8 old-space limit of worker processes that Kairos starts (`--max-old-space-size`). */
   workerMaxHeapMb: number;
   admin: { user?: string; password?: string };
@@ -187,6 +197,14 @@ export interface DatasourceConfig {
   dataDir: string;
   /** `SET LOCAL statement_timeout` of every PostgreSQL source query (KAIROS_DATASOURCE_STATEMENT_TIMEOUT). */
   statementTimeoutMs: number;
+}
+
+/** How long a dashboard login session lasts. */
+export interface SessionConfig {
+  /** Unused this long, it ends (KAIROS_SESSION_IDLE_TTL, default 8 h); every use slides it. */
+  idleTtlMs: number;
+  /** It ends this long after the login, however much it is used (KAIROS_SESSION_MAX_TTL, default 7 d). */
+  maxTtlMs: number;
 }
 
 /** How failed logins are throttled (core/auth/throttle.ts). */
@@ -269,6 +287,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       failuresPerUser: e.KAIROS_LOGIN_FAILURES_PER_USER,
       failuresPerAddress: e.KAIROS_LOGIN_FAILURES_PER_ADDRESS,
       windowMs: parseDurationMs(e.KAIROS_LOGIN_THROTTLE_WINDOW) ?? 900_000,
+    },
+    sessions: {
+      idleTtlMs: parseDurationMs(e.KAIROS_SESSION_IDLE_TTL) ?? 8 * 3_600_000,
+      maxTtlMs: parseDurationMs(e.KAIROS_SESSION_MAX_TTL) ?? 7 * 24 * 3_600_000,
     },
     workerMaxHeapMb: e.KAIROS_WORKER_MAX_HEAP_MB,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../core/config.ts';
-import { AuthStore } from '../core/auth/store.ts';
+import { bootstrapAdminInState } from '../core/auth/bootstrap.ts';
 import { freePort } from './dev-server.ts';
 import { launchStack, privateStackEnv, type Stack } from './stack.ts';
 import { dropTestDatabases, stateStoreEnv, testDbPrefix, type TestBackend } from './test-db.ts';
@@ -98,7 +98,7 @@ async function runIntegration(files: string[], backend: TestBackend): Promise<nu
     },
   );
   const cfg = loadConfig(env);
-  await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
+  await bootstrapAdminInState(cfg);
   const started = Date.now();
   let stack: Stack | undefined;
   const teardown = async () => {

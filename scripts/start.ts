@@ -1,7 +1,7 @@
 // `npm start`: the embedded Temporal dev server (SQLite under KAIROS_DATA_DIR, Web UI), the worker
 // and the API. Ctrl-C / SIGTERM stops every child cleanly; a restart keeps every job and all history.
 import { assertApiConfig, ConfigError, loadConfig } from '../core/config.ts';
-import { AuthStore } from '../core/auth/store.ts';
+import { bootstrapAdminInState } from '../core/auth/bootstrap.ts';
 import { launchStack } from './stack.ts';
 import { PortInUseError } from './dev-server.ts';
 
@@ -11,18 +11,18 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   assertApiConfig(cfg);
   const started = Date.now();
-  const admin = await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
+  const admin = await bootstrapAdminInState(cfg);
   const stack = await launchStack(cfg, { env: process.env, onProgress: say });
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API:         ${stack.apiUrl}   (try: curl -u USER:PASSWORD ${stack.apiUrl}/v1/jobs)`);
   say(`Temporal:    ${stack.temporalAddress}${stack.uiUrl ? `   Web UI: ${stack.uiUrl}` : ''}`);
   say(`Data dir:    ${cfg.dataDir}   (logs: temporal.log, worker.log, api.log)`);
   if (admin.generated) {
-    say(`Admin login: ${admin.username} / ${admin.password}   (generated; shown once, stored hashed in ${cfg.dataDir}/auth.json)`);
+    say(`Admin login: ${admin.username} / ${admin.password}   (generated; shown once, stored hashed in ${admin.location})`);
   } else if (admin.username) {
     say(`Admin login: ${admin.username} (password from KAIROS_ADMIN_PASSWORD)`);
   } else {
-    say(`Admin login: the credentials created at the first start (stored hashed in ${cfg.dataDir}/auth.json)`);
+    say(`Admin login: the credentials created at the first start (stored hashed in ${admin.location})`);
   }
   say('Authenticate with HTTP Basic (curl -u) or Authorization: Bearer <api key> (create keys at POST /v1/api-keys).');
 

@@ -14,7 +14,7 @@ import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 
 /** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
-const jobReadAccess = (cfg: Config, db: Db) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)), db);
+const jobReadAccess = (cfg: Config, db: Db) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(db)), db);
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -45,7 +45,7 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       temporal,
       store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(cfg, db)),
       taskQueue: cfg.taskQueue,
-      secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
+      secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
     }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.

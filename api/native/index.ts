@@ -11,6 +11,8 @@ import { jobRoutes } from './jobs.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runRoutes } from './runs.ts';
 import { secretRoutes } from './secrets.ts';
+import { LOGIN_ROUTE, sessionRoutes } from './sessions.ts';
+import { teamRoutes } from './teams.ts';
 import { userRoutes } from './users.ts';
 import { auditRoutes, versionRoutes } from './history.ts';
 import type { JobVersions } from '../../core/versions/history.ts';
@@ -32,9 +34,20 @@ export interface NativeDeps {
  */
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
-  return [jobRoutes(d.jobs), runRoutes(d.runs, d.overview), secretRoutes(d.secrets), userRoutes(d.auth), versionRoutes(d.versions), auditRoutes(d.audit), openApiRoutes()];
+  return [
+    jobRoutes(d.jobs),
+    runRoutes(d.runs, d.overview),
+    secretRoutes(d.secrets),
+    userRoutes(d.auth),
+    teamRoutes(d.auth),
+    sessionRoutes(d.auth),
+    versionRoutes(d.versions),
+    auditRoutes(d.audit),
+    openApiRoutes(),
+  ];
 }
 
 export function nativeSurface(deps: NativeDeps): Surface {
-  return { prefix: '/v1', renderError: renderNativeError, routers: nativeRouters(deps) };
+  // The session login takes its credentials in the body: no prior authentication.
+  return { prefix: '/v1', renderError: renderNativeError, routers: nativeRouters(deps), publicRoutes: [LOGIN_ROUTE] };
 }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { JobInputSchema, JobSchema } from '../../core/jobs/model.ts';
 import { TriggerSchema } from '../../core/triggers/model.ts';
 import { CreateApiKeyBody, CreateUserBody, SetPasswordBody, SetRoleBody } from './users.ts';
+import { CreateTeamBody } from './teams.ts';
+import { LoginBody } from './sessions.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -19,6 +21,8 @@ export interface Operation {
   status?: number;
   query?: Record<string, string>;
   admin?: boolean;
+  /** Needs no prior authentication (a login). */
+  public?: boolean;
 }
 
 const ErrorSchema = z.object({
@@ -133,12 +137,50 @@ export const USER_OPERATIONS: Operation[] = [
   { method: 'delete', path: '/v1/api-keys/{id}', summary: 'Delete an API key', tag: 'auth', status: 204 },
 ];
 
+const TeamSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  members: z.array(z.object({ id: z.string(), username: z.string(), addedAt: z.string() })),
+});
+
+export const TEAM_OPERATIONS: Operation[] = [
+  { method: 'get', path: '/v1/teams', summary: 'List teams (admins: all; others: their own)', tag: 'auth', response: z.object({ items: z.array(TeamSchema) }) },
+  { method: 'post', path: '/v1/teams', summary: 'Create a team', tag: 'auth', admin: true, request: CreateTeamBody, response: TeamSchema, status: 201 },
+  { method: 'get', path: '/v1/teams/{id}', summary: 'Get a team (admins, or its members)', tag: 'auth', response: TeamSchema },
+  { method: 'delete', path: '/v1/teams/{id}', summary: 'Delete a team', tag: 'auth', admin: true, status: 204 },
+  { method: 'put', path: '/v1/teams/{id}/members/{userId}', summary: 'Add a user to a team', tag: 'auth', admin: true, response: TeamSchema },
+  { method: 'delete', path: '/v1/teams/{id}/members/{userId}', summary: 'Remove a user from a team', tag: 'auth', admin: true, status: 204 },
+];
+
+const SessionSchema = z.object({
+  csrfToken: z.string().describe('send it as X-CSRF-Token on every state-changing request made with the session cookie'),
+  expiresAt: z.string().describe('when the session ends unless used (slides with use)'),
+  absoluteExpiresAt: z.string().describe('when the session ends however much it is used'),
+  user: UserSchema,
+});
+
+export const SESSION_OPERATIONS: Operation[] = [
+  {
+    method: 'post',
+    path: '/v1/sessions',
+    summary: 'Log in: sets the HttpOnly session cookie kairos_session',
+    tag: 'auth',
+    public: true,
+    request: LoginBody,
+    response: SessionSchema,
+    status: 201,
+  },
+  { method: 'get', path: '/v1/sessions/current', summary: 'The session of the cookie', tag: 'auth', response: SessionSchema.extend({ createdAt: z.string() }) },
+  { method: 'delete', path: '/v1/sessions/current', summary: 'Log out: ends the session and clears the cookie', tag: 'auth', status: 204 },
+];
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 }
 
 export function allOperations(): Operation[] {
-  return [...JOB_OPERATIONS, ...USER_OPERATIONS, ...extraOperations];
+  return [...JOB_OPERATIONS, ...USER_OPERATIONS, ...TEAM_OPERATIONS, ...SESSION_OPERATIONS, ...extraOperations];
 }
 
 export function openApiDocument(): Record<string, unknown> {
@@ -151,6 +193,7 @@ export function openApiDocument(): Record<string, unknown> {
     paths[op.path]![op.method] = {
       summary: op.summary,
       tags: [op.tag],
+      ...(op.public ? { security: [] } : {}),
       ...(params.length ? { parameters: params } : {}),
       ...(op.request ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.request, 'input') } } } } : {}),
       responses: {
@@ -166,9 +209,13 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'Kairos native API', version: '1' },
     servers: [{ url: '/' }],
-    security: [{ basic: [] }, { bearer: [] }],
+    security: [{ basic: [] }, { bearer: [] }, { session: [] }],
     components: {
-      securitySchemes: { basic: { type: 'http', scheme: 'basic' }, bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        basic: { type: 'http', scheme: 'basic' },
+        bearer: { type: 'http', scheme: 'bearer' },
+        session: { type: 'apiKey', in: 'cookie', name: 'kairos_session', description: 'state-changing requests also send X-CSRF-Token' },
+      },
       schemas: { Error: jsonSchema(ErrorSchema, 'output') },
     },
     paths,

@@ -34,8 +34,9 @@ export const CreateApiKeyBody = z
 
 const ListApiKeysQuery = z.object({ ownerId: z.string().min(1).optional() });
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
+/** The body as `schema` reads it, or a 400 naming each bad field. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
   if (!r.success) throw new KairosError('validation', 'invalid request body', detailsFromZod(r.error.issues));
   return r.data;
 }

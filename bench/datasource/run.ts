@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../core/config.ts';
-import { AuthStore } from '../../core/auth/store.ts';
+import { bootstrapAdminInState } from '../../core/auth/bootstrap.ts';
 import { launchStack, privateStackEnv } from '../../scripts/stack.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   await writeCsv(csv);
   const env = await privateStackEnv(dataDir, { user: 'bench', password: 'bench-password' }, { KAIROS_LOG_LEVEL: 'warn' });
   const cfg = loadConfig(env);
-  await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
+  await bootstrapAdminInState(cfg);
   say('starting a private stack…');
   const stack = await launchStack(cfg, { env });
   const auth = `Basic ${Buffer.from('bench:bench-password').toString('base64')}`;

@@ -1,22 +1,27 @@
-// The credential store: users and API keys in `<dataDir>/auth.json`.
+// The credential store: users, teams and their members, API keys, and (through core/auth/sessions.ts)
+// dashboard login sessions, in Kairos's state store (core/db: tables principals, team_members,
+// api_keys, sessions).
 //
-// Several API processes may share a data dir, so the file is the truth: it is a LockedJsonFile
-// (core/files/locked-json.ts): every read re-checks the file's identity (inode, size, mtime) and
-// reloads when it changed, and every change is made under an exclusive lock file
-// (`auth.json.lock`), re-reading the file first and writing it atomically (temp file, fsync,
-// rename; mode 0600). The lookup indexes are rebuilt only when the file changed, as authentication
-// runs on every request. Only hashes are stored: scrypt for passwords, SHA-256 for API keys (which
-// doubles as the O(1) lookup index).
+// The database is the truth and nothing of it is cached across requests: every check reads the row
+// it needs, so a change made through one API process (another machine on the same PostgreSQL, or the
+// worker beside it on the same SQLite file) holds on every other at once. Only hashes are stored:
+// scrypt for passwords, SHA-256 for API keys (which doubles as the unique lookup index).
 //
-// Each user has a credential version, a counter that every change of what its login tokens vouch
-// for (password, role, an explicit revocation) bumps. A token carries the version it was issued at
-// (core/auth/tokens.ts) and is accepted only while the user still has it, so those changes end the
-// tokens already issued; checking costs a map lookup in the snapshot every request refreshes anyway.
+// Each user has a credential version, a counter that every change of what its login tokens and
+// sessions vouch for (password, role, an explicit revocation) bumps. A token or session carries the
+// version it was issued at and is accepted only while the user still has it.
+//
+// Writes run in one transaction each. better-sqlite3 is synchronous and SQLite transactions take the
+// write lock up front (BEGIN IMMEDIATE), so nothing slow happens inside one: passwords are hashed
+// before it begins. On PostgreSQL, every write transaction of this store first takes one advisory
+// lock, so that the rules that read before they write (the last admin, unique names across users and
+// teams, one bootstrap admin) hold between machines as they do on SQLite.
 import { createHmac, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import { sql, type Transaction } from 'kysely';
 import type { Config } from '../config.ts';
+import type { Db } from '../db/open.ts';
+import type { PrincipalRow, Tables } from '../db/schema.ts';
 import { KairosError } from '../errors.ts';
-import { LockedJsonFile } from '../files/locked-json.ts';
 import {
   API_KEY_PATTERN,
   API_KEY_PREFIX_LENGTH,
@@ -28,6 +33,7 @@ import {
   safeEqual,
   verifyPassword,
 } from './hash.ts';
+import { SessionStore, type SessionStoreOptions } from './sessions.ts';
 import { LoginThrottle } from './throttle.ts';
 
 export type Role = 'admin' | 'user';
@@ -38,8 +44,8 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
-  /** `token`: a login token a dialect issued (core/auth/tokens.ts). */
-  via: 'basic' | 'apikey' | 'token';
+  /** `token`: a login token a dialect issued (core/auth/tokens.ts); `session`: a dashboard session cookie. */
+  via: 'basic' | 'apikey' | 'token' | 'session';
   keyId?: string;
 }
 
@@ -49,11 +55,8 @@ export interface UserRecord {
   role: Role;
   passwordHash: string;
   createdAt: string;
-  /**
-   * Bumped when the password or role changes or the user's tokens are revoked; a login token is
-   * good only while it matches. Absent in files written before it existed, which means 0.
-   */
-  credentialVersion?: number;
+  /** Bumped when the password or role changes or the user's tokens are revoked; tokens and sessions are good only while it matches. */
+  credentialVersion: number;
 }
 
 export interface ApiKeyRecord {
@@ -76,7 +79,22 @@ export type PublicApiKey = Omit<ApiKeyRecord, 'keyHash'>;
 /** Returned once, at creation: the only time the plaintext key exists outside the caller. */
 export type CreatedApiKey = PublicApiKey & { key: string };
 
-/** A password check for issuing a login token: the user and the credential version the token gets. */
+/** A member of a team, as the API shows it. */
+export interface TeamMember {
+  id: string;
+  username: string;
+  addedAt: string;
+}
+
+/** A team: a principal that jobs and secrets can be shared with; its members act through it. */
+export interface Team {
+  id: string;
+  name: string;
+  createdAt: string;
+  members: TeamMember[];
+}
+
+/** A password check for issuing a login token or session: the user and the credential version it gets. */
 export interface LoginResult {
   principal: Principal;
   credentialVersion: number;
@@ -96,12 +114,15 @@ export type BootstrapResult =
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 export const USERNAME_RULE = 'must be 1-64 characters: letters, digits and . _ @ + - (not first)';
+/** Team names follow the username rule: both name a principal, in one name space. */
+export const TEAM_NAME_PATTERN = USERNAME_PATTERN;
+export const TEAM_NAME_RULE = USERNAME_RULE;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
 export const KEY_NAME_MAX = 100;
 
 export interface AuthStoreOptions {
-  /** Clock in ms, for tests. */
+  /** Clock in ms, for tests (also the sessions' clock). */
   now?: () => number;
   /** How long a successful password check is remembered (default 60 s; 0 disables). */
   passwordCacheTtlMs?: number;
@@ -109,86 +130,60 @@ export interface AuthStoreOptions {
   throttle?: LoginThrottle;
   /** `lastUsedAt` of a key is persisted at most this often (default 60 s). */
   lastUsedResolutionMs?: number;
-  /** How long to wait for another process's lock before failing with 'unavailable' (default 10 s). */
-  lockTimeoutMs?: number;
+  /** Session lifetimes (default: KAIROS_SESSION_* defaults, see core/auth/sessions.ts). */
+  sessions?: Omit<SessionStoreOptions, 'now'>;
 }
 
-const STORE_FILE = 'auth.json';
 const PASSWORD_CACHE_MAX = 10_000;
+/** The advisory lock every write transaction of this store takes on PostgreSQL. */
+const WRITE_LOCK = 'kairos.auth';
 
-const RoleSchema = z.enum(ROLES);
-const FileSchema: z.ZodType<FileData> = z.object({
-  version: z.literal(1),
-  users: z.array(
-    z.object({
-      id: z.string().min(1),
-      username: z.string().min(1),
-      role: RoleSchema,
-      passwordHash: z.string().min(1),
-      createdAt: z.string(),
-      // Optional: files written before tokens were bound to it must still load (absent = 0).
-      credentialVersion: z.number().int().nonnegative().optional(),
-    }),
-  ),
-  apiKeys: z.array(
-    z.object({
-      id: z.string().min(1),
-      name: z.string(),
-      ownerId: z.string().min(1),
-      role: RoleSchema,
-      keyHash: z.string().min(1),
-      prefix: z.string(),
-      createdAt: z.string(),
-      lastUsedAt: z.string().optional(),
-    }),
-  ),
-});
+type Trx = Transaction<Tables>;
 
-interface FileData {
-  version: 1;
-  users: UserRecord[];
-  apiKeys: ApiKeyRecord[];
-}
-
-interface Snapshot {
-  data: Readonly<FileData>;
-  usersById: Map<string, UserRecord>;
-  usersByName: Map<string, UserRecord>;
-  keysByHash: Map<string, ApiKeyRecord>;
-  keysById: Map<string, ApiKeyRecord>;
-}
-
-function snapshot(data: Readonly<FileData>): Snapshot {
+function userOf(row: PrincipalRow): UserRecord {
   return {
-    data,
-    usersById: new Map(data.users.map((u) => [u.id, u])),
-    usersByName: new Map(data.users.map((u) => [u.username, u])),
-    keysByHash: new Map(data.apiKeys.map((k) => [k.keyHash, k])),
-    keysById: new Map(data.apiKeys.map((k) => [k.id, k])),
+    id: row.id,
+    username: row.name,
+    role: row.role,
+    passwordHash: row.password_hash ?? '',
+    createdAt: row.created_at,
+    credentialVersion: row.credential_version,
   };
 }
 
-const emptyData = (): FileData => ({ version: 1, users: [], apiKeys: [] });
+interface ApiKeyRowLike {
+  id: string;
+  name: string;
+  owner_id: string;
+  role: Role;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+function apiKeyOf(row: ApiKeyRowLike): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    ownerId: row.owner_id,
+    role: row.role,
+    keyHash: row.key_hash,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    ...(row.last_used_at !== null ? { lastUsedAt: row.last_used_at } : {}),
+  };
+}
 
 export const publicUser = ({ passwordHash: _h, credentialVersion: _v, ...u }: UserRecord): PublicUser => u;
 export const publicApiKey = ({ keyHash: _h, ...k }: ApiKeyRecord): PublicApiKey => k;
 
-const credentialVersionOf = (u: Pick<UserRecord, 'credentialVersion'>): number => u.credentialVersion ?? 0;
-
-/** Ends the login tokens issued so far: they carry the old version. */
-function bumpCredentialVersion(u: UserRecord): void {
-  u.credentialVersion = credentialVersionOf(u) + 1;
-}
-
-/** The user `id` in a draft of the file, or a not_found error. */
-function userIn(d: FileData, id: string): UserRecord {
-  const u = d.users.find((x) => x.id === id);
-  if (!u) throw new KairosError('not_found', `user '${id}' not found`);
-  return u;
-}
-
-/** Whether taking `u` (or its admin role) away would leave no admin to manage the others. */
-const isLastAdmin = (d: FileData, u: UserRecord): boolean => u.role === 'admin' && d.users.filter((x) => x.role === 'admin').length === 1;
+/**
+ * A client-given id or name as a lookup key. PostgreSQL text cannot hold NUL (it refuses the whole
+ * statement), and no stored id or name contains one, so such a key becomes one that names nothing:
+ * the answer is the one for a missing row, on both backends, rather than a 500.
+ */
+const key = (s: string): string => (s.includes('\0') ? '' : s);
 
 const newId = (tag: string) => `${tag}_${randomBytes(10).toString('hex')}`;
 
@@ -205,20 +200,26 @@ function checkPassword(password: string, path = 'password'): void {
   if (password.length > PASSWORD_MAX) throw validationFailed(path, `must be at most ${PASSWORD_MAX} characters`);
 }
 
+const userNotFound = (id: string) => new KairosError('not_found', `user '${id}' not found`);
+const teamNotFound = (id: string) => new KairosError('not_found', `team '${id}' not found`);
+
+function nameTaken(name: string, path: string): KairosError {
+  return new KairosError('conflict', `a user or team named '${name}' already exists`, [{ path, message: 'already exists' }]);
+}
+
 export class AuthStore {
-  readonly file: string;
-  private readonly doc: LockedJsonFile<FileData>;
+  /** Dashboard login sessions, over the same store and clock. */
+  readonly sessions: SessionStore;
   private readonly now: () => number;
   private readonly cacheTtlMs: number;
   private readonly lastUsedResolutionMs: number;
 
-  /** Indexes over the document `doc` last returned; rebuilt when it returns another one. */
-  private snap: Snapshot | undefined;
   /**
    * Successful password checks, so that HTTP Basic (a password on every request) pays for scrypt once
    * per `passwordCacheTtlMs`. Keyed by an HMAC, under a key that exists only in this process, of the
    * user id, its credential version, the username and the password: the map holds nothing a password
-   * could be guessed from offline, and a password change (which bumps the version) misses.
+   * could be guessed from offline, and a password change anywhere (which bumps the version, read from
+   * the database on every check) misses.
    */
   private readonly passwordCache = new Map<string, { userId: string; expiresAt: number }>();
   private readonly cacheKeySecret = randomBytes(32);
@@ -232,21 +233,14 @@ export class AuthStore {
   private dummyHash: Promise<string> | undefined;
 
   constructor(
-    readonly dataDir: string,
+    readonly db: Db,
     opts: AuthStoreOptions = {},
   ) {
-    this.doc = new LockedJsonFile(dataDir, STORE_FILE, FileSchema, emptyData, {
-      lockTimeoutMs: opts.lockTimeoutMs,
-      label: 'credential store',
-      indent: 2,
-      // Its keys are fixed field names and array indexes, so naming the bad fields reveals nothing.
-      explainMalformed: true,
-    });
-    this.file = this.doc.file;
     this.now = opts.now ?? Date.now;
     this.cacheTtlMs = opts.passwordCacheTtlMs ?? 60_000;
     this.lastUsedResolutionMs = opts.lastUsedResolutionMs ?? 60_000;
     this.throttle = opts.throttle ?? new LoginThrottle();
+    this.sessions = new SessionStore(db, { ...opts.sessions, now: this.now });
   }
 
   // ---------------------------------------------------------------- bootstrap
@@ -266,23 +260,21 @@ export class AuthStore {
     }
     if (envPassword !== undefined) checkPassword(envPassword, 'KAIROS_ADMIN_PASSWORD');
 
-    const current = await this.refresh();
-    if (current.data.users.length > 0) {
+    if (await this.anyUser(this.db.kysely)) {
       if (envUser === undefined || envPassword === undefined) return { action: 'unchanged', generated: false };
-      const existing = current.usersByName.get(envUser);
+      const existing = await this.userByName(envUser);
       if (existing && existing.role === 'admin' && (await verifyPassword(envPassword, existing.passwordHash))) {
         return { action: 'unchanged', username: envUser, generated: false };
       }
       const passwordHash = await hashPassword(envPassword);
-      const created = await this.mutate((d) => {
-        const u = d.users.find((x) => x.username === envUser);
+      const created = await this.write(async (trx) => {
+        const u = await trx.selectFrom('principals').selectAll().where('name', '=', envUser).executeTakeFirst();
+        if (u && u.kind !== 'user') throw new KairosError('conflict', `KAIROS_ADMIN_USER '${envUser}' names a team`);
         if (u) {
-          u.passwordHash = passwordHash;
-          u.role = 'admin';
-          bumpCredentialVersion(u);
+          await this.bumpCredentials(trx, u.id, { password_hash: passwordHash, role: 'admin' });
           return false;
         }
-        d.users.push(this.newUser(envUser, 'admin', passwordHash));
+        await this.insertUser(trx, envUser, 'admin', passwordHash);
         return true;
       });
       this.passwordCache.clear();
@@ -292,10 +284,10 @@ export class AuthStore {
     const generated = envPassword === undefined;
     const password = envPassword ?? generatePassword();
     const passwordHash = await hashPassword(password);
-    const created = await this.mutate((d) => {
+    const created = await this.write(async (trx) => {
       // Another process may have bootstrapped while we were hashing.
-      if (d.users.length > 0) return false;
-      d.users.push(this.newUser(username, 'admin', passwordHash));
+      if (await this.anyUser(trx)) return false;
+      await this.insertUser(trx, username, 'admin', passwordHash);
       return true;
     });
     if (!created) return { action: 'unchanged', generated: false };
@@ -316,125 +308,203 @@ export class AuthStore {
   }
 
   /**
-   * A password check for a login that issues a token. The credential version is the one of the
-   * record whose password was checked, so a change made meanwhile leaves the token already stale
-   * rather than vouching for the old password under the new version.
+   * A password check for a login that issues a token or a session. The credential version is the one
+   * of the record whose password was checked, so a change made meanwhile leaves the token already
+   * stale rather than vouching for the old password under the new version.
    */
   async login(username: string, password: string, address?: string): Promise<LoginResult | null> {
     const user = await this.checkPassword(username, password, address);
-    return user ? { principal: basicPrincipal(user), credentialVersion: credentialVersionOf(user) } : null;
+    return user ? { principal: basicPrincipal(user), credentialVersion: user.credentialVersion } : null;
   }
 
   /**
    * Whether a login token issued to `userId` at `credentialVersion` still stands: its user exists and
-   * has not changed password or role, nor had its tokens revoked, since. Runs on every request that
-   * presents a token: the store's shared freshness check and a map lookup, no file read.
+   * has not changed password or role, nor had its tokens revoked, since. One primary-key read.
    */
   async authenticateToken(userId: string, credentialVersion: number): Promise<TokenSubjectCheck> {
-    const user = (await this.refresh()).usersById.get(userId);
+    const user = await this.userById(userId);
     if (!user) return { ok: false, reason: 'unknown_user' };
-    if (credentialVersionOf(user) !== credentialVersion) return { ok: false, reason: 'revoked' };
+    if (user.credentialVersion !== credentialVersion) return { ok: false, reason: 'revoked' };
     return { ok: true, principal: { id: user.id, name: user.username, role: user.role, via: 'token' } };
   }
 
   /** The principal of an API key, or null. Failures are throttled per client `address` (keys have no username). */
   async authenticateApiKey(key: string, address?: string): Promise<Principal | null> {
     await this.throttle.check({ address });
-    const s = await this.refresh();
     const keyHash = hashApiKey(key);
-    const rec = API_KEY_PATTERN.test(key) ? s.keysByHash.get(keyHash) : undefined;
-    const owner = rec && safeEqual(rec.keyHash, keyHash) ? s.usersById.get(rec.ownerId) : undefined;
-    if (!rec || !owner) {
-      // Counted after the fact: a key check is a map lookup, too fast for concurrent guesses to matter.
+    const row = API_KEY_PATTERN.test(key)
+      ? await this.db.kysely
+          .selectFrom('api_keys as k')
+          .innerJoin('principals as p', 'p.id', 'k.owner_id')
+          .select(['k.id', 'k.name', 'k.owner_id', 'k.role', 'k.key_hash', 'k.prefix', 'k.created_at', 'k.last_used_at', 'p.name as owner_name', 'p.role as owner_role'])
+          .where('k.key_hash', '=', keyHash)
+          .where('p.kind', '=', 'user')
+          .executeTakeFirst()
+      : undefined;
+    if (!row || !safeEqual(row.key_hash, keyHash)) {
+      // Counted after the fact: a key check is an index lookup, too fast for concurrent guesses to matter.
       await this.throttle.begin({ address });
       return null;
     }
-    this.touch(rec);
+    this.touch(apiKeyOf(row));
     // A key never grants more than its owner currently has.
-    const role: Role = owner.role === 'admin' ? rec.role : 'user';
-    return { id: owner.id, name: owner.username, role, via: 'apikey', keyId: rec.id };
+    const role: Role = row.owner_role === 'admin' ? row.role : 'user';
+    return { id: row.owner_id, name: row.owner_name, role, via: 'apikey', keyId: row.id };
   }
 
   // -------------------------------------------------------------------- users
 
   async listUsers(): Promise<PublicUser[]> {
-    return (await this.refresh()).data.users.map(publicUser);
+    const rows = await this.db.kysely.selectFrom('principals').selectAll().where('kind', '=', 'user').orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => publicUser(userOf(r)));
   }
 
   async getUser(id: string): Promise<PublicUser> {
-    const u = (await this.refresh()).usersById.get(id);
-    if (!u) throw new KairosError('not_found', `user '${id}' not found`);
+    const u = await this.userById(id);
+    if (!u) throw userNotFound(id);
     return publicUser(u);
   }
 
   async createUser(input: { username: string; password: string; role?: Role }): Promise<PublicUser> {
     checkUsername(input.username);
     checkPassword(input.password);
-    if ((await this.refresh()).usersByName.has(input.username)) throw duplicateUser(input.username);
+    // Checked before hashing too, so that a taken name costs no scrypt.
+    if (await this.nameExists(this.db.kysely, input.username)) throw nameTaken(input.username, 'username');
     const passwordHash = await hashPassword(input.password);
-    const user = await this.mutate((d) => {
-      if (d.users.some((u) => u.username === input.username)) throw duplicateUser(input.username);
-      const u = this.newUser(input.username, input.role ?? 'user', passwordHash);
-      d.users.push(u);
-      return u;
+    const user = await this.write(async (trx) => {
+      if (await this.nameExists(trx, input.username)) throw nameTaken(input.username, 'username');
+      return await this.insertUser(trx, input.username, input.role ?? 'user', passwordHash);
     });
     return publicUser(user);
   }
 
-  /** Deletes a user and the API keys it owns. The last admin cannot be deleted. */
+  /** Deletes a user with its API keys, team memberships and sessions (foreign keys cascade). The last admin cannot be deleted. */
   async deleteUser(id: string): Promise<void> {
-    await this.mutate((d) => {
-      if (isLastAdmin(d, userIn(d, id))) throw new KairosError('conflict', 'cannot delete the last admin');
-      d.users = d.users.filter((x) => x.id !== id);
-      d.apiKeys = d.apiKeys.filter((k) => k.ownerId !== id);
+    await this.write(async (trx) => {
+      const u = await this.userIn(trx, id);
+      if (await this.isLastAdmin(trx, u)) throw new KairosError('conflict', 'cannot delete the last admin');
+      await trx.deleteFrom('principals').where('id', '=', id).execute();
     });
     this.forget(id);
   }
 
   async setPassword(id: string, password: string): Promise<void> {
     checkPassword(password);
-    if (!(await this.refresh()).usersById.has(id)) throw new KairosError('not_found', `user '${id}' not found`);
+    if (!(await this.userById(id))) throw userNotFound(id);
     const passwordHash = await hashPassword(password);
-    await this.mutate((d) => {
-      const u = userIn(d, id);
-      u.passwordHash = passwordHash;
-      bumpCredentialVersion(u);
+    await this.write(async (trx) => {
+      await this.userIn(trx, id);
+      await this.bumpCredentials(trx, id, { password_hash: passwordHash });
     });
     this.forget(id);
   }
 
   /**
    * Gives a user another role; the last admin cannot lose it. A change ends the user's login tokens
-   * (they were issued for the old role); setting the role it already has changes nothing.
+   * and sessions (they were issued for the old role); setting the role it already has changes nothing.
    */
   async setRole(id: string, role: Role): Promise<PublicUser> {
-    const user = await this.mutate((d) => {
-      const u = userIn(d, id);
+    const user = await this.write(async (trx) => {
+      const u = await this.userIn(trx, id);
       if (u.role === role) return u;
-      if (isLastAdmin(d, u)) throw new KairosError('conflict', 'cannot take the admin role from the last admin');
-      u.role = role;
-      bumpCredentialVersion(u);
-      return u;
+      if (await this.isLastAdmin(trx, u)) throw new KairosError('conflict', 'cannot take the admin role from the last admin');
+      await this.bumpCredentials(trx, id, { role });
+      return { ...u, role };
     });
     return publicUser(user);
   }
 
-  /** Ends every login token issued to the user so far, without changing its password or role. */
+  /** Ends every login token and session issued to the user so far, without changing its password or role. */
   async revokeTokens(id: string): Promise<void> {
-    await this.mutate((d) => bumpCredentialVersion(userIn(d, id)));
+    await this.write(async (trx) => {
+      await this.userIn(trx, id);
+      await this.bumpCredentials(trx, id, {});
+    });
+  }
+
+  // -------------------------------------------------------------------- teams
+
+  async listTeams(filter: { memberId?: string } = {}): Promise<Team[]> {
+    let q = this.db.kysely.selectFrom('principals').selectAll().where('kind', '=', 'team');
+    if (filter.memberId !== undefined) {
+      const memberId = key(filter.memberId);
+      q = q.where('id', 'in', (eb) => eb.selectFrom('team_members').select('team_id').where('user_id', '=', memberId));
+    }
+    const teams = await q.orderBy('name').execute();
+    if (teams.length === 0) return [];
+    const members = await this.membersOf(teams.map((t) => t.id));
+    return teams.map((t) => ({ id: t.id, name: t.name, createdAt: t.created_at, members: members.get(t.id) ?? [] }));
+  }
+
+  async getTeam(id: string): Promise<Team> {
+    const t = await this.db.kysely.selectFrom('principals').selectAll().where('id', '=', key(id)).where('kind', '=', 'team').executeTakeFirst();
+    if (!t) throw teamNotFound(id);
+    return { id: t.id, name: t.name, createdAt: t.created_at, members: (await this.membersOf([t.id])).get(t.id) ?? [] };
+  }
+
+  /** A team without members. Its name must be free among users and teams. */
+  async createTeam(input: { name: string }): Promise<Team> {
+    if (!TEAM_NAME_PATTERN.test(input.name)) throw validationFailed('name', TEAM_NAME_RULE);
+    const id = newId('team');
+    const createdAt = this.iso();
+    await this.write(async (trx) => {
+      if (await this.nameExists(trx, input.name)) throw nameTaken(input.name, 'name');
+      // A team never holds a password nor the admin role: membership makes nobody an admin.
+      await trx
+        .insertInto('principals')
+        .values({ id, kind: 'team', name: input.name, role: 'user', password_hash: null, credential_version: 0, created_at: createdAt })
+        .execute();
+    });
+    return { id, name: input.name, createdAt, members: [] };
+  }
+
+  /** Deletes a team and its memberships (cascade). */
+  async deleteTeam(id: string): Promise<void> {
+    const r = await this.write((trx) => trx.deleteFrom('principals').where('id', '=', key(id)).where('kind', '=', 'team').executeTakeFirst());
+    if (Number(r.numDeletedRows) === 0) throw teamNotFound(id);
+  }
+
+  /** Makes a user a member of a team (again: no change); answers the team. */
+  async addMember(teamId: string, userId: string): Promise<Team> {
+    await this.write(async (trx) => {
+      await this.teamIn(trx, teamId);
+      await this.userIn(trx, userId);
+      await trx
+        .insertInto('team_members')
+        .values({ team_id: teamId, user_id: userId, added_at: this.iso() })
+        .onConflict((oc) => oc.columns(['team_id', 'user_id']).doNothing())
+        .execute();
+    });
+    return await this.getTeam(teamId);
+  }
+
+  async removeMember(teamId: string, userId: string): Promise<void> {
+    await this.write(async (trx) => {
+      await this.teamIn(trx, teamId);
+      const r = await trx.deleteFrom('team_members').where('team_id', '=', teamId).where('user_id', '=', key(userId)).executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) throw new KairosError('not_found', `user '${userId}' is not a member of team '${teamId}'`);
+    });
+  }
+
+  /** The ids of the teams `userId` is a member of (none for an unknown user). */
+  async teamsOf(userId: string): Promise<string[]> {
+    const rows = await this.db.kysely.selectFrom('team_members').select('team_id').where('user_id', '=', key(userId)).orderBy('team_id').execute();
+    return rows.map((r) => r.team_id);
   }
 
   // ----------------------------------------------------------------- API keys
 
   async listApiKeys(filter: { ownerId?: string } = {}): Promise<PublicApiKey[]> {
-    const keys = (await this.refresh()).data.apiKeys;
-    return keys.filter((k) => filter.ownerId === undefined || k.ownerId === filter.ownerId).map(publicApiKey);
+    let q = this.db.kysely.selectFrom('api_keys').selectAll();
+    if (filter.ownerId !== undefined) q = q.where('owner_id', '=', key(filter.ownerId));
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => publicApiKey(apiKeyOf(r)));
   }
 
   async getApiKey(id: string): Promise<PublicApiKey> {
-    const k = (await this.refresh()).keysById.get(id);
+    const k = await this.db.kysely.selectFrom('api_keys').selectAll().where('id', '=', key(id)).executeTakeFirst();
     if (!k) throw new KairosError('not_found', `API key '${id}' not found`);
-    return publicApiKey(k);
+    return publicApiKey(apiKeyOf(k));
   }
 
   /**
@@ -444,10 +514,10 @@ export class AuthStore {
   async createApiKey(input: { name: string; ownerId: string; role?: Role }): Promise<CreatedApiKey> {
     const name = input.name.trim();
     if (name.length < 1 || name.length > KEY_NAME_MAX) throw validationFailed('name', `must be 1-${KEY_NAME_MAX} characters`);
+    if (name.includes('\0')) throw validationFailed('name', 'must not contain NUL characters');
     const key = generateApiKey();
-    const rec = await this.mutate((d) => {
-      const owner = d.users.find((u) => u.id === input.ownerId);
-      if (!owner) throw new KairosError('not_found', `user '${input.ownerId}' not found`);
+    const rec = await this.write(async (trx) => {
+      const owner = await this.userIn(trx, input.ownerId);
       const role = input.role ?? owner.role;
       if (role === 'admin' && owner.role !== 'admin') throw validationFailed('role', "cannot exceed the owner's role");
       const r: ApiKeyRecord = {
@@ -457,32 +527,120 @@ export class AuthStore {
         role,
         keyHash: hashApiKey(key),
         prefix: key.slice(0, API_KEY_PREFIX_LENGTH),
-        createdAt: new Date(this.now()).toISOString(),
+        createdAt: this.iso(),
       };
-      d.apiKeys.push(r);
+      await trx
+        .insertInto('api_keys')
+        .values({ id: r.id, name, owner_id: r.ownerId, role, key_hash: r.keyHash, prefix: r.prefix, created_at: r.createdAt, last_used_at: null })
+        .execute();
       return r;
     });
     return { ...publicApiKey(rec), key };
   }
 
   async deleteApiKey(id: string): Promise<void> {
-    await this.mutate((d) => {
-      const before = d.apiKeys.length;
-      d.apiKeys = d.apiKeys.filter((k) => k.id !== id);
-      if (d.apiKeys.length === before) throw new KairosError('not_found', `API key '${id}' not found`);
-    });
+    const r = await this.db.kysely.deleteFrom('api_keys').where('id', '=', key(id)).executeTakeFirst();
+    if (Number(r.numDeletedRows) === 0) throw new KairosError('not_found', `API key '${id}' not found`);
   }
 
-  /** Waits for background `lastUsedAt` writes (call before shutdown or deleting the data dir). */
+  /** Waits for background `lastUsedAt` writes (call before closing the database). */
   async flush(): Promise<void> {
     await Promise.all([...this.touching.values()]);
-    await this.doc.settled();
   }
 
   // ---------------------------------------------------------------- internals
 
-  private newUser(username: string, role: Role, passwordHash: string): UserRecord {
-    return { id: newId('usr'), username, role, passwordHash, createdAt: new Date(this.now()).toISOString() };
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  /** One write transaction; on PostgreSQL serialised with every other writer of this store (see the header). */
+  private async write<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return await this.db.kysely.transaction().execute(async (trx) => {
+      if (this.db.backend === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${WRITE_LOCK}))`.execute(trx);
+      return await fn(trx);
+    });
+  }
+
+  private async anyUser(q: Db['kysely'] | Trx): Promise<boolean> {
+    return (await q.selectFrom('principals').select('id').where('kind', '=', 'user').limit(1).executeTakeFirst()) !== undefined;
+  }
+
+  private async nameExists(q: Db['kysely'] | Trx, name: string): Promise<boolean> {
+    return (await q.selectFrom('principals').select('id').where('name', '=', name).executeTakeFirst()) !== undefined;
+  }
+
+  private async userById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.db.kysely.selectFrom('principals').selectAll().where('id', '=', key(id)).where('kind', '=', 'user').executeTakeFirst();
+    return row && userOf(row);
+  }
+
+  private async userByName(name: string): Promise<UserRecord | undefined> {
+    const row = await this.db.kysely.selectFrom('principals').selectAll().where('name', '=', key(name)).where('kind', '=', 'user').executeTakeFirst();
+    return row && userOf(row);
+  }
+
+  /** The user `id` as the transaction sees it, or a not_found error. */
+  private async userIn(trx: Trx, id: string): Promise<UserRecord> {
+    const row = await trx.selectFrom('principals').selectAll().where('id', '=', key(id)).where('kind', '=', 'user').executeTakeFirst();
+    if (!row) throw userNotFound(id);
+    return userOf(row);
+  }
+
+  private async teamIn(trx: Trx, id: string): Promise<void> {
+    const row = await trx.selectFrom('principals').select('id').where('id', '=', key(id)).where('kind', '=', 'team').executeTakeFirst();
+    if (!row) throw teamNotFound(id);
+  }
+
+  /** Whether taking `u` (or its admin role) away would leave no admin to manage the others. */
+  private async isLastAdmin(trx: Trx, u: UserRecord): Promise<boolean> {
+    if (u.role !== 'admin') return false;
+    const { n } = await trx
+      .selectFrom('principals')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('kind', '=', 'user')
+      .where('role', '=', 'admin')
+      .executeTakeFirstOrThrow();
+    return Number(n) <= 1;
+  }
+
+  private async insertUser(trx: Trx, username: string, role: Role, passwordHash: string): Promise<UserRecord> {
+    const u: UserRecord = { id: newId('usr'), username, role, passwordHash, createdAt: this.iso(), credentialVersion: 0 };
+    await trx
+      .insertInto('principals')
+      .values({ id: u.id, kind: 'user', name: username, role, password_hash: passwordHash, credential_version: 0, created_at: u.createdAt })
+      .execute();
+    return u;
+  }
+
+  /**
+   * Applies a change of what the user's credentials vouch for and bumps its credential version, which
+   * ends the login tokens and sessions issued so far; the sessions' rows go at once.
+   */
+  private async bumpCredentials(trx: Trx, id: string, change: { password_hash?: string; role?: Role }): Promise<void> {
+    await trx
+      .updateTable('principals')
+      .set((eb) => ({ ...change, credential_version: eb('credential_version', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+    await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+  }
+
+  private async membersOf(teamIds: string[]): Promise<Map<string, TeamMember[]>> {
+    const rows = await this.db.kysely
+      .selectFrom('team_members as m')
+      .innerJoin('principals as p', 'p.id', 'm.user_id')
+      .select(['m.team_id', 'm.user_id', 'm.added_at', 'p.name'])
+      .where('m.team_id', 'in', teamIds)
+      .orderBy('p.name')
+      .execute();
+    const out = new Map<string, TeamMember[]>();
+    for (const r of rows) {
+      const list = out.get(r.team_id) ?? [];
+      list.push({ id: r.user_id, username: r.name, addedAt: r.added_at });
+      out.set(r.team_id, list);
+    }
+    return out;
   }
 
   /**
@@ -493,8 +651,7 @@ export class AuthStore {
   private async checkPassword(username: string, password: string, address?: string): Promise<UserRecord | null> {
     const source = { username, address };
     await this.throttle.check(source);
-    const s = await this.refresh();
-    const user = s.usersByName.get(username);
+    const user = await this.userByName(username);
     const cacheKey = user && this.cacheTtlMs > 0 ? this.passwordCacheKey(user, username, password) : undefined;
     if (user && cacheKey) {
       const hit = this.passwordCache.get(cacheKey);
@@ -530,16 +687,18 @@ export class AuthStore {
 
   /**
    * Stores the password at the current cost, unless it changed meanwhile. The credential version
-   * stays: the password is the same, so tokens and cached checks remain good. A failure leaves the
-   * old hash, which still works, for the next login to try again.
+   * stays: the password is the same, so tokens, sessions and cached checks remain good. A failure
+   * leaves the old hash, which still works, for the next login to try again.
    */
   private async rehash(user: UserRecord, password: string): Promise<void> {
     try {
       const passwordHash = await hashPassword(password);
-      await this.mutate((d) => {
-        const u = d.users.find((x) => x.id === user.id);
-        if (u && u.passwordHash === user.passwordHash) u.passwordHash = passwordHash;
-      });
+      await this.db.kysely
+        .updateTable('principals')
+        .set({ password_hash: passwordHash })
+        .where('id', '=', user.id)
+        .where('password_hash', '=', user.passwordHash)
+        .execute();
     } catch {
       /* the login itself succeeded */
     }
@@ -548,7 +707,7 @@ export class AuthStore {
   private passwordCacheKey(user: UserRecord, username: string, password: string): string {
     // Length-prefixed so that ("a:b", "c") and ("a", "b:c") differ.
     return createHmac('sha256', this.cacheKeySecret)
-      .update(`${user.id}:${credentialVersionOf(user)}:${username.length}:${username}:${password}`, 'utf8')
+      .update(`${user.id}:${user.credentialVersion}:${username.length}:${username}:${password}`, 'utf8')
       .digest('base64url');
   }
 
@@ -569,42 +728,35 @@ export class AuthStore {
     for (const [k, v] of this.passwordCache) if (v.userId === userId) this.passwordCache.delete(k);
   }
 
-  /** Records `lastUsedAt` in the background, at most once per resolution period per key. */
+  /**
+   * Records `lastUsedAt` in the background, at most once per resolution period per key: the update
+   * is conditional on the stored time being older, so instances using one key at once write it once.
+   */
   private touch(rec: ApiKeyRecord): void {
     const now = this.now();
     const last = rec.lastUsedAt ? Date.parse(rec.lastUsedAt) : NaN;
     if (now - last < this.lastUsedResolutionMs || this.touching.has(rec.id)) return;
     const at = new Date(now).toISOString();
-    const p = this.mutate((d) => {
-      const k = d.apiKeys.find((x) => x.id === rec.id);
-      if (k) k.lastUsedAt = at;
-    })
+    const staleBefore = new Date(now - this.lastUsedResolutionMs).toISOString();
+    const p = this.db.kysely
+      .updateTable('api_keys')
+      .set({ last_used_at: at })
+      .where('id', '=', rec.id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', staleBefore)]))
+      .execute()
       // Bookkeeping only: a failure here must not fail the request that used the key.
-      .catch(() => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => this.touching.delete(rec.id));
     this.touching.set(rec.id, p);
-  }
-
-  /** The current contents with their indexes; the file is re-read, and the indexes rebuilt, only if it changed. */
-  private async refresh(): Promise<Snapshot> {
-    const data = await this.doc.shared();
-    if (this.snap?.data !== data) this.snap = snapshot(data);
-    return this.snap;
-  }
-
-  /** Applies `fn` to a fresh copy of the file under the lock and writes the result; a throw writes nothing. */
-  private mutate<T>(fn: (draft: FileData) => T): Promise<T> {
-    return this.doc.update(fn);
   }
 }
 
 const basicPrincipal = (u: UserRecord): Principal => ({ id: u.id, name: u.username, role: u.role, via: 'basic' });
 
-function duplicateUser(username: string): KairosError {
-  return new KairosError('conflict', `user '${username}' already exists`, [{ path: 'username', message: 'already exists' }]);
-}
-
-/** Opens the store in `cfg.dataDir`. */
-export function openAuthStore(cfg: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'loginThrottle'>>, opts?: AuthStoreOptions): AuthStore {
-  return new AuthStore(cfg.dataDir, { throttle: cfg.loginThrottle && new LoginThrottle(cfg.loginThrottle), ...opts });
+/** The store over `db`, with the configured login throttle and session lifetimes. */
+export function openAuthStore(cfg: Partial<Pick<Config, 'loginThrottle' | 'sessions'>>, db: Db, opts?: AuthStoreOptions): AuthStore {
+  return new AuthStore(db, { throttle: cfg.loginThrottle && new LoginThrottle(cfg.loginThrottle), sessions: cfg.sessions, ...opts });
 }

@@ -3,6 +3,7 @@
 // an older data dir's files imported (core/db/legacy.ts). The API, the worker, the start command and
 // the test harness all call this.
 import type { DatabaseConfig } from '../config.ts';
+import { authFileImport } from '../auth/legacy.ts';
 import { favoritesImport } from '../favorites/store.ts';
 import { naturalIdsImport } from '../names/store.ts';
 import { tokenKeyImport } from '../auth/tokens.ts';
@@ -19,7 +20,7 @@ export type { Db } from './open.ts';
  * in with `cipher`, the secret key openState has just checked.
  */
 export function legacyImports(cipher: SecretCipher): LegacyImport[] {
-  return [favoritesImport, naturalIdsImport, secretsImport(cipher), tokenKeyImport(cipher)];
+  return [authFileImport, favoritesImport, naturalIdsImport, secretsImport(cipher), tokenKeyImport(cipher)];
 }
 
 export interface OpenStateOptions {

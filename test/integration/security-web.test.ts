@@ -9,7 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ import { voltmxRoutes } from '../../api/dialects/voltmx/routes.ts';
 import { AuthStore } from '../../core/auth/store.ts';
 import { hashPasswordWith } from '../../core/auth/hash.ts';
 import { TokenSigner } from '../../core/auth/tokens.ts';
+import { freshState, type TestState } from '../support/db.ts';
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
 const FOREIGN = 'http://evil.example';
@@ -179,6 +180,7 @@ describe('security: input limits', () => {
 
 describe('security: password guessing', () => {
   let dir = '';
+  let state: TestState;
   let store: AuthStore;
   let server: Server;
   let base = '';
@@ -186,7 +188,8 @@ describe('security: password guessing', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kairos-guess-'));
     // The production defaults: 5 failures per user, 20 per address, in 15 minutes.
-    store = new AuthStore(dir);
+    state = await freshState();
+    store = new AuthStore(state.db);
     const tokens = new TokenSigner(randomBytes(32), { ttlMs: 60_000 });
     const probe = new Router({ prefix: '/v1' });
     probe.get('/whoami', (ctx) => {
@@ -219,6 +222,7 @@ describe('security: password guessing', () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await store.flush();
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -272,24 +276,20 @@ describe('security: password guessing', () => {
   });
 
   it('an older-cost scrypt hash works and is re-hashed at N=2^17 on the next successful login', async () => {
-    const dir2 = mkdtempSync(join(tmpdir(), 'kairos-rehash-'));
+    const s2 = await freshState();
     try {
-      const s = new AuthStore(dir2);
+      const s = new AuthStore(s2.db);
       const u = await s.createUser({ username: 'legacy', password: 'legacy-password-1' });
-      const file = join(dir2, 'auth.json');
-      const doc = JSON.parse(readFileSync(file, 'utf8')) as { users: { id: string; passwordHash: string }[] };
-      const rec = doc.users.find((x) => x.id === u.id);
-      assert.ok(rec);
-      rec.passwordHash = await hashPasswordWith('legacy-password-1', { N: 16384, r: 8, p: 1 });
-      writeFileSync(file, JSON.stringify(doc), { mode: 0o600 });
-      const reread = new AuthStore(dir2);
+      const older = await hashPasswordWith('legacy-password-1', { N: 16384, r: 8, p: 1 });
+      await s2.db.kysely.updateTable('principals').set({ password_hash: older }).where('id', '=', u.id).execute();
+      const reread = new AuthStore(s2.db);
       assert.equal((await reread.authenticateBasic('legacy', 'legacy-password-1', '10.0.0.1'))?.name, 'legacy');
-      const after = JSON.parse(readFileSync(file, 'utf8')) as { users: { id: string; passwordHash: string }[] };
-      assert.match(after.users.find((x) => x.id === u.id)?.passwordHash ?? '', /^scrypt\$131072\$8\$1\$/);
-      assert.equal((await new AuthStore(dir2).authenticateBasic('legacy', 'legacy-password-1'))?.name, 'legacy', 'the new hash verifies');
+      const after = await s2.db.kysely.selectFrom('principals').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
+      assert.match(after.password_hash ?? '', /^scrypt\$131072\$8\$1\$/);
+      assert.equal((await new AuthStore(s2.db).authenticateBasic('legacy', 'legacy-password-1'))?.name, 'legacy', 'the new hash verifies');
       await reread.flush();
     } finally {
-      rmSync(dir2, { recursive: true, force: true });
+      await s2.close();
     }
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../core/config.ts';
-import { AuthStore } from '../../core/auth/store.ts';
+import { bootstrapAdminInState } from '../../core/auth/bootstrap.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { launchStack, privateStackEnv, waitReady as waitReadyAt, type Stack } from '../../scripts/stack.ts';
 
@@ -81,7 +81,7 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
   // This stack manages its own dev server (to kill and restart it), so its processes connect to it by address.
   env.TEMPORAL_ADDRESS = `127.0.0.1:${temporalPort}`;
   const cfg = loadConfig(env);
-  await new AuthStore(cfg.dataDir).bootstrapAdmin(cfg);
+  await bootstrapAdminInState(cfg);
 
   const serverLog = createWriteStream(join(dataDir, 'temporal.log'), { flags: 'a' });
   const devServerOptions = {

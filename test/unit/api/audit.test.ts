@@ -13,10 +13,11 @@ import { renderNativeError } from '../../../api/errors.ts';
 import { AuditLog, type AuditEntry } from '../../../core/audit/log.ts';
 import { forbidden, RateLimited, validationError } from '../../../core/errors.ts';
 import { freshState, type TestState } from '../../support/db.ts';
+import { SessionStore } from '../../../core/auth/sessions.ts';
 
 const ALICE = { id: 'usr_alice', name: 'alice', role: 'user' as const, via: 'basic' as const };
 /** Credentials: alice/right-password, or the API key kairos_good; `throttled` is refused with 429. */
-const users: Authenticator = {
+const users: Omit<Authenticator, 'sessions'> = {
   authenticateBasic: (username, password) => {
     if (username === 'throttled') return Promise.reject(new RateLimited('too many failed logins', 60));
     return Promise.resolve(username === 'alice' && password === 'right-password' ? ALICE : null);
@@ -66,7 +67,7 @@ describe('audit middleware', () => {
       auditAs(ctx, { action: 'thing.poke', target: 'refined' });
       ctx.status = 204;
     });
-    const common = { logger: pino({ level: 'silent' }), bodyLimit: '1mb', publicRouters: [], authenticate: authenticate(users), audit: log };
+    const common = { logger: pino({ level: 'silent' }), bodyLimit: '1mb', publicRouters: [], authenticate: authenticate({ ...users, sessions: new SessionStore(state.db) }), audit: log };
     main = await listen(createApp({ ...common, surfaces: [{ prefix: '/v1', renderError: renderNativeError, routers: [v1] }] }));
     const d = new Router();
     d.post('/jobs/:name', (ctx) => {

@@ -1,16 +1,15 @@
 // Login tokens (core/auth/tokens.ts) and the Volt MX surface's authentication, on a real Koa app with
-// a real credential store in a temporary directory (no Temporal).
+// a real credential store in a fresh state store (no Temporal).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { SignJWT } from 'jose';
 import { TokenSigner } from '../../../core/auth/tokens.ts';
 import { AuthStore } from '../../../core/auth/store.ts';
+import { openDatabase } from '../../../core/db/open.ts';
+import { freshState } from '../../support/db.ts';
 import { createApp } from '../../../api/app.ts';
 import { authenticate, principalOf } from '../../../api/auth.ts';
 import { renderVoltmxError } from '../../../api/dialects/voltmx/errors.ts';
@@ -18,15 +17,6 @@ import { LOGIN_PATH, voltmxAuthenticate } from '../../../api/dialects/voltmx/aut
 import { voltmxRoutes } from '../../../api/dialects/voltmx/routes.ts';
 import Router from '@koa/router';
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'kairos-voltmx-'));
-  dirs.push(d);
-  return d;
-};
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 describe('login tokens', () => {
   it('verify what was issued until it expires; then "expired"', async () => {
@@ -68,7 +58,9 @@ describe('login tokens', () => {
 });
 
 describe('the Volt MX surface\'s authentication', async () => {
-  const store = new AuthStore(tempDir());
+  const state = await freshState();
+  after(() => state.close());
+  const store = new AuthStore(state.db);
   const ana = await store.createUser({ username: 'ana', password: 'ana-password', role: 'user' });
   let now = Date.now();
   const tokens = new TokenSigner(randomBytes(32), { ttlMs: 60_000, now: () => now });
@@ -201,10 +193,14 @@ describe('the Volt MX surface\'s authentication', async () => {
     assert.equal((await whoami(anaToken)).status, 200);
   });
 
-  it('another instance sharing the data dir sees the change at once (the file is the truth)', async () => {
+  it('another instance on the same state store sees the change at once (the database is the truth)', async () => {
     const { user, token } = await userWithToken('ed', 'ed-password');
-    const other = new AuthStore(store.dataDir);
-    await other.setPassword(user.id, 'ed-password-2');
+    const otherDb = openDatabase(state.cfg);
+    try {
+      await new AuthStore(otherDb).setPassword(user.id, 'ed-password-2');
+    } finally {
+      await otherDb.close();
+    }
     await assertRevoked(token, /password or role changed/);
   });
 });
