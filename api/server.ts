@@ -25,6 +25,7 @@ import { VOLTMX_JOB_SEQUENCE, voltmxSurface } from './dialects/voltmx/index.ts';
 import { SequenceAllocator } from '../core/ids/sequence.ts';
 import { uiSurface } from './ui.ts';
 import { openState } from '../core/db/state.ts';
+import { AccessService } from '../core/access/service.ts';
 
 export interface ApiServer {
   server: Server;
@@ -51,7 +52,9 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const db = await openState(cfg.database);
   const auth = openAuthStore(cfg);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
-  const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth));
+  // The one access policy's grants (shares to users and teams), asked by the job and run services.
+  const access = new AccessService(db, { isUser: async (id) => await auth.getUser(id).then(() => true, () => false) });
+  const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth), access);
   const store = new JobStore(client, cfg.taskQueue, sideState);
   const secrets = new SecretAccess(new SecretStore(cfg.dataDir), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
@@ -60,12 +63,13 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     readAccess: sideState,
     quotas: new Quotas(client, store, cfg.quotas),
     saveChecks: [secrets.saveCheck],
+    access,
   });
-  const runs = new RunService(client, store);
+  const runs = new RunService(client, store, access);
   const overview = new RunOverview(client, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, access });
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs), fusionSurface(cfg, { jobs, runs })];
-  surfaces.push(informerSurface(cfg, { jobs, runs, auth }));
+  surfaces.push(informerSurface(cfg, { jobs, runs, auth, access }));
   surfaces.push(voltmxSurface(cfg, { jobs, runs, auth, jobIds: new SequenceAllocator(client, cfg.taskQueue, VOLTMX_JOB_SEQUENCE), authenticate: authenticate(auth) }));
   surfaces.push(cluedinSurface(cfg, { jobs, runs, overview }));
   surfaces.push(uiSurface(cfg));

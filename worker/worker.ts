@@ -11,9 +11,10 @@ import { AuthStore } from '../core/auth/store.ts';
 import { SecretAccess } from '../core/secrets/access.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
+import { AccessService } from '../core/access/service.ts';
 
-/** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
-const jobReadAccess = (cfg: Config) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)));
+/** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
+const jobReadAccess = (cfg: Config, db: Db) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(cfg.dataDir)), new AccessService(db));
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -42,7 +43,7 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
       client,
-      store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg)),
+      store: new JobStore(client, cfg.taskQueue, jobReadAccess(cfg, db)),
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(cfg.dataDir), new AuthStore(cfg.dataDir), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,

@@ -11,6 +11,8 @@ import { jobRoutes } from './jobs.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runRoutes } from './runs.ts';
 import { secretRoutes } from './secrets.ts';
+import { shareRoutes } from './shares.ts';
+import type { AccessService } from '../../core/access/service.ts';
 import { userRoutes } from './users.ts';
 
 export interface NativeDeps {
@@ -19,6 +21,7 @@ export interface NativeDeps {
   overview: RunOverview;
   auth: AuthStore;
   secrets: SecretAccess;
+  access: AccessService;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface NativeDeps {
  */
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
-  return [jobRoutes(d.jobs), runRoutes(d.runs, d.overview), secretRoutes(d.secrets), userRoutes(d.auth), openApiRoutes()];
+  return [jobRoutes(d.jobs), shareRoutes(d.jobs, d.access), runRoutes(d.runs, d.overview), secretRoutes(d.secrets), userRoutes(d.auth), openApiRoutes()];
 }
 
 export function nativeSurface(deps: NativeDeps): Surface {

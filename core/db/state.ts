@@ -4,6 +4,7 @@
 import type { DatabaseConfig } from '../config.ts';
 import { importLegacyFiles, type LegacyImport } from './legacy.ts';
 import { migrate, openDatabase, type Db } from './open.ts';
+import { sharesImport } from '../sharing/legacy.ts';
 
 export type { Db } from './open.ts';
 
@@ -12,7 +13,7 @@ export type { Db } from './open.ts';
  * here (the stores' modules own the files' formats).
  */
 export function legacyImports(): LegacyImport[] {
-  return [];
+  return [sharesImport];
 }
 
 export interface OpenStateOptions {

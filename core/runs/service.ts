@@ -1,7 +1,8 @@
 // Run queries and run control. Everything is answered by Temporal, nothing is cached: listings and
 // stats from visibility (list, count … GROUP BY ExecutionStatus), one run from describe + its
 // history (close event = the run record; started event = input; activity events = attempts), stop =
-// cancel, abort = terminate. A user sees only runs of their own jobs; admins see all.
+// cancel, abort = terminate. Who may see a job's runs, stop or abort them is the access policy's
+// (core/access): owners, admins, and those a job is shared with (read: its history; run: also stop).
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
@@ -12,7 +13,9 @@ import type { temporal } from '@temporalio/proto';
 import { enums } from '../proto.ts';
 import { KairosError, notFound } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
-import { RUN_JOB_WORKFLOW, type JobStore } from '../jobs/store.ts';
+import { authorize, type Action } from '../access/policy.ts';
+import type { AccessService } from '../access/service.ts';
+import { RUN_JOB_WORKFLOW, type JobStore, type StoredJob } from '../jobs/store.ts';
 import { SA } from '../search-attributes.ts';
 import { countsFromGroups, runsQuery, statusFromVisibility, successRate, type StatusCounts } from './query.ts';
 import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunStatus } from './types.ts';
@@ -76,16 +79,24 @@ export class RunService {
   constructor(
     private readonly client: Client,
     private readonly store: JobStore,
+    /** Shares and teams for the access policy; without it, only owners and admins see a job's runs. */
+    private readonly access?: AccessService,
   ) {}
+
+  /** The policy's answer: not_found if the actor may not read the job, forbidden if it may read but not `action`. */
+  private async allow(job: StoredJob['job'], actor: Actor, action: Action): Promise<void> {
+    if (this.access) await this.access.authorize(actor, action, job);
+    else authorize(actor, action, job, undefined);
+  }
 
   private get namespace(): string {
     return this.client.options.namespace;
   }
 
-  /** The job exists and the actor may see it (404 otherwise, as for jobs). */
+  /** The job exists and the actor may read it, history included (404 otherwise, as for jobs). */
   private async accessJob(jobId: string, actor: Actor) {
     const stored = await this.store.get(jobId);
-    if (actor.role !== 'admin' && stored.job.ownerId !== actor.id) throw notFound('job', jobId);
+    await this.allow(stored.job, actor, 'read');
     return stored;
   }
 
@@ -138,17 +149,23 @@ export class RunService {
   }
 
   /**
-   * A user may see a run of a job they owned when the run started, or of the job they own now if
-   * the run belongs to its current creation (incarnation): a run of a deleted job with the same id
-   * is not theirs.
+   * A user may see (and stop) a run of a job they owned when the run started; otherwise the run must
+   * belong to the current creation (incarnation) of its job — a run of a deleted job with the same id
+   * is nobody's but its owner's — and the policy decides on that job: `read` to see it, `stop` to stop
+   * or abort it (not_found when the actor may not read the job, forbidden when it may only read).
    */
-  private async assertCanSee(info: RawExecution, runId: string, actor: Actor): Promise<void> {
+  private async assertCanSee(info: RawExecution, runId: string, actor: Actor, action: 'read' | 'stop' = 'read'): Promise<void> {
     if (actor.role === 'admin') return;
     const sa = decodeTypedSearchAttributes(info.searchAttributes?.indexedFields);
     if (sa.get(SA.owner) === actor.id) return;
     const jobId = sa.get(SA.jobId);
     const current = jobId ? await this.store.get(jobId).then((s) => s.job, () => undefined) : undefined;
-    if (current?.ownerId !== actor.id || (current.incarnation ?? null) !== (sa.get(SA.incarnation) ?? null)) throw notFound('run', runId);
+    if (!current || (current.incarnation ?? null) !== (sa.get(SA.incarnation) ?? null)) throw notFound('run', runId);
+    try {
+      await this.allow(current, actor, action);
+    } catch (err) {
+      throw err instanceof KairosError && err.kind === 'not_found' ? notFound('run', runId) : err;
+    }
   }
 
   async get(runId: string, actor: Actor): Promise<RunView> {
@@ -228,7 +245,7 @@ export class RunService {
   async stop(runId: string, actor: Actor): Promise<RunSummary> {
     const desc = await this.describe(runId);
     const info = desc.workflowExecutionInfo ?? {};
-    await this.assertCanSee(info, runId, actor);
+    await this.assertCanSee(info, runId, actor, 'stop');
     assertRunning(info, runId);
     await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).cancel();
     return summaryOf(info);
@@ -238,7 +255,7 @@ export class RunService {
   async abort(runId: string, actor: Actor, reason?: string): Promise<RunView> {
     const desc = await this.describe(runId);
     const info = desc.workflowExecutionInfo ?? {};
-    await this.assertCanSee(info, runId, actor);
+    await this.assertCanSee(info, runId, actor, 'stop');
     assertRunning(info, runId);
     await this.client.workflow.getHandle(runId, info.execution?.runId ?? undefined).terminate(reason ?? `aborted by ${actor.id}`);
     // A terminated run executes no more code, so the run cannot start its own 'aborted' dependents:

@@ -11,6 +11,8 @@ import { api, uniqueId, type ApiResponse } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { ShareStore } from '../../core/sharing/store.ts';
+import { loadConfig } from '../../core/config.ts';
+import { openDatabase, type Db } from '../../core/db/open.ts';
 
 type Json = Record<string, unknown>;
 type Page = { items: { runId: string; status: string }[] };
@@ -41,7 +43,12 @@ describe('security: a job id is not an identity; job triggers follow read access
     <T = Json>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> =>
       api<T>(method, path, { auth, ...(body !== undefined ? { body } : {}) });
 
+  /** The stack's own state store (shares live there). */
+  let db: Db;
+  const sharesOfJob = async (jobId: string) => await db.kysely.selectFrom('job_shares').select('principal_id').where('job_id', '=', jobId).execute();
+
   before(async () => {
+    db = openDatabase(loadConfig(process.env).database);
     target = await startHttpTarget();
     target.respond = (req, res) => {
       res.writeHead(req.path.startsWith('/fail') ? 500 : 200, { 'content-type': 'text/plain' }).end('ok');
@@ -56,6 +63,7 @@ describe('security: a job id is not an identity; job triggers follow read access
   });
   after(async () => {
     await target.close();
+    await db.close();
   });
 
   const httpJob = (id: string, extra: Json = {}) => ({
@@ -120,19 +128,19 @@ describe('security: a job id is not an identity; job triggers follow read access
     assert.equal((await as(C)('GET', `/informer/api/jobs/${id}`)).status, 200, 'shared with C');
     assert.equal((await as(C)('PUT', `/informer/api/jobs/${id}/favorite`)).status, 200);
     assert.equal((await as(A)('PUT', `/informer/api/jobs/${id}/favorite`)).status, 200);
-    assert.match(dataFile('shares.json'), new RegExp(id));
+    assert.equal((await sharesOfJob(id)).length, 1);
     assert.match(dataFile('favorites.json'), new RegExp(id));
 
     assert.equal((await as(A)('DELETE', `/v1/jobs/${id}`)).status, 204);
-    assert.doesNotMatch(dataFile('shares.json'), new RegExp(id), 'the share is gone');
+    assert.deepEqual(await sharesOfJob(id), [], 'the share is gone');
     assert.doesNotMatch(dataFile('favorites.json'), new RegExp(id), 'every user\'s favorite is gone');
 
     // B creates the id again: C (who had A's share) cannot open, edit, run or list it, even with the
     // share put back as a crash between the schedule's deletion and the cleanup would have left it.
     assert.equal((await as(B)('POST', '/v1/jobs', httpJob(id))).status, 201);
     const cId = (await as(C)<{ id: string }>('GET', '/v1/me')).body.id;
-    await new ShareStore(process.env.KAIROS_DATA_DIR ?? '').set({ id, incarnation: first.body.incarnation }, cId, 3);
-    assert.match(dataFile('shares.json'), new RegExp(id), 'the leftover is in place');
+    await new ShareStore(db).set({ id, incarnation: first.body.incarnation }, cId, 'admin', null);
+    assert.equal((await sharesOfJob(id)).length, 1, 'the leftover is in place');
     assert.equal((await as(C)('GET', `/informer/api/jobs/${id}`)).status, 404);
     assert.equal((await as(C)('PUT', `/informer/api/jobs/${id}/shares/${names.c}`, { accessLevel: 3 })).status, 404);
     assert.equal((await as(C)('POST', `/informer/api/jobs/${id}`)).status, 404);
