@@ -13,13 +13,20 @@ const FileSchema = z.object({
   incarnations: z.record(z.string(), z.string()).optional(),
 });
 
+/** A path into the file with its keys replaced by what they are: `jobs.<job>.<principal>`. */
+function shape(path: readonly PropertyKey[]): string {
+  const names = ['', '<job>', '<principal>'];
+  return path.map((k, i) => (i === 0 ? String(k) : (names[i] ?? '<key>'))).join('.') || '(root)';
+}
+
 const LEVELS: Record<1 | 2 | 3, ShareLevel> = { 1: 'read', 2: 'edit', 3: 'admin' };
 
 export const sharesImport: LegacyImport = {
   file: 'shares.json',
   async run(trx, text, { now }) {
     const parsed = FileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`not a shares file: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
+    // The message names where the file is wrong, not what it holds (job and principal ids stay out).
+    if (!parsed.success) throw new Error(`not a shares file: ${parsed.error.issues.map((i) => `${shape(i.path)} ${i.message}`).join('; ')}`);
     const { jobs, incarnations = {} } = parsed.data;
     const rows = Object.entries(jobs).flatMap(([jobId, shares]) =>
       Object.entries(shares).map(([principalId, level]) => ({
