@@ -1,0 +1,326 @@
+// The access policy's conformance suite (issue #14): ONE permission table — owner, shared read,
+// shared run, shared edit, a member of a team the job is shared with, a stranger, an admin × read,
+// list, run, stop, edit, delete, history and "learn that it exists" — run through every surface that
+// has the operation, each cell a real HTTP call against the real stack. A refused call answers 404
+// to whoever may not read the job (the same answer as a job that does not exist) and 403 to whoever
+// may; a refused mutation must have changed nothing (checked through /v1 as an admin). Shares are made
+// through /v1 for jobs created through each surface, so the table also shows a share holding on all
+// of them. Teams: the team and its membership are written to the stack's state store directly.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { api, uniqueId, type ApiResponse } from '../support/env.ts';
+import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { loadConfig } from '../../core/config.ts';
+import { openDatabase, type Db } from '../../core/db/open.ts';
+
+type Json = Record<string, unknown>;
+type Res = ApiResponse<unknown>;
+const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+
+// ---- the table ------------------------------------------------------------------------------------
+
+const WHO = ['owner', 'shared read', 'shared run', 'shared edit', 'team member', 'stranger', 'admin'] as const;
+type Who = (typeof WHO)[number];
+const OPS = ['exists', 'read', 'list', 'history', 'edit', 'run', 'stop', 'delete'] as const;
+type Op = (typeof OPS)[number];
+
+/** The share each principal gets on the jobs under test (the team member's is its team's). */
+const SHARE: Partial<Record<Who, 'read' | 'run' | 'edit'>> = { 'shared read': 'read', 'shared run': 'run', 'shared edit': 'edit', 'team member': 'edit' };
+
+//                      exists read  list  history edit   run    stop   delete
+const ALLOWED: Record<Who, boolean[]> = {
+  owner:              [true, true, true, true,  true,  true,  true,  true],
+  'shared read':      [true, true, true, true,  false, false, false, false],
+  'shared run':       [true, true, true, true,  false, true,  true,  false],
+  'shared edit':      [true, true, true, true,  true,  true,  true,  false],
+  'team member':      [true, true, true, true,  true,  true,  true,  false],
+  stranger:           [false, false, false, false, false, false, false, false],
+  admin:              [true, true, true, true,  true,  true,  true,  true],
+};
+const allowed = (who: Who, op: Op): boolean => ALLOWED[who][OPS.indexOf(op)] ?? false;
+/** Whether the principal may read the job at all: the status a refusal gets depends on it. */
+const mayRead = (who: Who): boolean => allowed(who, 'read');
+
+// ---- the surfaces ---------------------------------------------------------------------------------
+
+/** A job under test: its canonical id (for /v1 checks as admin) and the id its surface uses. */
+interface Target {
+  id: string;
+  ref: string;
+}
+
+interface Surface {
+  name: string;
+  /** Creates a job through the surface as `auth`; `url` is what the job calls. */
+  create(auth: string, url: string): Promise<Target>;
+  /** One call per operation the surface has (exists is answered by `read` and a missing id). */
+  read(auth: string, ref: string): Promise<Res>;
+  listed(auth: string, t: Target): Promise<boolean>;
+  history?(auth: string, ref: string): Promise<Res>;
+  edit?(auth: string, ref: string): Promise<Res>;
+  run?(auth: string, ref: string): Promise<Res>;
+  stop?(auth: string, t: Target, runId: string): Promise<Res>;
+  delete?(auth: string, ref: string): Promise<Res>;
+  /** A refusal's status for whoever may read but not act (403 everywhere so far). */
+  forbiddenStatus?: number;
+}
+
+const call = (method: string, path: string, auth: string, body?: unknown) => api<unknown>(method, path, { auth, ...(body !== undefined ? { body } : {}) });
+const httpJob = (id: string | undefined, url: string) => ({
+  ...(id ? { id } : {}),
+  name: id ?? 'conformance',
+  type: 'http',
+  enabled: false,
+  data: { url, method: 'POST' },
+  triggers: [{ type: 'cron', dialect: 'unix', expression: '0 3 1 1 *' }],
+});
+
+const native: Surface = {
+  name: '/v1',
+  async create(auth, url) {
+    const id = uniqueId('acc-v1');
+    const res = await call('POST', '/v1/jobs', auth, httpJob(id, url));
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return { id, ref: id };
+  },
+  read: (auth, ref) => call('GET', `/v1/jobs/${ref}`, auth),
+  async listed(auth, t) {
+    const res = await api<{ items: { id: string }[] }>('GET', '/v1/jobs?limit=1000', { auth });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.items.some((j) => j.id === t.id);
+  },
+  history: (auth, ref) => call('GET', `/v1/jobs/${ref}/runs`, auth),
+  edit: (auth, ref) => call('PATCH', `/v1/jobs/${ref}`, auth, { description: `edited ${Date.now()}` }),
+  run: (auth, ref) => call('POST', `/v1/jobs/${ref}/run`, auth),
+  stop: (auth, _t, runId) => call('POST', `/v1/runs/${runId}/stop`, auth),
+  delete: (auth, ref) => call('DELETE', `/v1/jobs/${ref}`, auth),
+};
+
+const I = '/informer/api';
+const informer: Surface = {
+  name: 'Informer',
+  async create(auth, url) {
+    const res = await api<Json>('POST', `${I}/jobs`, {
+      auth,
+      body: { name: uniqueId('acc-inf'), type: 'http', enabled: false, interval: '0 3 1 1 *', intervalType: 'cron', data: { url, method: 'POST' } },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const uuid = String(res.body.id);
+    return { id: `informer.${uuid}`, ref: uuid };
+  },
+  read: (auth, ref) => call('GET', `${I}/jobs/${ref}`, auth),
+  async listed(auth, t) {
+    const res = await api<{ id: string }[]>('GET', `${I}/jobs-list`, { auth });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.some((j) => j.id === t.ref);
+  },
+  history: (auth, ref) => call('GET', `${I}/jobs/${ref}/history`, auth),
+  edit: (auth, ref) => call('PUT', `${I}/jobs/${ref}`, auth, { description: `edited ${Date.now()}` }),
+  // Informer's run answers with the run's outcome (the target answers at once unless held).
+  run: (auth, ref) => call('POST', `${I}/jobs/${ref}`, auth),
+  delete: (auth, ref) => call('DELETE', `${I}/jobs/${ref}`, auth),
+};
+
+const SURFACES: Surface[] = [native, informer];
+
+// ---- the suite ------------------------------------------------------------------------------------
+
+describe('access conformance: one table, every surface', { timeout: 600_000 }, () => {
+  const pw = 'conformance-access-password';
+  const auth = {} as Record<Who, string>;
+  const ids = {} as Record<Who, string>;
+  let teamId = '';
+  let db: Db;
+  let target: HttpTarget;
+  /** Requests to /hold/<job> wait here until released (a run that stays running for the stop cells). */
+  const held = new Map<string, ServerResponse[]>();
+  const holding = new Set<string>();
+
+  const release = (jobId: string) => {
+    holding.delete(jobId);
+    for (const res of held.get(jobId) ?? []) res.writeHead(200).end('ok');
+    held.delete(jobId);
+  };
+
+  before(async () => {
+    db = openDatabase(loadConfig(process.env).database);
+    target = await startHttpTarget();
+    target.respond = (req, res) => {
+      const jobKey = decodeURIComponent(req.path.replace(/^\/job\//, ''));
+      if (holding.has(jobKey)) held.set(jobKey, [...(held.get(jobKey) ?? []), res]);
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    };
+    const at = new Date().toISOString();
+    for (const who of WHO) {
+      if (who === 'admin') {
+        auth.admin = `Basic ${Buffer.from(`${process.env.KAIROS_ADMIN_USER}:${process.env.KAIROS_ADMIN_PASSWORD}`).toString('base64')}`;
+        ids.admin = (await api<{ id: string }>('GET', '/v1/me', { auth: auth.admin })).body.id;
+        continue;
+      }
+      const username = uniqueId(`acc-${who.replace(' ', '-')}`);
+      const res = await api<{ id: string }>('POST', '/v1/users', { body: { username, password: pw, role: 'user' } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      auth[who] = basic(username, pw);
+      ids[who] = res.body.id;
+      // The membership table refers to principals: make sure the user is one (the auth store may keep it elsewhere).
+      await db.kysely
+        .insertInto('principals')
+        .values({ id: res.body.id, kind: 'user', name: username, role: 'user', password_hash: null, credential_version: 0, created_at: at })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
+    teamId = `team_${uniqueId('acc').replace(/-/g, '')}`;
+    await db.kysely.insertInto('principals').values({ id: teamId, kind: 'team', name: uniqueId('acc-team'), role: 'user', password_hash: null, credential_version: 0, created_at: at }).execute();
+    await db.kysely.insertInto('team_members').values({ team_id: teamId, user_id: ids['team member'], added_at: at }).execute();
+  });
+
+  after(async () => {
+    for (const id of [...holding]) release(id);
+    await target.close();
+    await db.close();
+  });
+
+  /** The job as an admin sees it through /v1 (status 404 once gone). */
+  const adminView = (id: string) => api<{ version: number; description: string }>('GET', `/v1/jobs/${id}`, { auth: auth.admin });
+  const runsOf = async (id: string) => (await api<{ items: { runId: string; status: string }[] }>('GET', `/v1/jobs/${id}/runs`, { auth: auth.admin })).body.items;
+
+  /** Shares a job through /v1 as its owner: the grants of the table. */
+  async function share(owner: string, t: Target): Promise<void> {
+    for (const [who, level] of Object.entries(SHARE) as [Who, string][]) {
+      const principal = who === 'team member' ? teamId : ids[who];
+      const res = await api('PUT', `/v1/jobs/${t.id}/shares/${principal}`, { auth: owner, body: { level } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+  }
+
+  /** A refused call: 404 for whoever may not read, the surface's 403 for whoever may. */
+  function assertRefused(s: Surface, who: Who, res: Res): void {
+    const expected = mayRead(who) ? (s.forbiddenStatus ?? 403) : 404;
+    assert.equal(res.status, expected, `${who}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  const ok = (res: Res, what: string) => assert.ok(res.status >= 200 && res.status < 300, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
+
+  for (const s of SURFACES) {
+    describe(s.name, () => {
+      for (const who of WHO) {
+        describe(who, () => {
+          let t: Target;
+          before(async () => {
+            t = await s.create(auth.owner, `${target.url}/job/`);
+            await share(auth.owner, t);
+          });
+
+          it(`exists: ${allowed(who, 'exists') ? 'learns it' : 'answered exactly as a missing job'}`, async () => {
+            const real = await s.read(auth[who], t.ref);
+            if (allowed(who, 'exists')) return ok(real, 'read');
+            const missingRef = s === informer ? '00000000-0000-4000-8000-000000000000' : uniqueId('acc-missing');
+            const missing = await s.read(auth[who], missingRef);
+            const masked = (r: Res, ref: string) => JSON.stringify(r.body).replaceAll(ref, 'ID').replace(/"(requestId|traceId)":"[^"]*"/g, '');
+            assert.equal(real.status, missing.status);
+            assert.equal(masked(real, t.ref), masked(missing, missingRef));
+          });
+
+          it(`read: ${allowed(who, 'read') ? 'allowed' : 'refused'}`, async () => {
+            const res = await s.read(auth[who], t.ref);
+            if (allowed(who, 'read')) ok(res, 'read');
+            else assertRefused(s, who, res);
+          });
+
+          it(`list: ${allowed(who, 'list') ? 'listed' : 'not listed'}`, async () => {
+            if (allowed(who, 'list')) {
+              await waitFor(() => s.listed(auth[who], t), 30_000, `${t.id} in ${who}'s list`);
+            } else {
+              // Once the owner sees it listed, its absence from this list means something.
+              await waitFor(() => s.listed(auth.owner, t), 30_000, `${t.id} in the owner's list`);
+              assert.equal(await s.listed(auth[who], t), false);
+            }
+          });
+
+          if (s.history) {
+            const history = s.history;
+            it(`history: ${allowed(who, 'history') ? 'allowed' : 'refused'}`, async () => {
+              const res = await history(auth[who], t.ref);
+              if (allowed(who, 'history')) ok(res, 'history');
+              else assertRefused(s, who, res);
+            });
+          }
+
+          if (s.edit) {
+            const edit = s.edit;
+            it(`edit: ${allowed(who, 'edit') ? 'allowed' : 'refused, nothing changed'}`, async () => {
+              const before = (await adminView(t.id)).body;
+              const res = await edit(auth[who], t.ref);
+              const now = (await adminView(t.id)).body;
+              if (allowed(who, 'edit')) {
+                ok(res, 'edit');
+                assert.equal(now.version, before.version + 1);
+              } else {
+                assertRefused(s, who, res);
+                assert.deepEqual(now, before, 'the job is unchanged');
+              }
+            });
+          }
+
+          if (s.run) {
+            const run = s.run;
+            it(`run: ${allowed(who, 'run') ? 'allowed' : 'refused, no run started'}`, async () => {
+              const before = await runsOf(t.id);
+              const calls = target.requests.filter((r) => r.path.startsWith('/job/')).length;
+              const res = await run(auth[who], t.ref);
+              if (allowed(who, 'run')) {
+                ok(res, 'run');
+                await waitFor(async () => (await runsOf(t.id)).length > before.length, 30_000, 'the run listed');
+              } else {
+                assertRefused(s, who, res);
+                assert.equal((await runsOf(t.id)).length, before.length, 'no run');
+                assert.equal(target.requests.filter((r) => r.path.startsWith('/job/')).length, calls, 'nothing was called');
+              }
+            });
+          }
+
+          if (s.stop) {
+            const stop = s.stop;
+            it(`stop: ${allowed(who, 'stop') ? 'allowed' : 'refused, the run goes on'}`, async () => {
+              holding.add('');
+              const started = await api<{ runId: string }>('POST', `/v1/jobs/${t.id}/run`, { auth: auth.admin });
+              assert.equal(started.status, 202, JSON.stringify(started.body));
+              const runId = started.body.runId;
+              const status = async () => (await api<{ status: string }>('GET', `/v1/runs/${runId}`, { auth: auth.admin })).body.status;
+              await waitFor(async () => (await status()) === 'running', 30_000, 'the run running');
+              try {
+                const res = await stop(auth[who], t, runId);
+                if (allowed(who, 'stop')) {
+                  ok(res, 'stop');
+                  await waitFor(async () => (await status()) !== 'running', 30_000, 'the run stopped');
+                } else {
+                  assertRefused(s, who, res);
+                  assert.equal(await status(), 'running', 'the run goes on');
+                }
+              } finally {
+                release('');
+              }
+            });
+          }
+
+          if (s.delete) {
+            const del = s.delete;
+            it(`delete: ${allowed(who, 'delete') ? 'allowed, shares gone' : 'refused, the job stays'}`, async () => {
+              const res = await del(auth[who], t.ref);
+              if (allowed(who, 'delete')) {
+                ok(res, 'delete');
+                assert.equal((await adminView(t.id)).status, 404);
+                const left = await db.kysely.selectFrom('job_shares').select('principal_id').where('job_id', '=', t.id).execute();
+                assert.deepEqual(left, [], 'its shares went with it');
+              } else {
+                assertRefused(s, who, res);
+                assert.equal((await adminView(t.id)).status, 200, 'the job stays');
+              }
+            });
+          }
+        });
+      }
+    });
+  }
+});
