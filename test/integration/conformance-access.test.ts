@@ -123,7 +123,76 @@ const informer: Surface = {
   delete: (auth, ref) => call('DELETE', `${I}/jobs/${ref}`, auth),
 };
 
-const SURFACES: Surface[] = [native, informer];
+/** Fusion shows a job of another API as `task:<id>` (its driver is http); created through /v1. */
+const F = '/fusion/api';
+const fusion: Surface = {
+  name: 'Fusion',
+  create: native.create,
+  read: (auth, ref) => call('GET', `${F}/jobs/task:${ref}`, auth),
+  async listed(auth, t) {
+    const res = await api<{ resource: string }[]>('GET', `${F}/jobs?limit=1000`, { auth });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.some((j) => j.resource === `task:${t.ref}`);
+  },
+  history: (auth, ref) => call('GET', `${F}/jobs/task:${ref}/history`, auth),
+  edit: (auth, ref) => call('PUT', `${F}/jobs/task:${ref}/schedule`, auth, { enabled: false }),
+  async run(auth, ref) {
+    const res = await call('POST', `${F}/jobs/task:${ref}/actions`, auth, { action: 'start' });
+    if (res.status === 200) assert.equal((res.body as Json).accepted, true, JSON.stringify(res.body));
+    return res;
+  },
+  async stop(auth, t) {
+    const res = await call('POST', `${F}/jobs/task:${t.ref}/actions`, auth, { action: 'stop' });
+    if (res.status === 200) assert.equal((res.body as Json).accepted, true, JSON.stringify(res.body));
+    return res;
+  },
+  delete: (auth, ref) => call('DELETE', `${F}/tasks/${ref}`, auth),
+};
+
+/** Volt MX jobs are numbered (`voltmx.job.<n>`); Kairos credentials work on its routes as its tokens do. */
+const V = '/voltmx/admin/api/jobs';
+const voltmxJob = (over: Json = {}) => ({
+  jobName: uniqueId('acc-vmx'),
+  jobFrequency: '0 0 3 1 1 ? *',
+  description: 'conformance',
+  jobServiceInfo: {
+    version: '1.0',
+    serviceType: 'intSer',
+    serviceName: 'svc',
+    objectName: '',
+    operationName: 'op',
+    requestheaderMap: {},
+    serviceExecutionType: 'SERVER_URL',
+    postData: '{}',
+    operationSecurityLevel: 'public',
+  },
+  jobStatus: 'Inactive',
+  historyStrategy: 'FULL',
+  retentionPeriod: '30',
+  ...over,
+});
+const voltmx: Surface = {
+  name: 'Volt MX',
+  async create(auth) {
+    const res = await call('POST', `${V}/job`, auth, voltmxJob());
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const n = /\/job\/(\d+)$/.exec(res.headers.get('location') ?? '')?.[1];
+    assert.ok(n, `Location: ${res.headers.get('location')}`);
+    return { id: `voltmx.job.${n}`, ref: n };
+  },
+  read: (auth, ref) => call('GET', `${V}/job/${ref}`, auth),
+  async listed(auth, t) {
+    const res = await api<{ jobId: number }[]>('GET', `${V}/job?limit=1000`, { auth });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.some((j) => String(j.jobId) === t.ref);
+  },
+  history: (auth, ref) => call('GET', `${V}/history/${ref}`, auth),
+  edit: (auth, ref) => call('PUT', `${V}/job`, auth, voltmxJob({ jobId: Number(ref), description: `edited ${Date.now()}` })),
+  run: (auth, ref) => call('POST', `${V}/job/run/${ref}`, auth),
+  delete: (auth, ref) => call('DELETE', `${V}/job/${ref}`, auth),
+};
+
+const SURFACES: Surface[] = [native, informer, fusion, voltmx];
 
 // ---- the suite ------------------------------------------------------------------------------------
 
@@ -132,6 +201,7 @@ describe('access conformance: one table, every surface', { timeout: 600_000 }, (
   const auth = {} as Record<Who, string>;
   const ids = {} as Record<Who, string>;
   let teamId = '';
+  const teamName = uniqueId('acc-team');
   let db: Db;
   let target: HttpTarget;
   /** Requests to /hold/<job> wait here until released (a run that stays running for the stop cells). */
@@ -172,7 +242,7 @@ describe('access conformance: one table, every surface', { timeout: 600_000 }, (
         .execute();
     }
     teamId = `team_${uniqueId('acc').replace(/-/g, '')}`;
-    await db.kysely.insertInto('principals').values({ id: teamId, kind: 'team', name: uniqueId('acc-team'), role: 'user', password_hash: null, credential_version: 0, created_at: at }).execute();
+    await db.kysely.insertInto('principals').values({ id: teamId, kind: 'team', name: teamName, role: 'user', password_hash: null, credential_version: 0, created_at: at }).execute();
     await db.kysely.insertInto('team_members').values({ team_id: teamId, user_id: ids['team member'], added_at: at }).execute();
   });
 
@@ -215,7 +285,7 @@ describe('access conformance: one table, every surface', { timeout: 600_000 }, (
           it(`exists: ${allowed(who, 'exists') ? 'learns it' : 'answered exactly as a missing job'}`, async () => {
             const real = await s.read(auth[who], t.ref);
             if (allowed(who, 'exists')) return ok(real, 'read');
-            const missingRef = s === informer ? '00000000-0000-4000-8000-000000000000' : uniqueId('acc-missing');
+            const missingRef = s === informer ? '00000000-0000-4000-8000-000000000000' : s === voltmx ? '999999999' : uniqueId('acc-missing');
             const missing = await s.read(auth[who], missingRef);
             const masked = (r: Res, ref: string) => JSON.stringify(r.body).replaceAll(ref, 'ID').replace(/"(requestId|traceId)":"[^"]*"/g, '');
             assert.equal(real.status, missing.status);
@@ -323,4 +393,89 @@ describe('access conformance: one table, every surface', { timeout: 600_000 }, (
       }
     });
   }
+  describe('shares hold across surfaces; the share endpoints', () => {
+    const sharesOf = async (id: string, who: Who = 'owner') => api<{ items: { principalId: string; level: string }[] }>('GET', `/v1/jobs/${id}/shares`, { auth: auth[who] });
+
+    it('a share made through Informer holds on /v1, and one made through /v1 shows in Informer', async () => {
+      const t = await native.create(auth.owner, `${target.url}/job/`);
+      const readerName = (await api<{ username: string }>('GET', '/v1/me', { auth: auth['shared read'] })).body.username;
+      assert.equal((await api('PUT', `${I}/jobs/${t.id}/shares/${readerName}`, { auth: auth.owner, body: { accessLevel: 1 } })).status, 200);
+      assert.equal((await native.read(auth['shared read'], t.id)).status, 200);
+      assert.equal((await native.edit?.(auth['shared read'], t.id))?.status, 403);
+      assert.deepEqual((await sharesOf(t.id)).body.items.map((x) => [x.principalId, x.level]), [[ids['shared read'], 'read']]);
+
+      assert.equal((await api('PUT', `/v1/jobs/${t.id}/shares/${ids['shared edit']}`, { auth: auth.owner, body: { level: 'edit' } })).status, 200);
+      const editorName = (await api<{ username: string }>('GET', '/v1/me', { auth: auth['shared edit'] })).body.username;
+      const inInformer = await api<{ principalId: string; accessLevel: number }[]>('GET', `${I}/jobs/${t.id}/shares`, { auth: auth.owner });
+      assert.deepEqual(inInformer.body.map((x) => [x.principalId, x.accessLevel]).sort(), [[editorName, 2], [readerName, 1]].sort());
+      const seen = await api<{ permissions: Json }>('GET', `${I}/jobs/${t.id}`, { auth: auth['shared edit'] });
+      assert.deepEqual(seen.body.permissions, { read: true, edit: true, delete: false, run: true });
+      // A team share made through /v1 shows under the team's name in Informer, and Informer can share with a team by name.
+      assert.equal((await api('PUT', `/v1/jobs/${t.id}/shares/${teamId}`, { auth: auth.owner, body: { level: 'run' } })).status, 200);
+      const withTeam = await api<{ principalId: string; accessLevel: number }[]>('GET', `${I}/jobs/${t.id}/shares`, { auth: auth.owner });
+      assert.ok(withTeam.body.some((x) => x.principalId === teamName && x.accessLevel === 1), JSON.stringify(withTeam.body));
+      assert.equal((await api('PUT', `${I}/jobs/${t.id}/shares/${teamName}`, { auth: auth.owner, body: { accessLevel: 2 } })).status, 200);
+      assert.ok((await sharesOf(t.id)).body.items.some((x) => x.principalId === teamId && x.level === 'edit'));
+      assert.equal((await native.edit?.(auth['team member'], t.id))?.status, 200, 'the team member edits through the team share');
+      assert.equal((await api('DELETE', `/v1/jobs/${t.id}`, { auth: auth.owner })).status, 204);
+    });
+
+    it('share endpoints: read to list, share permission to change, 404 for a stranger and for an unknown principal, 400 for a bad level', async () => {
+      const t = await native.create(auth.owner, `${target.url}/job/`);
+      const put = (who: Who, principal: string, body: unknown) => api<Json>('PUT', `/v1/jobs/${t.id}/shares/${principal}`, { auth: auth[who], body });
+      assert.equal((await put('owner', ids['shared read'], { level: 'read' })).status, 200);
+      assert.equal((await put('owner', ids['shared edit'], { level: 'edit' })).status, 200);
+      assert.equal((await put('owner', ids['shared run'], { level: 'admin' })).status, 200, 'an admin share');
+
+      // A stranger learns nothing: every share call answers as for a missing job.
+      const missing = uniqueId('acc-missing');
+      for (const [method, path] of [['GET', '/shares'], ['PUT', `/shares/${ids.stranger}`], ['DELETE', `/shares/${ids['shared read']}`]] as const) {
+        const real = await api<Json>(method, `/v1/jobs/${t.id}${path}`, { auth: auth.stranger, ...(method === 'PUT' ? { body: { level: 'admin' } } : {}) });
+        const none = await api<Json>(method, `/v1/jobs/${missing}${path}`, { auth: auth.stranger, ...(method === 'PUT' ? { body: { level: 'admin' } } : {}) });
+        assert.equal(real.status, 404, `${method} ${path}`);
+        assert.equal(JSON.stringify(real.body).replaceAll(t.id, 'ID'), JSON.stringify(none.body).replaceAll(missing, 'ID'));
+      }
+      // Read shares may list; read and edit shares may not change them; an admin share may.
+      assert.equal((await sharesOf(t.id, 'shared read')).status, 200);
+      assert.equal((await put('shared read', ids.stranger, { level: 'read' })).status, 403);
+      assert.equal((await put('shared edit', ids.stranger, { level: 'read' })).status, 403);
+      assert.equal((await api('DELETE', `/v1/jobs/${t.id}/shares/${ids['shared read']}`, { auth: auth['shared edit'] })).status, 403);
+      assert.equal((await put('shared run', teamId, { level: 'read' })).status, 200, 'the admin share shares with a team');
+      assert.ok((await sharesOf(t.id)).body.items.some((x) => x.principalId === teamId));
+
+      // Bad input, by the owner: an unknown principal is 404, a bad level or the owner itself 400.
+      const unknown = await put('owner', 'usr_nobody_here', { level: 'read' });
+      assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+      assert.ok(!JSON.stringify(unknown.body).includes(t.id), 'names the principal, not the job');
+      const bad = await put('owner', ids.stranger, { level: 'owner' });
+      assert.equal(bad.status, 400);
+      assert.deepEqual((bad.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path), ['level']);
+      assert.equal((await put('owner', ids.stranger, { level: 'read', extra: 1 })).status, 400);
+      assert.equal((await put('owner', ids.owner, { level: 'read' })).status, 400, 'the owner has everything already');
+      const before = (await sharesOf(t.id)).body.items;
+      assert.ok(!before.some((x) => x.principalId === ids.stranger), 'no refused call made a share');
+
+      // Removing a share ends the access at once.
+      assert.equal((await api('DELETE', `/v1/jobs/${t.id}/shares/${ids['shared read']}`, { auth: auth.owner })).status, 204);
+      assert.equal((await native.read(auth['shared read'], t.id)).status, 404);
+      assert.equal((await api('DELETE', `/v1/jobs/${t.id}`, { auth: auth.owner })).status, 204);
+    });
+
+    for (const s of [native, informer]) {
+      it(`deleting through ${s.name} removes the shares; a job created again with the id has none`, async () => {
+        const t = await s.create(auth.owner, `${target.url}/job/`);
+        await share(auth.owner, t);
+        assert.equal((await sharesOf(t.id)).body.items.length, 4);
+        const del = await s.delete?.(auth.owner, t.ref);
+        assert.ok(del && del.status < 300, JSON.stringify(del?.body));
+        assert.deepEqual(await db.kysely.selectFrom('job_shares').select('principal_id').where('job_id', '=', t.id).execute(), []);
+        // Another user creates the id again: none of the earlier sharees can open it.
+        const again = await api('POST', '/v1/jobs', { auth: auth.stranger, body: httpJob(t.id, `${target.url}/job/`) });
+        assert.equal(again.status, 201, JSON.stringify(again.body));
+        assert.deepEqual((await sharesOf(t.id, 'stranger')).body.items, []);
+        for (const who of ['shared read', 'shared edit', 'team member', 'owner'] as const) assert.equal((await native.read(auth[who], t.id)).status, 404, who);
+        assert.equal((await api('DELETE', `/v1/jobs/${t.id}`, { auth: auth.stranger })).status, 204);
+      });
+    }
+  });
 });
