@@ -68,6 +68,8 @@ interface Surface {
   delete?(auth: string, ref: string): Promise<Res>;
   /** A refusal's status for whoever may read but not act (403 everywhere so far). */
   forbiddenStatus?: number;
+  /** What reading a job that does not exist answers (Dapr: 500 DAPR_SCHEDULER_GET_JOB, as daprd does). */
+  notFoundStatus?: number;
   /** What deleting a job that does not exist answers (Dapr: 204, deleting nothing succeeds). */
   deleteMissingStatus?: number;
 }
@@ -239,6 +241,7 @@ const dapr: Surface = {
   },
   read: (auth, ref) => call('GET', `${D}/${ref}`, auth),
   delete: (auth, ref) => call('DELETE', `${D}/${ref}`, auth),
+  notFoundStatus: 500,
   deleteMissingStatus: 204,
 };
 
@@ -317,7 +320,7 @@ describe('access conformance: one table, every surface', { timeout: 600_000 }, (
 
   /** A refused call: 404 for whoever may not read, the surface's 403 for whoever may. */
   function assertRefused(s: Surface, who: Who, res: Res): void {
-    const expected = mayRead(who) ? (s.forbiddenStatus ?? 403) : 404;
+    const expected = mayRead(who) ? (s.forbiddenStatus ?? 403) : (s.notFoundStatus ?? 404);
     assert.equal(res.status, expected, `${who}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   const ok = (res: Res, what: string) => assert.ok(res.status >= 200 && res.status < 300, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
