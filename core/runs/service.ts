@@ -13,7 +13,7 @@ import type { temporal } from '@temporalio/proto';
 import { enums } from '../proto.ts';
 import { KairosError, notFound } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
-import { authorize, type Action } from '../access/policy.ts';
+import { authorize, hasFullAccess, type Action } from '../access/policy.ts';
 import type { AccessService } from '../access/service.ts';
 import { RUN_JOB_WORKFLOW, type JobStore, type StoredJob } from '../jobs/store.ts';
 import { SA } from '../search-attributes.ts';
@@ -100,14 +100,20 @@ export class RunService {
     return stored;
   }
 
-  /** The current incarnation of a job (null: a legacy job without one); undefined when there is no such job. */
-  async incarnationOf(jobId: string): Promise<string | null | undefined> {
+  /**
+   * A job as cross-job run views scope it: its current incarnation (null: a legacy job) and whether
+   * the actor reads it through a share rather than as owner or admin; undefined when there is no such job.
+   */
+  async jobScope(jobId: string, actor?: Actor): Promise<{ incarnation: string | null; shared: boolean } | undefined> {
+    let job;
     try {
-      return (await this.store.get(jobId)).job.incarnation ?? null;
+      job = (await this.store.get(jobId)).job;
     } catch (err) {
       if (err instanceof KairosError && err.kind === 'not_found') return undefined;
       throw err;
     }
+    const shared = actor !== undefined && !hasFullAccess(actor, job) && ((await this.access?.may(actor, 'read', job)) ?? false);
+    return { incarnation: job.incarnation ?? null, shared };
   }
 
   async list(jobId: string, q: RunListQuery, actor: Actor): Promise<RunPage> {

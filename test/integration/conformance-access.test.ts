@@ -521,6 +521,22 @@ describe('access conformance: one table, every surface', { timeout: 600_000 }, (
       assert.equal((await api('DELETE', `/v1/jobs/${t.id}`, { auth: auth.owner })).status, 204);
     });
 
+    it('cross-job run views that name a shared job show its runs to a sharee, nothing to a stranger (/v1/runs, CluedIn)', async () => {
+      const t = await cluedin.create(auth.owner, `${target.url}/job/`);
+      await share(auth.owner, t);
+      const started = await api<{ runId: string }>('POST', `/v1/jobs/${t.id}/run`, { auth: auth.admin });
+      assert.equal(started.status, 202);
+      const v1 = (who: Who) => api<{ items: { runId: string }[] }>('GET', `/v1/runs?jobId=${encodeURIComponent(t.id)}`, { auth: auth[who] });
+      const rows = (who: Who) => api<{ Id: string }[]>('GET', `${C}/api/v1/jobs?page=0&take=50&configurationId=${t.ref}`, { auth: auth[who] });
+      for (const who of ['shared read', 'team member', 'owner'] as const) {
+        await waitFor(async () => (await v1(who)).body.items.some((r) => r.runId === started.body.runId), 30_000, `the run in ${who}'s /v1/runs`);
+        await waitFor(async () => (await rows(who)).body.length > 0, 30_000, `the run in ${who}'s CluedIn list`);
+      }
+      assert.deepEqual((await v1('stranger')).body.items, []);
+      assert.deepEqual((await rows('stranger')).body, []);
+      assert.equal((await cluedin.delete?.(auth.owner, t.ref))?.status, 200);
+    });
+
     for (const s of [native, informer]) {
       it(`deleting through ${s.name} removes the shares; a job created again with the id has none`, async () => {
         const t = await s.create(auth.owner, `${target.url}/job/`);
