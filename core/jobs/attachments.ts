@@ -1,4 +1,4 @@
-// What is kept about a job beside its schedule (shares, favorites, natural ids in data-dir files),
+// What is kept about a job beside its schedule (shares in the state store; favorites, natural ids),
 // and the one rule that ties it to a job: a record belongs to the creation of the job id it was made
 // for (its incarnation). A job id is not an identity: when a job is deleted and its id created again,
 // the new job has a new incarnation, and anything recorded for the old one is ignored, even if a
