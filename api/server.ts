@@ -34,6 +34,7 @@ import { JobVersions, VersionHistory } from '../core/versions/history.ts';
 
 /** How often the API deletes audit events older than the retention (and once at start). */
 const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
+import { AccessService } from '../core/access/service.ts';
 
 export interface ApiServer {
   server: Server;
@@ -63,7 +64,9 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const retention = audit.startRetention(cfg.audit.retentionMs, AUDIT_PURGE_INTERVAL_MS, (err) => logger.error({ err }, 'audit retention purge failed'));
   const versionStore = new VersionStore(db);
   // Shares, favorites and natural ids: forgotten with their job, read for `job` trigger access.
-  const sideState = new JobSideState(cfg.dataDir, rolesFrom(auth), db);
+  // The one access policy's grants (shares to users and teams), asked by the job and run services.
+  const access = new AccessService(db);
+  const sideState = new JobSideState(db, rolesFrom(auth), access);
   const store = new JobStore(temporal, cfg.taskQueue, sideState);
   const cipher = await openSecretCipher(db, cfg.database);
   const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
@@ -74,13 +77,14 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     quotas: new Quotas(temporal, store, cfg.quotas),
     saveChecks: [secrets.saveCheck],
     history: new VersionHistory(versionStore, (err, what) => logger.error({ err }, what)),
+    access,
   });
-  const runs = new RunService(temporal, store);
+  const runs = new RunService(temporal, store, access);
   const overview = new RunOverview(temporal, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, access });
   // Each surface's writes name it in the job's versions.
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs.forSurface('dapr')), fusionSurface(cfg, { jobs: jobs.forSurface('fusion'), runs })];
-  surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth, db }));
+  surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth, db, access }));
   surfaces.push(
     voltmxSurface(cfg, {
       jobs: jobs.forSurface('voltmx'),

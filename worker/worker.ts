@@ -12,9 +12,10 @@ import { SecretAccess } from '../core/secrets/access.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
+import { AccessService } from '../core/access/service.ts';
 
-/** Dependents start only while their owner may read the parent job: shares and roles from the data dir. */
-const jobReadAccess = (cfg: Config, db: Db) => new JobSideState(cfg.dataDir, rolesFrom(new AuthStore(db)), db);
+/** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
+const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
 
 const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -43,7 +44,7 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
       temporal,
-      store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(cfg, db)),
+      store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(db)),
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,

@@ -13,6 +13,8 @@ import { runRoutes } from './runs.ts';
 import { secretRoutes } from './secrets.ts';
 import { LOGIN_ROUTE, sessionRoutes } from './sessions.ts';
 import { teamRoutes } from './teams.ts';
+import { shareRoutes } from './shares.ts';
+import type { AccessService } from '../../core/access/service.ts';
 import { userRoutes } from './users.ts';
 import { auditRoutes, versionRoutes } from './history.ts';
 import type { JobVersions } from '../../core/versions/history.ts';
@@ -26,6 +28,7 @@ export interface NativeDeps {
   secrets: SecretAccess;
   versions: JobVersions;
   audit: AuditLog;
+  access: AccessService;
 }
 
 /**
@@ -36,6 +39,7 @@ export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
   return [
     jobRoutes(d.jobs),
+    shareRoutes(d.jobs, d.access),
     runRoutes(d.runs, d.overview),
     secretRoutes(d.secrets),
     userRoutes(d.auth),

@@ -122,7 +122,7 @@ export function runRoutes(runs: RunService, overview: RunOverview): Router {
   r.get('/runs', async (ctx) => {
     const q = parseWith(AllRunsQuerySchema, ctx.query, 'query', 'query');
     const actor = actorOf(ctx);
-    const filter = await overview.scope({ statuses: q.status, jobIds: q.jobId, dialect: q.dialect });
+    const filter = await overview.scope({ statuses: q.status, jobIds: q.jobId, dialect: q.dialect }, actor);
     const [page, counts] = await Promise.all([overview.list(filter, q.offset, q.limit, actor), runs.countByStatus(overview.query(filter, actor))]);
     // Only running runs have a phase and live progress: one describe each, bounded by the page size.
     const items = await mapLimited(page, async (run) => {

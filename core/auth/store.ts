@@ -35,13 +35,16 @@ import {
 } from './hash.ts';
 import { SessionStore, type SessionStoreOptions } from './sessions.ts';
 import { LoginThrottle } from './throttle.ts';
+import type { Principal as AccessPrincipal } from '../access/policy.ts';
 
 export type Role = 'admin' | 'user';
 export const ROLES = ['admin', 'user'] as const satisfies readonly Role[];
 
-/** Who made a request. For an API key, `id`/`name` are its owner's and `keyId` is the key's. */
-export interface Principal {
-  id: string;
+/**
+ * Who made a request: the access policy's principal (core/access/policy.ts) and how it logged in.
+ * For an API key, `id`/`name` are its owner's and `keyId` is the key's.
+ */
+export interface Principal extends AccessPrincipal {
   name: string;
   role: Role;
   /** `token`: a login token a dialect issued (core/auth/tokens.ts); `session`: a dashboard session cookie. */

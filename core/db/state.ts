@@ -9,6 +9,7 @@ import { naturalIdsImport } from '../names/store.ts';
 import { tokenKeyImport } from '../auth/tokens.ts';
 import { openSecretCipher, type SecretCipher } from '../secrets/cipher.ts';
 import { secretsImport } from '../secrets/legacy.ts';
+import { sharesImport } from '../sharing/legacy.ts';
 import { importLegacyFiles, type LegacyImport } from './legacy.ts';
 import { migrate, openDatabase, type Db } from './open.ts';
 
@@ -20,7 +21,7 @@ export type { Db } from './open.ts';
  * in with `cipher`, the secret key openState has just checked.
  */
 export function legacyImports(cipher: SecretCipher): LegacyImport[] {
-  return [authFileImport, favoritesImport, naturalIdsImport, secretsImport(cipher), tokenKeyImport(cipher)];
+  return [authFileImport, favoritesImport, naturalIdsImport, sharesImport, secretsImport(cipher), tokenKeyImport(cipher)];
 }
 
 export interface OpenStateOptions {

@@ -15,6 +15,8 @@ import { egressPolicy } from '../net/policy.ts';
 import type { JobStore, ListQuery, StoredJob } from './store.ts';
 import { runsUsed } from './run-limit.ts';
 import type { Quotas, Reservation } from '../quotas/quotas.ts';
+import { authorize, type Action, type Principal } from '../access/policy.ts';
+import type { AccessService } from '../access/service.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
 const END_GRACE_MS = 5_000;
@@ -24,10 +26,8 @@ const END_GRACE_MS = 5_000;
  */
 const IMMEDIATE_GRACE_MS = 60_000;
 
-export interface Actor {
-  id: string;
-  role: 'admin' | 'user';
-}
+/** Who asks: the one principal type of the access policy (core/access/policy.ts). */
+export type Actor = Principal;
 
 export interface JobState {
   enabled: boolean;
@@ -90,7 +90,12 @@ export interface JobServiceDeps extends JobIdentityDeps {
   history?: JobHistory;
   /** The surface this service acts for (see forSurface); `v1` when absent. */
   surface?: string;
+  /** Shares and teams for the access policy; without it, only owners and admins reach a job. */
+  access?: AccessService;
 }
+
+/** At most this many jobs shared with a principal widen its job list (each is one clause of the visibility query). */
+export const MAX_SHARED_LISTED = 1000;
 
 export class JobService {
   constructor(
@@ -101,7 +106,9 @@ export class JobService {
     this.identity = deps;
     this.quotas = deps.quotas;
     this.saveChecks = deps.saveChecks ?? [];
+    this.access = deps.access;
   }
+  private readonly access?: AccessService;
   private readonly identity: JobIdentityDeps;
   /** Per-owner limits on jobs and running runs; none when absent. */
   private readonly quotas?: Quotas;
@@ -199,7 +206,7 @@ export class JobService {
 
   async get(id: string, actor: Actor): Promise<JobView> {
     const stored = await this.store.get(id);
-    this.assertCanAccess(stored.job, actor);
+    await this.allow(stored.job, actor, 'read');
     return view(stored);
   }
 
@@ -223,7 +230,7 @@ export class JobService {
   private async write(id: string, actor: Actor, opts: WriteOptions, next: (current: Job) => unknown): Promise<JobView> {
     const stored = await this.store.get(id);
     const current = stored.job;
-    this.assertCanAccess(current, actor);
+    await this.allow(current, actor, 'edit');
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== current.version) {
       throw new KairosError('conflict', `job '${id}' is at version ${current.version}, not ${opts.expectedVersion}`, [
         { path: 'version', message: `current version is ${current.version}` },
@@ -285,7 +292,7 @@ export class JobService {
    */
   async getUnlessExhausted(id: string, actor: Actor): Promise<JobView> {
     const stored = await this.store.get(id);
-    this.assertCanAccess(stored.job, actor);
+    await this.allow(stored.job, actor, 'read');
     if (this.isExhausted(stored)) {
       try {
         await this.remove(stored.job);
@@ -324,7 +331,7 @@ export class JobService {
   /** Deletes a job with everything kept about it: every API surface deletes through here. */
   async delete(id: string, actor: Actor): Promise<void> {
     const stored = await this.store.get(id);
-    this.assertCanAccess(stored.job, actor);
+    await this.allow(stored.job, actor, 'delete');
     await this.remove(stored.job);
   }
 
@@ -373,14 +380,14 @@ export class JobService {
    * sorted list reads every job that passes the filters (at most MAX_SORTED) and pages by offset.
    */
   async list(q: ListQuery & { sort?: JobSort }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
-    // Users see their own jobs; admins see all (and may filter by owner).
-    const owner = actor.role === 'admin' ? q.owner : actor.id;
-    if (!q.sort) return await this.store.list({ ...q, owner });
+    // Users see their own jobs and those shared with them (filtered by owner if they ask); admins see all.
+    const scope: Pick<ListQuery, 'owner' | 'visibleTo'> = actor.role === 'admin' ? { owner: q.owner } : { owner: q.owner, visibleTo: await this.visibleTo(actor) };
+    if (!q.sort) return await this.store.list({ ...q, ...scope });
     const offset = q.cursor ? decodeOffset(q.cursor) : 0;
     const all: JobSummary[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.store.list({ ...q, owner, cursor, pageSize: 1000 });
+      const page = await this.store.list({ ...q, ...scope, cursor, pageSize: 1000 });
       all.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor && all.length < MAX_SORTED);
@@ -394,7 +401,7 @@ export class JobService {
 
   async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
     const stored = await this.store.get(id);
-    this.assertCanAccess(stored.job, actor);
+    await this.allow(stored.job, actor, 'run');
     // Counted for the job's owner, whoever asks; runJob checks again as it starts (core/quotas).
     await this.quotas?.assertMayStartRun(stored.job.ownerId);
     return { runId: await this.store.startRun(stored.job, 'manual', input) };
@@ -403,7 +410,7 @@ export class JobService {
   /** Next fire times as Temporal's scheduler reports them (it reports at most 10). */
   async nextTimes(id: string, count: number, actor: Actor): Promise<Date[]> {
     const stored = await this.store.get(id);
-    this.assertCanAccess(stored.job, actor);
+    await this.allow(stored.job, actor, 'read');
     return stored.state.nextRunTimes.slice(0, count);
   }
 
@@ -433,11 +440,26 @@ export class JobService {
     return requested;
   }
 
-  private assertCanAccess(job: Job, actor: Actor): void {
-    if (actor.role !== 'admin' && job.ownerId !== actor.id) {
-      // Same answer as a missing job: a user cannot probe other users' job ids.
-      throw new KairosError('not_found', `job '${job.id}' not found`);
+  /**
+   * The access policy's answer for this request (core/access): not_found when the actor may not read
+   * the job (the same answer as a missing job: ids cannot be probed), forbidden when it may read but
+   * not do `action`.
+   */
+  private async allow(job: Job, actor: Actor, action: Action): Promise<void> {
+    if (this.access) await this.access.authorize(actor, action, job);
+    else authorize(actor, action, job, undefined);
+  }
+
+  /**
+   * Which jobs a non-admin's list shows: its own and those shared with it or its teams (each for the
+   * creation of the job its shares were made for).
+   */
+  private async visibleTo(actor: Actor): Promise<ListQuery['visibleTo']> {
+    const shared = (await this.access?.sharedWith(actor)) ?? [];
+    if (shared.length > MAX_SHARED_LISTED) {
+      throw validationError('too many shared jobs to list', [{ path: 'query', message: `more than ${MAX_SHARED_LISTED} jobs are shared with you` }]);
     }
+    return { owner: actor.id, shared: shared.map((x) => ({ id: x.jobId, incarnation: x.incarnation })) };
   }
 }
 

@@ -50,6 +50,11 @@ export interface ListQuery {
   enabled?: boolean;
   tag?: string;
   dialect?: string;
+  /**
+   * Only jobs this principal may see: its own, and these shared jobs (each for the creation of its id
+   * the share was made for; incarnation undefined: a legacy job).
+   */
+  visibleTo?: { owner: string; shared: readonly { id: string; incarnation: string | undefined }[] };
   pageSize: number;
   cursor?: string;
 }
@@ -62,6 +67,14 @@ export interface ListPage {
 const concurrentChange = (id: string) => new KairosError('conflict', `job '${id}' was changed concurrently; read it again and retry`);
 /** What the store's Temporal calls are about: a job (its id is the schedule id). */
 const jobSubject = (id: string) => ({ what: 'job', id, field: 'id' });
+
+/** `(owner = me OR (job = a AND incarnation = x) OR …)`: a principal's own jobs and those shared with it. */
+function visibilityClause(v: NonNullable<ListQuery['visibleTo']>): string {
+  const shared = v.shared.map(
+    (s) => `(${SA.jobId.name} = ${quote(s.id)} AND ${s.incarnation === undefined ? `${SA.incarnation.name} IS NULL` : `${SA.incarnation.name} = ${quote(s.incarnation)}`})`,
+  );
+  return `(${[`${SA.owner.name} = ${quote(v.owner)}`, ...shared].join(' OR ')})`;
+}
 
 export class JobStore {
   constructor(
@@ -178,6 +191,7 @@ export class JobStore {
     const clauses = [`${SA.jobId.name} IS NOT NULL`];
     if (q.type) clauses.push(`${SA.jobType.name} = ${quote(q.type)}`);
     if (q.owner) clauses.push(`${SA.owner.name} = ${quote(q.owner)}`);
+    if (q.visibleTo) clauses.push(visibilityClause(q.visibleTo));
     if (q.tag) clauses.push(`${SA.tags.name} = ${quote(q.tag)}`);
     if (q.dialect) clauses.push(`${SA.dialect.name} = ${quote(q.dialect)}`);
     if (q.enabled !== undefined) clauses.push(`TemporalSchedulePaused = ${q.enabled ? 'false' : 'true'}`);

@@ -26,6 +26,11 @@ export interface OverviewFilter {
    * is gone) matches all its runs, which the owner filter still bounds.
    */
   incarnations?: ReadonlyMap<string, string | null>;
+  /**
+   * Job ids in `jobIds` the actor may read through a share (core/access): their current creation's
+   * runs show whoever started them. Filled by RunOverview.scope; other named jobs show the actor's own runs.
+   */
+  shared?: ReadonlySet<string>;
 }
 
 export interface OverviewRun extends RunSummary {
@@ -67,18 +72,25 @@ export class RunOverview {
     return overviewQuery(f, actor.role === 'admin' ? undefined : actor.id);
   }
 
-  /** The filter with the current incarnation of each job it names (one direct read per job). */
-  async scope(f: OverviewFilter): Promise<OverviewFilter> {
+  /**
+   * The filter with the current incarnation of each job it names, and which of them the actor may
+   * read through a share (one direct read per job).
+   */
+  async scope(f: OverviewFilter, actor?: Actor): Promise<OverviewFilter> {
     if (!f.jobIds?.length || f.incarnations) return f;
     const ids = [...new Set(f.jobIds)];
-    const found = await inBatches(ids, (id) => this.runs.incarnationOf(id));
-    return { ...f, incarnations: new Map(ids.flatMap((id, i) => (found[i] === undefined ? [] : [[id, found[i] ?? null] as const]))) };
+    const found = await inBatches(ids, (id) => this.runs.jobScope(id, actor));
+    return {
+      ...f,
+      incarnations: new Map(ids.flatMap((id, i) => { const s = found[i]; return s === undefined ? [] : [[id, s.incarnation] as const]; })),
+      shared: new Set(ids.filter((_, i) => found[i]?.shared === true)),
+    };
   }
 
   /** Counts by status; running runs are further split into queued and executing. */
   async counts(f: OverviewFilter, actor: Actor): Promise<OverviewCounts> {
     if (f.jobIds?.length === 0) return { total: 0, byStatus: emptyByStatus(), queued: 0, phaseSampled: 0 };
-    f = await this.scope(f);
+    f = await this.scope(f, actor);
     const counts = await this.runs.countByStatus(this.query(f, actor));
     if (counts.byStatus.running === 0) return { ...counts, queued: 0, phaseSampled: 0 };
     const running = await this.list({ ...f, statuses: ['running'] }, 0, PHASE_SAMPLE, actor);
@@ -92,7 +104,7 @@ export class RunOverview {
       throw validationError('page out of range', [{ path: 'query.offset', message: `offset + limit may reach at most ${MAX_OFFSET}` }]);
     }
     if (f.jobIds?.length === 0 || limit <= 0) return [];
-    const query = this.query(await this.scope(f), actor);
+    const query = this.query(await this.scope(f, actor), actor);
     const out: OverviewRun[] = [];
     let token: Uint8Array | undefined;
     do {
@@ -147,15 +159,21 @@ export class RunOverview {
 
 /** The visibility query: runJob runs, the owner's (if given), the dialect's, of the jobs, in the statuses. */
 export function overviewQuery(f: OverviewFilter, owner?: string): string {
-  const clauses = [runsQuery({ owner, statuses: f.statuses }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name })];
+  const named = f.jobIds !== undefined && f.jobIds.length > 0;
+  // Naming jobs, the owner restriction moves into each job's alternative: a job shared with the actor shows all its runs.
+  const clauses = [runsQuery({ owner: named ? undefined : owner, statuses: f.statuses }, RUN_JOB_WORKFLOW, { jobId: SA.jobId.name, owner: SA.owner.name })];
   if (f.dialect !== undefined) clauses.push(`${SA.dialect.name} = ${quote(f.dialect)}`);
-  if (f.jobIds !== undefined && f.jobIds.length > 0) {
+  if (named) {
     const ids = [...new Set(f.jobIds)];
     const scoped = ids.filter((id) => f.incarnations?.has(id));
     const plain = ids.filter((id) => !f.incarnations?.has(id));
+    const mine = (id: string) => (owner === undefined || f.shared?.has(id) ? '' : ` AND ${SA.owner.name} = ${quote(owner)}`);
     // A job that exists: only its current creation's runs (see OverviewFilter.incarnations).
-    const alternatives = scoped.map((id) => `(${SA.jobId.name} = ${quote(id)} AND ${incarnationClause(f.incarnations?.get(id) ?? null, SA.incarnation.name)})`);
-    if (plain.length) alternatives.push(plain.length === 1 ? `${SA.jobId.name} = ${quote(plain[0] ?? '')}` : `${SA.jobId.name} IN (${plain.map(quote).join(', ')})`);
+    const alternatives = scoped.map((id) => `(${SA.jobId.name} = ${quote(id)} AND ${incarnationClause(f.incarnations?.get(id) ?? null, SA.incarnation.name)}${mine(id)})`);
+    if (plain.length) {
+      const which = plain.length === 1 ? `${SA.jobId.name} = ${quote(plain[0] ?? '')}` : `${SA.jobId.name} IN (${plain.map(quote).join(', ')})`;
+      alternatives.push(owner === undefined ? which : `(${which} AND ${SA.owner.name} = ${quote(owner)})`);
+    }
     clauses.push(alternatives.length === 1 ? (alternatives[0] ?? '') : `(${alternatives.join(' OR ')})`);
   }
   return clauses.join(' AND ');

@@ -1,13 +1,16 @@
 // Run queries and run control. Everything is answered by Temporal, nothing is cached: listings and
 // stats from visibility (list, count … GROUP BY ExecutionStatus), one run from describe + its
 // history (close event = the run record; started event = input; activity events = attempts), stop =
-// cancel, abort = terminate. A user sees only runs of their own jobs; admins see all.
+// cancel, abort = terminate. Who may see a job's runs, stop or abort them is the access policy's
+// (core/access): owners, admins, and those a job is shared with (read: its history; run: also stop).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { enums } from '../temporal/proto.ts';
 import { KairosError, notFound } from '../errors.ts';
 import type { Actor } from '../jobs/service.ts';
-import type { JobStore } from '../jobs/store.ts';
+import type { JobStore, StoredJob } from '../jobs/store.ts';
+import { authorize, hasFullAccess, type Action } from '../access/policy.ts';
+import type { AccessService } from '../access/service.ts';
 import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
 import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
@@ -76,23 +79,37 @@ export class RunService {
   constructor(
     private readonly temporal: TemporalGateway,
     private readonly store: JobStore,
+    /** Shares and teams for the access policy; without it, only owners and admins see a job's runs. */
+    private readonly access?: AccessService,
   ) {}
 
-  /** The job exists and the actor may see it (404 otherwise, as for jobs). */
+  /** The policy's answer: not_found if the actor may not read the job, forbidden if it may read but not `action`. */
+  private async allow(job: StoredJob['job'], actor: Actor, action: Action): Promise<void> {
+    if (this.access) await this.access.authorize(actor, action, job);
+    else authorize(actor, action, job, undefined);
+  }
+
+  /** The job exists and the actor may read it, history included (404 otherwise, as for jobs). */
   private async accessJob(jobId: string, actor: Actor) {
     const stored = await this.store.get(jobId);
-    if (actor.role !== 'admin' && stored.job.ownerId !== actor.id) throw notFound('job', jobId);
+    await this.allow(stored.job, actor, 'read');
     return stored;
   }
 
-  /** The current incarnation of a job (null: a legacy job without one); undefined when there is no such job. */
-  async incarnationOf(jobId: string): Promise<string | null | undefined> {
+  /**
+   * A job as cross-job run views scope it: its current incarnation (null: a legacy job) and whether
+   * the actor reads it through a share rather than as owner or admin; undefined when there is no such job.
+   */
+  async jobScope(jobId: string, actor?: Actor): Promise<{ incarnation: string | null; shared: boolean } | undefined> {
+    let job;
     try {
-      return (await this.store.get(jobId)).job.incarnation ?? null;
+      job = (await this.store.get(jobId)).job;
     } catch (err) {
       if (err instanceof KairosError && err.kind === 'not_found') return undefined;
       throw err;
     }
+    const shared = actor !== undefined && !hasFullAccess(actor, job) && ((await this.access?.may(actor, 'read', job)) ?? false);
+    return { incarnation: job.incarnation ?? null, shared };
   }
 
   async list(jobId: string, q: RunListQuery, actor: Actor): Promise<RunPage> {
@@ -126,17 +143,23 @@ export class RunService {
   }
 
   /**
-   * A user may see a run of a job they owned when the run started, or of the job they own now if
-   * the run belongs to its current creation (incarnation): a run of a deleted job with the same id
-   * is not theirs.
+   * A user may see (and stop) a run of a job they owned when the run started; otherwise the run must
+   * belong to the current creation (incarnation) of its job — a run of a deleted job with the same id
+   * is nobody's but its owner's — and the policy decides on that job: `read` to see it, `stop` to stop
+   * or abort it (not_found when the actor may not read the job, forbidden when it may only read).
    */
-  private async assertCanSee(info: RawExecution, runId: string, actor: Actor): Promise<void> {
+  private async assertCanSee(info: RawExecution, runId: string, actor: Actor, action: 'read' | 'stop' = 'read'): Promise<void> {
     if (actor.role === 'admin') return;
     const sa = decodeSearchAttributes(info.searchAttributes?.indexedFields);
     if (sa.get(SA.owner) === actor.id) return;
     const jobId = sa.get(SA.jobId);
     const current = jobId ? await this.store.get(jobId).then((s) => s.job, () => undefined) : undefined;
-    if (current?.ownerId !== actor.id || (current.incarnation ?? null) !== (sa.get(SA.incarnation) ?? null)) throw notFound('run', runId);
+    if (!current || (current.incarnation ?? null) !== (sa.get(SA.incarnation) ?? null)) throw notFound('run', runId);
+    try {
+      await this.allow(current, actor, action);
+    } catch (err) {
+      throw err instanceof KairosError && err.kind === 'not_found' ? notFound('run', runId) : err;
+    }
   }
 
   async get(runId: string, actor: Actor): Promise<RunView> {
@@ -206,7 +229,7 @@ export class RunService {
   async stop(runId: string, actor: Actor): Promise<RunSummary> {
     const desc = await this.describe(runId);
     const info = desc.workflowExecutionInfo ?? {};
-    await this.assertCanSee(info, runId, actor);
+    await this.assertCanSee(info, runId, actor, 'stop');
     assertRunning(info, runId);
     await this.temporal.workflows.cancel(runId, info.execution?.runId ?? undefined, runSubject(runId));
     return summaryOf(info);
@@ -216,7 +239,7 @@ export class RunService {
   async abort(runId: string, actor: Actor, reason?: string): Promise<RunView> {
     const desc = await this.describe(runId);
     const info = desc.workflowExecutionInfo ?? {};
-    await this.assertCanSee(info, runId, actor);
+    await this.assertCanSee(info, runId, actor, 'stop');
     assertRunning(info, runId);
     await this.temporal.workflows.terminate(runId, info.execution?.runId ?? undefined, reason ?? `aborted by ${actor.id}`, runSubject(runId));
     // A terminated run executes no more code, so the run cannot start its own 'aborted' dependents:

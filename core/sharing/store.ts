@@ -1,113 +1,144 @@
-// Who a job is shared with, and how far: `<dataDir>/shares.json` (see core/files/locked-json.ts for
-// why a data-dir file). Keys are canonical job ids and principal (user) ids. A job's shares belong to
-// the creation of the job id they were made for (`incarnations`, see core/jobs/attachments.ts):
-// shares recorded for another one are ignored and replaced by the next share. Files written before
-// incarnations have none and still load (their shares belong to legacy jobs only).
-import { z } from 'zod';
-import { belongsTo, type JobRef } from '../jobs/attachments.ts';
-import { LockedJsonFile } from '../files/locked-json.ts';
-import { own } from '../objects/own.ts';
+// Who a job is shared with, and how far: the `job_shares` table of the state store (core/db). A share
+// names a user or a team (`team_…`) and a level (read, run, edit, admin: core/access/policy.ts says
+// what each allows). Shares belong to the creation of the job id they were made for (its incarnation,
+// '' for a legacy job; see core/jobs/attachments.ts): a share made for an earlier job with the same id
+// never opens a re-created one, and the first share of the new job drops the old job's rows.
+import type { Db } from '../db/open.ts';
+import type { ShareLevel } from '../db/schema.ts';
+import type { JobRef } from '../jobs/attachments.ts';
+import { highest } from '../access/policy.ts';
 
-/** 1 = read (see it), 2 = edit (also change and run it), 3 = share (also manage its shares). */
-export const ACCESS_LEVELS = [1, 2, 3] as const;
-export type AccessLevel = (typeof ACCESS_LEVELS)[number];
-export const isAccessLevel = (n: unknown): n is AccessLevel => (ACCESS_LEVELS as readonly unknown[]).includes(n);
+export type { ShareLevel } from '../db/schema.ts';
 
 export interface Share {
   principalId: string;
-  accessLevel: AccessLevel;
+  level: ShareLevel;
+  createdAt: string;
+  /** Who made the share (null for imported ones). */
+  createdBy: string | null;
 }
 
-const Level = z.union([z.literal(1), z.literal(2), z.literal(3)]);
-const FileSchema = z.object({
-  version: z.literal(1),
-  jobs: z.record(z.string(), z.record(z.string(), Level)),
-  /** Job id → the incarnation its shares were made for (absent: a legacy job's). */
-  incarnations: z.record(z.string(), z.string()).optional(),
-});
-type FileData = z.infer<typeof FileSchema>;
-
-/** The shares recorded for this creation of the job (none if they were made for another). */
-function sharesFor(d: FileData, job: JobRef): Record<string, AccessLevel> | undefined {
-  return belongsTo(own(d.incarnations ?? {}, job.id), job) ? own(d.jobs, job.id) : undefined;
+/** A job shared with one of the principals asked about, at the highest level they hold. */
+export interface SharedJob {
+  jobId: string;
+  /** The incarnation the shares were made for (undefined: a legacy job's). */
+  incarnation: string | undefined;
+  level: ShareLevel;
 }
 
-function toList(shares: Record<string, AccessLevel> | undefined): Share[] {
-  return Object.entries(shares ?? {})
-    .map(([principalId, accessLevel]) => ({ principalId, accessLevel }))
-    .sort((a, b) => a.principalId.localeCompare(b.principalId));
-}
-
-/** Every job's shares, read once (for listings). */
+/** Shares of several jobs, read at once (for listings). */
 export interface ShareIndex {
   of(job: JobRef): Share[];
 }
 
+/** The stored form of a job's incarnation: '' for a legacy job. */
+const stored = (job: JobRef): string => job.incarnation ?? '';
+/** SQL `IN` lists are cut into chunks of this many (PostgreSQL and SQLite both take far more). */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
 export class ShareStore {
-  private readonly doc: LockedJsonFile<FileData>;
+  constructor(private readonly db: Db) {}
 
-  constructor(dataDir: string) {
-    this.doc = new LockedJsonFile(dataDir, 'shares.json', FileSchema, () => ({ version: 1, jobs: {} }));
+  private get k() {
+    return this.db.kysely;
   }
 
+  /** The shares of this creation of the job, by principal id. */
   async sharesOf(job: JobRef): Promise<Share[]> {
-    return toList(sharesFor(await this.doc.read(), job));
+    const rows = await this.k
+      .selectFrom('job_shares')
+      .select(['principal_id', 'level', 'created_at', 'created_by'])
+      .where('job_id', '=', job.id)
+      .where('incarnation', '=', stored(job))
+      .orderBy('principal_id')
+      .execute();
+    return rows.map((r) => ({ principalId: r.principal_id, level: r.level, createdAt: r.created_at, createdBy: r.created_by }));
   }
 
-  /** Every job's shares, read once (for listings). */
-  async all(): Promise<ShareIndex> {
-    const d = await this.doc.read();
-    return { of: (job) => toList(sharesFor(d, job)) };
+  /** The shares of several jobs (each for its own incarnation), read at once. */
+  async index(jobs: readonly JobRef[]): Promise<ShareIndex> {
+    const byJob = new Map<string, { incarnation: string; share: Share }[]>();
+    for (const ids of chunks([...new Set(jobs.map((j) => j.id))])) {
+      const rows = await this.k.selectFrom('job_shares').selectAll().where('job_id', 'in', ids).orderBy('principal_id').execute();
+      for (const r of rows) {
+        const list = byJob.get(r.job_id) ?? [];
+        list.push({ incarnation: r.incarnation, share: { principalId: r.principal_id, level: r.level, createdAt: r.created_at, createdBy: r.created_by } });
+        byJob.set(r.job_id, list);
+      }
+    }
+    return { of: (job) => (byJob.get(job.id) ?? []).filter((x) => x.incarnation === stored(job)).map((x) => x.share) };
   }
 
-  async levelOf(job: JobRef, principalId: string): Promise<AccessLevel | undefined> {
-    return own(sharesFor(await this.doc.read(), job), principalId);
+  /** The highest level any of the principals (a user and its teams) holds on this creation of the job. */
+  async levelFor(job: JobRef, principalIds: readonly string[]): Promise<ShareLevel | undefined> {
+    if (principalIds.length === 0) return undefined;
+    const rows = await this.k
+      .selectFrom('job_shares')
+      .select('level')
+      .where('job_id', '=', job.id)
+      .where('incarnation', '=', stored(job))
+      .where('principal_id', 'in', [...principalIds])
+      .execute();
+    return highest(rows.map((r) => r.level));
   }
 
   /**
-   * Every job shared with a principal, with the level and the incarnation the share was made for
-   * (callers compare it with the job they read: see core/jobs/attachments.ts).
+   * Every job shared with any of the principals, at the highest level among them, with the
+   * incarnation the shares were made for (callers compare it with the job they read).
    */
-  async sharedWith(principalId: string): Promise<{ jobId: string; incarnation: string | undefined; accessLevel: AccessLevel }[]> {
-    const d = await this.doc.read();
-    const out: { jobId: string; incarnation: string | undefined; accessLevel: AccessLevel }[] = [];
-    for (const [jobId, shares] of Object.entries(d.jobs)) {
-      const level = own(shares, principalId);
-      if (level !== undefined) out.push({ jobId, incarnation: own(d.incarnations ?? {}, jobId), accessLevel: level });
+  async sharedWith(principalIds: readonly string[]): Promise<SharedJob[]> {
+    if (principalIds.length === 0) return [];
+    const rows = await this.k
+      .selectFrom('job_shares')
+      .select(['job_id', 'incarnation', 'level'])
+      .where('principal_id', 'in', [...principalIds])
+      .orderBy('job_id')
+      .execute();
+    const out = new Map<string, SharedJob>();
+    for (const r of rows) {
+      const prev = out.get(r.job_id);
+      const incarnation = r.incarnation === '' ? undefined : r.incarnation;
+      // All rows of a job are for one incarnation (set() drops the others in the same transaction).
+      out.set(r.job_id, { jobId: r.job_id, incarnation, level: highest([prev?.level, r.level]) ?? r.level });
     }
-    return out;
+    return [...out.values()];
   }
 
-  /** Shares this creation of the job; shares left from another creation of its id are dropped. */
-  async set(job: JobRef, principalId: string, accessLevel: AccessLevel): Promise<void> {
-    await this.doc.update((d) => {
-      const current = sharesFor(d, job) ?? {};
-      d.jobs[job.id] = { ...current, [principalId]: accessLevel };
-      const incarnations = { ...d.incarnations };
-      if (job.incarnation === undefined) delete incarnations[job.id];
-      else incarnations[job.id] = job.incarnation;
-      d.incarnations = incarnations;
+  /**
+   * Shares this creation of the job with a principal at `level` (replacing its previous level);
+   * shares left from another creation of the job id are dropped in the same transaction.
+   */
+  async set(job: JobRef, principalId: string, level: ShareLevel, by: string | null, now = new Date()): Promise<void> {
+    const at = now.toISOString();
+    await this.k.transaction().execute(async (trx) => {
+      await trx.deleteFrom('job_shares').where('job_id', '=', job.id).where('incarnation', '!=', stored(job)).execute();
+      await trx
+        .insertInto('job_shares')
+        .values({ job_id: job.id, incarnation: stored(job), principal_id: principalId, level, created_at: at, created_by: by })
+        .onConflict((oc) => oc.columns(['job_id', 'principal_id']).doUpdateSet({ level, created_at: at, created_by: by }))
+        .execute();
     });
   }
 
   /** Whether there was a share (of this creation of the job) to remove. */
   async remove(job: JobRef, principalId: string): Promise<boolean> {
-    return await this.doc.update((d) => {
-      const shares = sharesFor(d, job);
-      if (!shares || own(shares, principalId) === undefined) return false;
-      delete shares[principalId];
-      if (Object.keys(shares).length === 0) forget(d, job.id);
-      return true;
-    });
+    const res = await this.k
+      .deleteFrom('job_shares')
+      .where('job_id', '=', job.id)
+      .where('incarnation', '=', stored(job))
+      .where('principal_id', '=', principalId)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
   }
 
-  /** Forgets a deleted job's shares. */
+  /** Forgets every share of a deleted job id (whatever creation of it they were made for). */
   async removeJob(jobId: string): Promise<void> {
-    await this.doc.update((d) => forget(d, jobId));
+    await this.k.deleteFrom('job_shares').where('job_id', '=', jobId).execute();
   }
-}
-
-function forget(d: FileData, jobId: string): void {
-  delete d.jobs[jobId];
-  if (d.incarnations) delete d.incarnations[jobId];
 }

@@ -5,8 +5,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { api, uniqueId, type ApiResponse } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -20,15 +18,6 @@ type Stats = { total: number; lastRun: unknown };
 type NativeError = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
-const dataFile = (name: string): string => {
-  const dir = process.env.KAIROS_DATA_DIR;
-  assert.ok(dir, 'the harness passes the stack data dir');
-  try {
-    return readFileSync(join(dir, name), 'utf8');
-  } catch {
-    return ''; // never written: holds nothing
-  }
-};
 
 describe('security: a job id is not an identity; job triggers follow read access', { timeout: 180_000 }, () => {
   let target: HttpTarget;
@@ -37,7 +26,7 @@ describe('security: a job id is not an identity; job triggers follow read access
   let A = '';
   let B = '';
   let C = '';
-  // The stack's state store (favorites, natural ids), read to see what a deletion left behind.
+  // The stack's state store (shares, favorites, natural ids), read to see what a deletion left behind.
   let db: Db;
   const favoritesOf = async (jobId: string) => (await db.kysely.selectFrom('favorites').select('principal_id').where('job_id', '=', jobId).execute()).length;
   const slugHeld = async (slug: string) => (await db.kysely.selectFrom('natural_ids').select('job_id').where('slug', '=', slug).execute()).length > 0;
@@ -47,7 +36,10 @@ describe('security: a job id is not an identity; job triggers follow read access
     <T = Json>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> =>
       api<T>(method, path, { auth, ...(body !== undefined ? { body } : {}) });
 
+  const sharesOfJob = async (jobId: string) => await db.kysely.selectFrom('job_shares').select('principal_id').where('job_id', '=', jobId).execute();
+
   before(async () => {
+    db = openDatabase(loadConfig(process.env).database);
     target = await startHttpTarget();
     target.respond = (req, res) => {
       res.writeHead(req.path.startsWith('/fail') ? 500 : 200, { 'content-type': 'text/plain' }).end('ok');
@@ -59,7 +51,6 @@ describe('security: a job id is not an identity; job triggers follow read access
     A = basic(names.a, pw);
     B = basic(names.b, pw);
     C = basic(names.c, pw);
-    db = openDatabase(loadConfig(process.env).database);
   });
   after(async () => {
     await target.close();
@@ -128,19 +119,19 @@ describe('security: a job id is not an identity; job triggers follow read access
     assert.equal((await as(C)('GET', `/informer/api/jobs/${id}`)).status, 200, 'shared with C');
     assert.equal((await as(C)('PUT', `/informer/api/jobs/${id}/favorite`)).status, 200);
     assert.equal((await as(A)('PUT', `/informer/api/jobs/${id}/favorite`)).status, 200);
-    assert.match(dataFile('shares.json'), new RegExp(id));
+    assert.equal((await sharesOfJob(id)).length, 1);
     assert.equal(await favoritesOf(id), 2);
 
     assert.equal((await as(A)('DELETE', `/v1/jobs/${id}`)).status, 204);
-    assert.doesNotMatch(dataFile('shares.json'), new RegExp(id), 'the share is gone');
+    assert.deepEqual(await sharesOfJob(id), [], 'the share is gone');
     assert.equal(await favoritesOf(id), 0, 'every user\'s favorite is gone');
 
     // B creates the id again: C (who had A's share) cannot open, edit, run or list it, even with the
     // share put back as a crash between the schedule's deletion and the cleanup would have left it.
     assert.equal((await as(B)('POST', '/v1/jobs', httpJob(id))).status, 201);
     const cId = (await as(C)<{ id: string }>('GET', '/v1/me')).body.id;
-    await new ShareStore(process.env.KAIROS_DATA_DIR ?? '').set({ id, incarnation: first.body.incarnation }, cId, 3);
-    assert.match(dataFile('shares.json'), new RegExp(id), 'the leftover is in place');
+    await new ShareStore(db).set({ id, incarnation: first.body.incarnation }, cId, 'admin', null);
+    assert.equal((await sharesOfJob(id)).length, 1, 'the leftover is in place');
     assert.equal((await as(C)('GET', `/informer/api/jobs/${id}`)).status, 404);
     assert.equal((await as(C)('PUT', `/informer/api/jobs/${id}/shares/${names.c}`, { accessLevel: 3 })).status, 404);
     assert.equal((await as(C)('POST', `/informer/api/jobs/${id}`)).status, 404);

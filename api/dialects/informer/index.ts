@@ -1,9 +1,9 @@
 // The Informer dialect: Informer's Jobs API under /informer/api on the main port, so an Informer
 // client is pointed at Kairos by changing its base URL to http://<host>:<port>/informer. HTTP Basic
-// (or an API key), as on the main port. The collaboration data Informer has and the core job lacks
-// (shares, favorites, natural ids) lives beside the schedule, shared by every API instance
-// (favorites and natural ids in the state store); drafts are paused schedules (see core/drafts,
-// core/sharing, core/favorites, core/names).
+// (or an API key), as on the main port. The collaboration data Informer has and the core job lacks:
+// shares are the state store's (core/sharing, under the one access policy of core/access, so they
+// hold on every surface); favorites and natural ids; drafts are paused schedules (see core/drafts,
+// core/favorites, core/names).
 import type { Config } from '../../../core/config.ts';
 import type { Db } from '../../../core/db/open.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
@@ -12,7 +12,7 @@ import { DraftService } from '../../../core/drafts/service.ts';
 import { FavoriteStore } from '../../../core/favorites/store.ts';
 import { NaturalIdStore } from '../../../core/names/store.ts';
 import { JobAccess } from '../../../core/sharing/access.ts';
-import { ShareStore } from '../../../core/sharing/store.ts';
+import type { AccessService } from '../../../core/access/service.ts';
 import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
 import { renderInformerError } from './errors.ts';
@@ -26,11 +26,12 @@ export interface InformerSurfaceDeps {
   auth: InformerDeps['users'];
   /** The state store: favorites and natural ids. */
   db: Db;
+  /** The access policy's grants and the share store. */
+  access: AccessService;
 }
 
 /** The /informer surface of the main app: /informer/api/… (building it does no I/O). */
 export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface {
-  const shares = new ShareStore(cfg.dataDir);
   return {
     prefix: INFORMER_PREFIX,
     renderError: renderInformerError,
@@ -40,11 +41,12 @@ export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface
           jobs: deps.jobs,
           runs: deps.runs,
           users: deps.auth,
-          access: new JobAccess(deps.jobs, shares),
+          teams: deps.access,
+          access: new JobAccess(deps.jobs, deps.access),
           drafts: new DraftService(deps.jobs),
           favorites: new FavoriteStore(deps.db),
           names: new NaturalIdStore(deps.db),
-          shares,
+          shares: deps.access.shares,
           bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit),
         },
         `${INFORMER_PREFIX}/api`,

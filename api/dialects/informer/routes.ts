@@ -17,8 +17,8 @@ import { DRAFT_DIALECT, draftOf, draftTarget, inputOf, type DraftService } from 
 import { belongsTo } from '../../../core/jobs/attachments.ts';
 import type { FavoriteStore } from '../../../core/favorites/store.ts';
 import { slugify, type NaturalIdStore } from '../../../core/names/store.ts';
-import type { JobAccess, OpenedJob, Permissions, ReadableJob } from '../../../core/sharing/access.ts';
-import { isAccessLevel, type ShareStore } from '../../../core/sharing/store.ts';
+import { fromInformerLevel, isInformerLevel, toInformerLevel, type JobAccess, type OpenedJob, type Permissions, type ReadableJob } from '../../../core/sharing/access.ts';
+import type { ShareStore } from '../../../core/sharing/store.ts';
 import type { PublicUser } from '../../../core/auth/store.ts';
 import { orMissing, replaceUnchanged } from '../kit/index.ts';
 import { InformerError, invalid } from './errors.ts';
@@ -44,6 +44,8 @@ export interface InformerDeps {
   jobs: JobService;
   runs: RunService;
   users: { listUsers(): Promise<PublicUser[]> };
+  /** Teams a job may be shared with, by name (the state store's principals). */
+  teams: { listTeams(): Promise<{ id: string; name: string }[]> };
   access: JobAccess;
   drafts: DraftService;
   favorites: FavoriteStore;
@@ -60,18 +62,22 @@ const BODY_ERRORS: BodyErrors = {
 /** A search reads the description of each job whose name does not match (one describe each): at most this many. */
 const MAX_DESCRIPTIONS_SEARCHED = 1000;
 
-/** Users by id and by name: Informer shows owners and share principals by username. */
+/** Users and teams by id and by name: Informer shows owners and share principals by name. */
 interface Directory {
   nameOf(id: string): string;
-  /** A username or a user id → the user id; undefined for no user. */
+  /** A user's or team's name or id → its id; undefined for no such principal. */
   idOf(text: string): string | undefined;
+  /** Whether the id is a team's (a team may be shared with, never own a job). */
+  isTeam(id: string): boolean;
 }
 
-async function directory(users: InformerDeps['users']): Promise<Directory> {
-  const list = await users.listUsers();
-  const byId = new Map(list.map((u) => [u.id, u.username]));
-  const byName = new Map(list.map((u) => [u.username, u.id]));
-  return { nameOf: (id) => byId.get(id) ?? id, idOf: (t) => byName.get(t) ?? (byId.has(t) ? t : undefined) };
+async function directory(users: InformerDeps['users'], teams: InformerDeps['teams']): Promise<Directory> {
+  const [list, teamList] = await Promise.all([users.listUsers(), teams.listTeams()]);
+  const all = [...teamList, ...list.map((u) => ({ id: u.id, name: u.username }))];
+  const byId = new Map(all.map((u) => [u.id, u.name]));
+  const byName = new Map(all.map((u) => [u.name, u.id]));
+  const teamIds = new Set(teamList.map((t) => t.id));
+  return { nameOf: (id) => byId.get(id) ?? id, idOf: (t) => byName.get(t) ?? (byId.has(t) ? t : undefined), isTeam: (id) => teamIds.has(id) };
 }
 
 export function informerRoutes(deps: InformerDeps, base: string): Router {
@@ -121,7 +127,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
   /** Resolves the :id parameter, then checks the permission the route needs. */
   async function target(ctx: Context, need: keyof Permissions = 'read') {
     const actor = principalOf(ctx);
-    const dir = await directory(deps.users);
+    const dir = await directory(deps.users, deps.teams);
     const id = (ctx.params as Record<string, string | undefined>).id ?? '';
     const opened = await resolve(id, actor, dir);
     require(opened, need, id);
@@ -160,7 +166,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
   r.get('/jobs', async (ctx) => {
     const q = parseListQuery(ctx.query);
     const actor = principalOf(ctx);
-    const dir = await directory(deps.users);
+    const dir = await directory(deps.users, deps.teams);
     let items = await listed(actor);
     const views = new Map<string, JobView>();
     if (q.q) {
@@ -203,7 +209,8 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
 
   r.get('/jobs-list', async (ctx) => {
     const actor = principalOf(ctx);
-    const [items, dir, allShares, naturalIds] = await Promise.all([listed(actor), directory(deps.users), shares.all(), names.all()]);
+    const [items, dir, naturalIds] = await Promise.all([listed(actor), directory(deps.users, deps.teams), names.all()]);
+    const allShares = await shares.index(items.map((x) => x.summary));
     ctx.body = items
       .sort((a, b) => a.summary.name.localeCompare(b.summary.name) || a.summary.id.localeCompare(b.summary.id))
       .map(({ summary: s, permissions: p }) => {
@@ -219,7 +226,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
           ownerName: owner,
           naturalId: `${owner}:${slug}`,
           tags: s.tags,
-          sharing: allShares.of(s).map((x) => ({ principalId: dir.nameOf(x.principalId), accessLevel: x.accessLevel })),
+          sharing: allShares.of(s).map((x) => ({ principalId: dir.nameOf(x.principalId), accessLevel: toInformerLevel(x.level) })),
           permissions: { edit: p.edit, write: p.edit, delete: p.delete, share: p.share },
         };
       });
@@ -251,7 +258,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     }
     // The natural id now names this creation of the job (reserved before it existed).
     await names.reserve(actor.id, slug, created.job);
-    const dir = await directory(deps.users);
+    const dir = await directory(deps.users, deps.teams);
     ctx.status = 201;
     ctx.set('Location', `${base}/jobs/${uuid}`);
     ctx.body = { id: uuid, name: created.job.name, type: fieldsOf(created.job).type, ownerId: dir.nameOf(created.job.ownerId), timezone: created.job.timezone, enabled: created.job.enabled };
@@ -355,7 +362,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     const { actor, opened, dir, draftOf: of } = await target(ctx, 'edit');
     if (of) throw notADraft('change the owner of the job it edits');
     const newOwner = dir.idOf(given.ownerId.trim());
-    if (newOwner === undefined) throw invalid('ownerId', `'${given.ownerId}' is not a user`);
+    if (newOwner === undefined || dir.isTeam(newOwner)) throw invalid('ownerId', `'${given.ownerId}' is not a user`);
     const job = opened.view.job;
     // The natural id moves with the job: its slug under the new owner (suffixed if that one is taken).
     const slug = await names.reserve(newOwner, job.slug ?? slugify(job.name), job);
@@ -390,7 +397,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
   r.get('/jobs/:id/shares', async (ctx) => {
     const { opened, dir } = await target(ctx);
     const list = await shares.sharesOf(draftTarget(opened.view.job) ?? opened.view.job);
-    ctx.body = list.map((s) => ({ principalId: dir.nameOf(s.principalId), accessLevel: s.accessLevel }));
+    ctx.body = list.map((s) => ({ principalId: dir.nameOf(s.principalId), accessLevel: toInformerLevel(s.level) }));
   });
 
   r.put('/jobs/:id/shares/:principalId', async (ctx) => {
@@ -398,19 +405,19 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     const level = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).accessLevel : undefined;
     const extra = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.keys(raw).filter((k) => k !== 'accessLevel') : [];
     if (extra.length > 0) throw new InformerError(400, extra.map((k) => `"${k}" is not allowed`).join('; '), extra.map((k) => ({ path: k, message: 'is not allowed' })));
-    if (!isAccessLevel(level)) throw invalid('accessLevel', 'must be 1 (read), 2 (edit and run) or 3 (also share)');
+    if (!isInformerLevel(level)) throw invalid('accessLevel', 'must be 1 (read), 2 (edit and run) or 3 (also share)');
     const { actor, opened, dir, draftOf: of } = await target(ctx, 'share');
     if (of) throw notADraft('share the job it edits');
     const principal = dir.idOf(ctx.params.principalId ?? '');
-    if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user`, 'params');
-    await access.share(opened.view.job.id, actor, principal, level);
+    if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user or team`, 'params');
+    await access.share(opened.view.job.id, actor, principal, fromInformerLevel(level));
     ctx.body = { principalId: dir.nameOf(principal), accessLevel: level };
   });
 
   r.delete('/jobs/:id/shares/:principalId', async (ctx) => {
     const { actor, opened, dir } = await target(ctx, 'share');
     const principal = dir.idOf(ctx.params.principalId ?? '');
-    if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user`, 'params');
+    if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user or team`, 'params');
     await access.unshare(opened.view.job.id, actor, principal);
     ctx.status = 204;
   });

@@ -1,6 +1,6 @@
-// The core modules the Informer dialect needs and the core job lacked: shares and permissions,
-// favorites, natural ids (in the state store; the suites of their own are test/unit/db/collab.test.ts)
-// and drafts (paused jobs). Real files in a temporary directory and a real state store (the run's
+// The core modules the Informer dialect needs and the core job lacked: shares and permissions (the
+// state store, core/access), favorites, natural ids (in the state store; the suites of their own are
+// test/unit/db/collab.test.ts) and drafts (paused jobs). Real files in a temporary directory and a real state store (the run's
 // backend); the job service runs over an in-memory schedule store.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +18,7 @@ import { JobAccess, permissionsOf } from '../../../core/sharing/access.ts';
 import { ShareStore } from '../../../core/sharing/store.ts';
 import { JobSideState } from '../../../core/sharing/job-side-state.ts';
 import { legacyImports } from '../../../core/db/state.ts';
+import { AccessService } from '../../../core/access/service.ts';
 import { dialectOf } from '../../../core/jobs/schedule-mapping.ts';
 import type { Db } from '../../../core/db/open.ts';
 import { freshState, type TestState } from '../../support/db.ts';
@@ -55,9 +56,11 @@ function memoryStore(): JobStore {
       jobs.delete(id);
     },
     async list(q: ListQuery) {
+      const visible = (j: Job) =>
+        !q.visibleTo || j.ownerId === q.visibleTo.owner || q.visibleTo.shared.some((s) => s.id === j.id && s.incarnation === j.incarnation);
       const items: JobSummary[] = [...jobs.values()]
-        .filter((j) => !q.owner || j.ownerId === q.owner)
-        .map((j) => ({ id: j.id, name: j.name, type: j.type, ownerId: j.ownerId, tags: j.tags, enabled: j.enabled, dialect: dialectOf(j), nextRunAt: null, lastRunAt: null }));
+        .filter((j) => (!q.owner || j.ownerId === q.owner) && visible(j))
+        .map((j) => ({ id: j.id, name: j.name, type: j.type, ownerId: j.ownerId, tags: j.tags, enabled: j.enabled, dialect: dialectOf(j), ...(j.incarnation ? { incarnation: j.incarnation } : {}), nextRunAt: null, lastRunAt: null }));
       return { items, nextCursor: null };
     },
   };
@@ -83,34 +86,38 @@ const states: TestState[] = [];
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'kairos-collab-'));
 });
+async function state(opts: Parameters<typeof freshState>[1] = {}): Promise<TestState> {
+  const s = await freshState(undefined, opts);
+  states.push(s);
+  return s;
+}
 after(async () => {
   await Promise.all(states.map((st) => st.close()));
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh state store (favorites, natural ids); `dataDir` set: its legacy files are imported. */
+/** A fresh state store (shares, favorites, natural ids); `dataDir` set: its legacy files are imported. */
 async function stateDb(dataDir?: string): Promise<Db> {
-  const st = await freshState(undefined, dataDir === undefined ? {} : { dataDir, imports: legacyImports });
-  states.push(st);
-  return st.db;
+  return (await state(dataDir === undefined ? {} : { dataDir, imports: legacyImports })).db;
 }
 
 describe('data-dir stores', () => {
-  it('shares: set, read, list by principal, remove; a second instance on the same directory sees every write', async () => {
-    const one = new ShareStore(join(dir, 'a'));
-    const two = new ShareStore(join(dir, 'a'));
-    await one.set(j1, 'usr_bob', 1);
-    await two.set(j1, 'usr_bob', 2);
-    await two.set(j2, 'usr_bob', 3);
-    assert.equal(await one.levelOf(j1, 'usr_bob'), 2);
-    assert.deepEqual(await one.sharedWith('usr_bob'), [
-      { jobId: 'j1', incarnation: 'i1', accessLevel: 2 },
-      { jobId: 'j2', incarnation: 'i2', accessLevel: 3 },
+  it('shares: set, read, list by principal, remove; a second instance on the same store sees every write', async () => {
+    const { db } = await state();
+    const one = new ShareStore(db);
+    const two = new ShareStore(db);
+    await one.set(j1, 'usr_bob', 'read', 'usr_alice');
+    await two.set(j1, 'usr_bob', 'edit', 'usr_alice');
+    await two.set(j2, 'usr_bob', 'admin', 'usr_alice');
+    assert.equal(await one.levelFor(j1, ['usr_bob']), 'edit');
+    assert.deepEqual(await one.sharedWith(['usr_bob']), [
+      { jobId: 'j1', incarnation: 'i1', level: 'edit' },
+      { jobId: 'j2', incarnation: 'i2', level: 'admin' },
     ]);
     assert.equal(await one.remove(j1, 'usr_bob'), true);
     assert.equal(await two.remove(j1, 'usr_bob'), false);
     await two.removeJob('j2');
-    assert.deepEqual(await one.sharedWith('usr_bob'), []);
+    assert.deepEqual(await one.sharedWith(['usr_bob']), []);
   });
 
   it('concurrent writers through two instances lose nothing', async () => {
@@ -155,40 +162,44 @@ describe('data-dir stores', () => {
     assert.equal(await favs.has('u', { id: 'constructor' }), false);
     await favs.add('constructor', j1);
     assert.deepEqual(await favs.list('constructor'), [{ jobId: 'j1', incarnation: 'i1' }]);
-    const shares = new ShareStore(join(dir, 'f'));
+    const shares = new ShareStore((await state()).db);
     assert.deepEqual(await shares.sharesOf({ id: 'constructor' }), []);
-    assert.equal(await shares.levelOf(j1, 'constructor'), undefined);
+    assert.equal(await shares.levelFor(j1, ['constructor']), undefined);
     assert.equal(await shares.remove(j1, 'toString'), false);
-    await shares.set(j1, 'constructor', 2);
-    assert.equal(await shares.levelOf(j1, 'constructor'), 2);
-    assert.deepEqual(await shares.sharedWith('valueOf'), []);
+    await shares.set(j1, 'constructor', 'edit', null);
+    assert.equal(await shares.levelFor(j1, ['constructor']), 'edit');
+    assert.deepEqual(await shares.sharedWith(['valueOf']), []);
   });
 });
 
 describe('permissions and sharing', () => {
-  it('owner and admin have everything; shares give read (1), edit and run (2), share (3); delete stays with the owner', () => {
+  it('owner and admin have everything; Informer\'s levels read (1), edit and run (2), share (3); delete stays with the owner', () => {
     assert.deepEqual(permissionsOf('usr_alice', alice), { read: true, edit: true, run: true, share: true, delete: true });
     assert.deepEqual(permissionsOf('usr_alice', admin), { read: true, edit: true, run: true, share: true, delete: true });
     assert.deepEqual(permissionsOf('usr_alice', bob), { read: false, edit: false, run: false, share: false, delete: false });
-    assert.deepEqual(permissionsOf('usr_alice', bob, 1), { read: true, edit: false, run: false, share: false, delete: false });
-    assert.deepEqual(permissionsOf('usr_alice', bob, 2), { read: true, edit: true, run: true, share: false, delete: false });
-    assert.deepEqual(permissionsOf('usr_alice', bob, 3), { read: true, edit: true, run: true, share: true, delete: false });
+    assert.deepEqual(permissionsOf('usr_alice', bob, 'read'), { read: true, edit: false, run: false, share: false, delete: false });
+    assert.deepEqual(permissionsOf('usr_alice', bob, 'run'), { read: true, edit: false, run: true, share: false, delete: false });
+    assert.deepEqual(permissionsOf('usr_alice', bob, 'edit'), { read: true, edit: true, run: true, share: false, delete: false });
+    assert.deepEqual(permissionsOf('usr_alice', bob, 'admin'), { read: true, edit: true, run: true, share: true, delete: false });
   });
 
   it('a job is 404 to whoever may not read it, 403 to whoever may read but not act; shared jobs are listed', async () => {
-    const jobs = new JobService(memoryStore());
-    const access = new JobAccess(jobs, new ShareStore(join(dir, 'e')));
+    const policy = new AccessService((await state()).db);
+    const jobs = new JobService(memoryStore(), undefined, { access: policy });
+    const access = new JobAccess(jobs, policy);
     await jobs.create(job('report'), alice);
     await assert.rejects(access.open('report', bob), (e: KairosError) => e.kind === 'not_found');
-    await assert.rejects(access.share('report', bob, 'usr_bob', 3), (e: KairosError) => e.kind === 'not_found');
-    await access.share('report', alice, 'usr_bob', 1);
-    await assert.rejects(access.share('report', alice, 'usr_alice', 1), (e: KairosError) => e.kind === 'validation');
+    await assert.rejects(access.share('report', bob, 'usr_bob', 'admin'), (e: KairosError) => e.kind === 'not_found');
+    await access.share('report', alice, 'usr_bob', 'read');
+    await assert.rejects(access.share('report', alice, 'usr_alice', 'read'), (e: KairosError) => e.kind === 'validation');
     const opened = await access.open('report', bob);
     assert.deepEqual(opened.acting, { id: 'usr_alice', role: 'user' }, 'work is done as the owner');
     await assert.rejects(access.open('report', bob, 'edit'), (e: KairosError) => e.kind === 'forbidden');
     assert.deepEqual((await access.readable(bob)).map((x) => [x.summary.id, x.permissions.read, x.permissions.edit]), [['report', true, false]]);
-    // Edit access lets the sharee hand the job over (Informer's rule); the job service alone would not.
-    await access.share('report', alice, 'usr_bob', 2);
+    // Handing the job over takes an admin share (core/access/policy.ts); edit is not enough.
+    await access.share('report', alice, 'usr_bob', 'edit');
+    await assert.rejects(access.transferOwner('report', bob, 'usr_bob'), (e: KairosError) => e.kind === 'forbidden');
+    await access.share('report', alice, 'usr_bob', 'admin');
     const moved = await access.transferOwner('report', bob, 'usr_bob');
     assert.equal(moved.job.ownerId, 'usr_bob');
     await assert.rejects(access.open('report', alice), (e: KairosError) => e.kind === 'not_found');
@@ -237,12 +248,12 @@ describe('drafts', () => {
 
 describe('a job id is not an identity', () => {
   const roles = async (id: string) => (id === admin.id ? 'admin' : id.startsWith('usr_') ? 'user' : undefined);
-  const setup = async (sub: string) => {
+  const setup = async (_what: string) => {
     const db = await stateDb();
-    const side = new JobSideState(join(dir, sub), roles, db);
-    const jobs = new JobService(memoryStore(), undefined, { attachments: side, readAccess: side });
-    const shares = new ShareStore(join(dir, sub));
-    return { jobs, side, shares, favorites: new FavoriteStore(db), names: new NaturalIdStore(db), access: new JobAccess(jobs, shares) };
+    const policy = new AccessService(db);
+    const side = new JobSideState(db, roles, policy);
+    const jobs = new JobService(memoryStore(), undefined, { attachments: side, readAccess: side, access: policy });
+    return { jobs, side, shares: policy.shares, favorites: new FavoriteStore(db), names: new NaturalIdStore(db), access: new JobAccess(jobs, policy) };
   };
 
   it('files written before incarnations load; their records belong to legacy jobs only', async () => {
@@ -253,21 +264,21 @@ describe('a job id is not an identity', () => {
     writeFileSync(join(sub, 'natural-ids.json'), JSON.stringify({ version: 1, owners: { usr_alice: { daily: 'old' } } }));
     const legacy = { id: 'old' };
     const recreated = { id: 'old', incarnation: 'new' };
-    const shares = new ShareStore(sub);
-    // favorites.json and natural-ids.json are imported into the state store at its start.
+    // shares.json, favorites.json and natural-ids.json are imported into the state store at its start.
     const db = await stateDb(sub);
+    const shares = new ShareStore(db);
     const favorites = new FavoriteStore(db);
     const names = new NaturalIdStore(db);
-    assert.equal(await shares.levelOf(legacy, 'usr_bob'), 1);
-    assert.equal(await shares.levelOf(recreated, 'usr_bob'), undefined, 'a leftover share does not open a re-created job');
+    assert.equal(await shares.levelFor(legacy, ['usr_bob']), 'read');
+    assert.equal(await shares.levelFor(recreated, ['usr_bob']), undefined, 'a leftover share does not open a re-created job');
     assert.equal(await favorites.has('usr_bob', legacy), true);
     assert.equal(await favorites.has('usr_bob', recreated), false);
     assert.deepEqual((await names.all()).of(legacy), { ownerId: 'usr_alice', slug: 'daily' });
     assert.equal((await names.all()).of(recreated), undefined);
     // Recording for the new job drops what was left from the old one.
-    await shares.set(recreated, 'usr_carol', 2);
-    assert.deepEqual(await shares.sharesOf(recreated), [{ principalId: 'usr_carol', accessLevel: 2 }]);
-    assert.deepEqual(await shares.sharedWith('usr_bob'), []);
+    await shares.set(recreated, 'usr_carol', 'edit', 'usr_alice');
+    assert.deepEqual((await shares.sharesOf(recreated)).map((x) => [x.principalId, x.level]), [['usr_carol', 'edit']]);
+    assert.deepEqual(await shares.sharedWith(['usr_bob']), []);
     await favorites.add('usr_carol', recreated);
     assert.deepEqual(await favorites.list('usr_bob'), []);
     assert.equal(await names.reserve('usr_carol', 'daily', recreated), 'daily');
@@ -280,12 +291,12 @@ describe('a job id is not an identity', () => {
     assert.match(first.job.incarnation ?? '', /^[0-9a-f-]{36}$/, 'the server chooses it, a client cannot');
     const edited = await jobs.patch('x', { name: 'renamed', incarnation: 'other' }, alice);
     assert.equal(edited.job.incarnation, first.job.incarnation, 'kept across edits');
-    await access.share('x', alice, 'usr_bob', 1);
+    await access.share('x', alice, 'usr_bob', 'read');
     await favorites.add('usr_bob', first.job);
     await names.reserve('usr_alice', 'x', first.job);
     await new DraftService(jobs).open(first, alice);
     await jobs.delete('x', alice);
-    assert.deepEqual(await shares.sharedWith('usr_bob'), []);
+    assert.deepEqual(await shares.sharedWith(['usr_bob']), []);
     assert.deepEqual(await favorites.list('usr_bob'), []);
     assert.equal(await names.lookup('usr_alice', 'x'), undefined);
     await assert.rejects(jobs.get(draftIdFor('x'), alice), (e: KairosError) => e.kind === 'not_found', 'the draft went with its job');
@@ -296,10 +307,10 @@ describe('a job id is not an identity', () => {
   it('a share left by a crash between deletion and cleanup does not open the re-created job', async () => {
     const { jobs, shares, access } = await setup('crash');
     const first = await jobs.create(job('y'), alice);
-    await access.share('y', alice, 'usr_bob', 3);
+    await access.share('y', alice, 'usr_bob', 'admin');
     // The schedule is gone, the share is not (as if the process stopped in between).
     await new JobService(memoryStoreOf(jobs)).delete('y', admin);
-    assert.deepEqual(await shares.sharesOf(first.job), [{ principalId: 'usr_bob', accessLevel: 3 }], 'the leftover is there');
+    assert.deepEqual((await shares.sharesOf(first.job)).map((x) => [x.principalId, x.level]), [['usr_bob', 'admin']], 'the leftover is there');
     const carol: Actor = { id: 'usr_carol', role: 'user' };
     await jobs.create(job('y'), carol);
     await assert.rejects(access.open('y', bob), (e: KairosError) => e.kind === 'not_found');
@@ -339,7 +350,7 @@ describe('a job id is not an identity', () => {
     await assert.rejects(jobs.get('bobs', bob), (e: KairosError) => e.kind === 'not_found', 'nothing was created');
     await jobs.create(job('bobs'), bob);
     await refusal(jobs.patch('bobs', { triggers: [{ type: 'job', jobId: 'alices', on: ['failed'] }] }, bob));
-    await access.share('alices', alice, 'usr_bob', 1);
+    await access.share('alices', alice, 'usr_bob', 'read');
     const saved = await jobs.patch('bobs', { triggers: [{ type: 'job', jobId: 'alices', on: ['failed'] }] }, bob);
     assert.equal(saved.job.triggers[0]?.type, 'job');
     await jobs.create(follow('admins', 'alices'), admin);

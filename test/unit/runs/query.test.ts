@@ -27,9 +27,14 @@ describe('run queries', () => {
     const q = overviewQuery({ jobIds: ['x', 'gone', 'old'], incarnations: new Map([['x', "i'1"], ['old', null]]) }, 'u');
     assert.equal(
       q,
-      "WorkflowType = 'runJob' AND KairosOwner = 'u' AND ((KairosJobId = 'x' AND KairosIncarnation = 'i\\'1') OR (KairosJobId = 'old' AND KairosIncarnation IS NULL) OR KairosJobId = 'gone')",
+      "WorkflowType = 'runJob' AND ((KairosJobId = 'x' AND KairosIncarnation = 'i\\'1' AND KairosOwner = 'u') OR (KairosJobId = 'old' AND KairosIncarnation IS NULL AND KairosOwner = 'u') OR (KairosJobId = 'gone' AND KairosOwner = 'u'))",
     );
     assert.equal(overviewQuery({ jobIds: ['x'], incarnations: new Map([['x', 'i1']]) }), "WorkflowType = 'runJob' AND (KairosJobId = 'x' AND KairosIncarnation = 'i1')");
+    // A job shared with the caller shows its current creation's runs, whoever started them; the others only the caller's.
+    assert.equal(
+      overviewQuery({ jobIds: ['x', 'y'], incarnations: new Map([['x', 'i1'], ['y', 'i2']]), shared: new Set(['x']) }, 'u'),
+      "WorkflowType = 'runJob' AND ((KairosJobId = 'x' AND KairosIncarnation = 'i1') OR (KairosJobId = 'y' AND KairosIncarnation = 'i2' AND KairosOwner = 'u'))",
+    );
   });
 
   it('maps visibility and SDK status names to API statuses', () => {

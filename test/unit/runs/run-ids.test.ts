@@ -39,9 +39,10 @@ describe('runs across jobs: the visibility query', () => {
   it('narrows by owner, dialect, jobs and statuses', () => {
     assert.equal(
       overviewQuery({ dialect: 'cluedin', jobIds: ['a', 'b', 'a'], statuses: ['failed', 'timed_out'] }, 'ana'),
-      "WorkflowType = 'runJob' AND KairosOwner = 'ana' AND ExecutionStatus IN ('Failed', 'TimedOut') AND KairosDialect = 'cluedin' AND KairosJobId IN ('a', 'b')",
+      "WorkflowType = 'runJob' AND ExecutionStatus IN ('Failed', 'TimedOut') AND KairosDialect = 'cluedin' AND (KairosJobId IN ('a', 'b') AND KairosOwner = 'ana')",
     );
     assert.equal(overviewQuery({ jobIds: ["it's"] }), "WorkflowType = 'runJob' AND KairosJobId = 'it\\'s'");
     assert.equal(overviewQuery({}), "WorkflowType = 'runJob'");
+    assert.equal(overviewQuery({}, 'ana'), "WorkflowType = 'runJob' AND KairosOwner = 'ana'");
   });
 });
