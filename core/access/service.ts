@@ -9,28 +9,19 @@ import type { Job } from '../jobs/model.ts';
 import { ShareStore, type SharedJob } from '../sharing/store.ts';
 import { authorize, can, hasFullAccess, type Action, type Grant, type Principal } from './policy.ts';
 
-export interface AccessServiceOptions {
-  /**
-   * Whether a user exists that the `principals` table does not hold (the credential store, while it
-   * still keeps users elsewhere); shares may name only existing users and teams.
-   */
-  isUser?: (id: string) => Promise<boolean>;
-}
-
 export class AccessService {
   readonly shares: ShareStore;
 
-  constructor(
-    private readonly db: Db,
-    private readonly opts: AccessServiceOptions = {},
-  ) {
+  constructor(private readonly db: Db) {
     this.shares = new ShareStore(db);
   }
 
   /** Whether a share may name this id: a user or a team that exists. */
   async principalExists(id: string): Promise<boolean> {
+    // A NUL names nothing, and PostgreSQL would refuse the whole statement over it (a 500).
+    if (id.includes('\u0000')) return false;
     const row = await this.db.kysely.selectFrom('principals').select('id').where('id', '=', id).executeTakeFirst();
-    return row !== undefined || ((await this.opts.isUser?.(id)) ?? false);
+    return row !== undefined;
   }
 
   /** Every team (for surfaces that name principals by name, as Informer does). */
