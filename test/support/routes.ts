@@ -42,7 +42,8 @@ export function allRoutes(): Route[] {
     ...routesOf('dapr', daprSurface(cfg, none).routers),
     ...routesOf('fusion', fusionSurface(cfg, {} as never).routers),
     ...routesOf('cluedin', cluedinSurface(cfg, {} as never).routers),
-    ...routesOf('informer', informerSurface(cfg, {} as never).routers),
+    // Informer reads the share store off its access service while it builds its routers.
+    ...routesOf('informer', informerSurface(cfg, { access: { shares: none } } as never).routers),
     ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
     // The dashboard's files: authenticated like the API, errors in the native shape.
     ...routesOf('native', uiSurface(cfg).routers),
