@@ -2,10 +2,10 @@
 // through here, runs in the client's namespace with its identity, and fails with a domain error
 // (./errors.ts), never with a gRPC status. Raw RPCs are used where the SDK's handles lack something
 // Kairos needs (a schedule update's conflict token, an initial patch on create, visibility pages
-// with their token); typed SDK calls where they fit (workflow start, update-with-start, cancel).
+// with their token); typed SDK calls where they fit (workflow start, cancel, terminate).
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { LoadedDataConverter, SearchAttributePair, Workflow } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { LoadedDataConverter, SearchAttributePair } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { validationError } from '../errors.ts';
 import { guard, type Subject } from './errors.ts';
@@ -162,24 +162,6 @@ export class TemporalWorkflows {
       subject,
     );
     return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
-  }
-
-  /**
-   * Sends an update, starting the workflow first if it is not running (update-with-start; a
-   * running one is joined). Returns the update's result.
-   */
-  async executeUpdateWithStart<R>(
-    update: string,
-    start: { workflowType: string; workflowId: string; taskQueue: string; args: unknown[] },
-    subject?: Subject,
-  ): Promise<R> {
-    const startWorkflowOperation = new WithStartWorkflowOperation(start.workflowType, {
-      workflowId: start.workflowId,
-      taskQueue: start.taskQueue,
-      args: start.args,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-    return await guard(() => this.client.workflow.executeUpdateWithStart<Workflow, R, []>(update, { startWorkflowOperation }), subject);
   }
 
   async describe(workflowId: string, runId?: string, subject?: Subject): Promise<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse> {

@@ -65,13 +65,18 @@ describe('Temporal gateway (shared stack)', () => {
   });
 
   it('starting a workflow id that is already running → conflict', async () => {
-    const workflowId = uniqueId('gw-seq');
-    const start = { workflowType: 'kairosSequence', workflowId, taskQueue: process.env.KAIROS_TEST_TASK_QUEUE ?? 'kairos', args: [{ next: 1 }] };
-    assert.equal(await temporal.workflows.executeUpdateWithStart<number>('allocate', start), 1);
-    await assert.rejects(
-      temporal.workflows.start(start.workflowType, { workflowId, taskQueue: start.taskQueue, args: start.args }, { what: 'sequence', id: workflowId }),
-      (err) => err instanceof KairosError && err.kind === 'conflict' && err.message === `sequence '${workflowId}' already exists`,
-    );
-    await temporal.workflows.terminate(workflowId, undefined, 'test over');
+    const workflowId = uniqueId('gw-dup');
+    // A task queue no worker polls: the execution stays running, untouched, until terminated.
+    const start = { workflowId, taskQueue: uniqueId('gw-idle'), args: [] };
+    await temporal.workflows.start('kairosGatewayProbe', start, { what: 'probe', id: workflowId });
+    try {
+      await assert.rejects(
+        temporal.workflows.start('kairosGatewayProbe', start, { what: 'probe', id: workflowId }),
+        (err) => err instanceof KairosError && err.kind === 'conflict' && err.message === `probe '${workflowId}' already exists`,
+      );
+    } finally {
+      await temporal.workflows.terminate(workflowId, undefined, 'test over');
+    }
   });
+
 });
