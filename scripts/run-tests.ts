@@ -56,7 +56,9 @@ async function main(): Promise<number> {
     for (const backend of backends()) {
       console.error(`[it] integration tests with the state store on ${backend}`);
       process.env.KAIROS_TEST_DATABASE = backend;
-      code ||= await runIntegration(files, backend);
+      // Both backends run even when the first failed: `code ||= await …` would skip the second.
+      const result = await runIntegration(files, backend);
+      code ||= result;
     }
     return code;
   } finally {
