@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/dev-server.ts';
+import { stateStoreEnv } from '../../scripts/test-db.ts';
 import { startHttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -78,6 +79,9 @@ describe('start command', () => {
       KAIROS_FUSION_PORT: undefined,
       KAIROS_ADMIN_USER: undefined,
       KAIROS_ADMIN_PASSWORD: undefined,
+      // A state store of its own (a fresh database on PostgreSQL runs), not the shared stack's.
+      KAIROS_DATABASE_URL: undefined,
+      ...(await stateStoreEnv()),
     };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     const api = `http://127.0.0.1:${port}`;
