@@ -15,6 +15,7 @@ import { JobAccess } from '../../../core/sharing/access.ts';
 import type { AccessService } from '../../../core/access/service.ts';
 import type { Surface } from '../../app.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
+import { mountSurface } from '../kit/index.ts';
 import { renderInformerError } from './errors.ts';
 import { informerRoutes, type InformerDeps } from './routes.ts';
 
@@ -32,10 +33,10 @@ export interface InformerSurfaceDeps {
 
 /** The /informer surface of the main app: /informer/api/… (building it does no I/O). */
 export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface {
-  return {
+  return mountSurface({
     prefix: INFORMER_PREFIX,
     renderError: renderInformerError,
-    routers: [
+    routers: (base) => [
       informerRoutes(
         {
           jobs: deps.jobs,
@@ -49,8 +50,8 @@ export function informerSurface(cfg: Config, deps: InformerSurfaceDeps): Surface
           shares: deps.access.shares,
           bodyLimitBytes: bodyLimitBytes(cfg.bodyLimit),
         },
-        `${INFORMER_PREFIX}/api`,
+        `${base}/api`,
       ),
     ],
-  };
+  });
 }
