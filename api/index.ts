@@ -1,5 +1,5 @@
 // API process entry point: `tsx api/index.ts` (started by `npm start`, or alone to scale out:
-// API instances are stateless, any number may run behind a load balancer).
+// API instances keep nothing between requests — state is in Temporal and the state store — so any number may run behind a load balancer).
 import { assertApiConfig, loadConfig } from '../core/config.ts';
 import { configureEgress } from '../core/net/policy.ts';
 import { createLogger, startApi } from './server.ts';
