@@ -57,6 +57,8 @@ export function createLogger(cfg: Config): Logger {
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {
   const temporal = await connectTemporal(cfg.temporal);
+  // The namespace and search attributes (created on a cluster where permitted; a clear stop otherwise).
+  await temporal.ensureSetup(cfg.temporal.setup);
   // Users, keys, secrets, shares, versions and the audit log (core/db); migrated and imported here.
   const db = await openState(cfg.database);
   const auth = openAuthStore(cfg, db);

@@ -88,6 +88,7 @@ const EnvSchema = z.object({
     .default('168h'),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
   TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+  KAIROS_TEMPORAL_SETUP: z.enum(['auto', 'check'], { error: 'must be "auto" or "check"' }).default('auto'),
   TEMPORAL_TLS: bool.optional(),
   TEMPORAL_TLS_CERT: nonEmpty.optional(),
   TEMPORAL_TLS_KEY: nonEmpty.optional(),
@@ -176,6 +177,8 @@ export interface Config {
     embedded: boolean;
     address: string;
     namespace: string;
+    /** KAIROS_TEMPORAL_SETUP: create the namespace and search attributes at start (`auto`) or only check them. */
+    setup: 'auto' | 'check';
     port: number;
     uiPort: number;
     /** The dev server's HTTP API port (it would pick a random one otherwise; the egress policy denies it). */
@@ -327,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
+      setup: e.KAIROS_TEMPORAL_SETUP,
       port: e.KAIROS_TEMPORAL_PORT,
       uiPort: e.KAIROS_UI_PORT,
       httpPort: e.KAIROS_TEMPORAL_HTTP_PORT,

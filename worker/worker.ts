@@ -35,6 +35,8 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
   const cipher = await openSecretCipher(db, cfg.database);
   const connection = await NativeConnection.connect(await workerConnectionOptions(cfg.temporal));
   const temporal = await connectTemporal(cfg.temporal);
+  // Before Worker.create, which fails on a namespace that does not exist yet.
+  await temporal.ensureSetup(cfg.temporal.setup);
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,

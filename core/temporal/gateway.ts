@@ -9,6 +9,7 @@ import type { LoadedDataConverter, SearchAttributePair } from '@temporalio/commo
 import type { temporal } from '@temporalio/proto';
 import { validationError } from '../errors.ts';
 import { guard, type Subject } from './errors.ts';
+import { ensureTemporalSetup, type TemporalSetupMode, type TemporalSetupReport } from './setup.ts';
 import { dateToTimestamp, decodePayloadAt, encodePayloads } from './payloads.ts';
 import { enums } from './proto.ts';
 
@@ -242,6 +243,11 @@ export class TemporalGateway {
 
   get namespace(): string {
     return this.client.options.namespace;
+  }
+
+  /** Creates (or, in `check` mode, verifies) the namespace and Kairos's search attributes; see ./setup.ts. */
+  async ensureSetup(mode: TemporalSetupMode): Promise<TemporalSetupReport> {
+    return await ensureTemporalSetup(this.client.connection, { namespace: this.namespace, mode });
   }
 
   private get converter(): LoadedDataConverter {
