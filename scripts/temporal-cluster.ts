@@ -581,7 +581,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     for (const n of ['history', 'matching', 'worker'] as const) services[n].spawn();
     say(`creating namespace ${opts.namespace} and Kairos's search attributes if missing…`);
     await until('namespace setup', timeoutMs, async () => {
-      await ensureNamespaceAndSearchAttributes(await frontendConn(), opts.namespace);
+      const c = await frontendConn();
+      await ensureNamespaceAndSearchAttributes(c, opts.namespace);
+      // The frontend knows a new namespace and its search attributes once its namespace cache
+      // refreshes (every 2 s): a query naming one is refused until then, and so would Kairos's first job be.
+      await c.workflowService.listWorkflowExecutions({ namespace: opts.namespace, pageSize: 1, query: `${SEARCH_ATTRIBUTE_DEFINITIONS[0]?.[0] ?? 'WorkflowId'} = 'kairos-probe'` });
       return true;
     }, () => services.frontend.pid === undefined ? 'Temporal frontend service exited' : undefined);
     for (const n of ['history', 'matching', 'worker'] as const) await services[n].waitServing();
