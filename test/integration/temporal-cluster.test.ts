@@ -85,6 +85,23 @@ describe('Temporal cluster on PostgreSQL (private stack, KAIROS_TEMPORAL=cluster
     assert.equal(ui.body.temporalUiUrl, null, 'the dashboard links no Temporal Web UI');
   });
 
+  it('fires a scheduled job (Temporal schedules run on the cluster)', async () => {
+    const id = uniqueId('cluster-cron');
+    const created = await call('POST', '/v1/jobs', {
+      id,
+      type: 'http',
+      data: { url: `${target.url}/cron/${id}` },
+      triggers: [{ type: 'cron', dialect: 'quartz', expression: '*/2 * * * * ?' }],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await waitFor(async () => {
+      const runs = (await call<{ items: { status: string; trigger: string }[] }>('GET', `/v1/jobs/${id}/runs?limit=20`)).body.items ?? [];
+      return runs.some((r) => r.status === 'succeeded');
+    }, 60_000, 'a scheduled run to succeed');
+    assert.ok(target.requests.some((r) => r.path === `/cron/${id}`), 'the schedule called the target');
+    assert.equal((await call('DELETE', `/v1/jobs/${id}`)).status, 204);
+  });
+
   it('runs a job against a loopback target, and still does after the history service is SIGKILLed and restarted', async () => {
     const id = uniqueId('cluster-job');
     const created = await call('POST', '/v1/jobs', { id, type: 'http', data: { url: `${target.url}/hit/${id}` } });
