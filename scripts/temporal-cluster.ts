@@ -294,7 +294,11 @@ async function choosePorts(previous: Partial<ClusterPorts>, frontendPort: number
 
 async function withPg<T>(sql: SqlEndpoint, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ host: sql.host, port: sql.port, user: sql.user, password: sql.password, database });
-  await c.connect();
+  try {
+    await c.connect();
+  } catch (err) {
+    throw new Error(`the Temporal cluster's PostgreSQL (KAIROS_TEMPORAL_DB_URL, ${hostPort(sql.host, sql.port)}, database ${database}) refused the connection: ${(err as Error).message}`, { cause: err });
+  }
   try {
     return await fn(c);
   } finally {
