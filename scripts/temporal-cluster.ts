@@ -18,8 +18,7 @@ import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { classifyTemporalError } from '../core/temporal/errors.ts';
-import { msToTimestamp } from '../core/temporal/payloads.ts';
-import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../core/search-attributes.ts';
+import { ensureTemporalSetup } from '../core/temporal/setup.ts';
 import { assertPortFree, freePort, PortInUseError } from './dev-server.ts';
 import { temporalServerFiles, type TemporalServerFiles } from './temporal-bin.ts';
 
@@ -99,7 +98,7 @@ export interface SqlEndpoint {
 export const DEFAULT_CLUSTER_DB_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const DEFAULT_HISTORY_SHARDS = 4;
 /** How long a namespace keeps closed workflows' histories. */
-const RETENTION_SECONDS = 7 * 24 * 3600;
+const RETENTION_DAYS = 7;
 const CONFIG_FILE = 'temporal-cluster.yaml';
 const DYNAMIC_CONFIG_FILE = 'temporal-dynamicconfig.yaml';
 /** The task queue Temporal's worker service polls in the system namespace (its system workflows). */
@@ -427,29 +426,6 @@ async function until(what: string, timeoutMs: number, probe: () => Promise<boole
   }
 }
 
-/**
- * Kairos's namespace and search attributes, created when missing. Kept local until
- * core/temporal/setup.ts (ensureTemporalSetup) lands, which replaces it.
- */
-async function ensureNamespaceAndSearchAttributes(conn: Connection, namespace: string): Promise<void> {
-  try {
-    await conn.workflowService.describeNamespace({ namespace });
-  } catch (err) {
-    if (classifyTemporalError(err)?.kind !== 'not_found') throw err;
-    try {
-      await conn.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTimestamp(RETENTION_SECONDS * 1000) });
-    } catch (regErr) {
-      if (classifyTemporalError(regErr)?.reason !== 'already_exists') throw regErr; // another starter won
-    }
-  }
-  const typeIds: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
-  const existing = await conn.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTE_DEFINITIONS.filter(([name]) => !(name in (existing.customAttributes ?? {})));
-  if (missing.length > 0) {
-    await conn.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, typeIds[type] ?? 0])) });
-  }
-}
-
 interface ServiceHandle extends ClusterService {
   /** Spawns the process without waiting (the first start launches three at once). */
   spawn(): void;
@@ -595,10 +571,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     say(`creating namespace ${opts.namespace} and Kairos's search attributes if missing…`);
     await until('namespace setup', timeoutMs, async () => {
       const c = await frontendConn();
-      await ensureNamespaceAndSearchAttributes(c, opts.namespace);
-      // The frontend knows a new namespace and its search attributes once its namespace cache
-      // refreshes (every 2 s): a query naming one is refused until then, and so would Kairos's first job be.
-      await c.workflowService.listWorkflowExecutions({ namespace: opts.namespace, pageSize: 1, query: `${SEARCH_ATTRIBUTE_DEFINITIONS[0]?.[0] ?? 'WorkflowId'} = 'kairos-probe'` });
+      // The same setup every Kairos process does at start (it also waits until the frontend's
+      // namespace cache serves the new namespace and attributes).
+      await ensureTemporalSetup(c, { namespace: opts.namespace, mode: 'auto', retentionDays: RETENTION_DAYS });
       return true;
     }, () => services.frontend.pid === undefined ? 'Temporal frontend service exited' : undefined);
     for (const n of ['history', 'matching', 'worker'] as const) await services[n].waitServing();
