@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     if (suite !== 'integration') return await runNodeTests(files, process.env);
     let code = 0;
     for (const backend of backends()) {
-      console.error(`[it] integration tests with the state store on ${backend}`);
+      console.error(`[it] integration tests with the state store on ${backend}, Temporal ${temporalFor(backend).KAIROS_TEMPORAL === 'cluster' ? 'cluster' : 'dev server'}`);
       process.env.KAIROS_TEST_DATABASE = backend;
       // Both backends run even when the first failed: `code ||= await …` would skip the second.
       const result = await runIntegration(files, backend);
@@ -64,6 +64,17 @@ async function main(): Promise<number> {
   } finally {
     await dropTestDatabases(prefix).catch((err: unknown) => console.error(`[test] could not drop the test databases ${prefix}_*: ${(err as Error).message}`));
   }
+}
+
+/**
+ * Which Temporal a pass runs on: KAIROS_TEST_TEMPORAL (dev|cluster), by default the dev server with
+ * SQLite and the cluster with PostgreSQL. The cluster's databases carry the run's prefix, so they are
+ * dropped with the others at the end.
+ */
+function temporalFor(backend: TestBackend): NodeJS.ProcessEnv {
+  const mode = process.env.KAIROS_TEST_TEMPORAL ?? (backend === 'postgres' ? 'cluster' : 'dev');
+  if (mode !== 'dev' && mode !== 'cluster') throw new Error(`KAIROS_TEST_TEMPORAL: '${mode}' is not dev or cluster`);
+  return mode === 'dev' ? { KAIROS_TEMPORAL: 'dev' } : { KAIROS_TEMPORAL: 'cluster', KAIROS_TEMPORAL_DB_NAME: `${process.env.KAIROS_TEST_DB_PREFIX}_temporal` };
 }
 
 /** One stack for the whole run on `backend`, then every file against it. */
@@ -97,6 +108,9 @@ async function runIntegration(files: string[], backend: TestBackend): Promise<nu
       KAIROS_QUOTA_JOBS: '0',
       KAIROS_QUOTA_CONCURRENT_RUNS: '0',
       ...(await stateStoreEnv()),
+      // The PostgreSQL pass runs on the PostgreSQL-backed cluster (four Temporal services), the SQLite
+      // pass on the dev server: every test meets both Temporals without a third pass.
+      ...temporalFor(backend),
     },
   );
   const cfg = loadConfig(env);
