@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
+import { JobHeads } from '../core/jobs/heads.ts';
 import { JobService } from '../core/jobs/service.ts';
 import { Quotas } from '../core/quotas/quotas.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
@@ -67,7 +68,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // The one access policy's grants (shares to users and teams), asked by the job and run services.
   const access = new AccessService(db);
   const sideState = new JobSideState(db, rolesFrom(auth), access);
-  const store = new JobStore(temporal, cfg.taskQueue, sideState);
+  // Job heads (core/jobs/heads.ts): reads of a job need no scheduler query; shared by every instance.
+  const store = new JobStore(temporal, cfg.taskQueue, sideState, new JobHeads(db));
   const cipher = await openSecretCipher(db, cfg.database);
   const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
