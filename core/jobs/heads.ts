@@ -209,4 +209,45 @@ export class JobHeads {
       return true;
     });
   }
+
+  /**
+   * Deletes heads that hold nothing (deleted jobs' tombstones, and heads cleared by overlapping
+   * writes: a read backfills those again) once they are older than the bound, `batch` at a time.
+   * A row a write has begun on since is not taken: its entry is pending and its time fresh.
+   */
+  async purge(batch = 1000): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - this.staleMs).toISOString();
+    let total = 0;
+    for (;;) {
+      const r = await this.db.kysely
+        .deleteFrom('job_heads')
+        .where('job_id', 'in', (eb) =>
+          eb.selectFrom('job_heads').select('job_id').where('definition', 'is', null).where('pending', '=', '{}').where('updated_at', '<', cutoff).limit(batch),
+        )
+        .where('definition', 'is', null)
+        .where('pending', '=', '{}')
+        .where('updated_at', '<', cutoff)
+        .executeTakeFirst();
+      const n = Number(r.numDeletedRows);
+      total += n;
+      if (n < batch) return total;
+    }
+  }
+
+  /** Purges now and then every `intervalMs` until stopped; a failure is reported and tried again at the next tick. */
+  startPurge(intervalMs: number, report: (err: unknown) => void): { stop(): Promise<void> } {
+    let running: Promise<unknown> = Promise.resolve();
+    const tick = () => {
+      running = this.purge().catch(report);
+    };
+    tick();
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
 }

@@ -164,6 +164,22 @@ withEachBackend('job heads', (fresh) => {
     assert.deepEqual(after.pending, {});
   });
 
+  it('the purge deletes heads that hold nothing once older than the bound, and nothing else', async () => {
+    const c = clock();
+    const heads = new JobHeads(await fresh(), c.now);
+    await heads.succeeded(await heads.begin('live', 'w1'), job({ id: 'live' }), 'w1');
+    await heads.deleted(await heads.begin('gone'));
+    await heads.begin('stopped', 'crashed'); // pending: a read repairs it, the purge leaves it
+    assert.equal(await heads.purge(), 0, 'too young');
+    c.advance(STALE_PENDING_MS + 1);
+    await heads.deleted(await heads.begin('just-gone'));
+    assert.equal(await heads.purge(1), 1);
+    assert.equal((await heads.read('gone')).exists, false);
+    assert.ok((await heads.read('live')).trusted);
+    assert.equal((await heads.read('stopped')).exists, true);
+    assert.equal((await heads.read('just-gone')).exists, true);
+  });
+
   it('concurrent writers of one job lose no entry (row locks on PostgreSQL, immediate transactions on SQLite)', async () => {
     const heads = new JobHeads(await fresh());
     const tickets = await Promise.all(Array.from({ length: 12 }, (_, i) => heads.begin('busy', `w${i}`)));
