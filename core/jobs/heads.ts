@@ -10,8 +10,10 @@
 //   succeeded(t, j) after the write is known to have won: stores `j`, if the write was alone from its
 //                   begin to now (seq unchanged). Writes that overlapped leave no way to tell which of
 //                   them Temporal applied last, so then the definition is cleared (a read repairs it).
-//   failed(t)       the write failed, or its outcome is unknown (a timeout may have applied it):
-//                   clears the definition.
+//   rejected(t)     Temporal refused the write (it changed nothing): the head stays as it was, if
+//                   the write was alone; else it is cleared.
+//   failed(t)       the write failed otherwise, so its outcome is unknown (a timeout may have
+//                   applied it): clears the definition.
 //   deleted(t)      the schedule is gone: clears the definition; the row stays as a tombstone.
 // A reader trusts a head that has a definition and nothing pending. Otherwise it describes the
 // schedule and repair()s the head from what it saw: only when nothing pending is younger than
@@ -56,6 +58,14 @@ export interface HeadSnapshot {
 export type HeadTruth = { job: Job; writeId: string | undefined } | null;
 
 type Pending = Record<string, string>;
+/** The columns that hold a head's definition (all null: unknown). */
+interface HeadValues {
+  definition: string | null;
+  incarnation: string | null;
+  owner_id: string | null;
+  version: number | null;
+  write_id: string | null;
+}
 
 const parsePending = (text: string): Pending => JSON.parse(text) as Pending;
 
@@ -111,6 +121,14 @@ export class JobHeads {
     );
   }
 
+  /**
+   * Temporal refused the write: it changed nothing. The head stays as it was if no other write
+   * overlapped this one (an overlapping one may have changed the schedule); else it is cleared.
+   */
+  async rejected(t: HeadTicket): Promise<void> {
+    await this.finish(t, (row, pending, kept) => (t.solo && row.seq === t.seq && Object.keys(pending).length === 0 ? kept : undefined));
+  }
+
   /** The write failed, or it may have applied without this process knowing: the head is unknown. */
   async failed(t: HeadTicket): Promise<void> {
     await this.finish(t, () => undefined);
@@ -124,7 +142,7 @@ export class JobHeads {
   /** Takes the write's entry off; stores what `known` gives, else clears the definition. */
   private async finish(
     t: HeadTicket,
-    known: (row: { seq: number }, pendingWithout: Pending) => { definition: string; incarnation: string | null; owner_id: string; version: number; write_id: string | null } | undefined,
+    known: (row: { seq: number }, pendingWithout: Pending, kept: HeadValues) => HeadValues | undefined,
   ): Promise<void> {
     const at = this.now().toISOString();
     await this.db.kysely.transaction().execute(async (trx) => {
@@ -134,7 +152,8 @@ export class JobHeads {
       const wasPending = Object.hasOwn(pending, t.writeId);
       delete pending[t.writeId];
       // A repair that took this write for a stopped one has moved seq on, so `known` refuses it.
-      const values = wasPending ? known(row, pending) : undefined;
+      const kept: HeadValues = { definition: row.definition, incarnation: row.incarnation, owner_id: row.owner_id, version: row.version, write_id: row.write_id };
+      const values = wasPending ? known(row, pending, kept) : undefined;
       await trx
         .updateTable('job_heads')
         .set({

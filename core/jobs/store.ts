@@ -78,6 +78,12 @@ export interface ListPage {
   nextCursor: string | null;
 }
 
+/**
+ * Temporal refused the write outright, so it changed nothing: the id exists already, a stale conflict
+ * token, a bad request. (Not found is not among them: the head of a schedule that is gone must go.)
+ */
+const REFUSALS: ReadonlySet<string> = new Set(['conflict', 'validation']);
+
 /** Runs read by scheduledRuns(): the schedule's running ones and its latest closed ones. */
 const SCHEDULED_RUNS_PAGE = 100;
 
@@ -122,17 +128,28 @@ export class JobStore {
 
   /**
    * Runs a Temporal write under the head protocol (./heads.ts): marked pending before, the outcome
-   * after. `write` returns the definition Temporal holds once it is known to have won.
+   * after. `write` returns the definition Temporal holds once it is known to have won; it passes an
+   * error through `rejected` when Temporal refused the write outright (it changed nothing), so that
+   * the head stays trusted — e.g. the create of an id that exists, which several surfaces try first.
    */
-  private async headed<T extends { job: Job; writeId: string | undefined }>(id: string, writeId: string, write: () => Promise<T>): Promise<T> {
-    if (!this.heads) return await write();
+  private async headed<T extends { job: Job; writeId: string | undefined }>(
+    id: string,
+    writeId: string,
+    write: (rejected: (err: unknown) => unknown) => Promise<T>,
+  ): Promise<T> {
+    if (!this.heads) return await write((err) => err);
     const ticket = await this.heads.begin(id, writeId);
+    let refused: unknown;
+    const rejected = (err: unknown) => {
+      if (err instanceof KairosError && REFUSALS.has(err.kind)) refused = err;
+      return err;
+    };
     let out: T;
     try {
-      out = await write();
+      out = await write(rejected);
     } catch (err) {
-      // Also a write that may have applied (a timeout): the head is unknown until a read repairs it.
-      await this.heads.failed(ticket).catch(() => undefined);
+      // Any other failure may have applied the write (a timeout): the head is unknown until a read repairs it.
+      await (refused === err ? this.heads.rejected(ticket) : this.heads.failed(ticket)).catch(() => undefined);
       throw err;
     }
     // Should this fail, the write's entry stays pending: reads describe the schedule until a repair.
@@ -214,7 +231,7 @@ export class JobStore {
 
   async create(job: Job, compiled: CompiledTriggers): Promise<void> {
     const writeId = randomUUID();
-    await this.headed(job.id, writeId, async () => {
+    await this.headed(job.id, writeId, async (rejected) => {
       await this.temporal.schedules.create(
         {
           scheduleId: job.id,
@@ -225,7 +242,7 @@ export class JobStore {
           initialPatch: immediatePatch(job, compiled.spec),
         },
         jobSubject(job.id),
-      );
+      ).catch((err: unknown) => Promise.reject(rejected(err)));
       return { job, writeId };
     });
   }
@@ -267,7 +284,7 @@ export class JobStore {
   /** `usedRuns`: runs of the job's limit used so far, which the new limit counts (see core/jobs/run-limit.ts). */
   async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array, usedRuns = 0): Promise<StoredJob> {
     const writeId = randomUUID();
-    return await this.headed(job.id, writeId, async () => {
+    return await this.headed(job.id, writeId, async (rejected) => {
       // A stale conflict token fails as a conflict ("was changed concurrently"), a deleted job as not found.
       await this.temporal.schedules.update(
         {
@@ -277,9 +294,10 @@ export class JobStore {
           searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies, true)),
         },
         jobSubject(job.id),
-      );
+      ).catch((err: unknown) => Promise.reject(rejected(err)));
       const after = await this.get(job.id);
-      if (after.writeId !== writeId) throw concurrentChange(job.id);
+      // Dropped by the scheduler (a stale token): this write changed nothing.
+      if (after.writeId !== writeId) throw rejected(concurrentChange(job.id));
       const patch = immediatePatch(job, compiled.spec);
       if (patch) {
         // UpdateSchedule has no initial patch: fire once the write is known to have won, so that the

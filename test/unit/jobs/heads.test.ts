@@ -70,6 +70,18 @@ withEachBackend('job heads', (fresh) => {
     assert.equal((await heads.read('nightly')).trusted?.job.version, 2);
   });
 
+  it('a write Temporal refused (it changed nothing) keeps the head, unless another write overlapped it', async () => {
+    const heads = new JobHeads(await fresh());
+    await heads.succeeded(await heads.begin('nightly', 'w1'), job(), 'w1');
+    await heads.rejected(await heads.begin('nightly', 'exists-already'));
+    assert.deepEqual((await heads.read('nightly')).trusted, { job: job(), writeId: 'w1' });
+    const a = await heads.begin('nightly', 'refused');
+    const b = await heads.begin('nightly', 'other');
+    await heads.rejected(a);
+    await heads.failed(b);
+    assert.equal((await heads.read('nightly')).trusted, undefined);
+  });
+
   it('a process that stopped between its Temporal write and the head update: reads describe until the bound, then the repair clears it', async () => {
     const c = clock();
     const heads = new JobHeads(await fresh(), c.now);
