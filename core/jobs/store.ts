@@ -1,7 +1,8 @@
 // The job store: each job is one Temporal schedule whose runJob action carries the definition.
 // Writes use the raw schedule RPCs (through core/temporal) so that an update carries the schedule's
 // conflict token: two concurrent updates can never silently overwrite each other (the SDK's
-// handle.update() sends none).
+// handle.update() sends none). Reads that need only the definition go through read(): the job's
+// head in the state store (./heads.ts), kept by every write here, so that they need no describe.
 import { createHash, randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import { enums } from '../temporal/proto.ts';
