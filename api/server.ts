@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
+import { JobHeads } from '../core/jobs/heads.ts';
 import { JobService } from '../core/jobs/service.ts';
 import { Quotas } from '../core/quotas/quotas.ts';
 import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
@@ -34,6 +35,8 @@ import { JobVersions, VersionHistory } from '../core/versions/history.ts';
 
 /** How often the API deletes audit events older than the retention (and once at start). */
 const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
+/** How often the API deletes job heads that hold nothing (deleted jobs' tombstones; core/jobs/heads.ts). */
+const HEADS_PURGE_INTERVAL_MS = 3_600_000;
 import { AccessService } from '../core/access/service.ts';
 
 export interface ApiServer {
@@ -69,7 +72,10 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   // The one access policy's grants (shares to users and teams), asked by the job and run services.
   const access = new AccessService(db);
   const sideState = new JobSideState(db, rolesFrom(auth), access);
-  const store = new JobStore(temporal, cfg.taskQueue, sideState);
+  // Job heads (core/jobs/heads.ts): reads of a job need no scheduler query; shared by every instance.
+  const heads = new JobHeads(db);
+  const headsPurge = heads.startPurge(HEADS_PURGE_INTERVAL_MS, (err) => logger.error({ err }, 'job heads purge failed'));
+  const store = new JobStore(temporal, cfg.taskQueue, sideState, heads);
   const cipher = await openSecretCipher(db, cfg.database);
   const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
@@ -123,6 +129,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       await closeServer(fusionServer);
       await temporal.close();
       await retention.stop();
+      await headsPurge.stop();
       await auth.flush();
       await db.close();
     },

@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts';
 import { connectTemporal, workerConnectionOptions } from '../core/temporal/connection.ts';
 import { createActivities } from '../activities/registry.ts';
 import { JobStore } from '../core/jobs/store.ts';
+import { JobHeads } from '../core/jobs/heads.ts';
 import { SecretStore } from '../core/secrets/store.ts';
 import { AuthStore } from '../core/auth/store.ts';
 import { SecretAccess } from '../core/secrets/access.ts';
@@ -46,7 +47,7 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
       temporal,
-      store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(db)),
+      store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(db), new JobHeads(db)),
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,

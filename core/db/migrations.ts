@@ -161,9 +161,33 @@ function initial(backend: Backend): Migration {
   };
 }
 
+/**
+ * The read model of jobs (core/jobs/heads.ts): one row per job id, so that reads of a job need not
+ * query its schedule's scheduler workflow. `seq` counts the writes begun on the row (and repairs).
+ */
+function jobHeads(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('job_heads')
+        .addColumn('job_id', 'text', (c) => c.primaryKey())
+        .addColumn('incarnation', 'text')
+        .addColumn('owner_id', 'text')
+        .addColumn('version', 'integer')
+        .addColumn('write_id', 'text')
+        .addColumn('definition', 'text')
+        .addColumn('pending', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Every migration for `backend`, keyed by name (applied in name order). */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
     '0001_initial': initial(backend),
+    '0002_job_heads': jobHeads(),
   };
 }

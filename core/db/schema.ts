@@ -146,6 +146,28 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+/**
+ * A job's head (core/jobs/heads.ts): the definition Temporal's schedule holds, as of the last write
+ * that Kairos knows to have won, so that reads need not query the scheduler. The row is trusted only
+ * while `definition` is set and `pending` is empty; otherwise reads describe the schedule and repair it.
+ */
+export interface JobHeadsTable {
+  job_id: string;
+  /** null with the definition (also on a legacy job, which has none). */
+  incarnation: string | null;
+  owner_id: string | null;
+  version: number | null;
+  /** The writeId the schedule's action carries (core/jobs/store.ts); null with the definition, or a legacy schedule's. */
+  write_id: string | null;
+  /** The job (JSON); null: unknown (a write whose outcome is not known, a deleted job). */
+  definition: string | null;
+  /** JSON object: writeId → when that write began (ISO), for the writes in progress. */
+  pending: string;
+  /** Incremented by every write that begins and every repair: a repair stores only if none came between. */
+  seq: number;
+  updated_at: string;
+}
+
 /** Every table, for `Kysely<Tables>`. */
 export interface Tables {
   principals: PrincipalsTable;
@@ -161,6 +183,7 @@ export interface Tables {
   job_versions: JobVersionsTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  job_heads: JobHeadsTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalsTable>;

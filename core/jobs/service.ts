@@ -12,7 +12,8 @@ import type { JobAttachments, JobReadAccess } from './attachments.ts';
 import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
 import { egressPolicy } from '../net/policy.ts';
-import type { JobStore, ListQuery, StoredJob } from './store.ts';
+import type { JobRead, JobStore, ListQuery, StoredJob } from './store.ts';
+import { specAsWritten } from './written-spec.ts';
 import { runsUsed } from './run-limit.ts';
 import type { Quotas, Reservation } from '../quotas/quotas.ts';
 import { authorize, type Action, type Principal } from '../access/policy.ts';
@@ -204,10 +205,41 @@ export class JobService {
     };
   }
 
+  /**
+   * A job and its state. The definition comes from the job's head (JobStore.read: no scheduler
+   * query, every acknowledged write included); the state from what needs no scheduler either:
+   * `enabled` from the definition, `nextRunAt` from the trigger evaluator on the spec as written,
+   * `lastRunAt` and `running` from run visibility (JobStore.scheduledRuns). Jobs whose state only the
+   * scheduler knows are described as before: a run cap (remainingActions counts down with each
+   * scheduled run), pauseOnFailure (the scheduler pauses the schedule itself), jitter (the
+   * scheduler's next times are jittered; the evaluator's are not).
+   */
   async get(id: string, actor: Actor): Promise<JobView> {
-    const stored = await this.store.get(id);
-    await this.allow(stored.job, actor, 'read');
-    return view(stored);
+    return await this.viewFor(await this.store.read(id), actor, 'read');
+  }
+
+  /** The view of a job read by JobStore.read, after the access check on the definition it shows. */
+  private async viewFor(read: JobRead, actor: Actor, action: Action): Promise<JobView> {
+    const spec = read.stored ? undefined : specAsWritten(read.job);
+    if (read.stored || !stateIsLocal(read.job, spec)) {
+      const stored = read.stored ?? (await this.store.get(read.job.id));
+      await this.allow(stored.job, actor, action);
+      return view(stored);
+    }
+    await this.allow(read.job, actor, action);
+    const job = read.job;
+    const next = job.enabled && spec ? nextFireTimes(spec, this.now(), 1)[0] : undefined;
+    const runs = await this.store.scheduledRuns(job);
+    return {
+      job,
+      state: {
+        enabled: job.enabled,
+        nextRunAt: next?.toISOString() ?? null,
+        lastRunAt: runs.lastRunAt?.toISOString() ?? null,
+        running: runs.running,
+        remainingActions: null,
+      },
+    };
   }
 
   /** Full replacement: fields not sent return to their defaults (id, owner and createdAt are kept). */
@@ -291,7 +323,14 @@ export class JobService {
    * Unbounded and paused jobs are never removed.
    */
   async getUnlessExhausted(id: string, actor: Actor): Promise<JobView> {
-    const stored = await this.store.get(id);
+    const read = await this.store.read(id);
+    // A job that can never be used up needs no scheduler state to tell: disabled (paused; never
+    // removed), or without a run cap and an end. Its head answers, as for get().
+    const spec = read.stored ? undefined : specAsWritten(read.job);
+    if (!read.stored && (!read.job.enabled || spec === null || (spec !== undefined && spec.remainingActions === undefined && spec.endAt === undefined))) {
+      return await this.viewFor(read, actor, 'read');
+    }
+    const stored = read.stored ?? (await this.store.get(id));
     await this.allow(stored.job, actor, 'read');
     if (this.isExhausted(stored)) {
       try {
@@ -364,7 +403,7 @@ export class JobService {
     const kept = new Set(previous && previous.ownerId === job.ownerId ? previous.triggers.flatMap((t) => (t.type === 'job' ? [t.jobId] : [])) : []);
     for (const [i, t] of job.triggers.entries()) {
       if (t.type !== 'job' || kept.has(t.jobId) || t.jobId === job.id) continue;
-      const parent = await this.store.get(t.jobId).then(
+      const parent = await this.store.read(t.jobId).then(
         (s) => s.job,
         (err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)),
       );
@@ -399,12 +438,13 @@ export class JobService {
     return { items, nextCursor: next };
   }
 
+  /** Head → access → quota → a direct workflow start: no scheduler query (see JobStore.read). */
   async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
-    const stored = await this.store.get(id);
-    await this.allow(stored.job, actor, 'run');
+    const { job } = await this.store.read(id);
+    await this.allow(job, actor, 'run');
     // Counted for the job's owner, whoever asks; runJob checks again as it starts (core/quotas).
-    await this.quotas?.assertMayStartRun(stored.job.ownerId);
-    return { runId: await this.store.startRun(stored.job, 'manual', input) };
+    await this.quotas?.assertMayStartRun(job.ownerId);
+    return { runId: await this.store.startRun(job, 'manual', input) };
   }
 
   /** Next fire times as Temporal's scheduler reports them (it reports at most 10). */
@@ -489,6 +529,15 @@ const ADMIN_ONLY_TYPES = new Set(['cleanup']);
 
 function assertMayUseType(type: string, actor: Actor): void {
   if (ADMIN_ONLY_TYPES.has(type) && actor.role !== 'admin') throw forbidden(`only an admin may save '${type}' jobs`);
+}
+
+/**
+ * Whether a job's state can be told without its scheduler (see JobService.get): `spec` is the spec
+ * as written (undefined: it no longer compiles).
+ */
+function stateIsLocal(job: Job, spec: ReturnType<typeof specAsWritten>): boolean {
+  if (spec === undefined || job.pauseOnFailure) return false;
+  return spec === null || (spec.remainingActions === undefined && spec.jitterMs === undefined);
 }
 
 function view(stored: StoredJob): JobView {

@@ -1,7 +1,8 @@
 // The job store: each job is one Temporal schedule whose runJob action carries the definition.
 // Writes use the raw schedule RPCs (through core/temporal) so that an update carries the schedule's
 // conflict token: two concurrent updates can never silently overwrite each other (the SDK's
-// handle.update() sends none).
+// handle.update() sends none). Reads that need only the definition go through read(): the job's
+// head in the state store (./heads.ts), kept by every write here, so that they need no describe.
 import { createHash, randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import { enums } from '../temporal/proto.ts';
@@ -10,13 +11,16 @@ import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
 import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes, encodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
-import { quote } from '../runs/query.ts';
+import { quote, runsQuery } from '../runs/query.ts';
+import { nextFireTimes } from '../triggers/evaluate.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
 import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
 import type { Job, JobSummary, TriggeredBy } from './model.ts';
 import type { JobReadAccess } from './attachments.ts';
 import { runLimitOf } from './run-limit.ts';
 import { executionPlan } from './execution-plan.ts';
+import type { HeadSnapshot, JobHeads } from './heads.ts';
+import { specAsWritten } from './written-spec.ts';
 import {
   immediatePatch,
   policiesToProto,
@@ -44,6 +48,17 @@ export interface StoredJob {
   };
 }
 
+/**
+ * A job's definition as reads that do not need the schedule's state get it: from its head when that
+ * is trusted (no scheduler query), else from the schedule (then `stored` is what describe returned).
+ */
+export interface JobRead {
+  job: Job;
+  writeId: string | undefined;
+  /** Set when the read described the schedule: its full state came with it. */
+  stored?: StoredJob;
+}
+
 export interface ListQuery {
   type?: string;
   owner?: string;
@@ -64,9 +79,35 @@ export interface ListPage {
   nextCursor: string | null;
 }
 
+/**
+ * Temporal refused the write outright, so it changed nothing: the id exists already, a stale conflict
+ * token, a bad request. (Not found is not among them: the head of a schedule that is gone must go.)
+ */
+const REFUSALS: ReadonlySet<string> = new Set(['conflict', 'validation']);
+
+/** Runs read by scheduledRuns(): the schedule's running ones and its latest closed ones. */
+const SCHEDULED_RUNS_PAGE = 100;
+
 const concurrentChange = (id: string) => new KairosError('conflict', `job '${id}' was changed concurrently; read it again and retry`);
 /** What the store's Temporal calls are about: a job (its id is the schedule id). */
 const jobSubject = (id: string) => ({ what: 'job', id, field: 'id' });
+
+/**
+ * Temporal deletes a schedule that is not paused and has nothing left to fire (manual only, ended,
+ * its run limit used up) 7 days after its last event — a write or an action (the scheduler
+ * workflow's RetentionTime, server 1.31). A head older than this margin of such a job may name a
+ * schedule that is gone, so it is not trusted alone.
+ */
+const SCHEDULE_RETENTION_MARGIN_MS = 6 * 24 * 3600_000;
+
+/** Whether Temporal may have removed the job's schedule on its own (see SCHEDULE_RETENTION_MARGIN_MS). */
+function mayBeRetired(job: Job, now: Date): boolean {
+  if (!job.enabled) return false; // a paused schedule is kept
+  if (now.getTime() - new Date(job.updatedAt).getTime() < SCHEDULE_RETENTION_MARGIN_MS) return false;
+  const spec = specAsWritten(job);
+  // Unlimited and still firing: never idle. A run cap's remainder is the scheduler's to know.
+  return !(spec && spec.remainingActions === undefined && nextFireTimes(spec, now, 1).length > 0);
+}
 
 /** `(owner = me OR (job = a AND incarnation = x) OR …)`: a principal's own jobs and those shared with it. */
 function visibilityClause(v: NonNullable<ListQuery['visibleTo']>): string {
@@ -82,7 +123,91 @@ export class JobStore {
     private readonly taskQueue: string,
     /** Who may read a parent job besides its owner (shares, admins); without it, owners only. */
     private readonly readAccess?: JobReadAccess,
+    /** The read model of job definitions (./heads.ts); without it every read describes the schedule. */
+    private readonly heads?: JobHeads,
   ) {}
+
+  /**
+   * Runs a Temporal write under the head protocol (./heads.ts): marked pending before, the outcome
+   * after. `write` returns the definition Temporal holds once it is known to have won; it passes an
+   * error through `rejected` when Temporal refused the write outright (it changed nothing), so that
+   * the head stays trusted — e.g. the create of an id that exists, which several surfaces try first.
+   */
+  private async headed<T extends { job: Job; writeId: string | undefined }>(
+    id: string,
+    writeId: string,
+    write: (rejected: (err: unknown) => unknown) => Promise<T>,
+  ): Promise<T> {
+    if (!this.heads) return await write((err) => err);
+    const ticket = await this.heads.begin(id, writeId);
+    let refused: unknown;
+    const rejected = (err: unknown) => {
+      if (err instanceof KairosError && REFUSALS.has(err.kind)) refused = err;
+      return err;
+    };
+    let out: T;
+    try {
+      out = await write(rejected);
+    } catch (err) {
+      // Any other failure may have applied the write (a timeout): the head is unknown until a read repairs it.
+      await (refused === err ? this.heads.rejected(ticket) : this.heads.failed(ticket)).catch(() => undefined);
+      throw err;
+    }
+    // Should this fail, the write's entry stays pending: reads describe the schedule until a repair.
+    await this.heads.succeeded(ticket, out.job, out.writeId).catch(() => undefined);
+    return out;
+  }
+
+  /**
+   * A job's definition, without a scheduler query when its head is trusted. Otherwise the schedule
+   * is described (the truth) and the head repaired from it: a job written before heads existed gets
+   * one here, a write that stopped half-way is cleared once it is older than the bound, and a job
+   * whose schedule is gone loses its head. not_found as get() for a job that does not exist.
+   */
+  async read(id: string): Promise<JobRead> {
+    if (!this.heads) {
+      const stored = await this.get(id);
+      return { job: stored.job, writeId: stored.writeId, stored };
+    }
+    const seen = await this.heads.read(id);
+    if (seen.trusted && !mayBeRetired(seen.trusted.job, new Date())) return seen.trusted;
+    return await this.describeAndRepair(id, seen);
+  }
+
+  /**
+   * What the scheduler's describe reports as a job's last action time and running actions, read
+   * from run visibility instead (not the scheduler): the runs its schedule started (triggeredBy
+   * `schedule`, immediate fires included; manual runs never counted there either) of this creation
+   * of the job. Visibility lists running runs first, then closed ones by close time, so the latest
+   * start is within the first page unless more than a page of them run at once. Visibility lags
+   * a start or an end by up to about a second.
+   */
+  async scheduledRuns(job: Job): Promise<{ lastRunAt: Date | null; running: string[] }> {
+    const attrs = { jobId: SA.jobId.name, owner: SA.owner.name, incarnation: SA.incarnation.name };
+    const query = `${runsQuery({ jobId: job.id, incarnation: job.incarnation ?? null }, RUN_JOB_WORKFLOW, attrs)} AND ${SA.triggeredBy.name} = ${quote('schedule')}`;
+    const page = await this.temporal.workflows.listPage({ query, pageSize: SCHEDULED_RUNS_PAGE });
+    let last: Date | null = null;
+    const running: string[] = [];
+    for (const e of page.items) {
+      const started = timestampToDate(e.startTime);
+      if (started && (last === null || started > last)) last = started;
+      if (e.status === enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING && e.execution?.workflowId) running.push(e.execution.workflowId);
+    }
+    return { lastRunAt: last, running };
+  }
+
+  private async describeAndRepair(id: string, seen: HeadSnapshot): Promise<JobRead> {
+    let stored: StoredJob;
+    try {
+      stored = await this.get(id);
+    } catch (err) {
+      if (err instanceof KairosError && err.kind === 'not_found') await this.heads?.repair(id, seen, null).catch(() => undefined);
+      throw err;
+    }
+    // Best effort: the answer is the schedule's either way.
+    await this.heads?.repair(id, seen, { job: stored.job, writeId: stored.writeId }).catch(() => undefined);
+    return { job: stored.job, writeId: stored.writeId, stored };
+  }
 
   private async scheduleBody(job: Job, compiled: CompiledTriggers, writeId: string, usedRuns = 0): Promise<temporal.api.schedule.v1.ISchedule> {
     const limit = runLimitOf(compiled.spec, job.enabled);
@@ -106,17 +231,21 @@ export class JobStore {
   }
 
   async create(job: Job, compiled: CompiledTriggers): Promise<void> {
-    await this.temporal.schedules.create(
-      {
-        scheduleId: job.id,
-        schedule: await this.scheduleBody(job, compiled, randomUUID()),
-        memo: { fields: { jobName: (await this.temporal.encode(job.name))[0] ?? {} } },
-        searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
-        // In the same request as the schedule, so that the job and its immediate fire exist together.
-        initialPatch: immediatePatch(job, compiled.spec),
-      },
-      jobSubject(job.id),
-    );
+    const writeId = randomUUID();
+    await this.headed(job.id, writeId, async (rejected) => {
+      await this.temporal.schedules.create(
+        {
+          scheduleId: job.id,
+          schedule: await this.scheduleBody(job, compiled, writeId),
+          memo: { fields: { jobName: (await this.temporal.encode(job.name))[0] ?? {} } },
+          searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies)),
+          // In the same request as the schedule, so that the job and its immediate fire exist together.
+          initialPatch: immediatePatch(job, compiled.spec),
+        },
+        jobSubject(job.id),
+      ).catch((err: unknown) => Promise.reject(rejected(err)));
+      return { job, writeId };
+    });
   }
 
   async get(id: string): Promise<StoredJob> {
@@ -156,25 +285,28 @@ export class JobStore {
   /** `usedRuns`: runs of the job's limit used so far, which the new limit counts (see core/jobs/run-limit.ts). */
   async update(job: Job, compiled: CompiledTriggers, conflictToken: Uint8Array, usedRuns = 0): Promise<StoredJob> {
     const writeId = randomUUID();
-    // A stale conflict token fails as a conflict ("was changed concurrently"), a deleted job as not found.
-    await this.temporal.schedules.update(
-      {
-        scheduleId: job.id,
-        schedule: await this.scheduleBody(job, compiled, writeId, usedRuns),
-        conflictToken,
-        searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies, true)),
-      },
-      jobSubject(job.id),
-    );
-    const after = await this.get(job.id);
-    if (after.writeId !== writeId) throw concurrentChange(job.id);
-    const patch = immediatePatch(job, compiled.spec);
-    if (patch) {
-      // UpdateSchedule has no initial patch: fire once the write is known to have won, so that the
-      // run carries the new definition.
-      await this.temporal.schedules.patch(job.id, patch, jobSubject(job.id));
-    }
-    return after;
+    return await this.headed(job.id, writeId, async (rejected) => {
+      // A stale conflict token fails as a conflict ("was changed concurrently"), a deleted job as not found.
+      await this.temporal.schedules.update(
+        {
+          scheduleId: job.id,
+          schedule: await this.scheduleBody(job, compiled, writeId, usedRuns),
+          conflictToken,
+          searchAttributes: encodeSearchAttributes(scheduleSearchAttributes(job, compiled.dependencies, true)),
+        },
+        jobSubject(job.id),
+      ).catch((err: unknown) => Promise.reject(rejected(err)));
+      const after = await this.get(job.id);
+      // Dropped by the scheduler (a stale token): this write changed nothing.
+      if (after.writeId !== writeId) throw rejected(concurrentChange(job.id));
+      const patch = immediatePatch(job, compiled.spec);
+      if (patch) {
+        // UpdateSchedule has no initial patch: fire once the write is known to have won, so that the
+        // run carries the new definition.
+        await this.temporal.schedules.patch(job.id, patch, jobSubject(job.id));
+      }
+      return after;
+    });
   }
 
   /**
@@ -183,7 +315,16 @@ export class JobStore {
    * cost of a delete on a busy server.
    */
   async delete(id: string): Promise<void> {
-    await this.temporal.schedules.delete(id, jobSubject(id));
+    if (!this.heads) return await this.temporal.schedules.delete(id, jobSubject(id));
+    const ticket = await this.heads.begin(id);
+    try {
+      await this.temporal.schedules.delete(id, jobSubject(id));
+    } catch (err) {
+      await this.heads.failed(ticket).catch(() => undefined);
+      throw err;
+    }
+    // Should this fail, the entry stays pending: reads describe (not found) until a repair clears it.
+    await this.heads.deleted(ticket).catch(() => undefined);
   }
 
   /** Lists from the schedule list alone (visibility: may lag a fresh write by up to a second or so). */
@@ -235,7 +376,7 @@ export class JobStore {
    * deleted (or deleted and created again: another incarnation) starts nothing.
    */
   async startDependents(parent: StartDependentsInput, stamp: Date): Promise<string[]> {
-    const parentJob = await this.get(parent.jobId).then(
+    const parentJob = await this.read(parent.jobId).then(
       (s) => s.job,
       (err: unknown) => (err instanceof KairosError && err.kind === 'not_found' ? undefined : Promise.reject(err)),
     );
@@ -247,9 +388,9 @@ export class JobStore {
 
     const started: string[] = [];
     for (const id of ids) {
-      const stored = await this.get(id).catch(() => undefined); // deleted since the list
-      if (!stored || stored.state.paused) continue; // a disabled job does not run
-      const { job } = stored;
+      const read = await this.read(id).catch(() => undefined); // deleted since the list
+      if (!read || (await this.paused(read))) continue; // a disabled job does not run
+      const { job } = read;
       if (!(await this.mayFollow(job.ownerId, parentJob))) continue;
       const suffix = createHash('sha256').update(`${parent.workflowId}\n${parent.outcome}`).digest('hex').slice(0, 8);
       const workflowId = `${job.id}-dependency-${stamp.toISOString().replace(/[:.]/g, '')}-${suffix}`;
@@ -276,6 +417,16 @@ export class JobStore {
       started.push(workflowId);
     }
     return started;
+  }
+
+  /**
+   * Whether the job's schedule is paused: a disabled job's is; an enabled one's only if the
+   * scheduler paused it after a failed run (pauseOnFailure), which only a describe tells.
+   */
+  private async paused(read: JobRead): Promise<boolean> {
+    if (read.stored) return read.stored.state.paused;
+    if (!read.job.enabled) return true;
+    return read.job.pauseOnFailure ? (await this.get(read.job.id)).state.paused : false;
   }
 
   /** Whether a job of `ownerId` may follow (have a `job` trigger on) `parent`. */

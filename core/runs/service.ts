@@ -91,9 +91,10 @@ export class RunService {
 
   /** The job exists and the actor may read it, history included (404 otherwise, as for jobs). */
   private async accessJob(jobId: string, actor: Actor) {
-    const stored = await this.store.get(jobId);
-    await this.allow(stored.job, actor, 'read');
-    return stored;
+    // The job's head (no scheduler query; JobStore.read), as job reads do.
+    const read = await this.store.read(jobId);
+    await this.allow(read.job, actor, 'read');
+    return read;
   }
 
   /**
@@ -103,7 +104,7 @@ export class RunService {
   async jobScope(jobId: string, actor?: Actor): Promise<{ incarnation: string | null; shared: boolean } | undefined> {
     let job;
     try {
-      job = (await this.store.get(jobId)).job;
+      job = (await this.store.read(jobId)).job;
     } catch (err) {
       if (err instanceof KairosError && err.kind === 'not_found') return undefined;
       throw err;
@@ -153,7 +154,7 @@ export class RunService {
     const sa = decodeSearchAttributes(info.searchAttributes?.indexedFields);
     if (sa.get(SA.owner) === actor.id) return;
     const jobId = sa.get(SA.jobId);
-    const current = jobId ? await this.store.get(jobId).then((s) => s.job, () => undefined) : undefined;
+    const current = jobId ? await this.store.read(jobId).then((s) => s.job, () => undefined) : undefined;
     if (!current || (current.incarnation ?? null) !== (sa.get(SA.incarnation) ?? null)) throw notFound('run', runId);
     try {
       await this.allow(current, actor, action);
@@ -253,7 +254,9 @@ export class RunService {
   }
 
   async jobStats(jobId: string, actor: Actor): Promise<RunStats> {
-    const stored = await this.accessJob(jobId, actor);
+    // The next fire time as the scheduler reports it: a describe (JobService.get tells it without one).
+    const stored = await this.store.get(jobId);
+    await this.allow(stored.job, actor, 'read');
     const base = runsQuery({ jobId, incarnation: stored.job.incarnation ?? null }, RUN_JOB_WORKFLOW, ATTRS);
     const stats = await this.stats(base);
     return { ...stats, nextRunAt: stored.state.nextRunTimes[0]?.toISOString() ?? null };

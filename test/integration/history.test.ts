@@ -12,6 +12,9 @@ import type { KeysetPage } from '../../core/db/keyset.ts';
 import { JobService } from '../../core/jobs/service.ts';
 import type { JobVersion } from '../../core/versions/store.ts';
 import { JobStore } from '../../core/jobs/store.ts';
+import { JobHeads } from '../../core/jobs/heads.ts';
+import { loadConfig } from '../../core/config.ts';
+import { openDatabase, type Db } from '../../core/db/open.ts';
 import { adminAuth, api, taskQueue, temporalClient, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 
@@ -36,9 +39,11 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
   const audit = async (query: string, auth?: string) => await api<Page<AuditEntry>>('GET', `/v1/audit${query}`, auth === undefined ? {} : { auth });
   const httpJob = (name: string) => ({ id: uniqueId(name), name, type: 'http', enabled: false, data: { url: `${target.url}/${name}`, method: 'GET' } });
 
+  let db: Db;
   before(async () => {
     target = await startHttpTarget();
     client = await temporalClient();
+    db = openDatabase(loadConfig(process.env).database);
     for (const username of [alice, bob]) {
       const res = await api<{ id: string }>('POST', '/v1/users', { body: { username, password: pw, role: 'user' } });
       assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -51,6 +56,7 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     for (const id of cleanup) await api('DELETE', `/v1/jobs/${id}`);
     await client.connection.close();
     await target.close();
+    await db.close();
   });
 
   it('/v1 writes record versions with author, surface and an RFC 6902 diff; a no-op pause records none', async () => {
@@ -174,14 +180,18 @@ describe('job versions and the audit log', { timeout: 180_000 }, () => {
     const input = httpJob('repair');
     cleanup.push(input.id);
     await api('POST', '/v1/jobs', { auth: A, body: input });
-    // Written through Temporal by a job service that records no versions (as a crash after the write would leave it).
+    // Written through Temporal by a job service that records no versions, as a crash after the write
+    // would leave it: the write had marked the job's head (core/jobs/heads.ts) and never finished.
     const bypass = new JobService(new JobStore(new TemporalGateway(client), taskQueue()));
+    const crashed = (id: string) => new JobHeads(db).begin(id);
+    await crashed(input.id);
     await bypass.patch(input.id, { notes: 'written past the history' }, { id: 'admin', role: 'admin' });
     const list = await versions(input.id);
     assert.deepEqual(list.body.items.map((v) => [v.version, v.surface, v.authorId]), [[2, 'system', null], [1, 'v1', aliceId]]);
     assert.deepEqual(list.body.items[0]?.diff, [{ op: 'replace', path: '/notes', value: 'written past the history' }]);
     // Reading again adds nothing; the next write's diff is its own change only.
     await api('PATCH', `/v1/jobs/${input.id}`, { auth: A, body: { description: 'after repair' } });
+    await crashed(input.id);
     await bypass.patch(input.id, { notes: 'again past it' }, { id: 'admin', role: 'admin' });
     await api('PATCH', `/v1/jobs/${input.id}`, { auth: A, body: { description: 'after the second' } });
     const again = await versions(input.id);

@@ -108,6 +108,28 @@ describe('two API and two worker processes on one state store', { timeout: 300_0
     assert.equal(got.headers['x-pair'], value);
   });
 
+  it('a job written through one instance is read and run through the other at once (job heads)', async () => {
+    const id = uniqueId('pair-head');
+    type J = { version: number; description: string; state: { enabled: boolean } };
+    const made = await on(a).call<J>('POST', '/v1/jobs', { body: { id, type: 'http', triggers: [{ type: 'interval', every: '1h' }], data: { url: `${target.url}/head` } } });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal((await on(b).call<J>('GET', `/v1/jobs/${id}`)).body.version, 1);
+    for (let i = 2; i <= 4; i++) {
+      const [writer, reader] = i % 2 === 0 ? [b, a] : [a, b];
+      assert.equal((await on(writer).call('PATCH', `/v1/jobs/${id}`, { body: { description: `v${i}` } })).status, 200);
+      const got = await on(reader).call<J>('GET', `/v1/jobs/${id}`);
+      assert.equal(got.body.version, i, 'the other instance reads the acknowledged write');
+      assert.equal(got.body.description, `v${i}`);
+    }
+    assert.equal((await on(a).call('POST', `/v1/jobs/${id}/pause`)).status, 200);
+    assert.equal((await on(b).call<J>('GET', `/v1/jobs/${id}`)).body.state.enabled, false);
+    assert.equal((await on(b).call('POST', `/v1/jobs/${id}/run`)).status, 202);
+    await waitFor(() => target.requests.some((r) => r.path === '/head'), 60_000, 'the run started on the other instance');
+    assert.equal((await on(b).call('DELETE', `/v1/jobs/${id}`)).status, 204);
+    assert.equal((await on(a).call('GET', `/v1/jobs/${id}`)).status, 404, 'a delete is read at once on the other instance');
+    assert.equal((await on(a).call('POST', `/v1/jobs/${id}/run`)).status, 404);
+  });
+
   it('a share made on one instance opens the job to its grantee on the other', async () => {
     const owner = uniqueId('pair-owner').replace(/-/g, '.');
     const grantee = uniqueId('pair-grantee').replace(/-/g, '.');
