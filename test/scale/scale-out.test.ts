@@ -71,11 +71,21 @@ interface Run {
   endedAt: string | null;
 }
 
-/** The PostgreSQL cluster of this machine (the one on 5432), for its restart. */
+/**
+ * The PostgreSQL cluster to restart: the machine's one on 5432 (the latest version's `main`), or
+ * KAIROS_SCALE_PG_CLUSTER=<version>/<name> together with KAIROS_TEST_PG_ADMIN_URL pointing at it (a
+ * private cluster, so that a run beside other tests does not restart their server).
+ */
 function pgCluster(): { version: string; name: string } {
-  const version = process.env.KAIROS_SCALE_PG_VERSION ?? readdirSync('/etc/postgresql').sort().at(-1);
-  if (!version) throw new Error('no PostgreSQL cluster under /etc/postgresql: set KAIROS_SCALE_PG_VERSION');
-  return { version, name: process.env.KAIROS_SCALE_PG_CLUSTER ?? 'main' };
+  const asked = process.env.KAIROS_SCALE_PG_CLUSTER;
+  if (asked) {
+    const [version, name] = asked.split('/');
+    if (!version || !name) throw new Error(`KAIROS_SCALE_PG_CLUSTER: '${asked}' is not <version>/<name>, such as 15/main`);
+    return { version, name };
+  }
+  const version = readdirSync('/etc/postgresql').sort((a, b) => Number(a) - Number(b)).at(-1);
+  if (!version) throw new Error('no PostgreSQL cluster under /etc/postgresql: set KAIROS_SCALE_PG_CLUSTER');
+  return { version, name: 'main' };
 }
 
 async function pgAccepts(): Promise<boolean> {
