@@ -103,8 +103,13 @@ function openPostgres(url: string, poolSize: number): Db {
         oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+  // A connection the server drops (a restart) must not crash the process. The pool listens to its
+  // idle clients only; a checked-out client (between the queries of a transaction, or a query's end
+  // and its release) with no listener would throw 'error' unhandled and take the process down, as
+  // the scale-out test saw on a PostgreSQL restart. Every client gets a listener: the drop surfaces
+  // as its next query's error (503: core/db/errors.ts), and the pool discards it when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, backend: 'postgres', location: redactUrl(url), close: () => kysely.destroy() };
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../../core/config.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { waitReady } from '../../scripts/stack.ts';
+import { dropClusterDatabases, startCluster } from '../../scripts/temporal-cluster.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -50,6 +51,28 @@ export async function devServerBackend(opts: { dataDir: string; namespace: strin
     async stop() {
       await server?.stop();
       server = null;
+    },
+  };
+}
+
+/**
+ * The PostgreSQL-backed cluster (four temporal-server processes) on databases `dbName` and
+ * `${dbName}_visibility` of the server at `dbUrl`, dropped when it stops.
+ */
+export async function clusterBackend(opts: { dataDir: string; namespace: string; dbUrl: string; dbName: string; frontendPort: number; onProgress?: (msg: string) => void }): Promise<TemporalBackend> {
+  const cluster = await startCluster({ dataDir: opts.dataDir, namespace: opts.namespace, dbUrl: opts.dbUrl, dbName: opts.dbName, frontendPort: opts.frontendPort, onProgress: opts.onProgress });
+  return {
+    kind: 'cluster',
+    address: cluster.address,
+    namespace: opts.namespace,
+    killHistory: () => cluster.services.history.kill('SIGKILL'),
+    startHistory: () => cluster.services.history.start(),
+    async stop() {
+      try {
+        await cluster.stop();
+      } finally {
+        await dropClusterDatabases(opts.dbUrl, opts.dbName);
+      }
     },
   };
 }
