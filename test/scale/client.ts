@@ -53,8 +53,10 @@ export interface ClientStats {
   rerouted: number;
   /** Unanswered requests sent again (idempotent ones). */
   retried: number;
-  /** Unanswered requests not sent again (not idempotent): outcome unknown. */
+  /** Unanswered requests not sent again (not idempotent, or out of attempts): outcome unknown. */
   ambiguous: number;
+  /** Why attempts went unanswered, by error code (ECONNREFUSED, ECONNRESET, TimeoutError, …). */
+  unanswered: Record<string, number>;
 }
 
 const REFUSED = new Set(['ECONNREFUSED']);
@@ -67,7 +69,7 @@ function errorCode(err: unknown): string {
 export class RoundRobin {
   private next = 0;
   readonly answers: LoggedAnswer[] = [];
-  readonly stats: ClientStats = { rerouted: 0, retried: 0, ambiguous: 0 };
+  readonly stats: ClientStats = { rerouted: 0, retried: 0, ambiguous: 0, unanswered: {} };
 
   constructor(private readonly instances: ApiInstance[]) {}
 
@@ -108,6 +110,7 @@ export class RoundRobin {
       } catch (err) {
         const code = errorCode(err);
         lastError = `${inst.name}: ${code}`;
+        this.stats.unanswered[code] = (this.stats.unanswered[code] ?? 0) + 1;
         if (REFUSED.has(code)) {
           // Never reached the instance: safe to send anywhere. Both refusing (a restart in progress
           // on one while the other is briefly unreachable) is waited out, bounded by the deadline.

@@ -132,6 +132,8 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
   let env: SurfaceEnv;
   let all: Surface[];
   const windows: Window[] = [];
+  /** Every fault from its start until what it took down was up again. */
+  const faultSpans: Window[] = [];
   const faults: { what: string; at: string; downMs: number }[] = [];
   const tracked: Tracked[] = [];
   const ops: Op[] = [];
@@ -284,6 +286,7 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
       await up();
       const to = Date.now();
       faults.push({ what, at: new Date(from).toISOString(), downMs: to - from });
+      faultSpans.push({ what, from, to });
       if (window) windows.push({ what: window, from, to: to + RECOVERY_GRACE_MS });
     };
     const scale = LOAD_MS / 90_000;
@@ -426,6 +429,7 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
     // ---- every acknowledged run happened, once; none is lost ------------------------------------
     const withRuns = checkable.filter((j) => j.states.size === 1 && !j.states.has('absent') && j.runsAcked + j.runsUnknown > 0);
     const runCounts = { acked: 0, unknown: 0, found: 0 };
+    const unsuccessful: { job: Tracked; run: Run }[] = [];
     await eachLimited(withRuns, 4, async (job) => {
       const path = `/v1/jobs/${encodeURIComponent(job.canonicalId ?? '')}/runs?limit=1000`;
       let items: Run[] = [];
@@ -449,8 +453,21 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
         problems.push(`${job.surface} ${job.key}: ${items.length} runs, but ${job.runsAcked} run-nows were acknowledged and ${job.runsUnknown} unanswered: ${shown}`);
       }
       for (const id of job.runIds) if (!items.some((x) => x.runId === id)) problems.push(`${job.surface} ${job.key}: acknowledged run ${id} is missing: ${shown}`);
-      for (const x of items) if (x.status !== 'succeeded') problems.push(`${job.surface} ${job.key}: run ${x.runId} ended ${x.status}`);
+      for (const x of items) if (x.status !== 'succeeded') unsuccessful.push({ job, run: x });
     });
+    // A run in flight when its worker died or Temporal's history was down may time out (heartbeat,
+    // start-to-close) and, with no retry left, fail: that is its retry policy, not a lost run. Any
+    // other failure, or one far from every fault, is a problem.
+    const nearFault = (at: number) => faultSpans.some((w) => at >= w.from - 60_000 && at <= w.to + RECOVERY_GRACE_MS);
+    figures.unsuccessfulRuns = [];
+    for (const { job, run } of unsuccessful) {
+      const got = await native('GET', `/v1/runs/${encodeURIComponent(run.runId)}`);
+      const error = got.answered ? (got.answer.body as { error?: { type: string; message: string } | null }).error : undefined;
+      const line = `${job.surface} ${job.key}: run ${run.runId} (started ${run.startedAt}) ended ${run.status}: ${error ? `${error.type}: ${error.message}` : JSON.stringify(got)}`;
+      (figures.unsuccessfulRuns as string[]).push(line);
+      const timedOut = run.status === 'timed_out' || /timed out/i.test(error?.message ?? '');
+      if (!timedOut || !nearFault(Date.parse(run.startedAt))) problems.push(line);
+    }
     for (const job of withRuns) {
       for (const id of job.runIds) {
         const got = await Promise.all(f.apis.map((i) => rr.at(i, { surface: 'check', kind: 'run', method: 'GET', path: `/v1/runs/${encodeURIComponent(id)}`, headers: { 'x-api-key': env.apiKey } })));
