@@ -11,6 +11,8 @@ import type { ApiInstance } from './fleet.ts';
 export type Port = 'main' | 'dapr' | 'fusion';
 
 export interface Request {
+  /** What the request is about (a job's key): its answers can be picked out of the log. */
+  tag?: string;
   surface: string;
   kind: string;
   method: string;
@@ -39,6 +41,8 @@ export type Outcome = { answered: true; answer: Answer } | { answered: false; er
 
 export interface LoggedAnswer {
   at: number;
+  tag?: string;
+  /** 0: not answered (`body` holds the error). */
   instance: string;
   surface: string;
   kind: string;
@@ -62,8 +66,10 @@ export interface ClientStats {
 const REFUSED = new Set(['ECONNREFUSED']);
 
 function errorCode(err: unknown): string {
-  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string } };
-  return e.cause?.code ?? e.code ?? e.cause?.name ?? e.name ?? String(err);
+  const e = err as { name?: string; code?: unknown; cause?: { code?: string; name?: string; message?: string } };
+  // AbortSignal.timeout's DOMException has a numeric legacy code (23): its name says it.
+  if (e.name === 'TimeoutError') return 'TimeoutError';
+  return e.cause?.code ?? (typeof e.code === 'string' ? e.code : undefined) ?? e.cause?.name ?? e.name ?? String(err);
 }
 
 export class RoundRobin {
@@ -105,12 +111,13 @@ export class RoundRobin {
         } catch {
           /* not JSON: keep the text */
         }
-        this.answers.push({ at: Date.now(), instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: res.status, body: text.slice(0, 300) });
+        this.answers.push({ at: Date.now(), tag: req.tag, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: res.status, body: text.slice(0, 300) });
         return { answered: true, answer: { status: res.status, body: parsed, headers: res.headers, instance: inst.name, retriedAfterUnanswered: retried } };
       } catch (err) {
         const code = errorCode(err);
         lastError = `${inst.name}: ${code}`;
         this.stats.unanswered[code] = (this.stats.unanswered[code] ?? 0) + 1;
+        this.answers.push({ at: Date.now(), tag: req.tag, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: 0, body: code });
         if (REFUSED.has(code)) {
           // Never reached the instance: safe to send anywhere. Both refusing (a restart in progress
           // on one while the other is briefly unreachable) is waited out, bounded by the deadline.

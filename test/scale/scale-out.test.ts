@@ -521,6 +521,15 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
     for (const a of bad.slice(0, 20)) problems.push(`${a.status} at ${new Date(a.at).toISOString()} from ${a.instance}: ${a.method} ${a.path} (${a.surface} ${a.kind}): ${a.body}`);
     if (bad.length > 20) problems.push(`… and ${bad.length - 20} more 5xx outside the down windows or not 503`);
 
+    figures.timedOut = rr.answers.filter((a) => a.body === 'TimeoutError').map((a) => `${new Date(a.at).toISOString()} ${a.instance} ${a.surface} ${a.kind} ${a.method} ${a.path}`);
+
+    // What happened to each job a problem names: its requests and answers, in order.
+    for (const job of tracked) {
+      if (!problems.some((p) => p.startsWith(`${job.surface} ${job.key}:`) || p.startsWith(`${job.surface} ${job.key} (`))) continue;
+      const lines = rr.answers.filter((a) => a.tag === job.key).map((a) => `    ${new Date(a.at).toISOString()} ${a.instance} ${a.kind} ${a.method} ${a.path} → ${a.status || 'no answer'} ${a.body.slice(0, 160)}`);
+      problems.push(`${job.surface} ${job.key} (${job.canonicalId}), its requests:\n${lines.join('\n')}`);
+    }
+
     console.log(`[scale] ${JSON.stringify(figures, null, 1)}`);
     assert.deepEqual(problems, [], `${problems.length} problems after the scale-out fault run:\n${problems.join('\n')}`);
   });

@@ -98,18 +98,18 @@ function native(env: SurfaceEnv): Surface {
     canRun: true,
     async create(c, job, n) {
       job.ref = job.canonicalId = `scale-${job.key}`;
-      return writeResult(await c.send({ surface: 'native', kind: 'create', method: 'POST', path: '/v1/jobs', headers: auth, body: def(job, n), idempotent: true }), true);
+      return writeResult(await c.send({ tag: job.key, surface: 'native', kind: 'create', method: 'POST', path: '/v1/jobs', headers: auth, body: def(job, n), idempotent: true }), true);
     },
     async update(c, job, n) {
       const { id: _id, ...body } = def(job, n);
-      return writeResult(await c.send({ surface: 'native', kind: 'update', method: 'PUT', path: `/v1/jobs/${job.ref}`, headers: auth, body, idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'native', kind: 'update', method: 'PUT', path: `/v1/jobs/${job.ref}`, headers: auth, body, idempotent: true }));
     },
     async run(c, job) {
-      const o = await c.send({ surface: 'native', kind: 'run', method: 'POST', path: `/v1/jobs/${job.ref}/run`, headers: auth, idempotent: false });
+      const o = await c.send({ tag: job.key, surface: 'native', kind: 'run', method: 'POST', path: `/v1/jobs/${job.ref}/run`, headers: auth, idempotent: false });
       return runResult(o, (a) => ({ result: 'acked', runId: (a.body as { runId?: string }).runId }));
     },
     async remove(c, job) {
-      return deleteResult(await c.send({ surface: 'native', kind: 'delete', method: 'DELETE', path: `/v1/jobs/${job.ref}`, headers: auth, idempotent: true }));
+      return deleteResult(await c.send({ tag: job.key, surface: 'native', kind: 'delete', method: 'DELETE', path: `/v1/jobs/${job.ref}`, headers: auth, idempotent: true }));
     },
     read: (job) => ({ surface: 'native', kind: 'read', method: 'GET', path: `/v1/jobs/${job.ref}`, headers: auth }),
   };
@@ -128,18 +128,18 @@ function fusion(env: SurfaceEnv): Surface {
     async create(c, job, n) {
       job.ref = `scale-${job.key}`;
       job.canonicalId = `fusion.task.${job.ref}`;
-      return writeResult(await c.send({ surface: 'fusion', kind: 'create', method: 'POST', ...at('/tasks'), headers: auth, body: task(job, n), idempotent: true }), true);
+      return writeResult(await c.send({ tag: job.key, surface: 'fusion', kind: 'create', method: 'POST', ...at('/tasks'), headers: auth, body: task(job, n), idempotent: true }), true);
     },
     async update(c, job, n) {
-      return writeResult(await c.send({ surface: 'fusion', kind: 'update', method: 'PUT', ...at(`/tasks/${job.ref}`), headers: auth, body: task(job, n), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'fusion', kind: 'update', method: 'PUT', ...at(`/tasks/${job.ref}`), headers: auth, body: task(job, n), idempotent: true }));
     },
     async run(c, job) {
-      const o = await c.send({ surface: 'fusion', kind: 'run', method: 'POST', ...at(`/jobs/task:${job.ref}/actions`), headers: auth, body: { action: 'start' }, idempotent: false });
+      const o = await c.send({ tag: job.key, surface: 'fusion', kind: 'run', method: 'POST', ...at(`/jobs/task:${job.ref}/actions`), headers: auth, body: { action: 'start' }, idempotent: false });
       // accepted: false is Fusion's "already running": no run was started.
       return runResult(o, (a) => ((a.body as { accepted?: boolean }).accepted === true ? { result: 'acked' } : { result: 'refused' }));
     },
     async remove(c, job) {
-      return deleteResult(await c.send({ surface: 'fusion', kind: 'delete', method: 'DELETE', ...at(`/tasks/${job.ref}`), headers: auth, idempotent: true }));
+      return deleteResult(await c.send({ tag: job.key, surface: 'fusion', kind: 'delete', method: 'DELETE', ...at(`/tasks/${job.ref}`), headers: auth, idempotent: true }));
     },
     read: (job) => ({ surface: 'fusion', kind: 'read', method: 'GET', port: 'main', path: `/fusion/api/tasks/${job.ref}`, headers: auth }),
   };
@@ -175,7 +175,7 @@ function voltmx(env: SurfaceEnv): Surface {
     canRun: true,
     async create(c, job, n) {
       // Not idempotent (the server allocates the number): an unanswered create is not sent again.
-      const o = await c.send({ surface: 'voltmx', kind: 'create', method: 'POST', path: '/voltmx/admin/api/jobs/job', headers: auth(), body: body(job, n), idempotent: false });
+      const o = await c.send({ tag: job.key, surface: 'voltmx', kind: 'create', method: 'POST', path: '/voltmx/admin/api/jobs/job', headers: auth(), body: body(job, n), idempotent: false });
       const r = writeResult(o);
       if (r === 'acked' && o.answered) {
         const m = /\/admin\/api\/jobs\/job\/(\d+)$/.exec(o.answer.headers.get('location') ?? '');
@@ -186,14 +186,14 @@ function voltmx(env: SurfaceEnv): Surface {
       return r;
     },
     async update(c, job, n) {
-      return writeResult(await c.send({ surface: 'voltmx', kind: 'update', method: 'PUT', path: '/voltmx/admin/api/jobs/job', headers: auth(), body: { jobId: Number(job.ref), ...body(job, n) }, idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'voltmx', kind: 'update', method: 'PUT', path: '/voltmx/admin/api/jobs/job', headers: auth(), body: { jobId: Number(job.ref), ...body(job, n) }, idempotent: true }));
     },
     async run(c, job) {
-      const o = await c.send({ surface: 'voltmx', kind: 'run', method: 'POST', path: `/voltmx/admin/api/jobs/job/run/${job.ref}`, headers: auth(), idempotent: false });
+      const o = await c.send({ tag: job.key, surface: 'voltmx', kind: 'run', method: 'POST', path: `/voltmx/admin/api/jobs/job/run/${job.ref}`, headers: auth(), idempotent: false });
       return runResult(o, (a) => ({ result: 'acked', runId: a.headers.get('x-kairos-run-id') ?? undefined }));
     },
     async remove(c, job) {
-      return deleteResult(await c.send({ surface: 'voltmx', kind: 'delete', method: 'DELETE', path: `/voltmx/admin/api/jobs/${job.ref}`, headers: auth(), idempotent: true }));
+      return deleteResult(await c.send({ tag: job.key, surface: 'voltmx', kind: 'delete', method: 'DELETE', path: `/voltmx/admin/api/jobs/${job.ref}`, headers: auth(), idempotent: true }));
     },
     read: (job) => ({ surface: 'voltmx', kind: 'read', method: 'GET', path: `/voltmx/admin/api/jobs/job/${job.ref}`, headers: auth() }),
   };
@@ -217,14 +217,14 @@ function dapr(env: SurfaceEnv): Surface {
     async create(c, job, n) {
       job.ref = nameOf(job);
       job.canonicalId = `dapr:${job.ref}`;
-      return writeResult(await c.send({ surface: 'dapr', kind: 'create', method: 'POST', ...at(job.ref), body: body(job, n), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'dapr', kind: 'create', method: 'POST', ...at(job.ref), body: body(job, n), idempotent: true }));
     },
     async update(c, job, n) {
-      return writeResult(await c.send({ surface: 'dapr', kind: 'update', method: 'POST', ...at(job.ref ?? ''), body: body(job, n), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'dapr', kind: 'update', method: 'POST', ...at(job.ref ?? ''), body: body(job, n), idempotent: true }));
     },
     run: () => Promise.resolve({ result: 'refused' }),
     async remove(c, job) {
-      return writeResult(await c.send({ surface: 'dapr', kind: 'delete', method: 'DELETE', ...at(job.ref ?? ''), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'dapr', kind: 'delete', method: 'DELETE', ...at(job.ref ?? ''), idempotent: true }));
     },
     read: (job) => ({ surface: 'dapr', kind: 'read', method: 'GET', port: 'main', path: `/dapr/v1.0-alpha1/jobs/${job.ref}`, headers: { 'x-api-key': env.apiKey } }),
   };
@@ -248,13 +248,13 @@ function informer(env: SurfaceEnv): Surface {
     async create(c, job, n) {
       // The URL names the job by slug until its UUID is known; the first update names it by canonical id.
       job.canonicalId = `informer-slug:${slugOf(job)}`;
-      const o = await c.send({ surface: 'informer', kind: 'create', method: 'POST', path: '/informer/api/jobs', headers: auth, body: { ...fields(job, n), slug: slugOf(job) }, idempotent: true });
+      const o = await c.send({ tag: job.key, surface: 'informer', kind: 'create', method: 'POST', path: '/informer/api/jobs', headers: auth, body: { ...fields(job, n), slug: slugOf(job) }, idempotent: true });
       const r = writeResult(o, true);
       if (r !== 'acked' || !o.answered) return r;
       let uuid = (o.answer.body as { id?: string }).id;
       if (o.answer.status === 409) {
         // The retry found the slug taken by the first attempt's job: look its UUID up by the natural id.
-        const got = await c.send({ surface: 'informer', kind: 'read', method: 'GET', path: `/informer/api/jobs/${slugOf(job)}`, headers: auth, idempotent: true });
+        const got = await c.send({ tag: job.key, surface: 'informer', kind: 'read', method: 'GET', path: `/informer/api/jobs/${slugOf(job)}`, headers: auth, idempotent: true });
         uuid = got.answered && got.answer.status === 200 ? (got.answer.body as { id?: string }).id : undefined;
         if (!uuid) return 'unknown';
       }
@@ -263,15 +263,15 @@ function informer(env: SurfaceEnv): Surface {
       return r;
     },
     async update(c, job, n) {
-      return writeResult(await c.send({ surface: 'informer', kind: 'update', method: 'PUT', path: `/informer/api/jobs/${job.ref}`, headers: auth, body: fields(job, n), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'informer', kind: 'update', method: 'PUT', path: `/informer/api/jobs/${job.ref}`, headers: auth, body: fields(job, n), idempotent: true }));
     },
     async run(c, job) {
       // Informer answers when the run has ended: success true or false, a run either way.
-      const o = await c.send({ surface: 'informer', kind: 'run', method: 'POST', path: `/informer/api/jobs/${job.ref}`, headers: auth, idempotent: false, timeoutMs: 90_000 });
+      const o = await c.send({ tag: job.key, surface: 'informer', kind: 'run', method: 'POST', path: `/informer/api/jobs/${job.ref}`, headers: auth, idempotent: false, timeoutMs: 90_000 });
       return runResult(o, () => ({ result: 'acked' }));
     },
     async remove(c, job) {
-      return deleteResult(await c.send({ surface: 'informer', kind: 'delete', method: 'DELETE', path: `/informer/api/jobs/${job.ref}`, headers: auth, idempotent: true }));
+      return deleteResult(await c.send({ tag: job.key, surface: 'informer', kind: 'delete', method: 'DELETE', path: `/informer/api/jobs/${job.ref}`, headers: auth, idempotent: true }));
     },
     read: (job) => ({ surface: 'informer', kind: 'read', method: 'GET', path: `/informer/api/jobs/${job.ref}`, headers: auth }),
   };
@@ -300,13 +300,14 @@ function cluedin(env: SurfaceEnv): Surface {
     async create(c, job, n) {
       job.ref = randomUUID();
       job.canonicalId = `cluedin.crawling.${job.ref}`;
-      return writeResult(await c.send({ surface: 'cluedin', kind: 'create', method: 'POST', path: '/cluedin/api/v1/hangfire/jobs/crawling', headers: auth, body: body(job, n), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'cluedin', kind: 'create', method: 'POST', path: '/cluedin/api/v1/hangfire/jobs/crawling', headers: auth, body: body(job, n), idempotent: true }));
     },
     async update(c, job, n) {
-      return writeResult(await c.send({ surface: 'cluedin', kind: 'update', method: 'POST', path: '/cluedin/api/v1/hangfire/jobs/crawling', headers: auth, body: body(job, n), idempotent: true }));
+      return writeResult(await c.send({ tag: job.key, surface: 'cluedin', kind: 'update', method: 'POST', path: '/cluedin/api/v1/hangfire/jobs/crawling', headers: auth, body: body(job, n), idempotent: true }));
     },
     async run(c, job) {
       const o = await c.send({
+        tag: job.key,
         surface: 'cluedin',
         kind: 'run',
         method: 'POST',
@@ -320,6 +321,7 @@ function cluedin(env: SurfaceEnv): Surface {
     async remove(c, job) {
       return deleteResult(
         await c.send({
+          tag: job.key,
           surface: 'cluedin',
           kind: 'delete',
           method: 'POST',
