@@ -191,7 +191,7 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
       TEMPORAL_NAMESPACE: namespace,
       KAIROS_QUOTA_JOBS: '0',
       KAIROS_QUOTA_CONCURRENT_RUNS: '0',
-      KAIROS_LOG_LEVEL: 'warn',
+      KAIROS_LOG_LEVEL: process.env.KAIROS_SCALE_LOG_LEVEL ?? 'warn',
       KAIROS_LOGIN_FAILURES_PER_USER: '100000',
       KAIROS_LOGIN_FAILURES_PER_ADDRESS: '100000',
       KAIROS_DAPR_API_TOKEN: 'scale-dapr-api-token',
