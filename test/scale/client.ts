@@ -50,6 +50,8 @@ export interface LoggedAnswer {
   path: string;
   status: number;
   body: string;
+  /** How long the attempt took. */
+  ms: number;
 }
 
 export interface ClientStats {
@@ -83,12 +85,12 @@ export class RoundRobin {
     return port === 'dapr' ? i.daprUrl : port === 'fusion' ? i.fusionUrl : i.url;
   }
 
-  /** Sends one operation (bounded: a few attempts over about 20 s). */
+  /** Sends one operation (bounded: at most 8 attempts, none started after 90 s). */
   async send(req: Request): Promise<Outcome> {
     const start = this.next++ % this.instances.length;
     let retried = false;
     let lastError = '';
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 90_000;
     for (let attempt = 0; attempt < 8 && Date.now() < deadline; attempt++) {
       const inst = this.instances[(start + attempt) % this.instances.length] as ApiInstance;
       const headers: Record<string, string> = { ...req.headers };
@@ -97,12 +99,14 @@ export class RoundRobin {
         body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
         headers['content-type'] ??= 'application/json';
       }
+      const sent = Date.now();
       try {
         const res = await fetch(`${this.base(inst, req.port ?? 'main')}${req.path}`, {
           method: req.method,
           headers,
           body,
-          signal: AbortSignal.timeout(req.timeoutMs ?? 30_000),
+          // A load balancer's usual upstream timeout.
+          signal: AbortSignal.timeout(req.timeoutMs ?? 60_000),
         });
         const text = await res.text();
         let parsed: unknown = text;
@@ -111,13 +115,13 @@ export class RoundRobin {
         } catch {
           /* not JSON: keep the text */
         }
-        this.answers.push({ at: Date.now(), tag: req.tag, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: res.status, body: text.slice(0, 300) });
+        this.answers.push({ at: Date.now(), ms: Date.now() - sent, tag: req.tag, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: res.status, body: text.slice(0, 300) });
         return { answered: true, answer: { status: res.status, body: parsed, headers: res.headers, instance: inst.name, retriedAfterUnanswered: retried } };
       } catch (err) {
         const code = errorCode(err);
         lastError = `${inst.name}: ${code}`;
         this.stats.unanswered[code] = (this.stats.unanswered[code] ?? 0) + 1;
-        this.answers.push({ at: Date.now(), tag: req.tag, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: 0, body: code });
+        this.answers.push({ at: Date.now(), ms: Date.now() - sent, tag: req.tag, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: 0, body: code });
         if (REFUSED.has(code)) {
           // Never reached the instance: safe to send anywhere. Both refusing (a restart in progress
           // on one while the other is briefly unreachable) is waited out, bounded by the deadline.
@@ -140,7 +144,8 @@ export class RoundRobin {
   /** Sends to one named instance (the final reads compare the instances). */
   async at(inst: ApiInstance, req: Omit<Request, 'idempotent'>): Promise<{ status: number; body: unknown }> {
     const headers: Record<string, string> = { ...req.headers };
-    const res = await fetch(`${this.base(inst, req.port ?? 'main')}${req.path}`, { method: req.method, headers, signal: AbortSignal.timeout(req.timeoutMs ?? 30_000) });
+    const sent = Date.now();
+    const res = await fetch(`${this.base(inst, req.port ?? 'main')}${req.path}`, { method: req.method, headers, signal: AbortSignal.timeout(req.timeoutMs ?? 60_000) });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -148,7 +153,7 @@ export class RoundRobin {
     } catch {
       /* text */
     }
-    this.answers.push({ at: Date.now(), instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: res.status, body: text.slice(0, 300) });
+    this.answers.push({ at: Date.now(), ms: Date.now() - sent, instance: inst.name, surface: req.surface, kind: req.kind, method: req.method, path: req.path, status: res.status, body: text.slice(0, 300) });
     return { status: res.status, body: parsed };
   }
 }

@@ -521,6 +521,16 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
     for (const a of bad.slice(0, 20)) problems.push(`${a.status} at ${new Date(a.at).toISOString()} from ${a.instance}: ${a.method} ${a.path} (${a.surface} ${a.kind}): ${a.body}`);
     if (bad.length > 20) problems.push(`… and ${bad.length - 20} more 5xx outside the down windows or not 503`);
 
+    // Answer times of the load's requests (ms), per surface and kind: p50 / p95 / max.
+    const times = new Map<string, number[]>();
+    for (const a of rr.answers) if (a.status > 0 && a.surface !== 'check' && a.surface !== 'setup') times.set(`${a.surface} ${a.kind}`, [...(times.get(`${a.surface} ${a.kind}`) ?? []), a.ms]);
+    figures.answerMs = Object.fromEntries(
+      [...times.entries()].sort().map(([k, v]) => {
+        const s = [...v].sort((x, y) => x - y);
+        const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+        return [k, `${q(0.5)} / ${q(0.95)} / ${s.at(-1)}`];
+      }),
+    );
     figures.timedOut = rr.answers.filter((a) => a.body === 'TimeoutError').map((a) => `${new Date(a.at).toISOString()} ${a.instance} ${a.surface} ${a.kind} ${a.method} ${a.path}`);
 
     // What happened to each job a problem names: its requests and answers, in order.
