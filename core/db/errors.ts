@@ -9,8 +9,16 @@ import { Unavailable } from '../errors.ts';
  * 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up, shutting down).
  */
 const UNAVAILABLE_SQLSTATE = /^(?:08...|57P0[123])$/;
-/** Socket-level failures of the pool's connections. */
+/** Socket-level failures of the pool's connections (only for errors the pool marked: other sockets fail with them too). */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** Set on an error the state store's pool threw while getting a connection. */
+const FROM_STATE_STORE = Symbol('kairos.stateStoreConnect');
+
+/** Marks `err` as the state store's failure to connect (core/db/open.ts), so that its socket error code says "database down". */
+export function markConnectFailure(err: unknown): unknown {
+  if (err instanceof Error) (err as Error & { [FROM_STATE_STORE]?: boolean })[FROM_STATE_STORE] = true;
+  return err;
+}
 /** What node-postgres throws, without a code, when the server closed the connection or the pool could not get one in time. */
 const UNAVAILABLE_MESSAGE = /^(?:Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
 
@@ -18,7 +26,9 @@ const UNAVAILABLE_MESSAGE = /^(?:Connection terminated|Client has encountered a 
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_ERRNO.has(code))) return true;
+  if (typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code)) return true;
+  const marked = (err as Error & { [FROM_STATE_STORE]?: boolean })[FROM_STATE_STORE] === true;
+  if (marked && typeof code === 'string' && UNAVAILABLE_ERRNO.has(code)) return true;
   return UNAVAILABLE_MESSAGE.test(err.message);
 }
 

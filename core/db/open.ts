@@ -25,6 +25,7 @@ import {
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import { markConnectFailure } from './errors.ts';
 import { migrations, type Backend } from './migrations.ts';
 import type { Tables } from './schema.ts';
 
@@ -110,7 +111,9 @@ function openPostgres(url: string, poolSize: number): Db {
   // as its next query's error (503: core/db/errors.ts), and the pool discards it when it is released.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  // A refused or failed connect is marked as the state store's (core/db/errors.ts: 503, not 500).
+  const marked = { options: pool.options, connect: () => pool.connect().catch((err: unknown) => Promise.reject(markConnectFailure(err))), end: () => pool.end() };
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: marked }) });
   return { kysely, backend: 'postgres', location: redactUrl(url), close: () => kysely.destroy() };
 }
 

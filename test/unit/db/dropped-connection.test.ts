@@ -44,3 +44,15 @@ test('a connection dropped mid-transaction fails the transaction as unavailable;
   const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(db.kysely);
   assert.deepEqual(rows, [{ one: 1 }], 'the pool replaced the dropped connection');
 });
+
+test('a state store that refuses connections answers as unavailable, not as an internal error', async () => {
+  // A port nothing listens on (the connection is refused at once).
+  const db = openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1, dataDir: '' });
+  closers.push(() => db.close());
+  const failed = await sql`SELECT 1`.execute(db.kysely).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  assert.ok(failed instanceof Error);
+  assert.ok(isDatabaseUnavailable(failed), `refused reads as unavailable: ${String(failed)}`);
+});

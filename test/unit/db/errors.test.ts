@@ -2,7 +2,7 @@
 // query stays an internal error. The errors are shaped as node-postgres throws them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDatabaseUnavailable, mapDatabaseError } from '../../../core/db/errors.ts';
+import { isDatabaseUnavailable, mapDatabaseError, markConnectFailure } from '../../../core/db/errors.ts';
 import { Unavailable } from '../../../core/errors.ts';
 import { normalizeError } from '../../../api/errors.ts';
 
@@ -14,7 +14,7 @@ describe('state-store availability errors', () => {
       withCode('the database system is shutting down', '57P03'),
       withCode('terminating connection due to administrator command', '57P01'),
       withCode('connection failure', '08006'),
-      withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
+      markConnectFailure(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')) as Error,
       new Error('Connection terminated unexpectedly'),
       new Error('timeout exceeded when trying to connect'),
     ]) {
@@ -32,5 +32,11 @@ describe('state-store availability errors', () => {
       assert.equal(mapDatabaseError(err), err);
     }
     assert.equal(normalizeError(withCode('relation "x" does not exist', '42P01')).status, 500);
+  });
+
+  it('a refused connection is the state store\'s only when its pool says so (other sockets fail with ECONNREFUSED too)', () => {
+    const refused = () => withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED');
+    assert.equal(isDatabaseUnavailable(refused()), false);
+    assert.equal(isDatabaseUnavailable(markConnectFailure(refused())), true);
   });
 });
