@@ -102,6 +102,8 @@ export const DEFAULT_HISTORY_SHARDS = 4;
 const RETENTION_SECONDS = 7 * 24 * 3600;
 const CONFIG_FILE = 'temporal-cluster.yaml';
 const DYNAMIC_CONFIG_FILE = 'temporal-dynamicconfig.yaml';
+/** The task queue Temporal's worker service polls in the system namespace (its system workflows). */
+const WORKER_SERVICE_TASK_QUEUE = 'default-worker-tq';
 
 /** Parses KAIROS_TEMPORAL_DB_URL; throws naming the variable when it is not a postgres:// URL. */
 export function parseDbUrl(url: string): SqlEndpoint {
@@ -449,7 +451,7 @@ async function ensureNamespaceAndSearchAttributes(conn: Connection, namespace: s
 }
 
 interface ServiceHandle extends ClusterService {
-  /** Spawns the process without waiting (the first start launches all four at once). */
+  /** Spawns the process without waiting (the first start launches three at once). */
   spawn(): void;
   /** Waits until it serves. */
   waitServing(): Promise<void>;
@@ -492,9 +494,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   // What proves each service serves, asked through the frontend (the way Kairos reaches them):
-  // history answers NOT_FOUND for a workflow that does not exist, matching describes a task queue.
-  // Temporal's own worker service has no RPC a client reaches; its listener's log line must appear.
-  const probes: Record<ClusterServiceName, (() => Promise<boolean>) | undefined> = {
+  // history answers NOT_FOUND for a workflow that does not exist, matching describes a task queue,
+  // and Temporal's own worker service polls its task queue (a poll since `since`: the old process's
+  // poller stays listed for minutes after it died).
+  const probes: Record<ClusterServiceName, (since: number) => Promise<boolean>> = {
     frontend: async () => {
       await (await frontendConn()).workflowService.describeNamespace({ namespace: 'temporal-system' });
       return true;
@@ -511,7 +514,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       await (await frontendConn()).workflowService.describeTaskQueue({ namespace: 'temporal-system', taskQueue: { name: 'kairos-probe' }, taskQueueType: 1 });
       return true;
     },
-    worker: undefined,
+    worker: async (since) => {
+      const { pollers } = await (await frontendConn()).workflowService.describeTaskQueue({ namespace: 'temporal-system', taskQueue: { name: WORKER_SERVICE_TASK_QUEUE }, taskQueueType: 1 });
+      // Whole seconds on the server's side: compare with the spawn time rounded down.
+      return (pollers ?? []).some((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000 >= Math.floor(since / 1000) * 1000);
+    },
   };
 
   const makeService = (name: ClusterServiceName): ServiceHandle => {
@@ -519,6 +526,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     let child: ChildProcess | undefined;
     let exit: Promise<void> = Promise.resolve();
     let logStart = 0;
+    let spawnedAt = 0;
     let expectExit = false;
     const dead = (): string | undefined =>
       child && child.exitCode === null && child.signalCode === null
@@ -532,6 +540,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       },
       spawn() {
         logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+        spawnedAt = Date.now();
         const fd = openSync(logFile, 'a');
         try {
           // The process writes its log itself: it keeps logging whatever happens to this one.
@@ -549,7 +558,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         );
       },
       async waitServing() {
-        await until(`Temporal ${name} service`, timeoutMs, async () => logHas(logFile, logStart, `Starting to serve on ${name} listener`) && (await (probes[name]?.() ?? true)), dead);
+        await until(`Temporal ${name} service`, timeoutMs, async () => logHas(logFile, logStart, `Starting to serve on ${name} listener`) && (await probes[name](spawnedAt)), dead);
       },
       async kill(signal: NodeJS.Signals = 'SIGTERM') {
         const c = child;
