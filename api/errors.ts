@@ -2,6 +2,7 @@
 // and each dialect) supplies a renderer for its own error body; the status mapping lives here once.
 import type { Context } from 'koa';
 import { KairosError, RateLimited, Unavailable, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
+import { mapDatabaseError } from '../core/db/errors.ts';
 import { mapTemporalError } from '../core/temporal/errors.ts';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -40,8 +41,9 @@ interface HttpishError {
 
 export function normalizeError(thrown: unknown): NormalizedError {
   // A Temporal failure that reached here unmapped (core/temporal maps every call it makes) is mapped
-  // by the same table, so that a permission error never reads as "unavailable" and vice versa.
-  const err = mapTemporalError(thrown);
+  // by the same table, so that a permission error never reads as "unavailable" and vice versa. A
+  // state store that is restarting or unreachable is unavailable too (503), not an internal error.
+  const err = mapDatabaseError(mapTemporalError(thrown));
   if (err instanceof RateLimited) {
     return { status: 429, code: err.kind, message: err.message, details: err.details, retryAfterSeconds: err.retryAfterSeconds };
   }

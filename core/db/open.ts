@@ -25,6 +25,7 @@ import {
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import { markConnectFailure } from './errors.ts';
 import { migrations, type Backend } from './migrations.ts';
 import type { Tables } from './schema.ts';
 
@@ -103,9 +104,16 @@ function openPostgres(url: string, poolSize: number): Db {
         oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client's error (the server restarted) must not crash the process; the next query reconnects.
+  // A connection the server drops (a restart) must not crash the process. The pool listens to its
+  // idle clients only; a checked-out client (between the queries of a transaction, or a query's end
+  // and its release) with no listener would throw 'error' unhandled and take the process down, as
+  // the scale-out test saw on a PostgreSQL restart. Every client gets a listener: the drop surfaces
+  // as its next query's error (503: core/db/errors.ts), and the pool discards it when it is released.
   pool.on('error', () => undefined);
-  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  // A refused or failed connect is marked as the state store's (core/db/errors.ts: 503, not 500).
+  const marked = { options: pool.options, connect: () => pool.connect().catch((err: unknown) => Promise.reject(markConnectFailure(err))), end: () => pool.end() };
+  const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: marked }) });
   return { kysely, backend: 'postgres', location: redactUrl(url), close: () => kysely.destroy() };
 }
 
