@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
-import { internalPorts, startCluster, type Cluster, type ClusterServiceName } from './temporal-cluster.ts';
+import { clusterOptionsFrom, internalPorts, startCluster, type Cluster, type ClusterServiceName } from './temporal-cluster.ts';
 import { stateStoreEnv } from './test-db.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,7 +48,8 @@ function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeF
   return child;
 }
 
-async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -128,13 +129,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   if (cfg.temporal.mode === 'cluster') {
     opts.onProgress?.('starting the Temporal cluster (frontend, history, matching, worker on PostgreSQL)…');
     cluster = await startCluster({
-      dataDir: join(cfg.dataDir, 'temporal-cluster'),
-      dbUrl: cfg.temporal.cluster.dbUrl,
-      dbName: cfg.temporal.cluster.dbName,
-      frontendPort: cfg.temporal.port,
-      httpPort: cfg.temporal.httpPort,
-      historyShards: cfg.temporal.cluster.historyShards,
-      namespace: cfg.temporal.namespace,
+      ...clusterOptionsFrom(cfg),
       dynamicConfig: opts.dynamicConfig,
       onProgress: opts.onProgress,
       onServiceExit: opts.onClusterServiceExit,

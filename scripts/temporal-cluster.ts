@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
-import { ConfigError, loadConfig } from '../core/config.ts';
+import { ConfigError, loadConfig, type Config } from '../core/config.ts';
 import { classifyTemporalError } from '../core/temporal/errors.ts';
 import { ensureTemporalSetup } from '../core/temporal/setup.ts';
 import { assertPortFree, freePort, PortInUseError } from './dev-server.ts';
@@ -592,6 +592,19 @@ export function internalPorts(ports: ClusterPorts): number[] {
   return CLUSTER_SERVICES.flatMap((n) => (n === 'frontend' ? [ports[n].membership] : [ports[n].grpc, ports[n].membership]));
 }
 
+/** The cluster Kairos's configuration describes (KAIROS_TEMPORAL=cluster): `npm start` and `npm run temporal:cluster` start the same one. */
+export function clusterOptionsFrom(cfg: Config): ClusterOptions {
+  return {
+    dataDir: join(cfg.dataDir, 'temporal-cluster'),
+    dbUrl: cfg.temporal.cluster.dbUrl,
+    dbName: cfg.temporal.cluster.dbName,
+    frontendPort: cfg.temporal.port,
+    httpPort: cfg.temporal.httpPort,
+    historyShards: cfg.temporal.cluster.historyShards,
+    namespace: cfg.temporal.namespace,
+  };
+}
+
 /** `npm run temporal:cluster`: a cluster in the foreground until Ctrl-C, configured as `KAIROS_TEMPORAL=cluster npm start` would. */
 async function main(): Promise<void> {
   const say = (msg: string) => process.stdout.write(`[temporal-cluster] ${msg}\n`);
@@ -608,13 +621,7 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   cluster = await startCluster({
-    dataDir: join(cfg.dataDir, 'temporal-cluster'),
-    dbUrl: cfg.temporal.cluster.dbUrl,
-    dbName: cfg.temporal.cluster.dbName,
-    frontendPort: cfg.temporal.port,
-    httpPort: cfg.temporal.httpPort,
-    historyShards: cfg.temporal.cluster.historyShards,
-    namespace: cfg.temporal.namespace,
+    ...clusterOptionsFrom(cfg),
     onProgress: say,
     onServiceExit: (name, code, signal) => {
       if (stopping) return;

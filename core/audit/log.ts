@@ -7,6 +7,7 @@ import type { Db } from '../db/open.ts';
 import type { AuditEventRow, AuditOutcome } from '../db/schema.ts';
 import { validationError } from '../errors.ts';
 import { keysetPage, type KeysetPage } from '../db/keyset.ts';
+import { runPeriodically, type Periodic } from '../periodic.ts';
 
 export type { AuditOutcome } from '../db/schema.ts';
 export const AUDIT_OUTCOMES = ['ok', 'denied', 'failed'] as const satisfies readonly AuditOutcome[];
@@ -150,19 +151,7 @@ export class AuditLog {
    * Purges now and then every `intervalMs` until stopped. A failed purge is reported and tried again
    * at the next tick. Several API processes may purge at once: the deletes are idempotent.
    */
-  startRetention(retentionMs: number, intervalMs: number, report: (err: unknown) => void): { stop(): Promise<void> } {
-    let running: Promise<unknown> = Promise.resolve();
-    const tick = () => {
-      running = this.purge(retentionMs).catch(report);
-    };
-    tick();
-    const timer = setInterval(tick, intervalMs);
-    timer.unref();
-    return {
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
+  startRetention(retentionMs: number, intervalMs: number, report: (err: unknown) => void): Periodic {
+    return runPeriodically(() => this.purge(retentionMs), intervalMs, report);
   }
 }

@@ -24,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.ts';
 import type { Job } from './model.ts';
+import { runPeriodically, type Periodic } from '../periodic.ts';
 
 /**
  * A pending entry older than this is taken for a write that will never finish (its process
@@ -254,19 +255,7 @@ export class JobHeads {
   }
 
   /** Purges now and then every `intervalMs` until stopped; a failure is reported and tried again at the next tick. */
-  startPurge(intervalMs: number, report: (err: unknown) => void): { stop(): Promise<void> } {
-    let running: Promise<unknown> = Promise.resolve();
-    const tick = () => {
-      running = this.purge().catch(report);
-    };
-    tick();
-    const timer = setInterval(tick, intervalMs);
-    timer.unref();
-    return {
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
+  startPurge(intervalMs: number, report: (err: unknown) => void): Periodic {
+    return runPeriodically(() => this.purge(), intervalMs, report);
   }
 }

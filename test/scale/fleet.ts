@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../../core/config.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
-import { waitReady } from '../../scripts/stack.ts';
+import { stopChild, waitReady } from '../../scripts/stack.ts';
 import { dropClusterDatabases, startCluster } from '../../scripts/temporal-cluster.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,14 +84,6 @@ export async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function stopGently(child: ChildProcess, graceMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** One Kairos process (an API or a worker) that can be SIGKILLed and started again with the same environment. */
 export class KairosProcess {
@@ -127,7 +119,7 @@ export class KairosProcess {
 
   async stop(): Promise<void> {
     this.expectingExit = true;
-    if (this.child) await stopGently(this.child);
+    if (this.child) await stopChild(this.child);
   }
 }
 

@@ -5,24 +5,11 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyPatch } from 'rfc6902';
 import { AuditLog, type AuditEvent } from '../../../core/audit/log.ts';
-import { JobSchema, type Job } from '../../../core/jobs/model.ts';
 import { definitionOf, VersionStore } from '../../../core/versions/store.ts';
 import { withEachBackend } from '../../support/db.ts';
+import { storedJob } from '../../support/jobs.ts';
 
-/** A stored job: the model's defaults, plus what the store sets. */
-function job(over: Partial<Job> = {}): Job {
-  const base = JobSchema.parse({
-    id: 'nightly',
-    name: 'nightly',
-    ownerId: 'usr_a',
-    data: { url: 'https://example.com/a' },
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
-    incarnation: 'inc-1',
-  });
-  return { ...base, ...over };
-}
+const job = storedJob;
 
 const by = { authorId: 'usr_a', surface: 'v1' };
 

@@ -4,22 +4,10 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JobHeads, STALE_PENDING_MS } from '../../../core/jobs/heads.ts';
-import { JobSchema, type Job } from '../../../core/jobs/model.ts';
 import { withEachBackend } from '../../support/db.ts';
+import { storedJob } from '../../support/jobs.ts';
 
-function job(over: Partial<Job> = {}): Job {
-  const base = JobSchema.parse({
-    id: 'nightly',
-    name: 'nightly',
-    ownerId: 'usr_a',
-    data: { url: 'https://example.com/a' },
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
-    incarnation: 'inc-1',
-  });
-  return { ...base, ...over };
-}
+const job = storedJob;
 
 /** A clock tests move by hand. */
 function clock(start = Date.parse('2026-06-01T00:00:00Z')) {
