@@ -13,7 +13,7 @@ import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
 import { egressPolicy } from '../net/policy.ts';
 import type { JobRead, JobStore, ListQuery, StoredJob } from './store.ts';
-import { specAsWritten } from './written-spec.ts';
+import { compileOptionsOf, specAsWritten } from './written-spec.ts';
 import { runsUsed } from './run-limit.ts';
 import type { Quotas, Reservation } from '../quotas/quotas.ts';
 import { authorize, type Action, type Principal } from '../access/policy.ts';
@@ -150,16 +150,7 @@ export class JobService {
 
   private compile(spec: JobSpec, now: Date, settled: readonly number[]): CompiledTriggers {
     try {
-      return compileTriggers(spec.triggers, {
-        now,
-        timezone: spec.timezone,
-        startOn: spec.startOn ? new Date(spec.startOn) : undefined,
-        endOn: spec.endOn ? new Date(spec.endOn) : undefined,
-        jitterMs: spec.jitter ? parseDurationMs(spec.jitter) : undefined,
-        maxRuns: spec.maxRuns,
-        fireOverdue: spec.enabled,
-        settled,
-      });
+      return compileTriggers(spec.triggers, compileOptionsOf(spec, now, settled));
     } catch (err) {
       if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path), message: err.message }]);
       throw err;

@@ -4,8 +4,22 @@
 // describing its schedule use it; the compiler's proof (test/integration/compiler-vs-temporal)
 // holds the evaluator's times equal to Temporal's for what it compiles.
 import { parseDurationMs } from '../duration.ts';
-import { compileTriggers, type CompiledSpec } from '../triggers/compile.ts';
-import type { Job } from './model.ts';
+import { compileTriggers, type CompileOptions, type CompiledSpec } from '../triggers/compile.ts';
+import type { Job, JobSpec } from './model.ts';
+
+/** The compiler's options for a job's triggers: its zone, bounds, jitter and run cap, at `now`. */
+export function compileOptionsOf(spec: JobSpec, now: Date, settled: readonly number[] = []): CompileOptions {
+  return {
+    now,
+    timezone: spec.timezone,
+    startOn: spec.startOn ? new Date(spec.startOn) : undefined,
+    endOn: spec.endOn ? new Date(spec.endOn) : undefined,
+    jitterMs: spec.jitter ? parseDurationMs(spec.jitter) : undefined,
+    maxRuns: spec.maxRuns,
+    fireOverdue: spec.enabled,
+    settled,
+  };
+}
 
 /**
  * The spec as written (null: manual only), or undefined when it no longer compiles. `once` times the
@@ -15,15 +29,7 @@ import type { Job } from './model.ts';
  */
 export function specAsWritten(job: Job): CompiledSpec | null | undefined {
   try {
-    return compileTriggers(job.triggers, {
-      now: new Date(job.updatedAt),
-      timezone: job.timezone,
-      startOn: job.startOn ? new Date(job.startOn) : undefined,
-      endOn: job.endOn ? new Date(job.endOn) : undefined,
-      jitterMs: job.jitter ? parseDurationMs(job.jitter) : undefined,
-      maxRuns: job.maxRuns,
-      fireOverdue: job.enabled,
-    }).spec;
+    return compileTriggers(job.triggers, compileOptionsOf(job, new Date(job.updatedAt))).spec;
   } catch {
     return undefined;
   }
