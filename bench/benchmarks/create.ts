@@ -67,8 +67,8 @@ export async function createBench(b: Bench): Promise<BenchResult> {
       b: median(w),
       ratio,
       compare: 'ratio',
-      target: '≥ 0.85',
-      met: ratio.median >= 0.85,
+      target: '≥ 0.9',
+      met: ratio.median >= 0.9,
     });
   }
   const k1 = runs.c1!.kairos.map((x) => x.p50Ms);
