@@ -38,6 +38,26 @@ const EnvSchema = z.object({
   KAIROS_TEMPORAL_HTTP_PORT: port(7243),
   KAIROS_TEMPORAL_METRICS_PORT: port(7244),
   KAIROS_TEMPORAL_UI: z.enum(['on', 'off'], { error: 'must be "on" or "off"' }).default('on'),
+  KAIROS_TEMPORAL: z.enum(['dev', 'cluster'], { error: 'must be "dev" (the dev server, SQLite) or "cluster" (four Temporal services on PostgreSQL)' }).default('dev'),
+  KAIROS_TEMPORAL_DB_URL: nonEmpty
+    .refine((v) => /^postgres(?:ql)?:\/\/\S+$/.test(v) && URL.canParse(v), 'must be a postgres:// or postgresql:// URL')
+    .default('postgres://postgres@127.0.0.1:5432/postgres'),
+  KAIROS_TEMPORAL_DB_NAME: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,51}$/, 'must be a PostgreSQL database name: letters, digits and underscores, at most 52')
+    .default('temporal'),
+  KAIROS_TEMPORAL_HISTORY_SHARDS: z.coerce
+    .number({ error: 'must be a whole number from 1 to 16384' })
+    .int('must be a whole number from 1 to 16384')
+    .min(1, 'must be a whole number from 1 to 16384')
+    .max(16384, 'must be a whole number from 1 to 16384')
+    .default(4),
+  KAIROS_TEMPORAL_INTERNAL_PORTS: z
+    .string()
+    .trim()
+    .regex(/^(?:\d{1,5}(?:\s*,\s*\d{1,5})*)?$/, 'must be comma-separated port numbers')
+    .refine((v) => splitList(v).every((p) => Number(p) >= 1 && Number(p) <= 65535), 'must be comma-separated port numbers from 1 to 65535')
+    .default(''),
   KAIROS_EGRESS_ALLOW: egressEntries,
   KAIROS_EGRESS_DENY: egressEntries,
   KAIROS_TASK_QUEUE: nonEmpty.default('kairos'),
@@ -173,7 +193,13 @@ export interface Config {
     concurrentRuns: number;
   };
   temporal: {
-    /** true when Kairos starts its own dev server (no TEMPORAL_ADDRESS given). */
+    /**
+     * Which Temporal: `dev` the CLI dev server Kairos starts (default), `cluster` the PostgreSQL-backed
+     * cluster Kairos starts (KAIROS_TEMPORAL=cluster, scripts/temporal-cluster.ts), `external` the one at
+     * TEMPORAL_ADDRESS (which wins over KAIROS_TEMPORAL).
+     */
+    mode: 'dev' | 'cluster' | 'external';
+    /** true when Kairos starts its own Temporal (mode dev or cluster: no TEMPORAL_ADDRESS given). */
     embedded: boolean;
     address: string;
     namespace: string;
@@ -185,8 +211,23 @@ export interface Config {
     httpPort: number;
     /** The dev server's metrics port (same reason). */
     metricsPort: number;
-    /** Whether the dev server serves its Web UI (KAIROS_TEMPORAL_UI=off starts it headless). */
+    /** Whether the dev server serves its Web UI (KAIROS_TEMPORAL_UI=off starts it headless; the cluster has none). */
     ui: boolean;
+    /** The cluster Kairos starts in mode `cluster`. */
+    cluster: {
+      /** Where its databases are created (KAIROS_TEMPORAL_DB_URL). */
+      dbUrl: string;
+      /** Its persistence database; visibility is `<dbName>_visibility` (KAIROS_TEMPORAL_DB_NAME). */
+      dbName: string;
+      /** KAIROS_TEMPORAL_HISTORY_SHARDS: fixed when the database is first set up. */
+      historyShards: number;
+    };
+    /**
+     * Ports of a Temporal on this machine besides the frontend (a cluster's history, matching and
+     * worker services, ringpop): denied to jobs like the frontend (KAIROS_TEMPORAL_INTERNAL_PORTS,
+     * set by the launcher in cluster mode).
+     */
+    internalPorts: number[];
     tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     apiKey?: string;
   };
@@ -327,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     audit: { retentionMs: parseDaysOrDurationMs(e.KAIROS_AUDIT_RETENTION) ?? 90 * DAY_MS },
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
+      mode: e.TEMPORAL_ADDRESS !== undefined ? 'external' : e.KAIROS_TEMPORAL,
       embedded: e.TEMPORAL_ADDRESS === undefined,
       address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -335,7 +377,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.KAIROS_UI_PORT,
       httpPort: e.KAIROS_TEMPORAL_HTTP_PORT,
       metricsPort: e.KAIROS_TEMPORAL_METRICS_PORT,
-      ui: e.KAIROS_TEMPORAL_UI === 'on',
+      // The cluster has no Web UI (the dev server's is built into the CLI). A process that the cluster
+      // launcher points at it by TEMPORAL_ADDRESS still sees KAIROS_TEMPORAL=cluster, so it links no UI.
+      ui: e.KAIROS_TEMPORAL_UI === 'on' && e.KAIROS_TEMPORAL !== 'cluster',
+      cluster: { dbUrl: e.KAIROS_TEMPORAL_DB_URL, dbName: e.KAIROS_TEMPORAL_DB_NAME, historyShards: e.KAIROS_TEMPORAL_HISTORY_SHARDS },
+      internalPorts: splitList(e.KAIROS_TEMPORAL_INTERNAL_PORTS).map(Number),
       tls: useTls
         ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
         : undefined,
@@ -411,12 +457,15 @@ export const WORKER_ENV_ALLOW = {
   ],
   /** The operator's secrets (KAIROS_SECRET_*), the egress policy, file areas and quotas, the dev server's ports (denied to jobs), Temporal's connection, Node, tsx and the locale. */
   prefixes: ['KAIROS_SECRET_', 'KAIROS_EGRESS_', 'KAIROS_DATASOURCE_', 'KAIROS_QUOTA_', 'KAIROS_TEMPORAL_', 'TEMPORAL_', 'NODE_', 'TSX_', 'LC_'],
+  /** Matched by a prefix but never the worker's: the cluster's database URL (its password would hand a job all of Temporal). */
+  except: ['KAIROS_TEMPORAL_DB_URL'],
 } as const;
 
 /** The environment a worker process gets: `env` filtered by WORKER_ENV_ALLOW. */
 export function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const names = new Set<string>(WORKER_ENV_ALLOW.names);
+  const except = new Set<string>(WORKER_ENV_ALLOW.except);
   return Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => v !== undefined && (names.has(k) || WORKER_ENV_ALLOW.prefixes.some((p) => k.startsWith(p)))),
+    Object.entries(env).filter(([k, v]) => v !== undefined && !except.has(k) && (names.has(k) || WORKER_ENV_ALLOW.prefixes.some((p) => k.startsWith(p)))),
   );
 }

@@ -34,6 +34,7 @@ export function policyFromConfig(cfg: Config, localAddresses: readonly string[] 
   deny('the Temporal Web UI', cfg.temporal.uiPort, local);
   deny('the Temporal HTTP API', cfg.temporal.httpPort, local);
   deny('the Temporal metrics endpoint', cfg.temporal.metricsPort, local);
+  for (const port of cfg.temporal.internalPorts) deny('an internal port of the Temporal cluster', port, local);
   const temporal = splitHostPort(cfg.temporal.address);
   if (temporal) {
     const matcher = hostMatcher(temporal.host);
