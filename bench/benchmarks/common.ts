@@ -8,7 +8,8 @@ export interface Bench {
   kairos: Side;
   raw: Side;
   scale: Scale;
-  pids(): { devServer?: number; worker?: number; api?: number };
+  /** `temporal`: the dev server, or the cluster's four services. */
+  pids(): { temporal: number[]; worker?: number; api?: number };
   log(msg: string): void;
   /** Unique ids per run. */
   id(prefix: string): string;

@@ -56,7 +56,7 @@ function cpuNow(b: Bench, withApi: boolean): Record<string, number> {
   const p = b.pids();
   const u = process.cpuUsage();
   const out: Record<string, number> = {
-    devServer: cpuSeconds(p.devServer),
+    temporal: p.temporal.reduce((x, pid) => x + cpuSeconds(pid), 0), // the dev server, or the cluster's four services
     worker: cpuSeconds(p.worker),
     bench: (u.user + u.system) / 1e6, // the client and the HTTP target (both sides)
   };
