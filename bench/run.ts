@@ -52,6 +52,7 @@ async function runTarget(name: TemporalTarget, scale: Scale, wanted: (b: BenchNa
   const client = await connect(stack.temporalAddress, stack.namespace);
   const rows: Row[] = [];
   const data: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
   try {
     const ctx: BenchContext = { apiUrl: stack.apiUrl, auth: stack.auth, client, taskQueue: stack.taskQueue, target };
     const runTag = Date.now().toString(36);
@@ -62,38 +63,38 @@ async function runTarget(name: TemporalTarget, scale: Scale, wanted: (b: BenchNa
       data[bench] = r.data;
       process.stderr.write(`${table(r.rows)}\n`);
     };
+    /** Runs one benchmark; one that fails is logged and recorded, and the next one still runs. */
+    const step = async (bench: string, label: string, fn: () => Promise<BenchResult>): Promise<BenchResult | null> => {
+      log(label);
+      try {
+        const r = await fn();
+        record(bench, r);
+        return r;
+      } catch (err) {
+        errors[bench] = (err as Error).message;
+        target.onHit = null;
+        log(`${bench} failed: ${(err as Error).stack ?? String(err)}`);
+        return null;
+      }
+    };
     // Used to give the burst's jobs enough lead time to all exist before they are due; measured by 'create'.
     let createRates = { kairos: 5, raw: 5 };
     if (wanted('create')) {
-      log('1/5 create throughput…');
-      const r = await createBench(b);
-      record('create', r);
-      const c16 = (r.data as Record<string, Record<'kairos' | 'raw', { perSecond: number }[]>>).c16;
+      const r = await step('create', '1/5 create throughput…', async () => await createBench(b));
+      const c16 = (r?.data as Record<string, Record<'kairos' | 'raw', { perSecond: number }[]>> | undefined)?.c16;
       if (c16) createRates = { kairos: median(c16.kairos.map((x) => x.perSecond)), raw: median(c16.raw.map((x) => x.perSecond)) };
     }
-    if (wanted('runnow')) {
-      log('2/5 run-now latency…');
-      record('runNow', await runNowBench(b));
-    }
-    if (wanted('lateness')) {
-      log('3/5 firing lateness…');
-      record('lateness', await latenessBench(b));
-    }
-    if (wanted('burst')) {
-      log('3/5 burst drain and 5/5 CPU…');
-      record('burst', await burstBench(b, createRates));
-    }
-    if (wanted('scale')) {
-      log('4/5 scale…');
-      record('scale', await scaleBench(b));
-    }
+    if (wanted('runnow')) await step('runNow', '2/5 run-now latency…', async () => await runNowBench(b));
+    if (wanted('lateness')) await step('lateness', '3/5 firing lateness…', async () => await latenessBench(b));
+    if (wanted('burst')) await step('burst', '3/5 burst drain and 5/5 CPU…', async () => await burstBench(b, createRates));
+    if (wanted('scale')) await step('scale', '4/5 scale…', async () => await scaleBench(b));
   } finally {
     await client.connection.close();
     await target.close();
     await stack.stop();
     current.stack = null;
   }
-  return { name, temporal: stack.temporalDescription, startedAt, finishedAt: new Date().toISOString(), rows, data };
+  return { name, temporal: stack.temporalDescription, startedAt, finishedAt: new Date().toISOString(), rows, data, ...(Object.keys(errors).length ? { errors } : {}) };
 }
 
 async function main(): Promise<number> {
@@ -135,22 +136,24 @@ async function main(): Promise<number> {
     writeFileSync(file, json);
     writeFileSync(join(out, 'latest.json'), json);
   };
-  const failed: string[] = [];
   for (const [i, name] of targets.entries()) {
-    log(`target ${i + 1}/${targets.length}: ${name === 'dev' ? `Temporal dev server (CLI ${TEMPORAL_CLI_VERSION}, SQLite)` : 'Temporal cluster on PostgreSQL'}`);
+    const what = name === 'dev' ? `Temporal dev server (CLI ${TEMPORAL_CLI_VERSION}, SQLite)` : 'Temporal cluster on PostgreSQL';
+    log(`target ${i + 1}/${targets.length}: ${what}`);
+    const startedAt = new Date().toISOString();
     try {
       results.targets.push(await runTarget(name, scale, wanted, log, current));
     } catch (err) {
       // The other targets still run: one that cannot start (no PostgreSQL, say) says why and the run goes on.
-      failed.push(name);
       log(`target ${name} failed: ${(err as Error).stack ?? String(err)}`);
+      results.targets.push({ name, temporal: what, startedAt, finishedAt: new Date().toISOString(), rows: [], data: {}, errors: { stack: (err as Error).message } });
     }
     save();
   }
+  const failed = results.targets.filter((t) => t.errors).map((t) => `${t.name} (${Object.keys(t.errors ?? {}).join(', ')})`);
   const text = report(results);
   writeFileSync(join(out, 'latest.md'), text);
   process.stdout.write(`\n${text}\nresults: ${file}\n`);
-  if (failed.length) process.stderr.write(`\nfailed: ${failed.join(', ')} (see above)\n`);
+  if (failed.length) process.stderr.write(`\nfailed: ${failed.join('; ')} (see above)\n`);
   return failed.length ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
 import type { BenchContext, Side } from '../lib/sides.ts';
 import type { Row } from '../lib/report.ts';
 import type { Scale } from '../lib/scale.ts';
+import { pool } from '../lib/stats.ts';
 
 export interface Bench {
   ctx: BenchContext;
@@ -29,4 +30,22 @@ export function order(b: Bench, round: number): Side[] {
 let seq = 0;
 export function idMaker(runTag: string): (prefix: string) => string {
   return (prefix) => `${prefix}-${runTag}-${(seq++).toString(36)}`;
+}
+
+/**
+ * Deletes a benchmark's jobs (untimed). A delete that fails (an overloaded machine can leave one
+ * unanswered) is logged and skipped: what was measured stands, and the stack is thrown away anyway.
+ */
+export async function cleanup(b: Bench, side: Side, ids: Iterable<string>): Promise<void> {
+  let failed = 0;
+  let first = '';
+  await pool([...ids], 8, async (id) => {
+    try {
+      await side.remove(id);
+    } catch (err) {
+      failed++;
+      first ||= (err as Error).message;
+    }
+  });
+  if (failed) b.log(`cleanup: ${failed} ${side.name} job(s) not deleted (first: ${first})`);
 }

@@ -3,7 +3,7 @@
 // what Kairos's run-now does, minus Kairos.
 import { ratios, type Row } from '../lib/report.ts';
 import { median, p99, sleep } from '../lib/stats.ts';
-import { order, type Bench, type BenchResult } from './common.ts';
+import { cleanup, order, type Bench, type BenchResult } from './common.ts';
 
 export async function runNowBench(b: Bench): Promise<BenchResult> {
   const s = b.scale;
@@ -34,8 +34,8 @@ export async function runNowBench(b: Bench): Promise<BenchResult> {
     }
     b.log(`run-now: round ${r + 1}/${s.rounds} done`);
   }
-  for (const id of ids.kairos) await b.kairos.remove(id);
-  for (const id of ids.raw) await b.raw.remove(id);
+  await cleanup(b, b.kairos, ids.kairos);
+  await cleanup(b, b.raw, ids.raw);
   const k50 = samples.kairos.map(median);
   const w50 = samples.raw.map(median);
   const k99 = samples.kairos.map(p99);

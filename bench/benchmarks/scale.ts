@@ -4,7 +4,7 @@
 import { ratios, type Row } from '../lib/report.ts';
 import { median, p99, pool, spread } from '../lib/stats.ts';
 import type { Side } from '../lib/sides.ts';
-import { order, type Bench, type BenchResult } from './common.ts';
+import { cleanup, order, type Bench, type BenchResult } from './common.ts';
 import { latenessWindow, type Window } from './firing.ts';
 import { httpCall } from '../lib/http-client.ts';
 
@@ -51,7 +51,7 @@ async function phase(b: Bench, held: string[]): Promise<Phase> {
     probe.push(id);
     createMs.push(await timed(() => b.kairos.create(id, { kind: 'never' })));
   }
-  await pool(probe, 8, (id) => b.kairos.remove(id));
+  await cleanup(b, b.kairos, probe);
   return { held: held.length, windows, getMs, runNowMs, createMs };
 }
 

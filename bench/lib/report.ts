@@ -33,6 +33,8 @@ export interface TargetResult {
   rows: Row[];
   /** Everything measured, per benchmark. */
   data: Record<string, unknown>;
+  /** Benchmarks that failed (their rows are missing), or `stack` when the stack did not start: the error. */
+  errors?: Record<string, string>;
 }
 
 export interface Machine {
@@ -138,6 +140,9 @@ export function machineLine(res: Results): string {
 
 /** The whole report: the machine line, the side-by-side table and the rows' notes. */
 export function report(res: Results): string {
-  const notes = res.targets.flatMap((t) => t.rows.filter((r) => r.note).map((r) => `- ${t.name} · ${r.bench} ${r.metric}: ${r.note}`));
+  const notes = res.targets.flatMap((t) => [
+    ...Object.entries(t.errors ?? {}).map(([bench, msg]) => `- ${t.name} · ${bench} FAILED: ${msg}`),
+    ...t.rows.filter((r) => r.note).map((r) => `- ${t.name} · ${r.bench} ${r.metric}: ${r.note}`),
+  ]);
   return `${machineLine(res)}\n\n${combinedTable(res.targets)}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`;
 }

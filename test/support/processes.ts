@@ -170,9 +170,10 @@ async function startOwnCluster(dataDir: string, env: NodeJS.ProcessEnv, opts: Ow
     throw err;
   }
   const p = cluster.ports;
-  env.KAIROS_TEMPORAL = 'cluster';
   env.KAIROS_TEMPORAL_DB_NAME = dbName;
   env.KAIROS_TEMPORAL_INTERNAL_PORTS = CLUSTER_SERVICES.flatMap((n) => (n === 'frontend' ? [p[n].membership] : [p[n].grpc, p[n].membership])).join(',');
+  // The worker and the API talk to the frontend; neither needs the database behind it.
+  delete env.KAIROS_TEMPORAL_DB_URL;
   const pgVersion = await postgresVersion(dbUrl);
   return {
     description: `temporal-server ${TEMPORAL_SERVER_VERSION} cluster (${CLUSTER_SERVICES.length} services, ${shards} history shards, PostgreSQL${pgVersion ? ` ${pgVersion}` : ''})`,
@@ -200,8 +201,10 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-own-'));
   const env = await privateStackEnv(dataDir, { user: ADMIN_USER, password: ADMIN_PASSWORD }, { KAIROS_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.env });
   const kind = opts.temporal ?? 'dev';
-  // This stack manages its own Temporal (to kill and restart it), so its processes connect to it by address.
+  // This stack manages its own Temporal (to kill and restart it), so its processes connect to it by
+  // address; KAIROS_TEMPORAL still says which kind it is (the cluster has no Web UI to link).
   env.TEMPORAL_ADDRESS = `127.0.0.1:${env.KAIROS_TEMPORAL_PORT}`;
+  env.KAIROS_TEMPORAL = kind;
   let temporal: OwnTemporal;
   try {
     temporal = kind === 'cluster' ? await startOwnCluster(dataDir, env, opts) : await startOwnDevServer(dataDir, env, opts);
