@@ -92,7 +92,7 @@ async function postgresVersion(dbUrl: string): Promise<string> {
   const c = new pg.Client({ connectionString: dbUrl });
   try {
     await c.connect();
-    const r = await c.query<{ v: string }>('SHOW server_version');
+    const r = await c.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     return r.rows[0]?.v.split(' ')[0] ?? '';
   } catch {
     return '';
