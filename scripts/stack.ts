@@ -1,5 +1,6 @@
-// Launches the whole stack: the embedded Temporal dev server (unless TEMPORAL_ADDRESS points at an
-// existing cluster), then the worker and the API as child processes. Used by `npm start` and by the
+// Launches the whole stack: the embedded Temporal dev server, or with KAIROS_TEMPORAL=cluster a
+// PostgreSQL-backed cluster (scripts/temporal-cluster.ts), unless TEMPORAL_ADDRESS points at an
+// existing Temporal; then the worker and the API as child processes. Used by `npm start` and by the
 // integration-test harness, so the tests run exactly what users run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
+import { internalPorts, startCluster, type Cluster, type ClusterServiceName } from './temporal-cluster.ts';
 import { stateStoreEnv } from './test-db.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -17,6 +19,8 @@ export interface Stack {
   uiUrl: string | null;
   temporalAddress: string;
   devServer: DevServer | null;
+  /** The PostgreSQL-backed cluster in mode `cluster` (KAIROS_TEMPORAL=cluster); it has no Web UI. */
+  cluster: Cluster | null;
   worker: ChildProcess;
   api: ChildProcess;
   /** Restarts the worker process (fault tests). */
@@ -32,6 +36,8 @@ export interface StackOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   readyTimeoutMs?: number;
   onProgress?: (msg: string) => void;
+  /** A cluster service exited without being asked to (mode `cluster`). */
+  onClusterServiceExit?: (name: ClusterServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: string[] = []): ChildProcess {
@@ -117,8 +123,28 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   mkdirSync(logDir, { recursive: true });
   await assertPortFree(cfg.port, 'KAIROS_PORT', cfg.host);
   let devServer: DevServer | null = null;
+  let cluster: Cluster | null = null;
   const env: NodeJS.ProcessEnv = { ...opts.env };
-  if (cfg.temporal.embedded) {
+  if (cfg.temporal.mode === 'cluster') {
+    opts.onProgress?.('starting the Temporal cluster (frontend, history, matching, worker on PostgreSQL)…');
+    cluster = await startCluster({
+      dataDir: join(cfg.dataDir, 'temporal-cluster'),
+      dbUrl: cfg.temporal.cluster.dbUrl,
+      dbName: cfg.temporal.cluster.dbName,
+      frontendPort: cfg.temporal.port,
+      httpPort: cfg.temporal.httpPort,
+      historyShards: cfg.temporal.cluster.historyShards,
+      namespace: cfg.temporal.namespace,
+      dynamicConfig: opts.dynamicConfig,
+      onProgress: opts.onProgress,
+      onServiceExit: opts.onClusterServiceExit,
+    });
+    env.TEMPORAL_ADDRESS = cluster.address;
+    // Jobs may not reach the cluster's other services either (core/net/policy.ts).
+    env.KAIROS_TEMPORAL_INTERNAL_PORTS = internalPorts(cluster.ports).join(',');
+    // The worker and the API talk to the frontend; neither needs the database behind it.
+    delete env.KAIROS_TEMPORAL_DB_URL;
+  } else if (cfg.temporal.mode === 'dev') {
     opts.onProgress?.('starting the Temporal dev server…');
     const serverLog = createWriteStream(join(logDir, 'temporal.log'), { flags: 'a' });
     devServer = await startDevServer({
@@ -146,8 +172,9 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
     uiUrl: devServer ? devServer.uiUrl : null,
-    temporalAddress: devServer?.address ?? cfg.temporal.address,
+    temporalAddress: devServer?.address ?? cluster?.address ?? cfg.temporal.address,
     devServer,
+    cluster,
     worker,
     api,
     async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
@@ -160,6 +187,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     async stop() {
       await Promise.all([stopChild(stack.api), stopChild(stack.worker)]);
       await devServer?.stop();
+      await cluster?.stop();
     },
   };
   try {

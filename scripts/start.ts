@@ -1,4 +1,5 @@
-// `npm start`: the embedded Temporal dev server (SQLite under KAIROS_DATA_DIR, Web UI), the worker
+// `npm start`: the embedded Temporal dev server (SQLite under KAIROS_DATA_DIR, Web UI) or with
+// KAIROS_TEMPORAL=cluster a PostgreSQL-backed cluster (scripts/temporal-cluster.ts), the worker
 // and the API. Ctrl-C / SIGTERM stops every child cleanly; a restart keeps every job and all history.
 import { assertApiConfig, ConfigError, loadConfig } from '../core/config.ts';
 import { bootstrapAdminInState } from '../core/auth/bootstrap.ts';
@@ -12,11 +13,24 @@ async function main(): Promise<void> {
   assertApiConfig(cfg);
   const started = Date.now();
   const admin = await bootstrapAdminInState(cfg);
-  const stack = await launchStack(cfg, { env: process.env, onProgress: say });
+  // Until the stop handler exists (a crash during start-up fails launchStack itself).
+  let onCrash = (what: string): void => {
+    say(`${what} exited unexpectedly`);
+  };
+  const stack = await launchStack(cfg, {
+    env: process.env,
+    onProgress: say,
+    onClusterServiceExit: (name, code, signal) => onCrash(`the Temporal ${name} service (${signal ?? `code ${code}`})`),
+  });
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`API:         ${stack.apiUrl}   (try: curl -u USER:PASSWORD ${stack.apiUrl}/v1/jobs)`);
-  say(`Temporal:    ${stack.temporalAddress}${stack.uiUrl ? `   Web UI: ${stack.uiUrl}` : ''}`);
-  say(`Data dir:    ${cfg.dataDir}   (logs: temporal.log, worker.log, api.log)`);
+  if (stack.cluster) {
+    say(`Temporal:    ${stack.temporalAddress}   cluster on PostgreSQL (${cfg.temporal.cluster.dbName}, ${cfg.temporal.cluster.dbName}_visibility); no Web UI (the cluster has none)`);
+    say(`Data dir:    ${cfg.dataDir}   (logs: worker.log, api.log, temporal-cluster/temporal-<service>.log)`);
+  } else {
+    say(`Temporal:    ${stack.temporalAddress}${stack.uiUrl ? `   Web UI: ${stack.uiUrl}` : ''}`);
+    say(`Data dir:    ${cfg.dataDir}   (logs: temporal.log, worker.log, api.log)`);
+  }
   if (admin.generated) {
     say(`Admin login: ${admin.username} / ${admin.password}   (generated; shown once, stored hashed in ${admin.location})`);
   } else if (admin.username) {
@@ -37,6 +51,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+  onCrash = (what) => {
+    if (stopping) return;
+    say(`${what} exited unexpectedly; stopping everything`);
+    void stop(1);
+  };
   for (const child of [stack.worker, stack.api, stack.devServer?.process]) {
     child?.once('exit', (code) => {
       if (!stopping) {

@@ -16,10 +16,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
+import { ConfigError, loadConfig } from '../core/config.ts';
 import { classifyTemporalError } from '../core/temporal/errors.ts';
 import { msToTimestamp } from '../core/temporal/payloads.ts';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../core/search-attributes.ts';
-import { assertPortFree, freePort } from './dev-server.ts';
+import { assertPortFree, freePort, PortInUseError } from './dev-server.ts';
 import { temporalServerFiles, type TemporalServerFiles } from './temporal-bin.ts';
 
 export interface ClusterOptions {
@@ -42,6 +43,8 @@ export interface ClusterOptions {
   /** Bound on each wait for a service to serve (default 180 s: a cold start creates the shards). */
   readyTimeoutMs?: number;
   onProgress?: (msg: string) => void;
+  /** A service exited without kill() or stop() (a crash): its name and how it ended. */
+  onServiceExit?: (name: ClusterServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export type ClusterServiceName = 'frontend' | 'history' | 'matching' | 'worker';
@@ -99,6 +102,8 @@ export const DEFAULT_HISTORY_SHARDS = 4;
 const RETENTION_SECONDS = 7 * 24 * 3600;
 const CONFIG_FILE = 'temporal-cluster.yaml';
 const DYNAMIC_CONFIG_FILE = 'temporal-dynamicconfig.yaml';
+/** The task queue Temporal's worker service polls in the system namespace (its system workflows). */
+const WORKER_SERVICE_TASK_QUEUE = 'default-worker-tq';
 
 /** Parses KAIROS_TEMPORAL_DB_URL; throws naming the variable when it is not a postgres:// URL. */
 export function parseDbUrl(url: string): SqlEndpoint {
@@ -291,7 +296,11 @@ async function choosePorts(previous: Partial<ClusterPorts>, frontendPort: number
 
 async function withPg<T>(sql: SqlEndpoint, database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ host: sql.host, port: sql.port, user: sql.user, password: sql.password, database });
-  await c.connect();
+  try {
+    await c.connect();
+  } catch (err) {
+    throw new Error(`the Temporal cluster's PostgreSQL (KAIROS_TEMPORAL_DB_URL, ${hostPort(sql.host, sql.port)}, database ${database}) refused the connection: ${(err as Error).message}`, { cause: err });
+  }
   try {
     return await fn(c);
   } finally {
@@ -442,7 +451,7 @@ async function ensureNamespaceAndSearchAttributes(conn: Connection, namespace: s
 }
 
 interface ServiceHandle extends ClusterService {
-  /** Spawns the process without waiting (the first start launches all four at once). */
+  /** Spawns the process without waiting (the first start launches three at once). */
   spawn(): void;
   /** Waits until it serves. */
   waitServing(): Promise<void>;
@@ -485,9 +494,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
 
   // What proves each service serves, asked through the frontend (the way Kairos reaches them):
-  // history answers NOT_FOUND for a workflow that does not exist, matching describes a task queue.
-  // Temporal's own worker service has no RPC a client reaches; its listener's log line must appear.
-  const probes: Record<ClusterServiceName, (() => Promise<boolean>) | undefined> = {
+  // history answers NOT_FOUND for a workflow that does not exist, matching describes a task queue,
+  // and Temporal's own worker service polls its task queue (a poll since `since`: the old process's
+  // poller stays listed for minutes after it died).
+  const probes: Record<ClusterServiceName, (since: number) => Promise<boolean>> = {
     frontend: async () => {
       await (await frontendConn()).workflowService.describeNamespace({ namespace: 'temporal-system' });
       return true;
@@ -504,7 +514,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       await (await frontendConn()).workflowService.describeTaskQueue({ namespace: 'temporal-system', taskQueue: { name: 'kairos-probe' }, taskQueueType: 1 });
       return true;
     },
-    worker: undefined,
+    worker: async (since) => {
+      const { pollers } = await (await frontendConn()).workflowService.describeTaskQueue({ namespace: 'temporal-system', taskQueue: { name: WORKER_SERVICE_TASK_QUEUE }, taskQueueType: 1 });
+      // Whole seconds on the server's side: compare with the spawn time rounded down.
+      return (pollers ?? []).some((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000 >= Math.floor(since / 1000) * 1000);
+    },
   };
 
   const makeService = (name: ClusterServiceName): ServiceHandle => {
@@ -512,6 +526,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     let child: ChildProcess | undefined;
     let exit: Promise<void> = Promise.resolve();
     let logStart = 0;
+    let spawnedAt = 0;
+    let expectExit = false;
     const dead = (): string | undefined =>
       child && child.exitCode === null && child.signalCode === null
         ? undefined
@@ -524,6 +540,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       },
       spawn() {
         logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+        spawnedAt = Date.now();
         const fd = openSync(logFile, 'a');
         try {
           // The process writes its log itself: it keeps logging whatever happens to this one.
@@ -532,14 +549,21 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
           closeSync(fd);
         }
         const c = child;
-        exit = new Promise<void>((res) => c.once('exit', () => res()));
+        expectExit = false;
+        exit = new Promise<void>((res) =>
+          c.once('exit', (code, signal) => {
+            if (!expectExit) opts.onServiceExit?.(name, code, signal);
+            res();
+          }),
+        );
       },
       async waitServing() {
-        await until(`Temporal ${name} service`, timeoutMs, async () => logHas(logFile, logStart, `Starting to serve on ${name} listener`) && (await (probes[name]?.() ?? true)), dead);
+        await until(`Temporal ${name} service`, timeoutMs, async () => logHas(logFile, logStart, `Starting to serve on ${name} listener`) && (await probes[name](spawnedAt)), dead);
       },
       async kill(signal: NodeJS.Signals = 'SIGTERM') {
         const c = child;
         if (!c || c.exitCode !== null || c.signalCode !== null) return;
+        expectExit = true;
         c.kill(signal);
         const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
         await exit;
@@ -570,7 +594,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     for (const n of ['history', 'matching', 'worker'] as const) services[n].spawn();
     say(`creating namespace ${opts.namespace} and Kairos's search attributes if missing…`);
     await until('namespace setup', timeoutMs, async () => {
-      await ensureNamespaceAndSearchAttributes(await frontendConn(), opts.namespace);
+      const c = await frontendConn();
+      await ensureNamespaceAndSearchAttributes(c, opts.namespace);
+      // The frontend knows a new namespace and its search attributes once its namespace cache
+      // refreshes (every 2 s): a query naming one is refused until then, and so would Kairos's first job be.
+      await c.workflowService.listWorkflowExecutions({ namespace: opts.namespace, pageSize: 1, query: `${SEARCH_ATTRIBUTE_DEFINITIONS[0]?.[0] ?? 'WorkflowId'} = 'kairos-probe'` });
       return true;
     }, () => services.frontend.pid === undefined ? 'Temporal frontend service exited' : undefined);
     for (const n of ['history', 'matching', 'worker'] as const) await services[n].waitServing();
@@ -581,44 +609,58 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   return { address, namespace: opts.namespace, services, ports, configFile, stop };
 }
 
-/** `npm run temporal:cluster`: a cluster in the foreground until Ctrl-C. */
+/**
+ * The ports of the cluster besides the frontend's gRPC and HTTP API (which Kairos's config names):
+ * the value of KAIROS_TEMPORAL_INTERNAL_PORTS, so the egress policy denies them to jobs too.
+ */
+export function internalPorts(ports: ClusterPorts): number[] {
+  return CLUSTER_SERVICES.flatMap((n) => (n === 'frontend' ? [ports[n].membership] : [ports[n].grpc, ports[n].membership]));
+}
+
+/** `npm run temporal:cluster`: a cluster in the foreground until Ctrl-C, configured as `KAIROS_TEMPORAL=cluster npm start` would. */
 async function main(): Promise<void> {
   const say = (msg: string) => process.stdout.write(`[temporal-cluster] ${msg}\n`);
-  const env = process.env;
-  const dataDir = resolve(env.KAIROS_DATA_DIR ?? './data', 'temporal-cluster');
-  const shards = env.KAIROS_TEMPORAL_HISTORY_SHARDS === undefined ? DEFAULT_HISTORY_SHARDS : Number(env.KAIROS_TEMPORAL_HISTORY_SHARDS);
-  const port = Number(env.KAIROS_TEMPORAL_PORT ?? 7233);
+  const cfg = loadConfig();
   const started = Date.now();
-  const cluster = await startCluster({
-    dataDir,
-    dbUrl: env.KAIROS_TEMPORAL_DB_URL,
-    frontendPort: port,
-    httpPort: Number(env.KAIROS_TEMPORAL_HTTP_PORT ?? 7243),
-    historyShards: shards,
-    namespace: env.TEMPORAL_NAMESPACE ?? 'default',
+  let stopping = false;
+  let cluster: Cluster | undefined = undefined; // set once started; stop() may run before
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    await cluster?.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  cluster = await startCluster({
+    dataDir: join(cfg.dataDir, 'temporal-cluster'),
+    dbUrl: cfg.temporal.cluster.dbUrl,
+    dbName: cfg.temporal.cluster.dbName,
+    frontendPort: cfg.temporal.port,
+    httpPort: cfg.temporal.httpPort,
+    historyShards: cfg.temporal.cluster.historyShards,
+    namespace: cfg.temporal.namespace,
     onProgress: say,
+    onServiceExit: (name, code, signal) => {
+      if (stopping) return;
+      say(`the ${name} service exited unexpectedly (${signal ?? `code ${code}`}); stopping the others`);
+      void stop(1);
+    },
   });
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`Temporal:    ${cluster.address}   namespace ${cluster.namespace}   (no Web UI: the cluster has none)`);
   for (const s of CLUSTER_SERVICES) say(`  ${s.padEnd(9)} pid ${cluster.services[s].pid}   gRPC 127.0.0.1:${cluster.ports[s].grpc}   log ${cluster.services[s].logFile}`);
   say(`Config:      ${cluster.configFile}`);
-  say(`Point Kairos at it: TEMPORAL_ADDRESS=${cluster.address} npm start   (or let npm start run one: KAIROS_TEMPORAL=cluster npm start)`);
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    say('stopping…');
-    await cluster.stop();
-    say('stopped');
-    process.exit(code);
-  };
+  say('Point Kairos on this machine at it (the internal ports are denied to jobs like the frontend):');
+  say(`  TEMPORAL_ADDRESS=${cluster.address} TEMPORAL_NAMESPACE=${cluster.namespace} KAIROS_TEMPORAL_INTERNAL_PORTS=${internalPorts(cluster.ports).join(',')} npm start`);
+  say('or let `npm start` run the cluster itself: KAIROS_TEMPORAL=cluster npm start. Ctrl-C stops the four services.');
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
-    console.error(`[temporal-cluster] ${(err as Error).message}`);
+    console.error(`[temporal-cluster] ${err instanceof ConfigError || err instanceof PortInUseError ? err.message : ((err as Error).stack ?? String(err))}`);
     process.exit(1);
   });
 }

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { temporalBinary } from '../../../scripts/temporal-bin.ts';
+import { temporalBinary, temporalServerFiles } from '../../../scripts/temporal-bin.ts';
 
 /** Runs fn with a temporary environment, restoring the real one after. */
 async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
@@ -42,5 +42,19 @@ describe('temporal binary lookup', () => {
       withEnv({ KAIROS_TEMPORAL_BIN: undefined, PATH: empty, KAIROS_CACHE_DIR: empty, KAIROS_GO_BIN: join(empty, 'no-go') }, temporalBinary),
       /Install Go/,
     );
+  });
+});
+
+describe('temporal server files lookup', () => {
+  it('takes KAIROS_TEMPORAL_SERVER_DIR when it holds both binaries and the schema, and says what is missing otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ksrv-'));
+    await assert.rejects(withEnv({ KAIROS_TEMPORAL_SERVER_DIR: dir }, temporalServerFiles), /KAIROS_TEMPORAL_SERVER_DIR=.* must hold temporal-server, temporal-sql-tool and schema/);
+    for (const f of ['temporal-server', 'temporal-sql-tool']) writeFileSync(join(dir, f), '#!/bin/sh\n');
+    for (const kind of ['temporal', 'visibility']) mkdirSync(join(dir, 'schema', 'postgresql', 'v12', kind, 'versioned'), { recursive: true });
+    assert.deepEqual(await withEnv({ KAIROS_TEMPORAL_SERVER_DIR: dir }, temporalServerFiles), {
+      server: join(dir, 'temporal-server'),
+      sqlTool: join(dir, 'temporal-sql-tool'),
+      schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
+    });
   });
 });
