@@ -14,7 +14,7 @@ import { bootstrapAdminInState } from '../../core/auth/bootstrap.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { launchStack, privateStackEnv, waitReady as waitReadyAt, type Stack } from '../../scripts/stack.ts';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-bin.ts';
-import { CLUSTER_SERVICES, DEFAULT_CLUSTER_DB_URL, DEFAULT_HISTORY_SHARDS, dropClusterDatabases, startCluster, type Cluster } from '../../scripts/temporal-cluster.ts';
+import { CLUSTER_SERVICES, DEFAULT_CLUSTER_DB_URL, DEFAULT_HISTORY_SHARDS, dropClusterDatabases, internalPorts, startCluster, type Cluster } from '../../scripts/temporal-cluster.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -169,9 +169,8 @@ async function startOwnCluster(dataDir: string, env: NodeJS.ProcessEnv, opts: Ow
     if (!process.env.KAIROS_KEEP_TEST_DATA) await dropClusterDatabases(dbUrl, dbName);
     throw err;
   }
-  const p = cluster.ports;
   env.KAIROS_TEMPORAL_DB_NAME = dbName;
-  env.KAIROS_TEMPORAL_INTERNAL_PORTS = CLUSTER_SERVICES.flatMap((n) => (n === 'frontend' ? [p[n].membership] : [p[n].grpc, p[n].membership])).join(',');
+  env.KAIROS_TEMPORAL_INTERNAL_PORTS = internalPorts(cluster.ports).join(',');
   // The worker and the API talk to the frontend; neither needs the database behind it.
   delete env.KAIROS_TEMPORAL_DB_URL;
   const pgVersion = await postgresVersion(dbUrl);
