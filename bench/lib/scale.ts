@@ -1,4 +1,5 @@
-// BENCH_SCALE=quick|full: how big each benchmark is. quick finishes in a few minutes on 2 cores.
+// BENCH_SCALE=quick|full: how big each benchmark is. quick takes about 10–15 minutes per Temporal target on 2
+// quiet cores (its lateness windows are fixed waits); full about 45 (dev server) and 40 (cluster).
 export interface Scale {
   name: 'quick' | 'full';
   /** Alternating A/B rounds per benchmark (≥ 5). */
