@@ -2,13 +2,15 @@
 import type { BenchContext, Side } from '../lib/sides.ts';
 import type { Row } from '../lib/report.ts';
 import type { Scale } from '../lib/scale.ts';
+import { pool } from '../lib/stats.ts';
 
 export interface Bench {
   ctx: BenchContext;
   kairos: Side;
   raw: Side;
   scale: Scale;
-  pids(): { devServer?: number; worker?: number; api?: number };
+  /** `temporal`: the dev server, or the cluster's four services. */
+  pids(): { temporal: number[]; worker?: number; api?: number };
   log(msg: string): void;
   /** Unique ids per run. */
   id(prefix: string): string;
@@ -28,4 +30,22 @@ export function order(b: Bench, round: number): Side[] {
 let seq = 0;
 export function idMaker(runTag: string): (prefix: string) => string {
   return (prefix) => `${prefix}-${runTag}-${(seq++).toString(36)}`;
+}
+
+/**
+ * Deletes a benchmark's jobs (untimed). A delete that fails (an overloaded machine can leave one
+ * unanswered) is logged and skipped: what was measured stands, and the stack is thrown away anyway.
+ */
+export async function cleanup(b: Bench, side: Side, ids: Iterable<string>): Promise<void> {
+  let failed = 0;
+  let first = '';
+  await pool([...ids], 8, async (id) => {
+    try {
+      await side.remove(id);
+    } catch (err) {
+      failed++;
+      first ||= (err as Error).message;
+    }
+  });
+  if (failed) b.log(`cleanup: ${failed} ${side.name} job(s) not deleted (first: ${first})`);
 }

@@ -6,7 +6,7 @@ import { ratios, type Row } from '../lib/report.ts';
 import { median, p99, pool, sleep } from '../lib/stats.ts';
 import type { Hit } from '../lib/target.ts';
 import type { Side } from '../lib/sides.ts';
-import { order, type Bench, type BenchResult } from './common.ts';
+import { cleanup, order, type Bench, type BenchResult } from './common.ts';
 
 export interface Window {
   lateness: number[];
@@ -39,7 +39,7 @@ export async function latenessWindow(b: Bench, side: Side, jobs: number, periodS
   };
   await sleep(end + P - Date.now());
   b.ctx.target.onHit = null;
-  await pool([...offsets.keys()], 8, (id) => side.remove(id));
+  await cleanup(b, side, offsets.keys());
   return { lateness, expected: jobs * (windowS / periodS), received: lateness.length };
 }
 
@@ -56,7 +56,7 @@ function cpuNow(b: Bench, withApi: boolean): Record<string, number> {
   const p = b.pids();
   const u = process.cpuUsage();
   const out: Record<string, number> = {
-    devServer: cpuSeconds(p.devServer),
+    temporal: p.temporal.reduce((x, pid) => x + cpuSeconds(pid), 0), // the dev server, or the cluster's four services
     worker: cpuSeconds(p.worker),
     bench: (u.user + u.system) / 1e6, // the client and the HTTP target (both sides)
   };
@@ -88,7 +88,7 @@ async function burst(b: Bench, side: Side, n: number, createRate: number): Promi
   await sleep(2000); // let the runs finish their workflow tasks
   const after = cpuNow(b, withApi);
   b.ctx.target.onHit = null;
-  await pool(ids, 8, (id) => side.remove(id));
+  await cleanup(b, side, ids);
   const cpuByProcess = Object.fromEntries(Object.keys(after).map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)]));
   return {
     drainMs: lastHit - due,

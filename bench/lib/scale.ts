@@ -1,4 +1,5 @@
-// BENCH_SCALE=quick|full: how big each benchmark is. quick finishes in a few minutes on 2 cores.
+// BENCH_SCALE=quick|full: how big each benchmark is. quick takes about 10–15 minutes per Temporal target on 2
+// quiet cores (its lateness windows are fixed waits); full about 45 (dev server) and 40 (cluster).
 export interface Scale {
   name: 'quick' | 'full';
   /** Alternating A/B rounds per benchmark (≥ 5). */
@@ -16,9 +17,12 @@ export interface Scale {
   latePeriodS: number;
   lateWindowS: number;
   burstJobs: number;
+  /** The scale benchmark compares Kairos with heldLarge jobs held against Kairos with heldSmall. */
   heldSmall: number;
   heldLarge: number;
   scaleWindows: number;
+  /** Per population: GET one job and run-now samples, enough for a p99 (≥ 50: one in 100 is the worst or next to it). */
+  scaleSamples: number;
   listSamples: number;
 }
 
@@ -36,6 +40,7 @@ export const SCALES: Record<Scale['name'], Scale> = {
     heldSmall: 50,
     heldLarge: 1000,
     scaleWindows: 2,
+    scaleSamples: 50,
     listSamples: 4,
   },
   full: {
@@ -49,8 +54,9 @@ export const SCALES: Record<Scale['name'], Scale> = {
     lateWindowS: 40,
     burstJobs: 300,
     heldSmall: 50,
-    heldLarge: 5000,
+    heldLarge: 10_000,
     scaleWindows: 3,
+    scaleSamples: 100,
     listSamples: 10,
   },
 };

@@ -2,7 +2,9 @@
 // a plain TypeScript program does with @temporalio/client for the same job: a schedule whose action
 // starts the same runJob workflow (same arguments, same task queue, same worker, same HTTP target),
 // so the difference between the two is Kairos's own overhead.
+import { randomUUID } from 'node:crypto';
 import { Client, Connection, ScheduleOverlapPolicy, type CalendarSpec, type ScheduleSpec } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { RunJobInput } from '../../core/runs/types.ts';
 import { SA } from '../../core/search-attributes.ts';
 import { httpCall } from './http-client.ts';
@@ -67,6 +69,16 @@ function rawSpec(t: Timing): { spec: ScheduleSpec; remainingActions?: number } {
   }
 }
 
+/** A run's search attributes as the raw program sets them (the schedule's action and run-now alike). */
+function runAttributes(input: RunJobInput, triggeredBy: string): SearchAttributePair[] {
+  return [
+    { key: SA.jobId, value: input.job.id },
+    { key: SA.jobType, value: input.job.type },
+    { key: SA.owner, value: input.job.ownerId },
+    { key: SA.triggeredBy, value: triggeredBy },
+  ];
+}
+
 class HttpError extends Error {}
 
 async function call(ctx: BenchContext, method: string, path: string, body?: unknown): Promise<unknown> {
@@ -116,12 +128,18 @@ export function kairosSide(ctx: BenchContext): Side {
  */
 export function rawSide(ctx: BenchContext, template: RunJobInput): Side {
   const { client } = ctx;
+  /** The runJob input of a raw job: the template's, with the job's own id, URL and triggers. */
+  const inputFor = (id: string, timing: Timing): RunJobInput => {
+    const job = { ...template.job, id, name: id, data: { ...template.job.data, url: ctx.target.urlFor(id) }, triggers: kairosTrigger(timing) };
+    return { ...template, job, writeId: undefined } as unknown as RunJobInput;
+  };
+  /** Each raw job's timing, to rebuild the input its schedule's action carries. */
+  const timings = new Map<string, Timing>();
   return {
     name: 'raw',
     async create(id, timing) {
       const { spec, remainingActions } = rawSpec(timing);
-      const job = { ...template.job, id, name: id, data: { ...template.job.data, url: ctx.target.urlFor(id) }, triggers: kairosTrigger(timing) };
-      const input = { ...template, job, writeId: undefined } as unknown as RunJobInput;
+      const input = inputFor(id, timing);
       await client.schedule.create({
         scheduleId: id,
         spec,
@@ -132,30 +150,37 @@ export function rawSide(ctx: BenchContext, template: RunJobInput): Side {
           taskQueue: ctx.taskQueue,
           args: [input],
           memo: { jobName: id },
-          typedSearchAttributes: [
-            { key: SA.jobId, value: id },
-            { key: SA.jobType, value: job.type },
-            { key: SA.owner, value: job.ownerId },
-            { key: SA.triggeredBy, value: 'schedule' },
-          ],
+          typedSearchAttributes: runAttributes(input, 'schedule'),
         },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
         state: remainingActions === undefined ? {} : { remainingActions },
         memo: { jobName: id },
         typedSearchAttributes: [
           { key: SA.jobId, value: id },
-          { key: SA.jobType, value: job.type },
-          { key: SA.owner, value: job.ownerId },
+          { key: SA.jobType, value: input.job.type },
+          { key: SA.owner, value: input.job.ownerId },
           { key: SA.jobName, value: id },
         ],
       });
+      timings.set(id, timing);
     },
     async runNow(id) {
-      // Kairos's run-now starts a run whatever is running; the raw equivalent says so explicitly.
-      await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+      // What Kairos's run-now does, minus Kairos: start the job's runJob workflow directly, with the
+      // input its schedule's action carries (marked manual, as Kairos marks it) and an id of its own
+      // (Kairos's format), so runs never collide and any number may run at once. (A schedule's
+      // trigger() goes through the scheduler workflow, and drops a second trigger within a second.)
+      const input: RunJobInput = { ...inputFor(id, timings.get(id) ?? { kind: 'never' }), triggeredBy: 'manual' };
+      await client.workflow.start('runJob', {
+        taskQueue: ctx.taskQueue,
+        workflowId: `${id}-manual-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+        args: [input],
+        memo: { jobName: id },
+        typedSearchAttributes: runAttributes(input, 'manual'),
+      });
     },
     async remove(id) {
       await client.schedule.getHandle(id).delete();
+      timings.delete(id);
     },
     async list(pageSize, cursor) {
       const res = await client.workflowService.listSchedules({
