@@ -2,7 +2,6 @@
 // config, trigger compilation), ownership, and optimistic concurrency live here once.
 import { randomUUID } from 'node:crypto';
 import { driverFor } from '../drivers/catalog.ts';
-import { parseDurationMs } from '../duration.ts';
 import { trimChar } from '../text.ts';
 import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';
 import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
