@@ -2,7 +2,7 @@
 // PostgreSQL server that is restarting, shutting down or unreachable. The API answers those as 503
 // (try again), as it does when Temporal is down, never as a 500: a database restart is an operator's
 // routine and clients (and load balancers) retry a 503.
-import { Unavailable } from '../errors.ts';
+import { Unavailable, validationError } from '../errors.ts';
 
 /**
  * SQLSTATEs of a server that is going away or not accepting yet: class 08 (connection exception),
@@ -32,8 +32,23 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return UNAVAILABLE_MESSAGE.test(err.message);
 }
 
-/** `err` as an Unavailable (its cause kept for the log) when the state store cannot serve now; else `err` itself. */
+/**
+ * SQLSTATEs of a value PostgreSQL's text cannot hold (22021 character_not_in_repertoire: a NUL byte;
+ * 22P05 untranslatable_character): the request's fault, whichever lookup met it first.
+ */
+const UNSTORABLE_SQLSTATE = new Set(['22021', '22P05']);
+
+/**
+ * `err` as an Unavailable (its cause kept for the log) when the state store cannot serve now, as a
+ * validation error when a request's value cannot be stored at all; else `err` itself.
+ */
 export function mapDatabaseError(err: unknown): unknown {
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && UNSTORABLE_SQLSTATE.has(code)) {
+    const mapped = validationError('the request holds a character that cannot be stored (such as a NUL byte)');
+    mapped.cause = err;
+    return mapped;
+  }
   if (!isDatabaseUnavailable(err)) return err;
   const mapped = new Unavailable('the state store is unavailable; try again shortly');
   mapped.cause = err;

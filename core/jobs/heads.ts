@@ -70,6 +70,12 @@ interface HeadValues {
 
 const parsePending = (text: string): Pending => JSON.parse(text) as Pending;
 
+/**
+ * Whether an id can be a key in the store: PostgreSQL text cannot hold NUL, so no job (and no
+ * Temporal schedule, whose store refuses it too) has such an id — a read of one is a miss, not a query.
+ */
+const storable = (jobId: string): boolean => !jobId.includes('\u0000');
+
 export class JobHeads {
   constructor(
     private readonly db: Db,
@@ -170,6 +176,7 @@ export class JobHeads {
   /** The head of `jobId` as it is now. */
   async read(jobId: string): Promise<HeadSnapshot> {
     const readAt = this.now().getTime();
+    if (!storable(jobId)) return { exists: false, trusted: undefined, seq: 0, pending: {}, readAt };
     const row = await this.db.kysely.selectFrom('job_heads').selectAll().where('job_id', '=', jobId).executeTakeFirst();
     if (!row) return { exists: false, trusted: undefined, seq: 0, pending: {}, readAt };
     const pending = parsePending(row.pending);
@@ -184,6 +191,7 @@ export class JobHeads {
    * Returns whether it stored anything.
    */
   async repair(jobId: string, seen: HeadSnapshot, truth: HeadTruth): Promise<boolean> {
+    if (!storable(jobId)) return false;
     const now = this.now();
     const at = now.toISOString();
     const young = (iso: string) => now.getTime() - Date.parse(iso) < this.staleMs;

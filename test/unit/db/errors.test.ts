@@ -34,6 +34,13 @@ describe('state-store availability errors', () => {
     assert.equal(normalizeError(withCode('relation "x" does not exist', '42P01')).status, 500);
   });
 
+  it('a value PostgreSQL text cannot hold (a NUL byte) is the request\'s fault: 400, not 500', () => {
+    for (const code of ['22021', '22P05']) {
+      const err = withCode('invalid byte sequence for encoding "UTF8": 0x00', code);
+      assert.equal(normalizeError(err).status, 400, code);
+    }
+  });
+
   it('a refused connection is the state store\'s only when its pool says so (other sockets fail with ECONNREFUSED too)', () => {
     const refused = () => withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED');
     assert.equal(isDatabaseUnavailable(refused()), false);
