@@ -77,7 +77,10 @@ export const PRIVATE_STACK_EGRESS_ALLOW = '127.0.0.1,localhost';
 export async function privateStackEnv(dataDir: string, admin: { user: string; password: string }, extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (k === 'TEMPORAL_ADDRESS' || k.startsWith('KAIROS_DAPR_') || k.startsWith('KAIROS_FUSION_') || k.startsWith('KAIROS_TEST_')) delete env[k];
+    // The outer stack's Temporal choice too (KAIROS_TEMPORAL, its cluster's database name and ports):
+    // two clusters on one database would corrupt each other. A private stack runs the dev server
+    // unless `extra` asks for a cluster of its own.
+    if (k === 'TEMPORAL_ADDRESS' || k === 'KAIROS_TEMPORAL' || k === 'KAIROS_TEMPORAL_DB_NAME' || k === 'KAIROS_TEMPORAL_INTERNAL_PORTS' || k.startsWith('KAIROS_DAPR_') || k.startsWith('KAIROS_FUSION_') || k.startsWith('KAIROS_TEST_')) delete env[k];
   }
   Object.assign(env, {
     KAIROS_DATA_DIR: dataDir,

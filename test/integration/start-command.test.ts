@@ -81,12 +81,19 @@ describe('start command', () => {
       KAIROS_ADMIN_PASSWORD: undefined,
       // A state store of its own (a fresh database on PostgreSQL runs), not the shared stack's.
       KAIROS_DATABASE_URL: undefined,
+      // The dev server (the default start), not the cluster a PostgreSQL test pass runs on: that
+      // one's database name would be shared with it.
+      KAIROS_TEMPORAL: undefined,
+      KAIROS_TEMPORAL_DB_NAME: undefined,
+      KAIROS_TEMPORAL_INTERNAL_PORTS: undefined,
       ...(await stateStoreEnv()),
     };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     const api = `http://127.0.0.1:${port}`;
+    const started: Started[] = [];
     try {
       const first = startKairos(env);
+      started.push(first);
       await waitFor(() => /ready in/.test(first.output()), 120_000, 'the first start to be ready');
       const out = first.output();
       assert.match(out, new RegExp(`API:\\s+${api.replace(/\./g, '\\.')}`));
@@ -116,6 +123,7 @@ describe('start command', () => {
       await waitFor(() => family.every((pid) => !alive(pid)), 10_000, 'every child to be gone');
 
       const second = startKairos(env);
+      started.push(second);
       await waitFor(() => /ready in/.test(second.output()), 120_000, 'the restart to be ready');
       assert.doesNotMatch(second.output(), /generated/, 'the admin password is printed only once');
       const job = await fetch(`${api}/v1/jobs/survives-restart`, { headers });
@@ -125,6 +133,9 @@ describe('start command', () => {
       second.child.kill('SIGINT');
       await waitFor(() => second.child.exitCode !== null, 30_000, 'the second start to exit');
     } finally {
+      // A failed assertion must not leave a start command (and its Temporal) running.
+      for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGINT');
+      await Promise.all(started.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((r) => s.child.once('exit', r)) : undefined)));
       await target.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
