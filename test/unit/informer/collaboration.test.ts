@@ -46,6 +46,11 @@ function memoryStore(): JobStore {
     async get(id: string) {
       return stored(get(id));
     },
+    /** As JobStore.read answers a read that described the schedule (the state comes with it). */
+    async read(id: string) {
+      const s = stored(get(id));
+      return { job: s.job, writeId: s.writeId, stored: s };
+    },
     async update(job: Job) {
       get(job.id);
       jobs.set(job.id, job);
