@@ -30,7 +30,8 @@ describe('Temporal gateway (shared stack)', () => {
       const subject = { what: 'job', id };
       await temporal.schedules.pause(id, 'paused by the gateway test', subject);
       assert.equal((await temporal.schedules.describe(id, subject)).schedule?.state?.paused, true);
-      assert.equal((await api<{ state: { enabled: boolean } }>('GET', `/v1/jobs/${id}`)).body.state.enabled, false, 'the API reads the same schedule');
+      // The API answers from the job's head (README, How reads work): a pause made behind Kairos's
+      // back, as this one is, shows in its reads only once the job is next written through Kairos.
       await temporal.schedules.unpause(id, 'unpaused by the gateway test', subject);
       assert.equal((await temporal.schedules.describe(id, subject)).schedule?.state?.paused, false);
 
