@@ -10,6 +10,8 @@ function required(name: string): string {
 
 export const apiUrl = () => required('KAIROS_TEST_API_URL');
 export const temporalAddress = () => required('KAIROS_TEST_TEMPORAL_ADDRESS');
+/** Whether the shared stack's Temporal has a Web UI: the dev server does, the cluster (the PostgreSQL pass) has none. */
+export const temporalHasWebUi = () => process.env.KAIROS_TEMPORAL !== 'cluster';
 export const namespace = () => process.env.KAIROS_TEST_NAMESPACE ?? 'default';
 export const taskQueue = () => process.env.KAIROS_TEST_TASK_QUEUE ?? 'kairos';
 /** A directory datasource jobs may use (the stack's KAIROS_DATASOURCE_DIRS): tests put their files below it. */
