@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../../core/config.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { stopChild, waitReady } from '../../scripts/stack.ts';
+import { killHard } from '../support/processes.ts';
 import { dropClusterDatabases, startCluster } from '../../scripts/temporal-cluster.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,12 +78,6 @@ export async function clusterBackend(opts: { dataDir: string; namespace: string;
   };
 }
 
-export async function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 
 /** One Kairos process (an API or a worker) that can be SIGKILLed and started again with the same environment. */

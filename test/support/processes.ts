@@ -80,7 +80,8 @@ export interface OwnStackOptions {
 const ADMIN_USER = 'admin';
 const ADMIN_PASSWORD = 'own-stack-admin-pw';
 
-async function killHard(child: ChildProcess): Promise<void> {
+/** SIGKILLs `child` and resolves once it has exited (at once if it already has). */
+export async function killHard(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGKILL');
