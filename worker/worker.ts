@@ -1,7 +1,7 @@
 // Builds a Kairos worker: the runJob workflow and one activity per driver on the Kairos task queue.
 // Any number of workers may poll the same task queue; that is how Kairos scales out.
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../core/config.ts';
 import { connectTemporal, workerConnectionOptions } from '../core/temporal/connection.ts';
 import { createActivities } from '../activities/registry.ts';
@@ -14,6 +14,7 @@ import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { AccessService } from '../core/access/service.ts';
+import { DriverMetrics } from '../activities/metrics.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
@@ -51,6 +52,8 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
+      // The runtime's meter, tagged as the SDK tags the workflow's: one Prometheus endpoint for both.
+      metrics: new DriverMetrics(Runtime.instance().metricMeter.withTags({ namespace: cfg.temporal.namespace, task_queue: cfg.taskQueue })),
     }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
