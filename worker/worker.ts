@@ -52,8 +52,9 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
-      // The runtime's meter, tagged as the SDK tags the workflow's: one Prometheus endpoint for both.
-      metrics: new DriverMetrics(Runtime.instance().metricMeter.withTags({ namespace: cfg.temporal.namespace, task_queue: cfg.taskQueue })),
+      // The runtime's meter, tagged as the SDK tags the workflow's meter (namespace, taskQueue), so
+      // all of Kairos's metrics carry the same labels; one Prometheus endpoint for both.
+      metrics: new DriverMetrics(Runtime.instance().metricMeter.withTags({ namespace: cfg.temporal.namespace, taskQueue: cfg.taskQueue })),
     }),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
