@@ -428,13 +428,16 @@ export class JobService {
     return { items, nextCursor: next };
   }
 
-  /** Head → access → quota → a direct workflow start: no scheduler query (see JobStore.read). */
-  async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
+  /**
+   * Head → access → quota → a direct workflow start: no scheduler query (see JobStore.read). The
+   * actor's name (a login's) goes into the run's summary in Temporal Web UI: "run now by alice".
+   */
+  async runNow(id: string, actor: Actor & { name?: string }, input?: unknown): Promise<{ runId: string }> {
     const { job } = await this.store.read(id);
     await this.allow(job, actor, 'run');
     // Counted for the job's owner, whoever asks; runJob checks again as it starts (core/quotas).
     await this.quotas?.assertMayStartRun(job.ownerId);
-    return { runId: await this.store.startRun(job, 'manual', input) };
+    return { runId: await this.store.startRun(job, 'manual', { input, by: actor.name ?? actor.id }) };
   }
 
   /** Next fire times as Temporal's scheduler reports them (it reports at most 10). */
