@@ -4,7 +4,9 @@
 // One dev server on free ports; each process is started alone against it, `rounds` times per mode,
 // alternating. Start time: spawn → the API's "api listening" log line / the worker's first poll
 // (its identity, <pid>@<host>, among the task queue's workflow pollers). Memory: the process's
-// VmRSS at that moment (/proc; tsx's esbuild service is a separate process, not counted).
+// VmRSS at that moment, and the CPU time it had used (utime + stime from /proc: unlike the wall
+// time, it hardly depends on what else the machine runs). tsx's esbuild service is a separate
+// process, counted in neither.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, loadavg, tmpdir } from 'node:os';
@@ -21,6 +23,11 @@ const rounds = Number(process.argv[2] ?? 3);
 type Mode = 'tsx' | 'compiled';
 type Kind = 'api' | 'worker';
 
+/** User + system CPU seconds of a process (/proc/<pid>/stat fields 14 and 15, in clock ticks of 1/100 s). */
+const cpuSeconds = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
     }
   };
 
-  const results: Record<string, { ms: number[]; mb: number[] }> = {};
+  const results: Record<string, { ms: number[]; mb: number[]; cpu: number[] }> = {};
   try {
     for (let i = 0; i < rounds; i++) {
       for (const kind of ['api', 'worker'] as const) {
@@ -81,11 +88,13 @@ async function main(): Promise<void> {
           await ready(kind, child);
           const ms = performance.now() - t0;
           const mb = rssMb(child.pid ?? 0);
+          const cpu = cpuSeconds(child.pid ?? 0);
           await stopChild(child);
-          const r = (results[`${kind} ${mode}`] ??= { ms: [], mb: [] });
+          const r = (results[`${kind} ${mode}`] ??= { ms: [], mb: [], cpu: [] });
           r.ms.push(ms);
           r.mb.push(mb);
-          console.error(`[startup] ${kind} ${mode}: ${(ms / 1000).toFixed(2)} s, ${mb.toFixed(0)} MB`);
+          r.cpu.push(cpu);
+          console.error(`[startup] ${kind} ${mode}: ${(ms / 1000).toFixed(2)} s, ${cpu.toFixed(2)} s CPU, ${mb.toFixed(0)} MB`);
         }
       }
     }
@@ -96,7 +105,9 @@ async function main(): Promise<void> {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   console.log(`node ${process.version}, ${rounds} rounds, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (medians)`);
-  for (const [k, r] of Object.entries(results)) console.log(`${k.padEnd(16)} ${(median(r.ms) / 1000).toFixed(2)} s  ${median(r.mb).toFixed(0)} MB RSS`);
+  for (const [k, r] of Object.entries(results)) {
+    console.log(`${k.padEnd(16)} ${(median(r.ms) / 1000).toFixed(2)} s wall  ${median(r.cpu).toFixed(2)} s CPU  ${median(r.mb).toFixed(0)} MB RSS`);
+  }
 }
 
 main().catch((err: unknown) => {
