@@ -1,4 +1,5 @@
-// API process entry point: `tsx api/index.ts` (started by `npm start`, or alone to scale out:
+// API process entry point: `node dist/api/index.js` compiled (`npx tsx api/index.ts` from the sources)
+// (started by `npm start`, or alone to scale out with `npm run api`:
 // API instances keep nothing between requests — state is in Temporal and the state store — so any number may run behind a load balancer).
 import { assertApiConfig, loadConfig } from '../core/config.ts';
 import { configureEgress } from '../core/net/policy.ts';

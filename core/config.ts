@@ -128,6 +128,12 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => (parseDaysOrDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "90d", "2160h" or "P90D"')
     .default('90d'),
+  // --- Temporal Web UI (#16): where the dashboard links runs and schedules on a cluster or any
+  // Temporal whose Web UI Kairos did not start (its address is not something Kairos can know).
+  KAIROS_TEMPORAL_UI_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://temporal.example.com' })
+    .transform((v) => v.replace(/\/$/, ''))
+    .optional(),
 });
 
 /** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
@@ -213,6 +219,8 @@ export interface Config {
     metricsPort: number;
     /** Whether the dev server serves its Web UI (KAIROS_TEMPORAL_UI=off starts it headless; the cluster has none). */
     ui: boolean;
+    /** KAIROS_TEMPORAL_UI_URL: Temporal Web UI's address for the dashboard's links (no trailing slash), when set. */
+    uiUrl: string | undefined;
     /** The cluster Kairos starts in mode `cluster`. */
     cluster: {
       /** Where its databases are created (KAIROS_TEMPORAL_DB_URL). */
@@ -380,6 +388,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // The cluster has no Web UI (the dev server's is built into the CLI). A process that the cluster
       // launcher points at it by TEMPORAL_ADDRESS still sees KAIROS_TEMPORAL=cluster, so it links no UI.
       ui: e.KAIROS_TEMPORAL_UI === 'on' && e.KAIROS_TEMPORAL !== 'cluster',
+      uiUrl: e.KAIROS_TEMPORAL_UI_URL,
       cluster: { dbUrl: e.KAIROS_TEMPORAL_DB_URL, dbName: e.KAIROS_TEMPORAL_DB_NAME, historyShards: e.KAIROS_TEMPORAL_HISTORY_SHARDS },
       internalPorts: splitList(e.KAIROS_TEMPORAL_INTERNAL_PORTS).map(Number),
       tls: useTls

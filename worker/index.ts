@@ -1,4 +1,5 @@
-// Worker process entry point: `tsx worker/index.ts` (started by `npm start`, or alone to scale out).
+// Worker process entry point: `node dist/worker/index.js` compiled (started by `npm start`, or alone
+// to scale out with `npm run worker`); `npx tsx worker/index.ts` from the sources in development.
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
