@@ -14,6 +14,8 @@ import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { AccessService } from '../core/access/service.ts';
+import { currentTracing } from '../core/telemetry/tracing.ts';
+import { WORKFLOW_INTERCEPTOR_MODULES, activityInterceptors, workflowSinks } from './telemetry.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
@@ -23,7 +25,7 @@ const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling the workflow code takes seconds; do it once per process. */
 function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
   return bundle;
 }
 
@@ -52,6 +54,10 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
     }),
+    // The run's log fields on activity lines; with tracing on, the trace continued into activities
+    // and the workflow's spans exported (worker/telemetry.ts).
+    interceptors: { activity: activityInterceptors(currentTracing()) },
+    sinks: workflowSinks(currentTracing()),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

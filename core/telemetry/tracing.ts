@@ -1,0 +1,80 @@
+// OpenTelemetry tracing of one process (API or worker), from core/config.ts's `tracing`. When it is
+// off nothing is registered: the OpenTelemetry API's calls elsewhere (the API's request span, the
+// HTTP driver's client span) then hit its no-op tracer and inject nothing.
+import { SpanKind, SpanStatusCode, context, propagation, trace, type Context } from '@opentelemetry/api';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { Resource } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { TracingConfig } from '../config.ts';
+
+/** What a process that traces holds: the worker hands `spanProcessor` and `resource` to the workflow span sink. */
+export interface Tracing {
+  spanProcessor: SpanProcessor;
+  resource: Resource;
+  /** Flushes the spans not yet sent and stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+let active: Tracing | undefined;
+
+/**
+ * Registers the global tracer provider, W3C trace-context propagation and async context for this
+ * process, exporting by OTLP over HTTP; undefined (and nothing registered) when tracing is off.
+ * Call once, before the process makes its first span.
+ */
+export function startTracing(cfg: TracingConfig, defaultServiceName: string): Tracing | undefined {
+  if (!cfg.enabled) return undefined;
+  if (active) return active;
+  const exporter = cfg.protocol === 'http/json' ? new OtlpJsonExporter({ url: cfg.url }) : new OtlpProtobufExporter({ url: cfg.url });
+  // OTEL_RESOURCE_ATTRIBUTES (read by the SDK's default resource) still adds to this.
+  const resource = Resource.default().merge(new Resource({ 'service.name': cfg.serviceName ?? defaultServiceName }));
+  const spanProcessor = new BatchSpanProcessor(exporter);
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
+  provider.register();
+  active = { spanProcessor, resource, shutdown: () => provider.shutdown() };
+  return active;
+}
+
+/** This process's tracing if startTracing turned it on (the Temporal interceptors are added only then). */
+export function currentTracing(): Tracing | undefined {
+  return active;
+}
+
+/** The one tracer Kairos's own spans come from. */
+export const tracer = () => trace.getTracer('kairos');
+
+/** The trace context a carrier (incoming HTTP headers) holds, on top of the current one. */
+export function extractContext(carrier: Record<string, string | string[] | undefined>): Context {
+  return propagation.extract(context.active(), carrier);
+}
+
+/**
+ * Runs `fn` inside a new client span and hands it the headers that carry the span to the callee
+ * (`traceparent`, and `tracestate` when there is one); `describe` adds attributes from the result.
+ * With tracing off: no span, no headers.
+ */
+export async function withClientSpan<T>(
+  name: string,
+  attributes: Record<string, string | number>,
+  fn: (headers: Record<string, string>) => Promise<T>,
+  describe?: (result: T) => Record<string, string | number>,
+): Promise<T> {
+  if (!active) return await fn({});
+  return await tracer().startActiveSpan(name, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const headers: Record<string, string> = {};
+    propagation.inject(context.active(), headers);
+    try {
+      const result = await fn(headers);
+      if (describe) span.setAttributes(describe(result));
+      return result;
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
