@@ -4,7 +4,7 @@
 import { SpanKind, SpanStatusCode, context, propagation, trace, type Context } from '@opentelemetry/api';
 import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { Resource } from '@opentelemetry/resources';
+import { Resource, detectResourcesSync, envDetectorSync } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { TracingConfig } from '../config.ts';
@@ -28,8 +28,10 @@ export function startTracing(cfg: TracingConfig, defaultServiceName: string): Tr
   if (!cfg.enabled) return undefined;
   if (active) return active;
   const exporter = cfg.protocol === 'http/json' ? new OtlpJsonExporter({ url: cfg.url }) : new OtlpProtobufExporter({ url: cfg.url });
-  // OTEL_RESOURCE_ATTRIBUTES (read by the SDK's default resource) still adds to this.
-  const resource = Resource.default().merge(new Resource({ 'service.name': cfg.serviceName ?? defaultServiceName }));
+  // OTEL_RESOURCE_ATTRIBUTES adds to the SDK's attributes; the service name is the process's unless OTEL_SERVICE_NAME.
+  const resource = Resource.default()
+    .merge(detectResourcesSync({ detectors: [envDetectorSync] }))
+    .merge(new Resource({ 'service.name': cfg.serviceName ?? defaultServiceName }));
   const spanProcessor = new BatchSpanProcessor(exporter);
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   provider.register();
