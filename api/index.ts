@@ -11,7 +11,7 @@ assertApiConfig(cfg);
 configureEgress(cfg);
 const logger = createLogger(cfg);
 // Before the Temporal client exists: it adds the tracing interceptor only when tracing is on.
-const tracing = startTracing(cfg.tracing, 'kairos-api');
+const tracing = await startTracing(cfg.tracing, 'kairos-api');
 const api = await startApi(cfg, logger).catch((err: unknown) => exitIfSetupError(err));
 logger.info({ url: api.url, tracing: tracing ? cfg.tracing.url : 'off' }, 'api listening');
 const shutdown = () => {

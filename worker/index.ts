@@ -12,7 +12,7 @@ import { temporalLogger } from './telemetry.ts';
 const cfg = loadConfig();
 const logger = createLogger(cfg.logLevel, 'kairos-worker');
 // Before the worker and its clients exist: they add the tracing interceptors only when it is on.
-const tracing = startTracing(cfg.tracing, 'kairos-worker');
+const tracing = await startTracing(cfg.tracing, 'kairos-worker');
 configureEgress(cfg);
 // Datasource jobs read and write files only below these (the default one is new on a fresh install).
 await ensureFileDirs(cfg.datasource.dirs);

@@ -6,12 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
-import {
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  makeWorkflowExporter,
-  type OpenTelemetrySinks,
-} from '@temporalio/interceptors-opentelemetry';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry';
 import type { Logger } from 'pino';
 import type { RunLogFields } from '../core/temporal/contract.ts';
 import { runLogFieldsOf } from '../core/telemetry/run-context.ts';
@@ -68,9 +63,10 @@ const runLogFields: ActivityInterceptorsFactory = () => {
   };
 };
 
-/** The worker's activity interceptors: the run's log fields, and OpenTelemetry's when tracing is on. */
-export function activityInterceptors(tracing: Tracing | undefined): ActivityInterceptorsFactory[] {
+/** The worker's activity interceptors: the run's log fields, and OpenTelemetry's (loaded only then) when tracing is on. */
+export async function activityInterceptors(tracing: Tracing | undefined): Promise<ActivityInterceptorsFactory[]> {
   if (!tracing) return [runLogFields];
+  const { OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = await import('@temporalio/interceptors-opentelemetry');
   return [runLogFields, (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })];
 }
 
@@ -78,7 +74,8 @@ export function activityInterceptors(tracing: Tracing | undefined): ActivityInte
  * The sink the bundled OpenTelemetry workflow interceptors hand their spans to: the process's span
  * processor when tracing is on, else one that drops them (the interceptors are in every bundle).
  */
-export function workflowSinks(tracing: Tracing | undefined): InjectedSinks<OpenTelemetrySinks> {
-  if (tracing) return { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
-  return { exporter: { export: { fn: () => {}, callDuringReplay: false } } };
+export async function workflowSinks(tracing: Tracing | undefined): Promise<InjectedSinks<OpenTelemetrySinks>> {
+  if (!tracing) return { exporter: { export: { fn: () => {}, callDuringReplay: false } } };
+  const { makeWorkflowExporter } = await import('@temporalio/interceptors-opentelemetry');
+  return { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) };
 }

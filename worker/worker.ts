@@ -56,8 +56,8 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
     }),
     // The run's log fields on activity lines; with tracing on, the trace continued into activities
     // and the workflow's spans exported (worker/telemetry.ts).
-    interceptors: { activity: activityInterceptors(currentTracing()) },
-    sinks: workflowSinks(currentTracing()),
+    interceptors: { activity: await activityInterceptors(currentTracing()) },
+    sinks: await workflowSinks(currentTracing()),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

@@ -1,12 +1,9 @@
 // OpenTelemetry tracing of one process (API or worker), from core/config.ts's `tracing`. When it is
-// off nothing is registered: the OpenTelemetry API's calls elsewhere (the API's request span, the
-// HTTP driver's client span) then hit its no-op tracer and inject nothing.
+// off nothing is registered, and the SDK and exporter are not even loaded (they are imported here
+// only when on: about 20 MB and a second of start-up otherwise); Kairos's own spans are skipped.
 import { SpanKind, SpanStatusCode, context, propagation, trace, type Context } from '@opentelemetry/api';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { Resource, detectResourcesSync, envDetectorSync } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { TracingConfig } from '../config.ts';
 
 /** What a process that traces holds: the worker hands `spanProcessor` and `resource` to the workflow span sink. */
@@ -24,10 +21,18 @@ let active: Tracing | undefined;
  * process, exporting by OTLP over HTTP; undefined (and nothing registered) when tracing is off.
  * Call once, before the process makes its first span.
  */
-export function startTracing(cfg: TracingConfig, defaultServiceName: string): Tracing | undefined {
+export async function startTracing(cfg: TracingConfig, defaultServiceName: string): Promise<Tracing | undefined> {
   if (!cfg.enabled) return undefined;
   if (active) return active;
-  const exporter = cfg.protocol === 'http/json' ? new OtlpJsonExporter({ url: cfg.url }) : new OtlpProtobufExporter({ url: cfg.url });
+  const [{ NodeTracerProvider }, { BatchSpanProcessor }, { Resource, detectResourcesSync, envDetectorSync }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-node'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+  ]);
+  const exporter =
+    cfg.protocol === 'http/json'
+      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: cfg.url })
+      : new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter({ url: cfg.url });
   // OTEL_RESOURCE_ATTRIBUTES adds to the SDK's attributes; the service name is the process's unless OTEL_SERVICE_NAME.
   const resource = Resource.default()
     .merge(detectResourcesSync({ detectors: [envDetectorSync] }))

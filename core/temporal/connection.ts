@@ -37,5 +37,5 @@ export async function workerConnectionOptions(cfg: Config['temporal']): Promise<
 /** Connects (failures mapped: unreachable → unavailable, refused credentials → misconfigured). */
 export async function connectTemporal(cfg: Config['temporal']): Promise<TemporalGateway> {
   const connection = await guard(async () => await Connection.connect(await connectionOptions(cfg)));
-  return new TemporalGateway(new Client({ connection, namespace: cfg.namespace, interceptors: { workflow: workflowClientInterceptors() } }));
+  return new TemporalGateway(new Client({ connection, namespace: cfg.namespace, interceptors: { workflow: await workflowClientInterceptors() } }));
 }

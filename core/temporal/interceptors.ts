@@ -2,7 +2,6 @@
 // request's id (a header the worker's interceptors put into that run's log lines) and, when this
 // process traces, the request's span (OpenTelemetry's client interceptor: the run joins its trace).
 import type { Next, WorkflowClientInterceptor, WorkflowSignalWithStartInput, WorkflowStartInput, WorkflowStartOutput } from '@temporalio/client';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { requestIdHeader } from '../telemetry/run-context.ts';
 import { currentRequestId } from '../telemetry/request-scope.ts';
 import { currentTracing } from '../telemetry/tracing.ts';
@@ -23,7 +22,9 @@ class RequestIdInterceptor implements WorkflowClientInterceptor {
   }
 }
 
-/** The workflow-client interceptors of a Kairos client (OpenTelemetry's only when tracing is on). */
-export function workflowClientInterceptors(): WorkflowClientInterceptor[] {
-  return [new RequestIdInterceptor(), ...(currentTracing() !== undefined ? [new OpenTelemetryWorkflowClientInterceptor()] : [])];
+/** The workflow-client interceptors of a Kairos client (OpenTelemetry's, loaded only when tracing is on). */
+export async function workflowClientInterceptors(): Promise<WorkflowClientInterceptor[]> {
+  if (currentTracing() === undefined) return [new RequestIdInterceptor()];
+  const { OpenTelemetryWorkflowClientInterceptor } = await import('@temporalio/interceptors-opentelemetry');
+  return [new RequestIdInterceptor(), new OpenTelemetryWorkflowClientInterceptor()];
 }
