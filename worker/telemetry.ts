@@ -1,7 +1,7 @@
 // The worker's logs and traces as Temporal's SDK sees them: a Runtime logger that writes the SDK's
 // and Temporal Core's lines through pino; activity interceptors that put the run's fields (request
-// id, job id, run id) on each activity log line and, when tracing is on, continue the workflow's
-// trace; the sink that exports the spans workflow code makes.
+// id, job id, run id) on each activity log line and into the runs an activity starts, and, when
+// tracing is on, continue the workflow's trace; the sink that exports the spans workflow code makes.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
@@ -10,6 +10,7 @@ import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry'
 import type { Logger } from 'pino';
 import type { RunLogFields } from '../core/temporal/contract.ts';
 import { runLogFieldsOf } from '../core/telemetry/run-context.ts';
+import { inRequestScope } from '../core/telemetry/request-scope.ts';
 import type { Tracing } from '../core/telemetry/tracing.ts';
 
 /**
@@ -51,7 +52,9 @@ const runLogFields: ActivityInterceptorsFactory = () => {
     inbound: {
       async execute(input, next) {
         fields = runLogFieldsOf(input.headers) ?? {};
-        return await next(input);
+        // The runs this activity starts (a run's dependents) carry the request id on, as the API's starts do.
+        const { requestId } = fields;
+        return requestId === undefined ? await next(input) : await inRequestScope(requestId, () => next(input));
       },
     },
     outbound: {

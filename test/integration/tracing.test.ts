@@ -1,13 +1,15 @@
 // Traces and logs of a run (issue #16, items 2 and 3), on a private stack whose API and worker
 // export to an OTLP receiver in this test (OTLP/HTTP JSON on loopback): a run-now of an http job is
 // one trace — the API's request span, the workflow start, the workflow, the activity, its outbound
-// request — whose context reaches the target as `traceparent`; a scheduled run is a trace of its
-// own that begins at the workflow. The worker's JSON log lines for the run carry the request id the
-// API answered with, the job id and the run id.
+// request — whose context reaches the target as `traceparent`, and the dependency run it starts
+// joins that trace; a scheduled run is a trace of its own that begins at the workflow. The worker's
+// JSON log lines for the run (and its dependency run) carry the request id the API answered with,
+// the job id and the run id.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOwnStack, type OwnStack } from '../support/processes.ts';
@@ -97,6 +99,26 @@ describe('tracing and run logs (private stack exporting to an in-test OTLP recei
     const created = await api('POST', '/v1/jobs', { auth: s.auth, baseUrl: s.apiUrl, body: { id: jobId, type: 'http', data: { url: `${target.url}/traced/${jobId}` } } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
 
+    // A job that runs after it succeeds: its run joins the trace and carries the request id too.
+    const after = uniqueId('traced-after');
+    const dependent = await api('POST', '/v1/jobs', {
+      auth: s.auth,
+      baseUrl: s.apiUrl,
+      body: { id: after, type: 'http', data: { url: `${target.url}/after/${after}` }, triggers: [{ type: 'job', jobId, on: ['succeeded'] }] },
+    });
+    assert.equal(dependent.status, 201, JSON.stringify(dependent.body));
+    // The parent's run finds its dependents in Temporal's visibility: wait until this one is there.
+    const connection = await Connection.connect({ address: s.temporalAddress });
+    try {
+      const client = new Client({ connection, namespace: s.namespace });
+      await waitFor(async () => {
+        for await (const _s of client.schedule.list({ query: `KairosAfterJobs = '${jobId}:succeeded'` })) return true;
+        return false;
+      }, 15_000, 'the dependent job visible');
+    } finally {
+      await connection.close();
+    }
+
     const requestId = `test-${randomUUID()}`;
     const run = await api<{ runId: string }>('POST', `/v1/jobs/${jobId}/run`, { auth: s.auth, baseUrl: s.apiUrl, headers: { 'x-request-id': requestId } });
     assert.equal(run.status, 202, JSON.stringify(run.body));
@@ -147,6 +169,22 @@ describe('tracing and run logs (private stack exporting to an in-test OTLP recei
     }
     const activityLine = lines.find((l) => l.msg === 'driver attempt succeeded') as Record<string, unknown>;
     assert.equal(activityLine.trace_id, traceId, "the activity's line names its trace");
+
+    // The dependent run: same trace (below the parent's dependents activity), same request id.
+    const afterHit = await waitFor(() => target.requests.find((r) => r.path === `/after/${after}`), 60_000, 'the dependent run to call its target');
+    assert.equal(/^00-([0-9a-f]{32})-/.exec(String(afterHit.headers.traceparent ?? ''))?.[1], traceId, "the dependent run is in the run-now's trace");
+    const started = await waitFor(() => {
+      const ts = inTrace();
+      const start = ts.find((sp) => sp.service === 'kairos-worker' && sp.name === 'StartWorkflow:runJob');
+      const parent = start && ts.find((sp) => sp.spanId === start.parentSpanId);
+      return parent ? parent : undefined;
+    }, 30_000, "the dependent run's start span in the trace");
+    assert.equal(started.name, 'RunActivity:kairosStartDependents');
+    const afterLines = await waitFor(() => {
+      const ls = workerLines(s).filter((l) => l.jobId === after);
+      return ls.some((l) => l.msg === 'run finished') ? ls : undefined;
+    }, 30_000, 'worker log lines of the dependent run');
+    for (const l of afterLines) assert.equal(l.requestId, requestId, `dependent line ${JSON.stringify(l)} carries the request id`);
   });
 
   it('a malformed X-Request-Id is replaced by a generated one', async () => {
