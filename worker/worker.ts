@@ -14,6 +14,8 @@ import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { AccessService } from '../core/access/service.ts';
 import { workflowBundle } from './workflow-bundle.ts';
+import { currentTracing } from '../core/telemetry/tracing.ts';
+import { activityInterceptors, workflowSinks } from './telemetry.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
@@ -43,6 +45,10 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
     }),
+    // The run's log fields on activity lines; with tracing on, the trace continued into activities
+    // and the workflow's spans exported (worker/telemetry.ts).
+    interceptors: { activity: await activityInterceptors(currentTracing()) },
+    sinks: await workflowSinks(currentTracing()),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

@@ -3,6 +3,7 @@
 // compiled worker only loads that file: it polls within about a second of starting. A worker run
 // from the TypeScript sources (`npx tsx worker/index.ts`, development) bundles at start instead.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
@@ -12,6 +13,15 @@ const compiled = import.meta.url.endsWith('.js');
 /** The workflows' entry point next to this module: workflows/index.ts in the sources, dist/workflows/index.js compiled. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${compiled ? 'js' : 'ts'}`, import.meta.url));
 
+/**
+ * The workflow interceptor modules bundled with the workflow code: Kairos's (the run's log fields;
+ * first, so its fields are set before anything logs) and OpenTelemetry's (its documented module).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [
+  fileURLToPath(new URL(`../workflows/interceptors.${compiled ? 'js' : 'ts'}`, import.meta.url)),
+  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
+
 /** Where the build writes the bundle: dist/workflow-bundle.js, beside the compiled code. */
 export const PREBUILT_BUNDLE_PATH = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
@@ -19,7 +29,7 @@ const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() 
 
 /** Bundles the workflow code now (seconds of webpack). */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  return await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quiet });
 }
 
 let fromSources: Promise<WorkflowBundleWithSourceMap> | undefined;
