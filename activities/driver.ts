@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { DriverContext, DriverFailureDetails, DriverResult, HistoryStrategy, RunProgress } from '../core/runs/types.ts';
 import { findSecretRefs, masker, resolveSecretRefs, SecretRefError } from '../core/secrets/refs.ts';
 import type { SecretLookup, SecretSubject } from '../core/secrets/access.ts';
+import type { DriverMetrics } from './metrics.ts';
 
 export interface DriverRuntime extends DriverContext {
   /** Aborted when the run is stopped (cancelled) or the worker shuts down. */
@@ -25,6 +26,8 @@ export interface DriverRuntime extends DriverContext {
   written: unknown;
   /** Reports progress; it travels with the next heartbeat and is readable while the run is in flight. */
   progress(p: RunProgress): void;
+  /** The worker's driver metrics (absent where a driver runs outside a worker, e.g. unit tests). */
+  metrics?: DriverMetrics;
 }
 
 export interface DriverImpl<S extends z.ZodType = z.ZodType> {
@@ -46,8 +49,28 @@ export interface SecretSource {
   lookup(subject: SecretSubject): Promise<SecretLookup>;
 }
 
-/** Turns a driver into the activity the worker registers under the job type. */
-export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: unknown, ctx: DriverContext) => Promise<DriverResult> {
+/**
+ * Turns a driver into the activity the worker registers under the job type; with `metrics`, each
+ * attempt counts as in flight while it runs and as a driver error (by failure type) when it fails.
+ */
+export function driverActivity(impl: DriverImpl, secrets: SecretSource, metrics?: DriverMetrics): (data: unknown, ctx: DriverContext) => Promise<DriverResult> {
+  const attempt = attemptOf(impl, secrets, metrics);
+  if (!metrics) return attempt;
+  return async (rawData, ctx) => {
+    const ended = metrics.attemptStarted(impl.type);
+    try {
+      return await attempt(rawData, ctx);
+    } catch (err) {
+      // A stop (cancellation) is no error of the driver's.
+      if (err instanceof ApplicationFailure) metrics.driverError(impl.type, err.type);
+      throw err;
+    } finally {
+      ended();
+    }
+  };
+}
+
+function attemptOf(impl: DriverImpl, secrets: SecretSource, metrics: DriverMetrics | undefined): (data: unknown, ctx: DriverContext) => Promise<DriverResult> {
   return async (rawData, ctx) => {
     const actx = Context.current();
     const attempt = actx.info.attempt;
@@ -88,6 +111,7 @@ export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: 
       signal: actx.cancellationSignal,
       attempt,
       written: rawData,
+      metrics,
       progress(p) {
         last = p;
       },

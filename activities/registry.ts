@@ -3,6 +3,7 @@
 // data must look like is core's driver catalog (core/drivers/catalog.ts); the workflow's view of
 // these activities is typed from this factory (`KairosActivities`), as the Temporal samples do.
 import type { JobStore } from '../core/jobs/store.ts';
+import type { DriverMetrics } from './metrics.ts';
 import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
 import type { TemporalGateway } from '../core/temporal/gateway.ts';
 import { cleanupDriver } from './cleanup.ts';
@@ -19,14 +20,16 @@ export interface ActivityDeps {
   secrets: SecretSource;
   /** KAIROS_QUOTA_CONCURRENT_RUNS (0 = unlimited; absent: unlimited). */
   concurrentRuns?: number;
+  /** The worker's driver metrics (worker/worker.ts); none: nothing is recorded. */
+  metrics?: DriverMetrics;
 }
 
 /** The activities a worker registers: one per driver, named after the job type, plus the dependents starter and the run-quota check. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    http: driverActivity(httpDriver, deps.secrets),
-    cleanup: driverActivity(cleanupDriver(deps), deps.secrets),
-    datasource: driverActivity(datasourceDriver, deps.secrets),
+    http: driverActivity(httpDriver, deps.secrets, deps.metrics),
+    cleanup: driverActivity(cleanupDriver(deps), deps.secrets, deps.metrics),
+    datasource: driverActivity(datasourceDriver, deps.secrets, deps.metrics),
     [START_DEPENDENTS_ACTIVITY]: startDependentsActivity(deps),
     [CHECK_RUN_QUOTA_ACTIVITY]: checkRunQuotaActivity({ temporal: deps.temporal, concurrentRuns: deps.concurrentRuns ?? 0 }),
   };

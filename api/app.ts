@@ -11,6 +11,7 @@ import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.
 import type { AuditLog } from '../core/audit/log.ts';
 import { inAuditScope, type AuditScope } from '../core/audit/scope.ts';
 import { recordRequest } from './audit.ts';
+import type { ApiMetrics } from './metrics.ts';
 import { requestContext } from './request-context.ts';
 
 export interface Surface {
@@ -48,6 +49,8 @@ export interface AppOptions {
   trustedOrigins?: readonly string[];
   /** Where requests that change something, and failed logins, are recorded (api/audit.ts); none when absent. */
   audit?: AuditLog;
+  /** Request metrics (api/metrics.ts); none when absent. */
+  metrics?: ApiMetrics;
 }
 
 /** Content types a JSON endpoint accepts (type-is patterns: `+json` is any structured `…+json` type). */
@@ -92,6 +95,8 @@ export function createApp(opts: AppOptions): Koa {
     return s?.name ?? (s?.prefix.replace(/^\//, '') || 'v1');
   };
 
+  // Outermost: it sees the status the error boundary below gives the client.
+  if (opts.metrics) app.use(opts.metrics.middleware);
   app.use(requestContext);
   // One JSON line per request. Only the path is logged: query strings and headers may carry secrets.
   app.use(async (ctx, next) => {

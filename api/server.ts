@@ -39,6 +39,7 @@ const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
 /** How often the API deletes job heads that hold nothing (deleted jobs' tombstones; core/jobs/heads.ts). */
 const HEADS_PURGE_INTERVAL_MS = 3_600_000;
 import { AccessService } from '../core/access/service.ts';
+import { createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
 
 export interface ApiServer {
   server: Server;
@@ -99,6 +100,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   );
   surfaces.push(cluedinSurface(cfg, { jobs: jobs.forSurface('cluedin'), runs, overview }));
   surfaces.push(uiSurface(cfg));
+  const metrics = createApiMetrics();
+  surfaces.push(metricsSurface(metrics));
   const app = createApp({
     logger,
     bodyLimit: cfg.bodyLimit,
@@ -107,10 +110,12 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     authenticate: authenticate(auth),
     surfaces,
     audit,
+    metrics,
   });
   const server = await listen(app, cfg.port, cfg.host, 'KAIROS_PORT');
   const daprServer = await startDaprPort(cfg, jobs.forSurface('dapr'), logger, audit);
   const fusionServer = await startFusionPort(cfg, { jobs: jobs.forSurface('fusion'), runs, auth, audit }, logger);
+  const metricsServer = await startMetricsPort(cfg.metrics.api, metrics);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   return {
@@ -121,6 +126,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       await closeServer(server);
       await closeServer(daprServer);
       await closeServer(fusionServer);
+      await closeServer(metricsServer);
       await temporal.close();
       await retention.stop();
       await headsPurge.stop();

@@ -145,6 +145,12 @@ const EnvSchema = z.object({
   OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
   OTEL_SERVICE_NAME: nonEmpty.optional(),
+  // --- metrics (#16)
+  // Prometheus endpoints without credentials, each on an address of its own: off unless a port is set.
+  KAIROS_METRICS_HOST: nonEmpty.default('127.0.0.1'),
+  KAIROS_METRICS_PORT: optionalPort,
+  KAIROS_WORKER_METRICS_HOST: nonEmpty.default('127.0.0.1'),
+  KAIROS_WORKER_METRICS_PORT: optionalPort,
 });
 
 /** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
@@ -211,6 +217,12 @@ export interface Config {
     /** Runs of one owner's jobs that may be running at once. */
     concurrentRuns: number;
   };
+  /**
+   * Prometheus `/metrics` served without credentials (api/metrics.ts, worker/index.ts): each is set
+   * only when its port is (KAIROS_METRICS_PORT, KAIROS_WORKER_METRICS_PORT). The API's metrics are
+   * also at `/metrics` on the main port, for admins.
+   */
+  metrics: { api?: MetricsBind; worker?: MetricsBind };
   temporal: {
     /**
      * Which Temporal: `dev` the CLI dev server Kairos starts (default), `cluster` the PostgreSQL-backed
@@ -274,6 +286,12 @@ export interface DatasourceConfig {
   dataDir: string;
   /** `SET LOCAL statement_timeout` of every PostgreSQL source query (KAIROS_DATASOURCE_STATEMENT_TIMEOUT). */
   statementTimeoutMs: number;
+}
+
+/** Where a metrics endpoint listens. */
+export interface MetricsBind {
+  host: string;
+  port: number;
 }
 
 /** How long a dashboard login session lasts. */
@@ -413,6 +431,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     audit: { retentionMs: parseDaysOrDurationMs(e.KAIROS_AUDIT_RETENTION) ?? 90 * DAY_MS },
     tracing: tracingConfig(e),
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
+    metrics: {
+      ...(e.KAIROS_METRICS_PORT === undefined ? {} : { api: { host: e.KAIROS_METRICS_HOST, port: e.KAIROS_METRICS_PORT } }),
+      ...(e.KAIROS_WORKER_METRICS_PORT === undefined ? {} : { worker: { host: e.KAIROS_WORKER_METRICS_HOST, port: e.KAIROS_WORKER_METRICS_PORT } }),
+    },
     temporal: {
       mode: e.TEMPORAL_ADDRESS !== undefined ? 'external' : e.KAIROS_TEMPORAL,
       embedded: e.TEMPORAL_ADDRESS === undefined,
@@ -485,6 +507,11 @@ export const WORKER_ENV_ALLOW = {
     // Not used by the worker's own work, but denied to jobs by the egress policy: it must know them.
     'KAIROS_DAPR_PORT',
     'KAIROS_FUSION_PORT',
+    'KAIROS_METRICS_HOST',
+    'KAIROS_METRICS_PORT',
+    // The worker serves its own metrics there (and denies jobs the way to it).
+    'KAIROS_WORKER_METRICS_HOST',
+    'KAIROS_WORKER_METRICS_PORT',
     // The worker reads secrets (and their key) from the state store.
     'KAIROS_DATABASE_URL',
     'KAIROS_DATABASE_POOL',

@@ -4,6 +4,7 @@
 // rest for dialect needs and users' own attributes.
 // Schedules carry them (list filters); runJob workflows carry them too (run filters, Web UI).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SCHEDULED_START_TIME_ATTRIBUTE } from './temporal/contract.ts';
 
 export const SA = {
   jobId: defineSearchAttributeKey('KairosJobId', SearchAttributeType.KEYWORD),
@@ -23,6 +24,12 @@ export const SA = {
   tags: defineSearchAttributeKey('KairosTags', SearchAttributeType.KEYWORD_LIST),
   scheduledAt: defineSearchAttributeKey('KairosScheduledAt', SearchAttributeType.DATETIME),
 } as const;
+
+/**
+ * Temporal's own attribute on a run a schedule started: the time the schedule meant it for (a run's
+ * start delay is its start minus this).
+ */
+export const SCHEDULED_START_TIME = defineSearchAttributeKey(SCHEDULED_START_TIME_ATTRIBUTE, SearchAttributeType.DATETIME);
 
 /** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `operator search-attribute create`. */
 export const SEARCH_ATTRIBUTE_DEFINITIONS: readonly [string, string][] = [

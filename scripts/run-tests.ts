@@ -100,6 +100,9 @@ async function runIntegration(files: string[], backend: TestBackend): Promise<nu
       KAIROS_DAPR_APP_URLS: `other=http://127.0.0.1:${await freePort()}`,
       KAIROS_DAPR_APP_API_TOKEN_SECRET: 'DAPR_APP_API_TOKEN',
       KAIROS_SECRET_DAPR_APP_API_TOKEN: 'integration-dapr-app-token',
+      // The API's and the worker's Prometheus endpoints without credentials (test/integration/metrics.test.ts scrapes them).
+      KAIROS_METRICS_PORT: String(await freePort()),
+      KAIROS_WORKER_METRICS_PORT: String(await freePort()),
       // The Volt MX Foundry server whose services Volt MX jobs call (test/integration/voltmx.test.ts binds it).
       KAIROS_VOLTMX_SERVER_URL: `http://127.0.0.1:${await freePort()}`,
       // Every test file shares this stack, in parallel and mostly as the one admin (a burst fires 40

@@ -104,6 +104,8 @@ export async function privateStackEnv(dataDir: string, admin: { user: string; pa
     // two clusters on one database would corrupt each other. A private stack runs the dev server
     // unless `extra` asks for a cluster of its own.
     if (k === 'TEMPORAL_ADDRESS' || k === 'KAIROS_TEMPORAL' || k === 'KAIROS_TEMPORAL_DB_NAME' || k === 'KAIROS_TEMPORAL_INTERNAL_PORTS' || k.startsWith('KAIROS_DAPR_') || k.startsWith('KAIROS_FUSION_') || k.startsWith('KAIROS_TEST_')) delete env[k];
+    // Nor the outer stack's metrics ports: a second API or worker could not bind them.
+    if (k.startsWith('KAIROS_METRICS_') || k.startsWith('KAIROS_WORKER_METRICS_')) delete env[k];
   }
   Object.assign(env, {
     KAIROS_DATA_DIR: dataDir,

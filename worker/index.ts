@@ -8,6 +8,7 @@ import { exitIfSetupError } from '../core/temporal/setup.ts';
 import { createLogger } from '../core/telemetry/log.ts';
 import { startTracing } from '../core/telemetry/tracing.ts';
 import { createWorker } from './worker.ts';
+import { metricsExporter } from './metrics.ts';
 import { temporalLogger } from './telemetry.ts';
 
 const cfg = loadConfig();
@@ -17,11 +18,18 @@ const tracing = await startTracing(cfg.tracing, 'kairos-worker');
 configureEgress(cfg);
 // Datasource jobs read and write files only below these (the default one is new on a fresh install).
 await ensureFileDirs(cfg.datasource.dirs);
-// The SDK's, workflows' and activities' lines, and Temporal Core's warnings (forwarded), all as pino JSON.
-Runtime.install({
-  logger: temporalLogger(logger),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
-});
+const metrics = metricsExporter(cfg.metrics.worker);
+try {
+  // The SDK's, workflows' and activities' lines, and Temporal Core's warnings (forwarded), all as pino JSON.
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} }, ...(metrics ? { metrics } : {}) },
+  });
+} catch (err) {
+  // The one likely cause: the metrics port is taken (another worker on this machine uses it).
+  console.error(`worker: could not start the runtime${metrics ? ` (metrics on KAIROS_WORKER_METRICS_HOST:KAIROS_WORKER_METRICS_PORT = ${cfg.metrics.worker?.host}:${cfg.metrics.worker?.port}; each worker on a machine needs a port of its own)` : ''}: ${(err as Error).message}`);
+  process.exit(1);
+}
 const worker = await createWorker(cfg).catch((err: unknown) => exitIfSetupError(err));
 logger.info({ taskQueue: cfg.taskQueue, namespace: cfg.temporal.namespace, tracing: tracing ? cfg.tracing.url : 'off' }, 'worker polling');
 // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).

@@ -1,6 +1,6 @@
 // Builds a Kairos worker: the runJob workflow and one activity per driver on the Kairos task queue.
 // Any number of workers may poll the same task queue; that is how Kairos scales out.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Config } from '../core/config.ts';
 import { connectTemporal, workerConnectionOptions } from '../core/temporal/connection.ts';
 import { createActivities } from '../activities/registry.ts';
@@ -13,6 +13,7 @@ import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { AccessService } from '../core/access/service.ts';
+import { DriverMetrics } from '../activities/metrics.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 import { currentTracing } from '../core/telemetry/tracing.ts';
 import { activityInterceptors, workflowSinks } from './telemetry.ts';
@@ -44,6 +45,9 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
+      // The runtime's meter, tagged as the SDK tags the workflow's meter (namespace, taskQueue), so
+      // all of Kairos's metrics carry the same labels; one Prometheus endpoint for both.
+      metrics: new DriverMetrics(Runtime.instance().metricMeter.withTags({ namespace: cfg.temporal.namespace, taskQueue: cfg.taskQueue })),
     }),
     // The run's log fields on activity lines; with tracing on, the trace continued into activities
     // and the workflow's spans exported (worker/telemetry.ts).

@@ -15,17 +15,20 @@ import {
   TimeoutFailure,
   isCancellation,
   log,
+  metricMeter,
   patched,
   proxyActivities,
   proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
+import { latenessSeconds, RunMetrics, SCHEDULED_START_TIME } from './metrics.ts';
 import type { DriverFailureDetails, DriverResult, RunError, RunJobInput, RunJobResult } from '../core/runs/types.ts';
 import type { RunOutcome } from '../core/jobs/model.ts';
 import type { RunQuotaVerdict } from '../core/quotas/types.ts';
 import {
   CHECK_RUN_QUOTA_ACTIVITY,
   DEFAULT_HEARTBEAT_MS,
+  dialectOf,
   MAX_DEPENDENCY_DEPTH,
   QUOTA_EXCEEDED,
   RUN_QUOTA_PATCH,
@@ -39,6 +42,13 @@ type DriverActivity = DriverActivities[keyof DriverActivities];
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
   const started = Date.now();
+  // Replay-safe: the workflow's meter records nothing while a workflow replays.
+  const metrics = new RunMetrics(metricMeter, { jobType: job.type, dialect: dialectOf(job), trigger: input.triggeredBy }, job.id);
+  metrics.runStarted();
+  // Lateness of a scheduled run: now (its first workflow task: a worker took it up) minus the time
+  // the schedule meant it for. Backfills will need their own trigger to be left out here (#17).
+  const scheduledAt = input.triggeredBy === 'schedule' ? workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME) : undefined;
+  if (scheduledAt) metrics.startedLate(latenessSeconds(scheduledAt, started));
   // Looked up by the job's type: typed from the factory, indexed by a string.
   const drivers: Partial<Record<string, DriverActivity>> = proxyActivities<DriverActivities>({
     startToCloseTimeout: plan.startToCloseMs,
@@ -67,19 +77,25 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   };
   const finish = (fields: Omit<RunJobResult, 'startedAt' | 'endedAt' | 'durationMs'>): RunJobResult => {
     const ended = Date.now();
+    metrics.runFinished(fields.outcome, ended - started);
     return { ...fields, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), durationMs: ended - started };
   };
 
   // Each line carries the run's request id, job id and run id (workflows/interceptors.ts); none while replaying.
   log.info('run started', { trigger: input.triggeredBy, jobType: job.type });
   const driver = drivers[job.type];
-  if (!driver) throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
+  if (!driver) {
+    metrics.runSkipped('unknown_type');
+    metrics.runFinished('failed', Date.now() - started);
+    throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
+  }
   // The owner's concurrent-runs quota, before any work: a run over it fails as QuotaExceeded
   // (not retried, driver not called, no dependents started). Runs started before this step existed replay without it.
   if (patched(RUN_QUOTA_PATCH)) {
     const verdict = await checkRunQuota(job.ownerId);
     if (verdict && !verdict.allowed) {
       const error: RunError = { type: QUOTA_EXCEEDED, message: verdict.message ?? 'quota exceeded' };
+      metrics.runSkipped('quota');
       const record = finish({ outcome: 'failed', status: 'failed', attempts: 0, error });
       throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: [record] });
     }
@@ -95,6 +111,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     });
   } catch (err) {
     if (isCancellation(err)) {
+      metrics.runFinished('aborted', Date.now() - started);
       await startDependents('aborted');
       log.info('run finished', { outcome: 'aborted' });
       throw err; // the workflow ends Canceled

@@ -43,7 +43,7 @@ function startingPoint(): Checkpoint {
   return cp ? { ...cp, resumes: cp.resumes + 1 } : freshCheckpoint();
 }
 
-export async function runDatasource(data: DatasourceData, rt: Pick<DriverRuntime, 'signal' | 'progress' | 'workflowId'>, start = startingPoint()): Promise<DatasourceOutput> {
+export async function runDatasource(data: DatasourceData, rt: Pick<DriverRuntime, 'signal' | 'progress' | 'workflowId' | 'metrics'>, start = startingPoint()): Promise<DatasourceOutput> {
   const cp = start;
   const map = mapper(data.mapping, data.key);
   const source = await openSource(data.source, cp.source, data.batchSize, rt.signal);
@@ -123,6 +123,9 @@ export async function runDatasource(data: DatasourceData, rt: Pick<DriverRuntime
       cp.written += rows.length;
       cp.failed = failed;
       for (const b of bad) addSample(cp, b);
+      rt.metrics?.datasourceRecords('read', items.length);
+      rt.metrics?.datasourceRecords('written', rows.length);
+      rt.metrics?.datasourceRecords('bad', bad.length);
       report('running');
     }
   } finally {

@@ -10,6 +10,7 @@ import { parseDurationMs } from '../duration.ts';
 import { SA } from '../search-attributes.ts';
 import type { CompiledSpec } from '../triggers/compile.ts';
 import type { Job } from './model.ts';
+import { dialectOf } from '../temporal/contract.ts';
 
 type ProtoSpec = temporal.api.schedule.v1.IScheduleSpec;
 const OverlapPolicy = enums.ScheduleOverlapPolicy;
@@ -73,10 +74,7 @@ export function immediatePatch(job: Job, spec: CompiledSpec | null): temporal.ap
   return { triggerImmediately: { overlapPolicy: OVERLAP_TO_PROTO[job.overlap] } };
 }
 
-export function dialectOf(job: Job): string {
-  const d = job.extras['dialect'];
-  return typeof d === 'string' ? d : 'native';
-}
+export { dialectOf };
 
 /** Search attributes on the schedule: every filter the list API offers. */
 export function scheduleSearchAttributes(

@@ -44,6 +44,8 @@ export function policyFromConfig(cfg: Config, localAddresses: readonly string[] 
   deny('the Kairos API', cfg.port);
   deny('the Kairos Dapr port', cfg.dapr.port);
   deny('the Kairos Fusion port', cfg.fusionPort);
+  deny('the Kairos API metrics endpoint', cfg.metrics.api?.port);
+  deny('the Kairos worker metrics endpoint', cfg.metrics.worker?.port);
 
   const configured: ConfiguredDestination[] = [];
   const add = (variable: string, url: string | undefined) => {

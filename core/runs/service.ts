@@ -3,7 +3,6 @@
 // history (close event = the run record; started event = input; activity events = attempts), stop =
 // cancel, abort = terminate. Who may see a job's runs, stop or abort them is the access policy's
 // (core/access): owners, admins, and those a job is shared with (read: its history; run: also stop).
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { enums } from '../temporal/proto.ts';
 import { KairosError, notFound } from '../errors.ts';
@@ -14,11 +13,10 @@ import type { AccessService } from '../access/service.ts';
 import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
 import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
-import { SA } from '../search-attributes.ts';
+import { SA, SCHEDULED_START_TIME } from '../search-attributes.ts';
 import { countsFromGroups, runsQuery, statusFromVisibility, successRate, type StatusCounts } from './query.ts';
 import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunStatus } from './types.ts';
 
-const ScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 const WorkflowStatus = enums.WorkflowExecutionStatus;
 const EventType = enums.EventType;
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -320,7 +318,7 @@ export function summaryOf(e: RawExecution): RunSummary {
   const sa = decodeSearchAttributes(e.searchAttributes?.indexedFields);
   const started = timestampToDate(e.startTime) ?? new Date(0);
   const closed = timestampToDate(e.closeTime);
-  const scheduled = sa.get(ScheduledStartTime) ?? timestampToDate(e.executionTime) ?? started;
+  const scheduled = sa.get(SCHEDULED_START_TIME) ?? timestampToDate(e.executionTime) ?? started;
   return {
     runId: e.execution?.workflowId ?? '',
     jobId: sa.get(SA.jobId) ?? '',

@@ -38,3 +38,40 @@ export function isRunLogFields(v: unknown): v is RunLogFields {
   const f = v as Record<string, unknown>;
   return ['requestId', 'jobId', 'runId'].every((k) => f[k] === undefined || typeof f[k] === 'string');
 }
+
+/**
+ * The dialect a job belongs to (`extras.dialect`; `native` for the native API): a search attribute
+ * of its schedule and runs, and a label of runJob's metrics.
+ */
+export function dialectOf(job: { extras: Record<string, unknown> }): string {
+  const d = job.extras['dialect'];
+  return typeof d === 'string' ? d : 'native';
+}
+
+/** Temporal's search attribute on a run a schedule started: the time the schedule meant it for. */
+export const SCHEDULED_START_TIME_ATTRIBUTE = 'TemporalScheduledStartTime';
+
+/**
+ * Kairos's metrics on the worker's Prometheus endpoint (workflows/metrics.ts records the run
+ * metrics, activities/metrics.ts the driver metrics). Counters are scraped with `_total` added.
+ */
+export const METRIC = {
+  runsStarted: 'kairos_runs_started',
+  runsFinished: 'kairos_runs_finished',
+  runsSkipped: 'kairos_runs_skipped',
+  runDuration: 'kairos_run_duration_seconds',
+  runLateness: 'kairos_run_lateness_seconds',
+  runsInFlight: 'kairos_runs_in_flight',
+  driverErrors: 'kairos_driver_errors',
+  datasourceRecords: 'kairos_datasource_records',
+} as const;
+
+/**
+ * Histogram buckets in seconds, by metric name (the exporter's histogramBucketOverrides): runs take
+ * from milliseconds (an HTTP call) to hours (an ingestion); a run starts late by milliseconds when
+ * all is well and by minutes when workers were down.
+ */
+export const METRIC_BUCKETS: Record<string, number[]> = {
+  [METRIC.runDuration]: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200],
+  [METRIC.runLateness]: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+};

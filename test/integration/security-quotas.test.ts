@@ -2,7 +2,8 @@
 // small quotas (KAIROS_QUOTA_JOBS=3, KAIROS_QUOTA_CONCURRENT_RUNS=1): a 4th job through /v1, Fusion
 // and Informer is refused with nothing created; a second concurrent manual run is refused; a
 // scheduled run over the limit fails as QuotaExceeded without calling its target; other users are
-// unaffected; pages larger than a list allows are a 400 naming the field.
+// unaffected; pages larger than a list allows are a 400 naming the field. The refused scheduled run
+// shows on the worker's /metrics as a skipped run (reason quota).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
@@ -10,6 +11,8 @@ import { startOwnStack, type OwnStack } from '../support/processes.ts';
 import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
 import { api, uniqueId, type ApiResponse } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { scrape, total } from '../support/prometheus.ts';
+import { freePort } from '../../scripts/dev-server.ts';
 
 type Json = Record<string, unknown>;
 type Res<T = Json> = ApiResponse<T>;
@@ -51,7 +54,7 @@ describe('security: quotas and page limits (private stack, non-admin users)', { 
   const carolJob = uniqueId('q-carol');
 
   before(async () => {
-    s = await startOwnStack({ env: { KAIROS_QUOTA_JOBS: '3', KAIROS_QUOTA_CONCURRENT_RUNS: '1' } });
+    s = await startOwnStack({ env: { KAIROS_QUOTA_JOBS: '3', KAIROS_QUOTA_CONCURRENT_RUNS: '1', KAIROS_WORKER_METRICS_PORT: String(await freePort()) } });
     target = await startHttpTarget();
     target.respond = async (req: RecordedRequest, res: ServerResponse) => {
       if (req.path.startsWith('/slow/')) await slowReleased;
@@ -178,6 +181,12 @@ describe('security: quotas and page limits (private stack, non-admin users)', { 
     assert.match(detail.body.error.message, /KAIROS_QUOTA_CONCURRENT_RUNS/);
     assert.equal(hits(`/sched/${sched}`), 0, 'the refused scheduled run never called its target');
     assert.equal((await runsOf(fast, BOB)).length, 0, 'the refused manual runs never started');
+    const skipped = { job_id: sched, reason: 'quota', trigger: 'schedule', job_type: 'http', dialect: 'native' };
+    const metrics = await waitFor(async () => {
+      const m = await scrape(`http://127.0.0.1:${s.env.KAIROS_WORKER_METRICS_PORT}/metrics`);
+      return total(m, 'kairos_runs_skipped_total', skipped) >= 1 ? m : undefined;
+    }, 15_000, 'the skipped run on the worker metrics');
+    assert.ok(total(metrics, 'kairos_runs_finished_total', { job_id: sched, outcome: 'failed' }) >= 1, 'and a failed one, as its record says');
 
     // once the first run has finished, bob may run again
     releaseSlow();

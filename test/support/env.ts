@@ -16,6 +16,9 @@ export const namespace = () => process.env.KAIROS_TEST_NAMESPACE ?? 'default';
 export const taskQueue = () => process.env.KAIROS_TEST_TASK_QUEUE ?? 'kairos';
 /** A directory datasource jobs may use (the stack's KAIROS_DATASOURCE_DIRS): tests put their files below it. */
 export const filesDir = () => required('KAIROS_DATASOURCE_DIRS').split(':')[0] as string;
+/** The API's and the worker's /metrics without credentials (KAIROS_METRICS_PORT, KAIROS_WORKER_METRICS_PORT). */
+export const apiMetricsUrl = () => `http://127.0.0.1:${required('KAIROS_METRICS_PORT')}/metrics`;
+export const workerMetricsUrl = () => `http://127.0.0.1:${required('KAIROS_WORKER_METRICS_PORT')}/metrics`;
 export const adminAuth = () => `Basic ${Buffer.from(`${process.env.KAIROS_ADMIN_USER}:${process.env.KAIROS_ADMIN_PASSWORD}`).toString('base64')}`;
 
 /** Unique ids so test files never collide on the shared server. */

@@ -9,6 +9,7 @@ import { cluedinSurface } from '../../api/dialects/cluedin/index.ts';
 import { informerSurface } from '../../api/dialects/informer/index.ts';
 import { voltmxSurface } from '../../api/dialects/voltmx/index.ts';
 import { uiSurface } from '../../api/ui.ts';
+import { metricsSurface } from '../../api/metrics.ts';
 
 export type SurfaceName = 'native' | 'dapr' | 'fusion' | 'voltmx' | 'informer' | 'cluedin';
 
@@ -47,6 +48,8 @@ export function allRoutes(): Route[] {
     ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
     // The dashboard's files: authenticated like the API, errors in the native shape.
     ...routesOf('native', uiSurface(cfg).routers),
+    // The API's Prometheus metrics on the main port: admins only (the registry is read per request).
+    ...routesOf('native', metricsSurface(none).routers),
   ];
   const seen = new Set<string>();
   return all.filter((r) => {
