@@ -3,7 +3,7 @@
 // existing Temporal; then the worker and the API as child processes. Used by `npm start` and by the
 // integration-test harness, so the tests run exactly what users run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../core/config.ts';
@@ -25,6 +25,13 @@ export interface Stack {
   api: ChildProcess;
   /** Restarts the worker process (fault tests). */
   restartWorker(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts a new worker or API process in place of one that has exited (the supervisor in
+   * scripts/start.ts), with the same environment and log file; it becomes `stack.worker` / `stack.api`.
+   */
+  respawn(which: 'worker' | 'api'): ChildProcess;
+  /** Starts the dev server again (same database file and ports) after it exited; it becomes `stack.devServer`. */
+  restartDevServer(): Promise<DevServer>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +135,22 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   await assertPortFree(cfg.port, 'KAIROS_PORT', cfg.host);
   let devServer: DevServer | null = null;
   let cluster: Cluster | null = null;
+  let serverLog: WriteStream | undefined;
+  // The same database file and ports at a restart: jobs, history and every client's address stay.
+  const startDev = async (): Promise<DevServer> => {
+    const log = (serverLog ??= createWriteStream(join(logDir, 'temporal.log'), { flags: 'a' }));
+    return await startDevServer({
+      dbFile: join(cfg.dataDir, 'temporal.db'),
+      port: cfg.temporal.port,
+      uiPort: cfg.temporal.uiPort,
+      httpPort: cfg.temporal.httpPort,
+      metricsPort: cfg.temporal.metricsPort,
+      ui: cfg.temporal.ui,
+      namespace: cfg.temporal.namespace,
+      dynamicConfig: opts.dynamicConfig,
+      onOutput: (line) => log.write(`${line}\n`),
+    });
+  };
   const env: NodeJS.ProcessEnv = { ...opts.env };
   if (cfg.temporal.mode === 'cluster') {
     opts.onProgress?.('starting the Temporal cluster (frontend, history, matching, worker on PostgreSQL)…');
@@ -144,18 +167,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     delete env.KAIROS_TEMPORAL_DB_URL;
   } else if (cfg.temporal.mode === 'dev') {
     opts.onProgress?.('starting the Temporal dev server…');
-    const serverLog = createWriteStream(join(logDir, 'temporal.log'), { flags: 'a' });
-    devServer = await startDevServer({
-      dbFile: join(cfg.dataDir, 'temporal.db'),
-      port: cfg.temporal.port,
-      uiPort: cfg.temporal.uiPort,
-      httpPort: cfg.temporal.httpPort,
-      metricsPort: cfg.temporal.metricsPort,
-      ui: cfg.temporal.ui,
-      namespace: cfg.temporal.namespace,
-      dynamicConfig: opts.dynamicConfig,
-      onOutput: (line) => serverLog.write(`${line}\n`),
-    });
+    devServer = await startDev();
     env.TEMPORAL_ADDRESS = devServer.address;
   }
   opts.onProgress?.('starting the worker and the API…');
@@ -165,8 +177,10 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   // The worker runs other people's jobs: it gets only the variables it reads (core/config.ts
   // WORKER_ENV_ALLOW), never the admin password or the API's credentials. The API keeps them all.
   const wenv = workerEnv(env);
-  let worker = spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
-  const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
+  const spawnWorker = () => spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
+  const spawnApi = () => spawnNode('api/index.ts', env, join(logDir, 'api.log'));
+  const worker = spawnWorker();
+  const api = spawnApi();
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
     uiUrl: devServer ? devServer.uiUrl : null,
@@ -176,16 +190,27 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     worker,
     api,
     async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.kill(signal);
+      const current = stack.worker;
+      const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+      current.kill(signal);
       await exited;
-      worker = spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
-      stack.worker = worker;
+      stack.respawn('worker');
+    },
+    respawn(which) {
+      if (which === 'worker') return (stack.worker = spawnWorker());
+      return (stack.api = spawnApi());
+    },
+    async restartDevServer() {
+      if (cfg.temporal.mode !== 'dev') throw new Error('this stack runs no dev server');
+      const next = await startDev();
+      stack.devServer = next;
+      return next;
     },
     async stop() {
       await Promise.all([stopChild(stack.api), stopChild(stack.worker)]);
-      await devServer?.stop();
+      await stack.devServer?.stop();
       await cluster?.stop();
+      serverLog?.end();
     },
   };
   try {
