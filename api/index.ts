@@ -1,10 +1,11 @@
 // API process entry point: `tsx api/index.ts` (started by `npm start`, or alone to scale out:
 // API instances keep nothing between requests — state is in Temporal and the state store — so any number may run behind a load balancer).
-import { assertApiConfig, loadConfig } from '../core/config.ts';
+import { applyEnvFile, assertApiConfig, loadConfig } from '../core/config.ts';
 import { configureEgress } from '../core/net/policy.ts';
 import { exitIfSetupError } from '../core/temporal/setup.ts';
 import { createLogger, startApi } from './server.ts';
 
+applyEnvFile();
 const cfg = loadConfig();
 assertApiConfig(cfg);
 configureEgress(cfg);

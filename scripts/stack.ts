@@ -99,6 +99,8 @@ export async function privateStackEnv(dataDir: string, admin: { user: string; pa
     KAIROS_ADMIN_USER: admin.user,
     KAIROS_ADMIN_PASSWORD: admin.password,
     KAIROS_EGRESS_ALLOW: PRIVATE_STACK_EGRESS_ALLOW,
+    // Whatever .env a developer keeps in the checkout: a private stack is configured here alone.
+    KAIROS_ENV_FILE: 'none',
     // On PostgreSQL runs (scripts/test-db.ts), each stack has a database of its own.
     ...(await stateStoreEnv()),
     ...extra,
@@ -151,7 +153,9 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
       onOutput: (line) => log.write(`${line}\n`),
     });
   };
-  const env: NodeJS.ProcessEnv = { ...opts.env };
+  // The children read no .env of their own: the launcher's environment is the whole configuration
+  // (`npm start` read .env into it already; a test stack must not pick up a developer's file).
+  const env: NodeJS.ProcessEnv = { ...opts.env, KAIROS_ENV_FILE: 'none' };
   if (cfg.temporal.mode === 'cluster') {
     opts.onProgress?.('starting the Temporal cluster (frontend, history, matching, worker on PostgreSQL)…');
     cluster = await startCluster({

@@ -5,7 +5,7 @@
 // all history.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertApiConfig, ConfigError, loadConfig } from '../core/config.ts';
+import { applyEnvFile, assertApiConfig, ConfigError, loadConfig } from '../core/config.ts';
 import { bootstrapAdminInState } from '../core/auth/bootstrap.ts';
 import { launchStack, type Stack } from './stack.ts';
 import { PortInUseError } from './dev-server.ts';
@@ -14,6 +14,8 @@ import type { ClusterServiceName } from './temporal-cluster.ts';
 const say = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
 
 async function main(): Promise<void> {
+  // The environment wins over .env; the children get the merged environment (the worker only its part).
+  const envFile = applyEnvFile();
   const cfg = loadConfig();
   assertApiConfig(cfg);
   const started = Date.now();
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     onProgress: say,
     onClusterServiceExit: (name, code, signal) => onServiceExit(name, code, signal),
   });
+  if (envFile) say(`read ${envFile} (the environment wins over it)`);
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`Dashboard:   ${stack.apiUrl}/ui/`);
   say(`API:         ${stack.apiUrl}   (try: curl -u USER:PASSWORD ${stack.apiUrl}/v1/jobs)`);

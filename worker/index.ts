@@ -1,11 +1,13 @@
 // Worker process entry point: `tsx worker/index.ts` (started by `npm start`, or alone to scale out).
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig } from '../core/config.ts';
+import { applyEnvFile, loadConfig, workerMaySee } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { configureEgress } from '../core/net/policy.ts';
 import { exitIfSetupError } from '../core/temporal/setup.ts';
 import { createWorker } from './worker.ts';
 
+// From a .env file only what the worker may see: never the admin password or the API's credentials.
+applyEnvFile(process.env, workerMaySee);
 const cfg = loadConfig();
 configureEgress(cfg);
 // Datasource jobs read and write files only below these (the default one is new on a fresh install).

@@ -85,6 +85,8 @@ async function startEnv(dataDir: string): Promise<{ env: NodeJS.ProcessEnv; port
     KAIROS_TEMPORAL: undefined,
     KAIROS_TEMPORAL_DB_NAME: undefined,
     KAIROS_TEMPORAL_INTERNAL_PORTS: undefined,
+    // Not a .env a developer keeps in the checkout.
+    KAIROS_ENV_FILE: 'none',
     ...(await stateStoreEnv()),
   };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
