@@ -3,6 +3,7 @@
 // and the API. A process that crashes is restarted with back-off while the others keep serving
 // (scripts/supervise.ts); Ctrl-C / SIGTERM stops every child cleanly; a restart keeps every job and
 // all history.
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyEnvFile, assertApiConfig, ConfigError, loadConfig } from '../core/config.ts';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
         return child.pid;
       },
     });
-    stack[which].once('exit', onExit);
+    watchExit(stack[which], onExit);
   }
   // The dev server comes back on the same database file and ports: the worker's and the API's
   // Temporal connections retry meanwhile and find it again.
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
         return dev.process.pid;
       },
     });
-    stack.devServer.process.once('exit', onExit);
+    watchExit(stack.devServer.process, onExit);
   }
   // A cluster service is restarted on its own (the others keep serving); start() waits until it serves.
   if (stack.cluster) {
@@ -119,6 +120,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+}
+
+/** Calls `onExit` when `child` exits, or now if it exited already (during the start-up output, before anyone listened). */
+function watchExit(child: ChildProcess, onExit: (code: number | null, signal: NodeJS.Signals | null) => void): void {
+  if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+  else child.once('exit', onExit);
 }
 
 /** The pids of everything `npm start` runs (`<dataDir>/processes.json`). */

@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,10 @@ describe('start command', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kairos-supervise-'));
     const target = await startHttpTarget();
     const { env, port } = await startEnv(dataDir);
+    // The admin credential from a .env file: the API reads it, the worker (restarted or not) never sees it.
+    const password = 'from-the-env-file-pw';
+    env.KAIROS_ENV_FILE = join(dataDir, 'kairos.env');
+    writeFileSync(env.KAIROS_ENV_FILE, `KAIROS_ADMIN_USER=admin\nKAIROS_ADMIN_PASSWORD="${password}"\n`);
     const api = `http://127.0.0.1:${port}`;
     const started: Started[] = [];
     let probing = true;
@@ -166,8 +170,8 @@ describe('start command', () => {
       const kairos = startKairos(env);
       started.push(kairos);
       await waitFor(() => /ready in/.test(kairos.output()), 120_000, 'the start to be ready');
-      const password = /Admin login: admin \/ (\S+)/.exec(kairos.output())?.[1];
-      assert.ok(password, kairos.output());
+      assert.match(kairos.output(), /Admin login: admin \(password from KAIROS_ADMIN_PASSWORD\)/);
+      assert.match(kairos.output(), /read \S+kairos\.env \(the environment wins over it\)/);
       const headers = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`, 'content-type': 'application/json' };
       const pidsFile = join(dataDir, 'processes.json');
       const pids = () => JSON.parse(readFileSync(pidsFile, 'utf8')) as { start: number; worker: number; api: number; temporal: number };
@@ -217,6 +221,8 @@ describe('start command', () => {
       const afterWorker = pids();
       assert.notEqual(afterWorker.worker, before.worker);
       assert.ok(alive(afterWorker.worker), 'processes.json names the new worker');
+      assert.ok(!readFileSync(`/proc/${afterWorker.worker}/environ`, 'utf8').includes(password), 'the (restarted) worker never sees the admin password from .env');
+      assert.ok(readFileSync(`/proc/${before.api}/environ`, 'utf8').includes(password), 'the API has it');
       assert.equal(afterWorker.api, before.api, 'the API was not restarted');
       assert.equal(afterWorker.temporal, before.temporal, 'Temporal was not restarted');
       assert.ok(alive(before.api) && alive(before.temporal) && kairos.child.exitCode === null);

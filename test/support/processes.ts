@@ -3,20 +3,17 @@
 // the PostgreSQL-backed cluster on free ports with databases of its own, dropped at stop), worker and
 // API. Temporal is started here rather than by launchStack so that it can be SIGKILLed and restarted
 // on the same data; the worker and API come from launchStack (TEMPORAL_ADDRESS points them at it).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { bootstrapAdminInState } from '../../core/auth/bootstrap.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
 import { launchStack, privateStackEnv, waitReady as waitReadyAt, type Stack } from '../../scripts/stack.ts';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-bin.ts';
 import { CLUSTER_SERVICES, DEFAULT_CLUSTER_DB_URL, DEFAULT_HISTORY_SHARDS, dropClusterDatabases, internalPorts, startCluster, type Cluster } from '../../scripts/temporal-cluster.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 if it is gone. */
 export function cpuSeconds(pid: number | undefined): number {
@@ -252,11 +249,7 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
       await killHard(stack.api);
     },
     async startApi() {
-      const log = createWriteStream(join(dataDir, 'api.log'), { flags: 'a' });
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/index.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.pipe(log);
-      child.stderr.pipe(log);
-      stack.api = child; // stack.stop() stops the current one
+      stack.respawn('api'); // spawned as launchStack spawns it; stack.stop() stops the current one
       await waitReady();
     },
     waitReady,
