@@ -154,7 +154,7 @@ describe('start command', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
-  it('restarts a killed worker and a killed API on their own while everything else keeps serving', { timeout: 240_000 }, async () => {
+  it('restarts a killed worker, API or dev server on its own while everything else keeps serving', { timeout: 240_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kairos-supervise-'));
     const target = await startHttpTarget();
     const { env, port } = await startEnv(dataDir);
@@ -239,6 +239,17 @@ describe('start command', () => {
       assert.equal(afterApi.temporal, before.temporal, 'Temporal was not restarted');
       const t2 = Date.now();
       await waitFor(() => ticksAfter(t2) >= 2, 30_000, 'runs to go on after the API restart');
+
+      // The dev server too: it comes back on the same SQLite file and ports, and the worker and the
+      // API (not restarted) find it again; the schedule fires on.
+      process.kill(before.temporal, 'SIGKILL');
+      await waitFor(() => /the Temporal dev server exited \(SIGKILL\); restarting in 1 s \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the dev server crash');
+      await waitFor(() => /the Temporal dev server restarted \(pid \d+\)/.test(kairos.output()), 120_000, 'the dev server to be back');
+      const afterTemporal = pids();
+      assert.notEqual(afterTemporal.temporal, before.temporal);
+      assert.deepEqual([afterTemporal.worker, afterTemporal.api], [afterApi.worker, afterApi.api], 'neither the worker nor the API was restarted');
+      const t3 = Date.now();
+      await waitFor(() => ticksAfter(t3) >= 2, 60_000, 'runs to go on after the dev server restart');
       assert.equal((await fetch(`${api}/v1/jobs/every-second/pause`, { method: 'POST', headers })).status, 200);
 
       // Stopping still stops everything, the restarted processes included.
