@@ -30,7 +30,7 @@ const temporalClient = {
 const anySdk = { group: ['@temporalio/*'], message: 'The API talks to Temporal only through core (core/temporal/).' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'ui/dist/**', '.cache/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'ui/dist/**', '.cache/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Regexes run on request data: one with super-linear backtracking (or a super-linear scan of the

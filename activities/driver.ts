@@ -92,15 +92,23 @@ export function driverActivity(impl: DriverImpl, secrets: SecretSource): (data: 
         last = p;
       },
     };
+    // Each line carries the run's request id, job id and run id (worker/telemetry.ts).
+    actx.log.info('driver attempt started', { driver: impl.type, attempt });
+    const started = performance.now();
     try {
       const output = await impl.run(parsed.data, rt);
+      actx.log.info('driver attempt succeeded', { driver: impl.type, attempt, ms: Math.round(performance.now() - started) });
       return mask({ attempt, output: keepPayload(ctx.historyStrategy, false) ? output : undefined, progress: last });
     } catch (err) {
       if (actx.cancellationSignal.aborted) {
+        actx.log.info('driver attempt stopped', { driver: impl.type, attempt, ms: Math.round(performance.now() - started) });
         // Reported as cancelled (not failed): the run ends Canceled.
         throw err instanceof CancelledFailure ? err : new CancelledFailure(mask(String((err as Error)?.message ?? 'cancelled')));
       }
-      throw toFailure(err, attempt, ctx.historyStrategy, mask);
+      const failure = toFailure(err, attempt, ctx.historyStrategy, mask);
+      // The masked message only: the driver's own error may quote a secret.
+      actx.log.warn('driver attempt failed', { driver: impl.type, attempt, ms: Math.round(performance.now() - started), errorType: failure.type, message: failure.message });
+      throw failure;
     } finally {
       clearInterval(timer);
     }

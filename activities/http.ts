@@ -7,9 +7,9 @@ import type { Response } from 'undici';
 import { parseDurationMs } from '../core/duration.ts';
 import { egressFetch } from '../core/net/connect.ts';
 import { egressDenial } from '../core/net/egress.ts';
+import { withClientSpan } from '../core/telemetry/tracing.ts';
 import type { DriverImpl, DriverRuntime } from './driver.ts';
 import { HttpDataSchema, type HttpData } from '../core/drivers/http.ts';
-
 
 export interface HttpOutput {
   status: number;
@@ -79,7 +79,14 @@ export async function httpRequest(data: HttpData, rt: Pick<DriverRuntime, 'signa
   let res: Response;
   let captured: { body: string; truncated: boolean };
   try {
-    res = await egressFetch(url, { method: data.method, headers, body, signal, redirect: 'follow' });
+    // The request joins the run's trace (a `traceparent` header) unless the job sets its own.
+    const ownTrace = Object.keys(headers).some((h) => h.toLowerCase() === 'traceparent');
+    res = await withClientSpan(
+      data.method,
+      { 'http.request.method': data.method, 'url.full': `${url.origin}${url.pathname}`, 'server.address': url.hostname },
+      (trace) => egressFetch(url, { method: data.method, headers: ownTrace ? headers : { ...headers, ...trace }, body, signal, redirect: 'follow' }),
+      (r) => ({ 'http.response.status_code': r.status }),
+    );
     captured = await readCapped(res, data.maxCaptureBytes);
   } catch (err) {
     if (rt.signal.aborted) throw err; // stopped: the wrapper reports the cancellation

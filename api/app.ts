@@ -1,7 +1,6 @@
 // Assembles the Koa app: request ids and structured request logs, one error boundary that renders
 // each API surface's own error shape, response headers, the cross-site and body-type checks, health
 // checks, auth, body size limits, then the routers.
-import { randomUUID } from 'node:crypto';
 import Koa, { type Context } from 'koa';
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -12,6 +11,7 @@ import { normalizeError, renderNativeError, type ErrorRenderer } from './errors.
 import type { AuditLog } from '../core/audit/log.ts';
 import { inAuditScope, type AuditScope } from '../core/audit/scope.ts';
 import { recordRequest } from './audit.ts';
+import { requestContext } from './request-context.ts';
 
 export interface Surface {
   /** Path prefix the surface owns, e.g. "/v1" or "/fusion". Longest prefix wins for errors. */
@@ -92,12 +92,11 @@ export function createApp(opts: AppOptions): Koa {
     return s?.name ?? (s?.prefix.replace(/^\//, '') || 'v1');
   };
 
+  app.use(requestContext);
   // One JSON line per request. Only the path is logged: query strings and headers may carry secrets.
   app.use(async (ctx, next) => {
     const started = performance.now();
-    const requestId = ctx.get('x-request-id').slice(0, 100) || randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.set('x-request-id', requestId);
+    const requestId = ctx.state.requestId as string;
     // What core notes for the audit record while the request runs (core/audit/scope.ts).
     const scope: AuditScope = {};
     try {

@@ -1,6 +1,7 @@
 // Builds the whole API (composition root): Temporal gateway → store → services → Koa app.
 import type { Server } from 'node:http';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger as createProcessLogger } from '../core/telemetry/log.ts';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobHeads } from '../core/jobs/heads.ts';
@@ -46,16 +47,9 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** The API's JSON logger (core/telemetry/log.ts). */
 export function createLogger(cfg: Config): Logger {
-  return pino({
-    level: cfg.logLevel,
-    base: { svc: 'kairos-api' },
-    // Defence in depth: should a credential ever reach a log call, it is masked.
-    redact: {
-      paths: ['*.authorization', '*.password', '*.key', 'headers.authorization', 'req.headers.authorization', 'req.headers["x-api-key"]'],
-      censor: '[redacted]',
-    },
-  });
+  return createProcessLogger(cfg.logLevel, 'kairos-api');
 }
 
 export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise<ApiServer> {

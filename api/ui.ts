@@ -71,11 +71,13 @@ async function serveFile(ctx: Context, dir: string, name: string): Promise<void>
 }
 
 /**
- * Where the page links runs and schedules in Temporal Web UI. Known only for a dev server on this
- * machine: `npm start` hands the API the one it started as TEMPORAL_ADDRESS=127.0.0.1:<KAIROS_TEMPORAL_PORT>,
- * whose Web UI listens on KAIROS_UI_PORT. A cluster's Web UI address is not something we know.
+ * Where the page links runs and schedules in Temporal Web UI: KAIROS_TEMPORAL_UI_URL when set (a
+ * cluster's or any external Temporal's Web UI: its address is not something Kairos can know).
+ * Otherwise only for a dev server on this machine: `npm start` hands the API the one it started as
+ * TEMPORAL_ADDRESS=127.0.0.1:<KAIROS_TEMPORAL_PORT>, whose Web UI listens on KAIROS_UI_PORT.
  */
 export function temporalUiUrl(cfg: Config): string | null {
+  if (cfg.temporal.uiUrl) return cfg.temporal.uiUrl;
   const local = [`127.0.0.1:${cfg.temporal.port}`, `localhost:${cfg.temporal.port}`];
   if (!cfg.temporal.ui) return null; // KAIROS_TEMPORAL_UI=off: a headless dev server
   return cfg.temporal.embedded || local.includes(cfg.temporal.address) ? `http://127.0.0.1:${cfg.temporal.uiPort}` : null;

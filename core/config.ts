@@ -33,6 +33,9 @@ const egressEntries = z
     }
   });
 
+/** OTLP over HTTP only: gRPC would add a second transport stack for what a collector also takes over HTTP. */
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], { error: 'must be "http/protobuf" or "http/json" (OTLP over gRPC is not supported: use the collector\'s HTTP port, 4318)' }).optional();
+
 const EnvSchema = z.object({
   KAIROS_HOST: nonEmpty.default('127.0.0.1'),
   KAIROS_PORT: port(8080),
@@ -142,6 +145,20 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => (parseDaysOrDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "90d", "2160h" or "P90D"')
     .default('90d'),
+  // --- Temporal Web UI (#16): where the dashboard links runs and schedules on a cluster or any
+  // Temporal whose Web UI Kairos did not start (its address is not something Kairos can know).
+  KAIROS_TEMPORAL_UI_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://temporal.example.com' })
+    .transform((v) => v.replace(/\/$/, ''))
+    .optional(),
+  // --- tracing & logs (#16): OpenTelemetry's own variable names, so a collector's usual setup applies.
+  OTEL_SDK_DISABLED: bool.optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none'], { error: 'must be "otlp" or "none" (the only trace exporters Kairos has)' }).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4318' }).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://localhost:4318/v1/traces' }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+  OTEL_SERVICE_NAME: nonEmpty.optional(),
 });
 
 /** Where Kairos keeps its own state (users, keys, secrets, shares, versions, audit): see core/db. */
@@ -199,6 +216,8 @@ export interface Config {
   database: DatabaseConfig;
   /** The audit log (core/audit): events older than the retention are deleted. */
   audit: { retentionMs: number };
+  /** OpenTelemetry traces (core/telemetry/tracing.ts); off unless an OTLP exporter is configured. */
+  tracing: TracingConfig;
   /** Per-owner limits (0 = unlimited); see core/quotas. */
   quotas: {
     /** Jobs (schedules, drafts included) one owner may have. */
@@ -227,6 +246,8 @@ export interface Config {
     metricsPort: number;
     /** Whether the dev server serves its Web UI (KAIROS_TEMPORAL_UI=off starts it headless; the cluster has none). */
     ui: boolean;
+    /** KAIROS_TEMPORAL_UI_URL: Temporal Web UI's address for the dashboard's links (no trailing slash), when set. */
+    uiUrl: string | undefined;
     /** The cluster Kairos starts in mode `cluster`. */
     cluster: {
       /** Where its databases are created (KAIROS_TEMPORAL_DB_URL). */
@@ -246,6 +267,18 @@ export interface Config {
     tls?: { cert?: PemSource; key?: PemSource; ca?: PemSource; serverName?: string };
     apiKey?: string;
   };
+}
+
+/** Where traces go: OTLP over HTTP, from OpenTelemetry's standard variables. */
+export interface TracingConfig {
+  /** OTEL_TRACES_EXPORTER=otlp, or an OTLP endpoint set; never with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. */
+  enabled: boolean;
+  /** The traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces` (default http://localhost:4318). */
+  url: string;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: protobuf (OpenTelemetry's default) or JSON. */
+  protocol: 'http/protobuf' | 'http/json';
+  /** OTEL_SERVICE_NAME; absent: each process names itself (kairos-api, kairos-worker). */
+  serviceName?: string;
 }
 
 /** Where datasource jobs may read and write files, and how long one PostgreSQL source statement may run. */
@@ -322,6 +355,18 @@ function parseDaysOrDurationMs(text: string): number | undefined {
   return days === undefined ? parseDurationMs(text) : Number(days) * DAY_MS;
 }
 
+/** The trace exporter's settings as OpenTelemetry's SDKs read the same variables. */
+function tracingConfig(e: z.output<typeof EnvSchema>): TracingConfig {
+  const exporter = e.OTEL_TRACES_EXPORTER ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'none');
+  const base = trimEndChar(e.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://localhost:4318', '/');
+  return {
+    enabled: exporter === 'otlp' && e.OTEL_SDK_DISABLED !== true,
+    url: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? `${base}/v1/traces`,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    serviceName: e.OTEL_SERVICE_NAME,
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
@@ -378,6 +423,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.KAIROS_SECRET_KEY === undefined ? {} : { secretKey: secretKeyBytes(e.KAIROS_SECRET_KEY) }),
     },
     audit: { retentionMs: parseDaysOrDurationMs(e.KAIROS_AUDIT_RETENTION) ?? 90 * DAY_MS },
+    tracing: tracingConfig(e),
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     temporal: {
       mode: t.address !== undefined ? 'external' : e.KAIROS_TEMPORAL,
@@ -392,6 +438,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // The cluster has no Web UI (the dev server's is built into the CLI). A process that the cluster
       // launcher points at it by TEMPORAL_ADDRESS still sees KAIROS_TEMPORAL=cluster, so it links no UI.
       ui: e.KAIROS_TEMPORAL_UI === 'on' && e.KAIROS_TEMPORAL !== 'cluster',
+      uiUrl: e.KAIROS_TEMPORAL_UI_URL,
       cluster: { dbUrl: e.KAIROS_TEMPORAL_DB_URL, dbName: e.KAIROS_TEMPORAL_DB_NAME, historyShards: e.KAIROS_TEMPORAL_HISTORY_SHARDS },
       internalPorts: splitList(e.KAIROS_TEMPORAL_INTERNAL_PORTS).map(Number),
       tls: t.tls,
@@ -554,8 +601,8 @@ export const WORKER_ENV_ALLOW = {
     'SSL_CERT_FILE',
     'SSL_CERT_DIR',
   ],
-  /** The operator's secrets (KAIROS_SECRET_*), the egress policy, file areas and quotas, the dev server's ports (denied to jobs), Temporal's connection, Node, tsx and the locale. */
-  prefixes: ['KAIROS_SECRET_', 'KAIROS_EGRESS_', 'KAIROS_DATASOURCE_', 'KAIROS_QUOTA_', 'KAIROS_TEMPORAL_', 'TEMPORAL_', 'NODE_', 'TSX_', 'LC_'],
+  /** The operator's secrets (KAIROS_SECRET_*), the egress policy, file areas and quotas, the dev server's ports (denied to jobs), Temporal's connection, Node, tsx, the locale and OpenTelemetry's exporter (OTEL_*). */
+  prefixes: ['KAIROS_SECRET_', 'KAIROS_EGRESS_', 'KAIROS_DATASOURCE_', 'KAIROS_QUOTA_', 'KAIROS_TEMPORAL_', 'TEMPORAL_', 'NODE_', 'TSX_', 'LC_', 'OTEL_'],
   /** Matched by a prefix but never the worker's: the cluster's database URL (its password would hand a job all of Temporal). */
   except: ['KAIROS_TEMPORAL_DB_URL'],
 } as const;

@@ -1,7 +1,8 @@
 // Launches the whole stack: the embedded Temporal dev server, or with KAIROS_TEMPORAL=cluster a
 // PostgreSQL-backed cluster (scripts/temporal-cluster.ts), unless TEMPORAL_ADDRESS points at an
 // existing Temporal; then the worker and the API as child processes. Used by `npm start` and by the
-// integration-test harness, so the tests run exactly what users run.
+// integration-test harness, so the tests run exactly what users run: the worker and the API start
+// from the compiled JavaScript in dist/ (scripts/build.mjs), built first when a source is newer.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,11 @@ import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-
 import { clusterOptionsFrom, internalPorts, startCluster, type Cluster, type ClusterServiceName } from './temporal-cluster.ts';
 import { stateStoreEnv } from './test-db.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** Whether this module runs compiled (dist/scripts/stack.js, `npm start`) or from the sources (tsx: tests, benchmarks). */
+const compiled = import.meta.url.endsWith('.js');
+/** The repository (the children's working directory) and the compiled code the children run. */
+const root = fileURLToPath(new URL(compiled ? '../..' : '..', import.meta.url));
+const dist = fileURLToPath(new URL(compiled ? '..' : '../dist/', import.meta.url));
 
 export interface Stack {
   apiUrl: string;
@@ -47,9 +52,27 @@ export interface StackOptions {
   onClusterServiceExit?: (name: ClusterServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
-function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: string[] = []): ChildProcess {
+/**
+ * Builds dist/ when a source is newer than the last build (scripts/build.mjs --if-stale: a scan of
+ * modification times when nothing changed). Compiled, this module is the build: `npm start` ran
+ * the same check just before starting it.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (compiled) return;
+  // Its progress (and tsc's errors) on our stderr; stdout stays free for a test runner's protocol.
+  const build = spawn(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], { cwd: root, stdio: ['ignore', 2, 2] });
+  const code = await new Promise<number | null>((resolve, reject) => build.once('error', reject).once('exit', resolve));
+  if (code !== 0) throw new Error(`the build (node scripts/build.mjs --if-stale) failed with code ${code}; its output is above`);
+}
+
+/**
+ * Starts a Kairos process: `entry` (a source path such as 'worker/index.ts') compiled, from dist/
+ * (`node <flags> dist/worker/index.js`), with its output appended to `logFile`. The one place that
+ * decides how a Kairos child process is started; ensureBuilt() comes first.
+ */
+export function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: string[] = []): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, entry)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, join(dist, entry.replace(/\.ts$/, '.js'))], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
@@ -135,6 +158,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   const logDir = opts.logDir ?? cfg.dataDir;
   mkdirSync(logDir, { recursive: true });
   await assertPortFree(cfg.port, 'KAIROS_PORT', cfg.host);
+  await ensureBuilt();
   let devServer: DevServer | null = null;
   let cluster: Cluster | null = null;
   let serverLog: WriteStream | undefined;

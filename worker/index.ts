@@ -1,19 +1,32 @@
-// Worker process entry point: `tsx worker/index.ts` (started by `npm start`, or alone to scale out).
+// Worker process entry point: `node dist/worker/index.js` compiled (started by `npm start`, or alone
+// to scale out with `npm run worker`); `npx tsx worker/index.ts` from the sources in development.
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { applyEnvFile, loadConfig, workerMaySee } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { configureEgress } from '../core/net/policy.ts';
 import { exitIfSetupError } from '../core/temporal/setup.ts';
+import { createLogger } from '../core/telemetry/log.ts';
+import { startTracing } from '../core/telemetry/tracing.ts';
 import { createWorker } from './worker.ts';
+import { temporalLogger } from './telemetry.ts';
 
 // From a .env file only what the worker may see: never the admin password or the API's credentials.
 applyEnvFile(process.env, workerMaySee);
 const cfg = loadConfig();
+const logger = createLogger(cfg.logLevel, 'kairos-worker');
+// Before the worker and its clients exist: they add the tracing interceptors only when it is on.
+const tracing = await startTracing(cfg.tracing, 'kairos-worker');
 configureEgress(cfg);
 // Datasource jobs read and write files only below these (the default one is new on a fresh install).
 await ensureFileDirs(cfg.datasource.dirs);
-Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+// The SDK's, workflows' and activities' lines, and Temporal Core's warnings (forwarded), all as pino JSON.
+Runtime.install({
+  logger: temporalLogger(logger),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+});
 const worker = await createWorker(cfg).catch((err: unknown) => exitIfSetupError(err));
-console.log(JSON.stringify({ level: 'info', msg: 'worker polling', taskQueue: cfg.taskQueue, namespace: cfg.temporal.namespace }));
+logger.info({ taskQueue: cfg.taskQueue, namespace: cfg.temporal.namespace, tracing: tracing ? cfg.tracing.url : 'off' }, 'worker polling');
 // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
 await worker.run();
+// Spans still in the batch go out before the process ends.
+await tracing?.shutdown();

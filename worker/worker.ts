@@ -1,7 +1,6 @@
 // Builds a Kairos worker: the runJob workflow and one activity per driver on the Kairos task queue.
 // Any number of workers may poll the same task queue; that is how Kairos scales out.
-import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Config } from '../core/config.ts';
 import { connectTemporal, workerConnectionOptions } from '../core/temporal/connection.ts';
 import { createActivities } from '../activities/registry.ts';
@@ -14,18 +13,12 @@ import { JobSideState, rolesFrom } from '../core/sharing/job-side-state.ts';
 import { openState, type Db } from '../core/db/state.ts';
 import { openSecretCipher } from '../core/secrets/cipher.ts';
 import { AccessService } from '../core/access/service.ts';
+import { workflowBundle } from './workflow-bundle.ts';
+import { currentTracing } from '../core/telemetry/tracing.ts';
+import { activityInterceptors, workflowSinks } from './telemetry.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
-
-const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling the workflow code takes seconds; do it once per process. */
-function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-  return bundle;
-}
 
 /**
  * A worker on the Kairos task queue. It opens the state store (secrets, roles and shares are read
@@ -52,6 +45,10 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
     }),
+    // The run's log fields on activity lines; with tracing on, the trace continued into activities
+    // and the workflow's spans exported (worker/telemetry.ts).
+    interceptors: { activity: await activityInterceptors(currentTracing()) },
+    sinks: await workflowSinks(currentTracing()),
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });

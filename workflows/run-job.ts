@@ -14,6 +14,7 @@ import {
   CancellationScope,
   TimeoutFailure,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -69,6 +70,8 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     return { ...fields, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), durationMs: ended - started };
   };
 
+  // Each line carries the run's request id, job id and run id (workflows/interceptors.ts); none while replaying.
+  log.info('run started', { trigger: input.triggeredBy, jobType: job.type });
   const driver = drivers[job.type];
   if (!driver) throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
   // The owner's concurrent-runs quota, before any work: a run over it fails as QuotaExceeded
@@ -93,6 +96,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   } catch (err) {
     if (isCancellation(err)) {
       await startDependents('aborted');
+      log.info('run finished', { outcome: 'aborted' });
       throw err; // the workflow ends Canceled
     }
     const { error, details } = describeFailure(err);
@@ -104,11 +108,13 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       output: details?.output,
     });
     record.dependents = await startDependents('failed');
+    log.warn('run finished', { outcome: record.outcome, durationMs: record.durationMs, errorType: error.type });
     // The workflow fails (visibility: Failed) and carries the run record in its failure details.
     throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: [record] });
   }
   const record = finish({ outcome: 'succeeded', status: 'succeeded', attempts: result.attempt, output: result.output, progress: result.progress });
   record.dependents = await startDependents('succeeded');
+  log.info('run finished', { outcome: record.outcome, durationMs: record.durationMs });
   return record;
 }
 

@@ -39,7 +39,7 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: 
 
 export function actorOf(ctx: Context): Actor {
   const p = ctx.state.principal as Actor;
-  return { id: p.id, role: p.role };
+  return { id: p.id, role: p.role, ...(p.name ? { name: p.name } : {}) };
 }
 
 /** If-Match carries the version a client last read, as an ETag ("3" or W/"3"). */

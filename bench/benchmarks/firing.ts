@@ -52,7 +52,8 @@ interface Burst {
   cpuByProcess: Record<string, number>;
 }
 
-function cpuNow(b: Bench, withApi: boolean): Record<string, number> {
+/** CPU-seconds used so far by each process of the stack (and this one: the client and the target). */
+export function cpuNow(b: Bench, withApi: boolean): Record<string, number> {
   const p = b.pids();
   const u = process.cpuUsage();
   const out: Record<string, number> = {

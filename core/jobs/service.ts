@@ -27,7 +27,8 @@ const END_GRACE_MS = 5_000;
 const IMMEDIATE_GRACE_MS = 60_000;
 
 /** Who asks: the one principal type of the access policy (core/access/policy.ts). */
-export type Actor = Principal;
+/** Who asks; `name` (a login's), when known, is what runs show ("run now by alice" in Temporal Web UI). */
+export type Actor = Principal & { name?: string };
 
 export interface JobState {
   enabled: boolean;
@@ -428,13 +429,16 @@ export class JobService {
     return { items, nextCursor: next };
   }
 
-  /** Head → access → quota → a direct workflow start: no scheduler query (see JobStore.read). */
+  /**
+   * Head → access → quota → a direct workflow start: no scheduler query (see JobStore.read). The
+   * actor's name (a login's) goes into the run's summary in Temporal Web UI: "run now by alice".
+   */
   async runNow(id: string, actor: Actor, input?: unknown): Promise<{ runId: string }> {
     const { job } = await this.store.read(id);
     await this.allow(job, actor, 'run');
     // Counted for the job's owner, whoever asks; runJob checks again as it starts (core/quotas).
     await this.quotas?.assertMayStartRun(job.ownerId);
-    return { runId: await this.store.startRun(job, 'manual', input) };
+    return { runId: await this.store.startRun(job, 'manual', { input, by: actor.name ?? actor.id }) };
   }
 
   /** Next fire times as Temporal's scheduler reports them (it reports at most 10). */

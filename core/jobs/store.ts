@@ -21,6 +21,7 @@ import { runLimitOf } from './run-limit.ts';
 import { executionPlan } from './execution-plan.ts';
 import type { HeadSnapshot, JobHeads } from './heads.ts';
 import { specAsWritten } from './written-spec.ts';
+import { runDetails, runSummary, type RunStart } from './run-summary.ts';
 import {
   immediatePatch,
   policiesToProto,
@@ -89,6 +90,9 @@ const REFUSALS: ReadonlySet<string> = new Set(['conflict', 'validation']);
 const SCHEDULED_RUNS_PAGE = 100;
 
 const concurrentChange = (id: string) => new KairosError('conflict', `job '${id}' was changed concurrently; read it again and retry`);
+/** A run's summary and details for Temporal Web UI (./run-summary.ts), as start options. */
+const userMetadataOf = (job: Job, start: RunStart) => ({ staticSummary: runSummary(job, start), staticDetails: runDetails(job, start) });
+
 /** What the store's Temporal calls are about: a job (its id is the schedule id). */
 const jobSubject = (id: string) => ({ what: 'job', id, field: 'id' });
 
@@ -223,6 +227,8 @@ export class JobStore {
           input: { payloads: await this.temporal.encode(input) },
           searchAttributes: encodeSearchAttributes(runSearchAttributes(job, 'schedule')),
           memo: { fields: { jobName: (await this.temporal.encode(job.name))[0] ?? {} } },
+          // Every run the schedule starts carries it: what Web UI's Workflows list shows for the run.
+          userMetadata: await this.temporal.userMetadata(runSummary(job, { kind: 'schedule' }), runDetails(job, { kind: 'schedule' })),
         },
       },
       policies: policiesToProto(job),
@@ -394,12 +400,8 @@ export class JobStore {
       if (!(await this.mayFollow(job.ownerId, parentJob))) continue;
       const suffix = createHash('sha256').update(`${parent.workflowId}\n${parent.outcome}`).digest('hex').slice(0, 8);
       const workflowId = `${job.id}-dependency-${stamp.toISOString().replace(/[:.]/g, '')}-${suffix}`;
-      const args: RunJobInput = {
-        job,
-        plan: executionPlan(job),
-        triggeredBy: 'dependency',
-        cause: { jobId: parent.jobId, workflowId: parent.workflowId, outcome: parent.outcome, depth: parent.depth },
-      };
+      const cause = { jobId: parent.jobId, workflowId: parent.workflowId, outcome: parent.outcome, depth: parent.depth };
+      const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'dependency', cause };
       try {
         await this.temporal.workflows.start(RUN_JOB_WORKFLOW, {
           taskQueue: this.taskQueue,
@@ -407,6 +409,7 @@ export class JobStore {
           args: [args],
           memo: { jobName: job.name },
           searchAttributes: runSearchAttributes(job, 'dependency'),
+          ...userMetadataOf(job, { kind: 'dependency', cause }),
           // Even after the dependent run closed, a second call must not start it again.
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         });
@@ -434,16 +437,21 @@ export class JobStore {
     return parent.ownerId === ownerId || ((await this.readAccess?.mayRead(ownerId, parent)) ?? false);
   }
 
-  /** Starts a run now, outside the schedule (so it never uses up `remainingActions`). */
-  async startRun(job: Job, triggeredBy: TriggeredBy, input?: unknown, cause?: RunJobInput['cause']): Promise<string> {
+  /**
+   * Starts a run now, outside the schedule (so it never uses up `remainingActions`). `by`: who asked
+   * (a user's name), for the run's summary in Temporal Web UI.
+   */
+  async startRun(job: Job, triggeredBy: TriggeredBy, opts: { input?: unknown; cause?: RunJobInput['cause']; by?: string } = {}): Promise<string> {
     const workflowId = `${job.id}-${triggeredBy}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-    const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy, input, cause };
+    const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy, input: opts.input, cause: opts.cause };
+    const start: RunStart = triggeredBy === 'dependency' ? { kind: 'dependency', cause: opts.cause } : triggeredBy === 'schedule' ? { kind: 'schedule' } : { kind: 'manual', by: opts.by };
     await this.temporal.workflows.start(RUN_JOB_WORKFLOW, {
       taskQueue: this.taskQueue,
       workflowId,
       args: [args],
       memo: { jobName: job.name },
       searchAttributes: runSearchAttributes(job, triggeredBy),
+      ...userMetadataOf(job, start),
     });
     return workflowId;
   }

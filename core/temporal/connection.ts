@@ -6,6 +6,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import type { Config, PemSource } from '../config.ts';
 import { guard } from './errors.ts';
 import { TemporalGateway } from './gateway.ts';
+import { workflowClientInterceptors } from './interceptors.ts';
 
 /** A certificate or key: the file's bytes or the PEM text given inline. */
 async function pem(src: PemSource): Promise<Buffer> {
@@ -39,5 +40,5 @@ export async function workerConnectionOptions(cfg: Config['temporal']): Promise<
 /** Connects (failures mapped: unreachable → unavailable, refused credentials → misconfigured). */
 export async function connectTemporal(cfg: Config['temporal']): Promise<TemporalGateway> {
   const connection = await guard(async () => await Connection.connect(await connectionOptions(cfg)));
-  return new TemporalGateway(new Client({ connection, namespace: cfg.namespace }));
+  return new TemporalGateway(new Client({ connection, namespace: cfg.namespace, interceptors: { workflow: await workflowClientInterceptors() } }));
 }

@@ -19,3 +19,22 @@ export const CHECK_RUN_QUOTA_ACTIVITY = 'kairosCheckRunQuota';
 export const RUN_QUOTA_PATCH = 'kairos-run-quota';
 /** The error type of a run that the concurrent-runs quota refused (its driver was never called). */
 export const QUOTA_EXCEEDED = 'QuotaExceeded';
+
+/** Header of a workflow start from the API: the X-Request-Id of the request that started the run (a string). */
+export const REQUEST_ID_HEADER = 'kairos-request-id';
+/** Header of every activity runJob schedules: the run's log fields (RunLogFields). */
+export const RUN_LOG_HEADER = 'kairos-run-log';
+
+/** What a worker log line about a run carries besides its own fields (runId is Kairos's run id: the workflow id). */
+export interface RunLogFields {
+  requestId?: string;
+  jobId?: string;
+  runId?: string;
+}
+
+/** Whether a decoded RUN_LOG_HEADER is what it should be (a foreign client's header is ignored, not trusted). */
+export function isRunLogFields(v: unknown): v is RunLogFields {
+  if (typeof v !== 'object' || v === null) return false;
+  const f = v as Record<string, unknown>;
+  return ['requestId', 'jobId', 'runId'].every((k) => f[k] === undefined || typeof f[k] === 'string');
+}

@@ -138,6 +138,9 @@ export interface StartOptions {
   searchAttributes?: SearchAttributePair[];
   /** REJECT_DUPLICATE: a workflow id that ever ran is never started again (idempotent starts). */
   workflowIdReusePolicy?: 'ALLOW_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY' | 'REJECT_DUPLICATE';
+  /** User metadata: the one line Temporal Web UI shows for the workflow, and its page's markdown details. */
+  staticSummary?: string;
+  staticDetails?: string;
 }
 
 /** Workflow operations and visibility queries over workflow executions. */
@@ -159,6 +162,8 @@ export class TemporalWorkflows {
           memo: opts.memo,
           typedSearchAttributes: opts.searchAttributes,
           workflowIdReusePolicy: opts.workflowIdReusePolicy,
+          staticSummary: opts.staticSummary,
+          staticDetails: opts.staticDetails,
         }),
       subject,
     );
@@ -257,6 +262,16 @@ export class TemporalGateway {
   /** Values as payloads through the client's data converter (and codecs, if any). */
   async encode(...values: unknown[]): Promise<Payload[]> {
     return await encodePayloads(this.converter, ...values);
+  }
+
+  /**
+   * User metadata (Web UI's summary line and details) for a raw start request such as a schedule's
+   * action, encoded as the SDK encodes a workflow start's staticSummary and staticDetails.
+   */
+  async userMetadata(summary: string, details?: string): Promise<temporal.api.sdk.v1.IUserMetadata> {
+    const [s] = await this.encode(summary);
+    const d = details === undefined ? undefined : (await this.encode(details))[0];
+    return { summary: s, details: d };
   }
 
   /** The value at `index` of payloads written by a data converter like the client's. */

@@ -413,13 +413,13 @@ describe('security: secrets have owners; the worker holds no API credential', { 
     const dataDir = process.env.KAIROS_DATA_DIR;
     const adminPassword = process.env.KAIROS_ADMIN_PASSWORD;
     assert.ok(dataDir && adminPassword);
-    /** The environments of this stack's processes running `entry` (matched by the data dir). */
+    /** The environments of this stack's processes running `entry` (compiled or not; matched by the data dir). */
     const envsOf = async (entry: string): Promise<Map<string, string>[]> => {
       const out: Map<string, string>[] = [];
       for (const pid of (await readdir('/proc')).filter((p) => /^\d+$/.test(p))) {
         try {
           const cmd = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-          if (!cmd.some((a) => a.endsWith(entry))) continue;
+          if (!cmd.some((a) => a.endsWith(`${entry}.js`) || a.endsWith(`${entry}.ts`))) continue;
           const env = new Map((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
           if (env.get('KAIROS_DATA_DIR') === dataDir) out.push(env);
         } catch {
@@ -428,7 +428,7 @@ describe('security: secrets have owners; the worker holds no API credential', { 
       }
       return out;
     };
-    const workers = await envsOf('worker/index.ts');
+    const workers = await envsOf('worker/index');
     assert.ok(workers.length >= 1, "this stack's worker process was found");
     for (const env of workers) {
       for (const k of ['KAIROS_ADMIN_PASSWORD', 'KAIROS_ADMIN_USER', 'KAIROS_DAPR_API_TOKEN']) assert.equal(env.get(k), undefined, k);
@@ -436,7 +436,7 @@ describe('security: secrets have owners; the worker holds no API credential', { 
       assert.ok(env.has('KAIROS_DATA_DIR') && env.has('TEMPORAL_ADDRESS') && env.has('PATH'), 'it has what it reads');
     }
     // the API keeps its environment (and so the scan above would have seen the password)
-    const apis = await envsOf('api/index.ts');
+    const apis = await envsOf('api/index');
     assert.ok(apis.length >= 1);
     assert.equal(apis[0]?.get('KAIROS_ADMIN_PASSWORD'), adminPassword);
   });

@@ -4,21 +4,18 @@
 // names what is missing and the command that adds it; an API process started on such a namespace
 // exits with that message instead of serving errors.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import Long from 'long';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../core/search-attributes.ts';
 import { enums } from '../../core/temporal/proto.ts';
 import { ensureTemporalSetup, TemporalSetupError } from '../../core/temporal/setup.ts';
-import { privateStackEnv } from '../../scripts/stack.ts';
+import { privateStackEnv, spawnNode } from '../../scripts/stack.ts';
 import { temporalAddress, temporalClient, uniqueId } from '../support/env.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const KAIROS_NAMES = SEARCH_ATTRIBUTE_DEFINITIONS.map(([n]) => n);
 
 describe('Temporal setup: namespace and search attributes', { timeout: 240_000 }, () => {
@@ -109,9 +106,9 @@ describe('Temporal setup: namespace and search attributes', { timeout: 240_000 }
         TEMPORAL_NAMESPACE: namespace,
         KAIROS_TEMPORAL_SETUP: 'check',
       });
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/index.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnNode('api/index.ts', env, join(dataDir, 'api.log'));
       let stderr = '';
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
       const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       clearTimeout(timer);

@@ -2,17 +2,15 @@
 // processes and two workers on one PostgreSQL state store, each process killable and restartable on
 // its own. The Temporal backend is the only part that differs between the CLI dev server and the
 // PostgreSQL-backed cluster: `TemporalBackend` is all the test sees of it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../../core/config.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
-import { stopChild, waitReady } from '../../scripts/stack.ts';
+import { ensureBuilt, spawnNode, stopChild, waitReady } from '../../scripts/stack.ts';
 import { killHard } from '../support/processes.ts';
 import { dropClusterDatabases, startCluster } from '../../scripts/temporal-cluster.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** What the test needs of Temporal: where it is, and a way to take its history service down and up. */
 export interface TemporalBackend {
@@ -96,10 +94,7 @@ export class KairosProcess {
   ) {}
 
   start(): void {
-    const log = createWriteStream(this.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...this.nodeFlags, '--import', 'tsx', join(root, this.entry)], { cwd: root, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    const child = spawnNode(this.entry, this.env, this.logFile, this.nodeFlags);
     this.expectingExit = false;
     child.once('exit', (code, signal) => {
       if (!this.expectingExit) this.unexpectedExits.push(`${this.name} exited by itself (${signal ?? `code ${code}`}) at ${new Date().toISOString()}; see ${this.logFile}`);
@@ -144,6 +139,7 @@ export interface Fleet {
  */
 export async function startFleet(envs: [NodeJS.ProcessEnv, NodeJS.ProcessEnv], cfgs: [Config, Config], logDir: string): Promise<Fleet> {
   mkdirSync(logDir, { recursive: true });
+  await ensureBuilt();
   const workers = envs.map(
     (env, i) => new KairosProcess(`worker-${i}`, 'worker/index.ts', workerEnv(env), join(logDir, `worker-${i}.log`), [`--max-old-space-size=${cfgs[i]?.workerMaxHeapMb ?? 512}`]),
   ) as [KairosProcess, KairosProcess];

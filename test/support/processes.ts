@@ -15,6 +15,7 @@ import { launchStack, privateStackEnv, waitReady as waitReadyAt, type Stack } fr
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-bin.ts';
 import { CLUSTER_SERVICES, DEFAULT_CLUSTER_DB_URL, DEFAULT_HISTORY_SHARDS, dropClusterDatabases, internalPorts, startCluster, type Cluster } from '../../scripts/temporal-cluster.ts';
 
+
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 if it is gone. */
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return 0;
