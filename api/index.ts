@@ -1,12 +1,13 @@
 // API process entry point: `node dist/api/index.js` compiled (`npx tsx api/index.ts` from the sources)
 // (started by `npm start`, or alone to scale out with `npm run api`:
 // API instances keep nothing between requests — state is in Temporal and the state store — so any number may run behind a load balancer).
-import { assertApiConfig, loadConfig } from '../core/config.ts';
+import { applyEnvFile, assertApiConfig, loadConfig } from '../core/config.ts';
 import { configureEgress } from '../core/net/policy.ts';
 import { exitIfSetupError } from '../core/temporal/setup.ts';
 import { createLogger, startApi } from './server.ts';
 import { startTracing } from '../core/telemetry/tracing.ts';
 
+applyEnvFile();
 const cfg = loadConfig();
 assertApiConfig(cfg);
 configureEgress(cfg);

@@ -1,5 +1,9 @@
-// Configuration comes from the environment, is validated once at start-up, and is immutable after.
+// Configuration comes from the environment (and a `.env` file, and for Temporal's connection a
+// Temporal profile file), is validated once at start-up, and is immutable after.
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { parseEnv } from 'node:util';
+import { loadClientConfigProfile, type ClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.ts';
 import { parseEgressEntries, type EgressEntry } from './net/egress.ts';
@@ -110,7 +114,7 @@ const EnvSchema = z.object({
     .refine((v) => (parseDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "168h" or "P7D"')
     .default('168h'),
   TEMPORAL_ADDRESS: nonEmpty.optional(),
-  TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+  TEMPORAL_NAMESPACE: nonEmpty.optional(),
   KAIROS_TEMPORAL_SETUP: z.enum(['auto', 'check'], { error: 'must be "auto" or "check"' }).default('auto'),
   TEMPORAL_TLS: bool.optional(),
   TEMPORAL_TLS_CERT: nonEmpty.optional(),
@@ -118,6 +122,16 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA: nonEmpty.optional(),
   TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
   TEMPORAL_API_KEY: nonEmpty.optional(),
+  // --- config sources (#16): Temporal's connection under the names of Temporal's own tools
+  // (@temporalio/envconfig); TEMPORAL_TLS_CERT / _KEY / _CA above stay accepted.
+  TEMPORAL_TLS_CLIENT_CERT_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: nonEmpty.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: nonEmpty.optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: nonEmpty.optional(),
+  TEMPORAL_PROFILE: nonEmpty.optional(),
+  TEMPORAL_CONFIG_FILE: nonEmpty.optional(),
   KAIROS_DATABASE_URL: nonEmpty
     .refine((v) => /^postgres(?:ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL (leave it unset for the embedded SQLite file)')
     .optional(),
@@ -261,7 +275,8 @@ export interface Config {
      * set by the launcher in cluster mode).
      */
     internalPorts: number[];
-    tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+    /** Client certificate and key (mTLS), CA bundle: each a file or PEM text. */
+    tls?: { cert?: PemSource; key?: PemSource; ca?: PemSource; serverName?: string };
     apiKey?: string;
   };
 }
@@ -377,11 +392,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if ((e.TEMPORAL_TLS_CERT === undefined) !== (e.TEMPORAL_TLS_KEY === undefined)) {
-    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
-  }
+  const t = temporalConnection(e, env);
   const dataDir = resolve(e.KAIROS_DATA_DIR);
-  const useTls = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_API_KEY);
   return {
     host: e.KAIROS_HOST,
     port: e.KAIROS_PORT,
@@ -436,10 +448,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.KAIROS_WORKER_METRICS_PORT === undefined ? {} : { worker: { host: e.KAIROS_WORKER_METRICS_HOST, port: e.KAIROS_WORKER_METRICS_PORT } }),
     },
     temporal: {
-      mode: e.TEMPORAL_ADDRESS !== undefined ? 'external' : e.KAIROS_TEMPORAL,
-      embedded: e.TEMPORAL_ADDRESS === undefined,
-      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,
-      namespace: e.TEMPORAL_NAMESPACE,
+      mode: t.address !== undefined ? 'external' : e.KAIROS_TEMPORAL,
+      embedded: t.address === undefined,
+      address: t.address ?? `127.0.0.1:${e.KAIROS_TEMPORAL_PORT}`,
+      namespace: t.namespace,
       setup: e.KAIROS_TEMPORAL_SETUP,
       port: e.KAIROS_TEMPORAL_PORT,
       uiPort: e.KAIROS_UI_PORT,
@@ -451,12 +463,97 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiUrl: e.KAIROS_TEMPORAL_UI_URL,
       cluster: { dbUrl: e.KAIROS_TEMPORAL_DB_URL, dbName: e.KAIROS_TEMPORAL_DB_NAME, historyShards: e.KAIROS_TEMPORAL_HISTORY_SHARDS },
       internalPorts: splitList(e.KAIROS_TEMPORAL_INTERNAL_PORTS).map(Number),
-      tls: useTls
-        ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
-        : undefined,
-      apiKey: e.TEMPORAL_API_KEY,
+      tls: t.tls,
+      apiKey: t.apiKey,
     },
   };
+}
+
+// --- config sources (#16)
+
+/** A PEM file or PEM text (Temporal's `*_PATH` / `*_DATA` settings). */
+export type PemSource = { path: string } | { data: string };
+
+type ParsedEnv = z.infer<typeof EnvSchema>;
+
+/**
+ * Temporal's connection from, highest first: the environment under the names of Temporal's own tools
+ * (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH…,
+ * as @temporalio/envconfig reads them), Kairos's older names (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY,
+ * TEMPORAL_TLS_CA), then the profile of a Temporal config file (TOML) — read only when
+ * TEMPORAL_CONFIG_FILE or TEMPORAL_PROFILE is set, so that a profile a developer keeps for the
+ * `temporal` CLI never silently turns `npm start` away from its own dev server.
+ */
+function temporalConnection(e: ParsedEnv, env: NodeJS.ProcessEnv): { address?: string; namespace: string; apiKey?: string; tls?: Config['temporal']['tls'] } {
+  const profile = temporalProfile(e, env);
+  const pem = (path: string | undefined, data: string | undefined, fromProfile: ConfigDataSource | undefined, names: string): PemSource | undefined => {
+    if (path !== undefined && data !== undefined) throw new ConfigError(`invalid configuration:\n  ${names}: set the file or the PEM text, not both`);
+    if (path !== undefined) return { path };
+    if (data !== undefined) return { data };
+    if (fromProfile === undefined) return undefined;
+    return 'path' in fromProfile ? { path: fromProfile.path } : { data: typeof fromProfile.data === 'string' ? fromProfile.data : Buffer.from(fromProfile.data).toString('utf8') };
+  };
+  const pt = profile.tls;
+  const cert = pem(e.TEMPORAL_TLS_CLIENT_CERT_PATH ?? e.TEMPORAL_TLS_CERT, e.TEMPORAL_TLS_CLIENT_CERT_DATA, pt?.clientCert, 'TEMPORAL_TLS_CLIENT_CERT_PATH (TEMPORAL_TLS_CERT) / TEMPORAL_TLS_CLIENT_CERT_DATA');
+  const key = pem(e.TEMPORAL_TLS_CLIENT_KEY_PATH ?? e.TEMPORAL_TLS_KEY, e.TEMPORAL_TLS_CLIENT_KEY_DATA, pt?.clientKey, 'TEMPORAL_TLS_CLIENT_KEY_PATH (TEMPORAL_TLS_KEY) / TEMPORAL_TLS_CLIENT_KEY_DATA');
+  const ca = pem(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH ?? e.TEMPORAL_TLS_CA, e.TEMPORAL_TLS_SERVER_CA_CERT_DATA, pt?.serverCACert, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH (TEMPORAL_TLS_CA) / TEMPORAL_TLS_SERVER_CA_CERT_DATA');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH (or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY) must be set together');
+  }
+  const apiKey = e.TEMPORAL_API_KEY ?? profile.apiKey;
+  const serverName = e.TEMPORAL_TLS_SERVER_NAME ?? pt?.serverName;
+  // As Temporal's tools: TLS when asked, or implied by a certificate, a CA or an API key.
+  const useTls = e.TEMPORAL_TLS ?? (pt?.disabled === undefined ? Boolean(cert || ca || apiKey || pt) : !pt.disabled);
+  return {
+    address: e.TEMPORAL_ADDRESS ?? profile.address,
+    namespace: e.TEMPORAL_NAMESPACE ?? profile.namespace ?? 'default',
+    apiKey,
+    tls: useTls ? { cert, key, ca, serverName } : undefined,
+  };
+}
+
+/** The profile of the Temporal config file (TEMPORAL_CONFIG_FILE, default Temporal's own location) named by TEMPORAL_PROFILE (default `default`). */
+function temporalProfile(e: ParsedEnv, env: NodeJS.ProcessEnv): ClientConfigProfile {
+  if (e.TEMPORAL_CONFIG_FILE === undefined && e.TEMPORAL_PROFILE === undefined) return {};
+  if (e.TEMPORAL_CONFIG_FILE !== undefined && !existsSync(e.TEMPORAL_CONFIG_FILE)) {
+    throw new ConfigError(`invalid configuration:\n  TEMPORAL_CONFIG_FILE: no file at ${e.TEMPORAL_CONFIG_FILE}`);
+  }
+  try {
+    // File only: the environment's values are applied above, with Kairos's older names among them.
+    return loadClientConfigProfile({ disableEnv: true, profile: e.TEMPORAL_PROFILE, overrideEnvVars: definedOnly(env) });
+  } catch (err) {
+    const name = e.TEMPORAL_CONFIG_FILE === undefined ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE';
+    throw new ConfigError(`invalid configuration:\n  ${name}: ${(err as Error).message}`);
+  }
+}
+
+const definedOnly = (env: NodeJS.ProcessEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(env).filter((kv): kv is [string, string] => kv[1] !== undefined));
+
+/**
+ * Reads a `.env` file into `env` (Node's own parser, `util.parseEnv`): KAIROS_ENV_FILE names it,
+ * default `.env` in the working directory; `none` reads nothing (the launchers give their children
+ * that: they have read it already). A variable already in the environment wins over the file.
+ * `allow` limits the names taken from it: the worker takes only what WORKER_ENV_ALLOW lets it see,
+ * so an admin password kept in `.env` never reaches it. Returns the file read, if any.
+ */
+export function applyEnvFile(env: NodeJS.ProcessEnv = process.env, allow: (name: string) => boolean = () => true): string | undefined {
+  const named = env.KAIROS_ENV_FILE;
+  if (named === 'none') return undefined;
+  const file = resolve(named === undefined || named === '' ? '.env' : named);
+  if (!existsSync(file)) {
+    if (named) throw new ConfigError(`invalid configuration:\n  KAIROS_ENV_FILE: no file at ${file}`);
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    if (env[k] === undefined && allow(k)) env[k] = v;
+  }
+  return file;
+}
+
+/** Whether the worker may see a variable (WORKER_ENV_ALLOW). */
+export function workerMaySee(name: string): boolean {
+  return !(WORKER_ENV_ALLOW.except as readonly string[]).includes(name) && ((WORKER_ENV_ALLOW.names as readonly string[]).includes(name) || WORKER_ENV_ALLOW.prefixes.some((p) => name.startsWith(p)));
 }
 
 let processDatasource: DatasourceConfig | undefined;
@@ -515,6 +612,8 @@ export const WORKER_ENV_ALLOW = {
     // The worker reads secrets (and their key) from the state store.
     'KAIROS_DATABASE_URL',
     'KAIROS_DATABASE_POOL',
+    // Which .env file (the worker reads only the allowed names from it; launchers pass `none`).
+    'KAIROS_ENV_FILE',
     'PATH',
     'HOME',
     'USER',
@@ -537,9 +636,5 @@ export const WORKER_ENV_ALLOW = {
 
 /** The environment a worker process gets: `env` filtered by WORKER_ENV_ALLOW. */
 export function workerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const names = new Set<string>(WORKER_ENV_ALLOW.names);
-  const except = new Set<string>(WORKER_ENV_ALLOW.except);
-  return Object.fromEntries(
-    Object.entries(env).filter(([k, v]) => v !== undefined && !except.has(k) && (names.has(k) || WORKER_ENV_ALLOW.prefixes.some((p) => k.startsWith(p)))),
-  );
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && workerMaySee(k)));
 }

@@ -9,6 +9,9 @@ const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs
 if (stale) {
   // `npm install` from the lock file rather than `npm ci`: npm 11 writes lock files that omit some
   // other platforms' optional packages (@swc/core-*), which `npm ci` then refuses as out of sync.
-  console.error('[kairos] installing dependencies (npm install from package-lock.json)…');
-  execSync('npm install --no-audit --no-fund --loglevel=error', { stdio: 'inherit' });
+  // `--no-save` (npm's `save=false`) keeps it from writing package-lock.json back: a plain
+  // `npm install` re-adds such entries and leaves a fresh clone with a modified tracked file. It
+  // still writes node_modules/.package-lock.json, the marker checked above.
+  console.error('[kairos] installing dependencies (npm install --no-save from package-lock.json)…');
+  execSync('npm install --no-save --no-audit --no-fund --loglevel=error', { stdio: 'inherit' });
 }

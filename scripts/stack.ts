@@ -4,7 +4,7 @@
 // integration-test harness, so the tests run exactly what users run: the worker and the API start
 // from the compiled JavaScript in dist/ (scripts/build.mjs), built first when a source is newer.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../core/config.ts';
@@ -30,6 +30,13 @@ export interface Stack {
   api: ChildProcess;
   /** Restarts the worker process (fault tests). */
   restartWorker(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts a new worker or API process in place of one that has exited (the supervisor in
+   * scripts/start.ts), with the same environment and log file; it becomes `stack.worker` / `stack.api`.
+   */
+  respawn(which: 'worker' | 'api'): ChildProcess;
+  /** Starts the dev server again (same database file and ports) after it exited; it becomes `stack.devServer`. */
+  restartDevServer(): Promise<DevServer>;
   stop(): Promise<void>;
 }
 
@@ -117,6 +124,8 @@ export async function privateStackEnv(dataDir: string, admin: { user: string; pa
     KAIROS_ADMIN_USER: admin.user,
     KAIROS_ADMIN_PASSWORD: admin.password,
     KAIROS_EGRESS_ALLOW: PRIVATE_STACK_EGRESS_ALLOW,
+    // Whatever .env a developer keeps in the checkout: a private stack is configured here alone.
+    KAIROS_ENV_FILE: 'none',
     // On PostgreSQL runs (scripts/test-db.ts), each stack has a database of its own.
     ...(await stateStoreEnv()),
     ...extra,
@@ -154,7 +163,25 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   await ensureBuilt();
   let devServer: DevServer | null = null;
   let cluster: Cluster | null = null;
-  const env: NodeJS.ProcessEnv = { ...opts.env };
+  let serverLog: WriteStream | undefined;
+  // The same database file and ports at a restart: jobs, history and every client's address stay.
+  const startDev = async (): Promise<DevServer> => {
+    const log = (serverLog ??= createWriteStream(join(logDir, 'temporal.log'), { flags: 'a' }));
+    return await startDevServer({
+      dbFile: join(cfg.dataDir, 'temporal.db'),
+      port: cfg.temporal.port,
+      uiPort: cfg.temporal.uiPort,
+      httpPort: cfg.temporal.httpPort,
+      metricsPort: cfg.temporal.metricsPort,
+      ui: cfg.temporal.ui,
+      namespace: cfg.temporal.namespace,
+      dynamicConfig: opts.dynamicConfig,
+      onOutput: (line) => log.write(`${line}\n`),
+    });
+  };
+  // The children read no .env of their own: the launcher's environment is the whole configuration
+  // (`npm start` read .env into it already; a test stack must not pick up a developer's file).
+  const env: NodeJS.ProcessEnv = { ...opts.env, KAIROS_ENV_FILE: 'none' };
   if (cfg.temporal.mode === 'cluster') {
     opts.onProgress?.('starting the Temporal cluster (frontend, history, matching, worker on PostgreSQL)…');
     cluster = await startCluster({
@@ -170,18 +197,7 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     delete env.KAIROS_TEMPORAL_DB_URL;
   } else if (cfg.temporal.mode === 'dev') {
     opts.onProgress?.('starting the Temporal dev server…');
-    const serverLog = createWriteStream(join(logDir, 'temporal.log'), { flags: 'a' });
-    devServer = await startDevServer({
-      dbFile: join(cfg.dataDir, 'temporal.db'),
-      port: cfg.temporal.port,
-      uiPort: cfg.temporal.uiPort,
-      httpPort: cfg.temporal.httpPort,
-      metricsPort: cfg.temporal.metricsPort,
-      ui: cfg.temporal.ui,
-      namespace: cfg.temporal.namespace,
-      dynamicConfig: opts.dynamicConfig,
-      onOutput: (line) => serverLog.write(`${line}\n`),
-    });
+    devServer = await startDev();
     env.TEMPORAL_ADDRESS = devServer.address;
   }
   opts.onProgress?.('starting the worker and the API…');
@@ -191,8 +207,10 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   // The worker runs other people's jobs: it gets only the variables it reads (core/config.ts
   // WORKER_ENV_ALLOW), never the admin password or the API's credentials. The API keeps them all.
   const wenv = workerEnv(env);
-  let worker = spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
-  const api = spawnNode('api/index.ts', env, join(logDir, 'api.log'));
+  const spawnWorker = () => spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
+  const spawnApi = () => spawnNode('api/index.ts', env, join(logDir, 'api.log'));
+  const worker = spawnWorker();
+  const api = spawnApi();
   const stack: Stack = {
     apiUrl: `http://${cfg.host}:${cfg.port}`,
     uiUrl: devServer ? devServer.uiUrl : null,
@@ -202,16 +220,27 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     worker,
     api,
     async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.kill(signal);
+      const current = stack.worker;
+      const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+      current.kill(signal);
       await exited;
-      worker = spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
-      stack.worker = worker;
+      stack.respawn('worker');
+    },
+    respawn(which) {
+      if (which === 'worker') return (stack.worker = spawnWorker());
+      return (stack.api = spawnApi());
+    },
+    async restartDevServer() {
+      if (cfg.temporal.mode !== 'dev') throw new Error('this stack runs no dev server');
+      const next = await startDev();
+      stack.devServer = next;
+      return next;
     },
     async stop() {
       await Promise.all([stopChild(stack.api), stopChild(stack.worker)]);
-      await devServer?.stop();
+      await stack.devServer?.stop();
       await cluster?.stop();
+      serverLog?.end();
     },
   };
   try {

@@ -112,7 +112,29 @@ interface GoBuildSpec {
   install(out: string, go: GoRunner): Promise<void>;
 }
 
-/** Builds once under the cache dir's lock, printing progress every 15 s and Go's last lines on failure. */
+/** How far a compile is: packages compiled of those Go has to compile (`go list -deps` of the stale ones). */
+export class CompileProgress {
+  private readonly pending: Set<string>;
+  readonly total: number;
+  done = 0;
+
+  constructor(stalePackages: string[]) {
+    this.pending = new Set(stalePackages.filter((p) => p.trim() !== ''));
+    this.total = this.pending.size;
+  }
+
+  /** A line of `go build -v` (it names each package as it compiles it). */
+  saw(line: string): void {
+    if (this.pending.delete(line.trim())) this.done += 1;
+  }
+
+  /** "812/2345 packages (35%)". */
+  toString(): string {
+    return `${this.done}/${this.total} packages (${this.total === 0 ? 100 : Math.floor((this.done / this.total) * 100)}%)`;
+  }
+}
+
+/** Builds once under the cache dir's lock, printing progress (packages compiled of the total) every 15 s and Go's last lines on failure. */
 async function goBuild(spec: GoBuildSpec): Promise<void> {
   const go = goBinary();
   const work = join(spec.dir, `.build-${process.pid}`);
@@ -123,7 +145,8 @@ async function goBuild(spec: GoBuildSpec): Promise<void> {
   const started = Date.now();
   const tail: string[] = [];
   let phase = 'resolving modules';
-  const ticker = setInterval(() => log(`${phase}… ${Math.round((Date.now() - started) / 1000)}s elapsed`), 15_000);
+  let progress: CompileProgress | undefined;
+  const ticker = setInterval(() => log(`${phase}${progress ? `: ${progress.toString()}` : ''}… ${Math.round((Date.now() - started) / 1000)}s elapsed`), 15_000);
   const run: GoRunner = (args, env = {}) =>
     new Promise<string>((resolve, reject) => {
       const child = spawn(go, args, { cwd: work, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -134,6 +157,7 @@ async function goBuild(spec: GoBuildSpec): Promise<void> {
           tail.push(line);
           if (tail.length > 40) tail.shift();
           if (line.startsWith('go: downloading')) phase = `downloading modules (${line.slice(16)})`;
+          else progress?.saw(line);
         }
       };
       child.stdout.on('data', (chunk: Buffer) => {
@@ -147,9 +171,15 @@ async function goBuild(spec: GoBuildSpec): Promise<void> {
   try {
     log(`building ${spec.what} with ${go} (minutes on a small machine; cached afterwards in ${spec.dir})`);
     await run(['mod', 'tidy'], { GOFLAGS: '-mod=mod' });
+    // What the build will compile (the packages not in Go's build cache), so that progress is a fraction.
+    phase = 'listing the packages to compile';
+    const stale = await run(['list', '-trimpath', '-deps', '-f', '{{if .Stale}}{{.ImportPath}}{{end}}', ...spec.packages], { CGO_ENABLED: '0' });
+    progress = new CompileProgress(stale.split('\n'));
     phase = `compiling ${spec.what} (the Temporal server is large)`;
+    log(`${phase}: ${progress.total} packages to compile`);
     const out = join(work, 'out');
-    await run(['build', '-trimpath', '-o', `${out}/`, ...spec.packages], { CGO_ENABLED: '0' });
+    await run(['build', '-v', '-trimpath', '-o', `${out}/`, ...spec.packages], { CGO_ENABLED: '0' });
+    progress = undefined;
     phase = `installing ${spec.what}`;
     await spec.install(out, run);
     log(`built ${spec.what} in ${Math.round((Date.now() - started) / 1000)}s → ${spec.dir}`);

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
-import { ConfigError, loadConfig, type Config } from '../core/config.ts';
+import { applyEnvFile, ConfigError, loadConfig, type Config } from '../core/config.ts';
 import { classifyTemporalError } from '../core/temporal/errors.ts';
 import { ensureTemporalSetup } from '../core/temporal/setup.ts';
 import { assertPortFree, freePort, PortInUseError } from './dev-server.ts';
@@ -608,6 +608,7 @@ export function clusterOptionsFrom(cfg: Config): ClusterOptions {
 /** `npm run temporal:cluster`: a cluster in the foreground until Ctrl-C, configured as `KAIROS_TEMPORAL=cluster npm start` would. */
 async function main(): Promise<void> {
   const say = (msg: string) => process.stdout.write(`[temporal-cluster] ${msg}\n`);
+  applyEnvFile();
   const cfg = loadConfig();
   const started = Date.now();
   let stopping = false;

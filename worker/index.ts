@@ -1,7 +1,7 @@
 // Worker process entry point: `node dist/worker/index.js` compiled (started by `npm start`, or alone
 // to scale out with `npm run worker`); `npx tsx worker/index.ts` from the sources in development.
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadConfig } from '../core/config.ts';
+import { applyEnvFile, loadConfig, workerMaySee } from '../core/config.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { configureEgress } from '../core/net/policy.ts';
 import { exitIfSetupError } from '../core/temporal/setup.ts';
@@ -11,6 +11,8 @@ import { createWorker } from './worker.ts';
 import { metricsExporter } from './metrics.ts';
 import { temporalLogger } from './telemetry.ts';
 
+// From a .env file only what the worker may see: never the admin password or the API's credentials.
+applyEnvFile(process.env, workerMaySee);
 const cfg = loadConfig();
 const logger = createLogger(cfg.logLevel, 'kairos-worker');
 // Before the worker and its clients exist: they add the tracing interceptors only when it is on.

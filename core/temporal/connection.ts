@@ -3,22 +3,25 @@
 // is what the rest of Kairos uses.
 import { readFile } from 'node:fs/promises';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import type { Config } from '../config.ts';
+import type { Config, PemSource } from '../config.ts';
 import { guard } from './errors.ts';
 import { TemporalGateway } from './gateway.ts';
 import { workflowClientInterceptors } from './interceptors.ts';
+
+/** A certificate or key: the file's bytes or the PEM text given inline. */
+async function pem(src: PemSource): Promise<Buffer> {
+  return 'path' in src ? await readFile(src.path) : Buffer.from(src.data);
+}
 
 /** The client connection's options (address, TLS files read, API key). */
 export async function connectionOptions(cfg: Config['temporal']): Promise<ConnectionOptions> {
   const opts: ConnectionOptions = { address: cfg.address, connectTimeout: 10_000 };
   if (cfg.tls) {
+    const { cert, key, ca } = cfg.tls;
     opts.tls = {
       serverNameOverride: cfg.tls.serverName,
-      serverRootCACertificate: cfg.tls.caPath ? await readFile(cfg.tls.caPath) : undefined,
-      clientCertPair:
-        cfg.tls.certPath && cfg.tls.keyPath
-          ? { crt: await readFile(cfg.tls.certPath), key: await readFile(cfg.tls.keyPath) }
-          : undefined,
+      serverRootCACertificate: ca ? await pem(ca) : undefined,
+      clientCertPair: cert && key ? { crt: await pem(cert), key: await pem(key) } : undefined,
     };
   }
   if (cfg.apiKey) opts.apiKey = cfg.apiKey;

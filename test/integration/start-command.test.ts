@@ -1,9 +1,10 @@
 // `npm start`'s orchestrator as a user runs it: it prints where things are, SIGTERM stops every child
-// (no orphans), and a restart on the same data dir keeps jobs and run history.
+// (no orphans), a restart on the same data dir keeps jobs and run history, and a worker or API that
+// is killed comes back on its own while the rest keeps serving (scripts/supervise.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,34 +63,48 @@ async function descendants(pid: number): Promise<number[]> {
   return found;
 }
 
+/** The environment of a start command of its own: a private data dir, free ports, the dev server. */
+async function startEnv(dataDir: string): Promise<{ env: NodeJS.ProcessEnv; port: number }> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAIROS_DATA_DIR: dataDir,
+    KAIROS_PORT: String(port),
+    KAIROS_TEMPORAL_PORT: String(await freePort()),
+    KAIROS_UI_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_HTTP_PORT: String(await freePort()),
+    KAIROS_TEMPORAL_METRICS_PORT: String(await freePort()),
+    KAIROS_DAPR_PORT: undefined,
+    KAIROS_DAPR_API_TOKEN: undefined,
+    KAIROS_FUSION_PORT: undefined,
+    KAIROS_ADMIN_USER: undefined,
+    KAIROS_ADMIN_PASSWORD: undefined,
+    // A state store of its own (a fresh database on PostgreSQL runs), not the shared stack's.
+    KAIROS_DATABASE_URL: undefined,
+    // The dev server (the default start), not the cluster a PostgreSQL test pass runs on: that
+    // one's database name would be shared with it.
+    KAIROS_TEMPORAL: undefined,
+    KAIROS_TEMPORAL_DB_NAME: undefined,
+    KAIROS_TEMPORAL_INTERNAL_PORTS: undefined,
+    // Not a .env a developer keeps in the checkout.
+    KAIROS_ENV_FILE: 'none',
+    ...(await stateStoreEnv()),
+  };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return { env, port };
+}
+
+/** Stops what a test started, even after a failed assertion (no start command and its Temporal left running). */
+async function stopAll(started: Started[]): Promise<void> {
+  for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGINT');
+  await Promise.all(started.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((r) => s.child.once('exit', r)) : undefined)));
+}
+
 describe('start command', () => {
   it('starts everything, stops cleanly on SIGTERM, and keeps jobs and history across a restart', { timeout: 240_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'kairos-start-'));
     const target = await startHttpTarget();
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      KAIROS_DATA_DIR: dataDir,
-      KAIROS_PORT: String(port),
-      KAIROS_TEMPORAL_PORT: String(await freePort()),
-      KAIROS_UI_PORT: String(await freePort()),
-      KAIROS_TEMPORAL_HTTP_PORT: String(await freePort()),
-      KAIROS_TEMPORAL_METRICS_PORT: String(await freePort()),
-      KAIROS_DAPR_PORT: undefined,
-      KAIROS_DAPR_API_TOKEN: undefined,
-      KAIROS_FUSION_PORT: undefined,
-      KAIROS_ADMIN_USER: undefined,
-      KAIROS_ADMIN_PASSWORD: undefined,
-      // A state store of its own (a fresh database on PostgreSQL runs), not the shared stack's.
-      KAIROS_DATABASE_URL: undefined,
-      // The dev server (the default start), not the cluster a PostgreSQL test pass runs on: that
-      // one's database name would be shared with it.
-      KAIROS_TEMPORAL: undefined,
-      KAIROS_TEMPORAL_DB_NAME: undefined,
-      KAIROS_TEMPORAL_INTERNAL_PORTS: undefined,
-      ...(await stateStoreEnv()),
-    };
-    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const { env, port } = await startEnv(dataDir);
     const api = `http://127.0.0.1:${port}`;
     const started: Started[] = [];
     try {
@@ -98,6 +113,7 @@ describe('start command', () => {
       await waitFor(() => /ready in/.test(first.output()), 120_000, 'the first start to be ready');
       const out = first.output();
       assert.match(out, new RegExp(`API:\\s+${api.replace(/\./g, '\\.')}`));
+      assert.match(out, new RegExp(`Dashboard:\\s+${api.replace(/\./g, '\\.')}/ui/`));
       assert.match(out, /Web UI: http:\/\/127\.0\.0\.1:\d+/);
       const password = /Admin login: admin \/ (\S+)/.exec(out)?.[1];
       assert.ok(password, `a generated admin password is printed once:\n${out}`);
@@ -134,9 +150,120 @@ describe('start command', () => {
       second.child.kill('SIGINT');
       await waitFor(() => second.child.exitCode !== null, 30_000, 'the second start to exit');
     } finally {
-      // A failed assertion must not leave a start command (and its Temporal) running.
-      for (const s of started) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGINT');
-      await Promise.all(started.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? new Promise((r) => s.child.once('exit', r)) : undefined)));
+      await stopAll(started);
+      await target.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+  it('restarts a killed worker, API or dev server on its own while everything else keeps serving', { timeout: 240_000 }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kairos-supervise-'));
+    const target = await startHttpTarget();
+    const { env, port } = await startEnv(dataDir);
+    // The admin credential from a .env file: the API reads it, the worker (restarted or not) never sees it.
+    const password = 'from-the-env-file-pw';
+    env.KAIROS_ENV_FILE = join(dataDir, 'kairos.env');
+    writeFileSync(env.KAIROS_ENV_FILE, `KAIROS_ADMIN_USER=admin\nKAIROS_ADMIN_PASSWORD="${password}"\n`);
+    const api = `http://127.0.0.1:${port}`;
+    const started: Started[] = [];
+    let probing = true;
+    let probe: Promise<void> = Promise.resolve();
+    try {
+      const kairos = startKairos(env);
+      started.push(kairos);
+      await waitFor(() => /ready in/.test(kairos.output()), 120_000, 'the start to be ready');
+      assert.match(kairos.output(), /Admin login: admin \(password from KAIROS_ADMIN_PASSWORD\)/);
+      assert.match(kairos.output(), /read \S+kairos\.env \(the environment wins over it\)/);
+      const headers = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`, 'content-type': 'application/json' };
+      const pidsFile = join(dataDir, 'processes.json');
+      const pids = () => JSON.parse(readFileSync(pidsFile, 'utf8')) as { start: number; worker: number; api: number; temporal: number };
+      const before = pids();
+      assert.equal(before.start, kairos.child.pid);
+      for (const pid of [before.worker, before.api, before.temporal]) assert.ok(alive(pid), `pid ${pid} in processes.json runs`);
+
+      const created = await fetch(`${api}/v1/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ id: 'every-second', type: 'http', data: { url: `${target.url}/tick` }, triggers: [{ type: 'cron', dialect: 'quartz', expression: '* * * * * ?' }] }),
+      });
+      assert.equal(created.status, 201, await created.text());
+      const ticksAfter = (t: number) => target.requests.filter((r) => r.path === '/tick' && r.at > t).length;
+      await waitFor(() => ticksAfter(0) >= 2, 30_000, 'the job to fire');
+
+      // The API answers all the while the worker is down and coming back (/healthz: the process serves).
+      const apiFailures: string[] = [];
+      probe = (async () => {
+        while (probing) {
+          try {
+            const res = await fetch(`${api}/healthz`, { signal: AbortSignal.timeout(2000) });
+            if (!res.ok) apiFailures.push(`status ${res.status}`);
+          } catch (err) {
+            apiFailures.push((err as Error).message);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+
+      const workerLog = join(dataDir, 'worker.log');
+      const pollingLines = () => readFileSync(workerLog, 'utf8').split('\n').filter((l) => l.includes('worker polling')).length;
+      const pollsBefore = pollingLines();
+      const killedAt = Date.now();
+      process.kill(before.worker, 'SIGKILL');
+      await waitFor(() => /worker exited \(SIGKILL\); restarting in 1 s \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the crash');
+      await waitFor(() => pollingLines() > pollsBefore, 30_000, 'the new worker to poll');
+      const pollingAfterMs = Date.now() - killedAt;
+      await waitFor(() => ticksAfter(killedAt) >= 1, 30_000, 'a run after the worker was killed');
+      const firstRunAfterMs = Math.min(...target.requests.filter((r) => r.path === '/tick' && r.at > killedAt).map((r) => r.at)) - killedAt;
+      const t = Date.now();
+      await waitFor(() => ticksAfter(t) >= 2, 30_000, 'runs to go on every second');
+      console.log(`[measure] worker SIGKILL → new worker polling: ${pollingAfterMs} ms (1 s of it the back-off); → first run served: ${firstRunAfterMs} ms`);
+      probing = false;
+      await probe;
+      assert.deepEqual(apiFailures, [], 'the API answered throughout');
+      const afterWorker = pids();
+      assert.notEqual(afterWorker.worker, before.worker);
+      assert.ok(alive(afterWorker.worker), 'processes.json names the new worker');
+      assert.ok(!readFileSync(`/proc/${afterWorker.worker}/environ`, 'utf8').includes(password), 'the (restarted) worker never sees the admin password from .env');
+      assert.ok(readFileSync(`/proc/${before.api}/environ`, 'utf8').includes(password), 'the API has it');
+      assert.equal(afterWorker.api, before.api, 'the API was not restarted');
+      assert.equal(afterWorker.temporal, before.temporal, 'Temporal was not restarted');
+      assert.ok(alive(before.api) && alive(before.temporal) && kairos.child.exitCode === null);
+      assert.match(kairos.output(), /worker restarted \(pid \d+\)/);
+      assert.match(readFileSync(join(dataDir, 'supervisor.log'), 'utf8'), /^\S+Z worker exited \(SIGKILL\); restarting in 1 s \(restart 1\)$/m);
+
+      // The API, killed the same way, comes back on its port; the worker and Temporal keep running.
+      process.kill(before.api, 'SIGKILL');
+      await waitFor(() => /API exited \(SIGKILL\); restarting in 1 s \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the API crash');
+      await waitFor(async () => (await fetch(`${api}/v1/jobs/every-second`, { headers })).status === 200, 60_000, 'the restarted API to answer');
+      const afterApi = pids();
+      assert.notEqual(afterApi.api, before.api);
+      assert.equal(afterApi.worker, afterWorker.worker, 'the worker was not restarted');
+      assert.equal(afterApi.temporal, before.temporal, 'Temporal was not restarted');
+      const t2 = Date.now();
+      await waitFor(() => ticksAfter(t2) >= 2, 30_000, 'runs to go on after the API restart');
+
+      // The dev server too: it comes back on the same SQLite file and ports, and the worker and the
+      // API (not restarted) find it again; the schedule fires on.
+      process.kill(before.temporal, 'SIGKILL');
+      await waitFor(() => /the Temporal dev server exited \(SIGKILL\); restarting in 1 s \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the dev server crash');
+      await waitFor(() => /the Temporal dev server restarted \(pid \d+\)/.test(kairos.output()), 120_000, 'the dev server to be back');
+      const afterTemporal = pids();
+      assert.notEqual(afterTemporal.temporal, before.temporal);
+      assert.deepEqual([afterTemporal.worker, afterTemporal.api], [afterApi.worker, afterApi.api], 'neither the worker nor the API was restarted');
+      const t3 = Date.now();
+      await waitFor(() => ticksAfter(t3) >= 2, 60_000, 'runs to go on after the dev server restart');
+      assert.equal((await fetch(`${api}/v1/jobs/every-second/pause`, { method: 'POST', headers })).status, 200);
+
+      // Stopping still stops everything, the restarted processes included.
+      const family = [kairos.child.pid as number, ...(await descendants(kairos.child.pid as number))];
+      assert.ok(family.includes(afterApi.worker) && family.includes(afterApi.api), 'the restarted processes are the start command\'s children');
+      kairos.child.kill('SIGTERM');
+      await waitFor(() => kairos.child.exitCode !== null, 30_000, 'start to exit');
+      assert.equal(kairos.child.exitCode, 0);
+      await waitFor(() => family.every((pid) => !alive(pid)), 10_000, 'every child to be gone');
+    } finally {
+      probing = false;
+      await probe;
+      await stopAll(started);
       await target.close();
       rmSync(dataDir, { recursive: true, force: true });
     }

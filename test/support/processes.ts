@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../core/config.ts';
 import { bootstrapAdminInState } from '../../core/auth/bootstrap.ts';
 import { startDevServer, type DevServer } from '../../scripts/dev-server.ts';
-import { launchStack, privateStackEnv, spawnNode, waitReady as waitReadyAt, type Stack } from '../../scripts/stack.ts';
+import { launchStack, privateStackEnv, waitReady as waitReadyAt, type Stack } from '../../scripts/stack.ts';
 import { TEMPORAL_CLI_VERSION, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-bin.ts';
 import { CLUSTER_SERVICES, DEFAULT_CLUSTER_DB_URL, DEFAULT_HISTORY_SHARDS, dropClusterDatabases, internalPorts, startCluster, type Cluster } from '../../scripts/temporal-cluster.ts';
 
@@ -250,7 +250,7 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
       await killHard(stack.api);
     },
     async startApi() {
-      stack.api = spawnNode('api/index.ts', env, join(dataDir, 'api.log')); // stack.stop() stops the current one
+      stack.respawn('api'); // spawned as launchStack spawns it; stack.stop() stops the current one
       await waitReady();
     },
     waitReady,

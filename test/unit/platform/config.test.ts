@@ -25,7 +25,7 @@ describe('config', () => {
     assert.throws(() => loadConfig({ KAIROS_PORT: 'abc' }), (err: unknown) => err instanceof ConfigError && /KAIROS_PORT: must be a port number/.test(err.message));
     assert.throws(() => loadConfig({ KAIROS_UI_PORT: '70000' }), /KAIROS_UI_PORT/);
     assert.throws(() => loadConfig({ KAIROS_ADMIN_PASSWORD: 'short' }), /KAIROS_ADMIN_PASSWORD: must be at least 8 characters/);
-    assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/x.pem' }), /TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together/);
+    assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/x.pem' }), /TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH \(or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY\) must be set together/);
   });
 
   it('reads the audit retention as days or a duration (default 90 days), at least a minute', () => {

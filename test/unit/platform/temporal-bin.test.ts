@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { temporalBinary, temporalServerFiles } from '../../../scripts/temporal-bin.ts';
+import { CompileProgress, temporalBinary, temporalServerFiles } from '../../../scripts/temporal-bin.ts';
 
 /** Runs fn with a temporary environment, restoring the real one after. */
 async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
@@ -56,5 +56,17 @@ describe('temporal server files lookup', () => {
       sqlTool: join(dir, 'temporal-sql-tool'),
       schemaDir: join(dir, 'schema', 'postgresql', 'v12'),
     });
+  });
+});
+
+describe('build progress', () => {
+  it('counts the packages `go build -v` names among those `go list` said it must compile', () => {
+    const p = new CompileProgress(['internal/cpu', 'runtime', 'go.temporal.io/server/cmd/server', '']);
+    assert.equal(p.toString(), '0/3 packages (0%)');
+    for (const line of ['internal/cpu', 'go: downloading x v1', 'internal/cpu', 'runtime ']) p.saw(line);
+    assert.equal(p.toString(), '2/3 packages (66%)', 'each package once; other lines ignored');
+    p.saw('go.temporal.io/server/cmd/server');
+    assert.equal(p.toString(), '3/3 packages (100%)');
+    assert.equal(new CompileProgress([]).toString(), '0/0 packages (100%)');
   });
 });
