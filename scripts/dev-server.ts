@@ -69,7 +69,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The dev server lost a race for a port to itself: the CLI picks its internal services' ports (history,
+ * matching, worker) as ports free at that moment, which can be the one given for its frontend before
+ * the frontend binds it. Starting again picks other internal ports.
+ */
+class InternalPortRace extends Error {}
+
+/** Starts the dev server; a start lost to the CLI's own port race (InternalPortRace) is tried again, twice at most. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(opts);
+    } catch (err) {
+      if (!(err instanceof InternalPortRace) || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(opts: DevServerOptions): Promise<DevServer> {
   const vars = opts.portVariables ?? {
     port: 'KAIROS_TEMPORAL_PORT',
     uiPort: 'KAIROS_UI_PORT',
@@ -123,7 +141,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`Temporal dev server exited with code ${exited} before it was ready:\n${recent.join('\n')}`);
+      const message = `Temporal dev server exited with code ${exited} before it was ready:\n${recent.join('\n')}`;
+      if (recent.some((l) => l.includes('address already in use'))) {
+        // Our own ports still free: the clash was between the CLI's ports, not with another process.
+        const ours = [opts.port, opts.httpPort, opts.metricsPort, ...(ui ? [opts.uiPort] : [])];
+        const free = await Promise.all(ours.map((p) => assertPortFree(p, 'port').then(() => true, () => false)));
+        if (free.every(Boolean)) throw new InternalPortRace(message);
+      }
+      throw new Error(message);
     }
     try {
       const conn = await Connection.connect({ address, connectTimeout: 2000 });
