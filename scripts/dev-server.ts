@@ -56,8 +56,24 @@ export async function assertPortFree(port: number, variable: string, host = '127
   });
 }
 
-/** A port the OS says is free right now (used by tests to run side by side). */
+/** Every port freePort handed out in this process: none is handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A port free on 127.0.0.1 now, and not one this process handed out before: callers pick several
+ * ports before anything binds them (a stack's env), and the OS may give a just-released port again
+ * (a Dapr app URL once got the Temporal Web UI's port that way).
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+async function anyFreePort(): Promise<number> {
   return await new Promise<number>((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
