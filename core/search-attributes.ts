@@ -1,6 +1,6 @@
 // The one place that plans Kairos's use of Temporal's custom search-attribute slots.
 // A namespace has 10 Keyword, 3 KeywordList, 3 Text, 3 Int, 3 Double, 3 Datetime and 3 Bool slots
-// (SQLite/PostgreSQL visibility); Kairos uses 7 Keyword, 2 KeywordList and 1 Datetime, leaving the
+// (SQLite/PostgreSQL visibility); Kairos uses 8 Keyword, 2 KeywordList and 1 Datetime, leaving the
 // rest for dialect needs and users' own attributes.
 // Schedules carry them (list filters); runJob workflows carry them too (run filters, Web UI).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
@@ -23,6 +23,12 @@ export const SA = {
   afterJobs: defineSearchAttributeKey('KairosAfterJobs', SearchAttributeType.KEYWORD_LIST),
   tags: defineSearchAttributeKey('KairosTags', SearchAttributeType.KEYWORD_LIST),
   scheduledAt: defineSearchAttributeKey('KairosScheduledAt', SearchAttributeType.DATETIME),
+  /**
+   * On runs that did no work by decision: `skipped` when runJob recognised a fire time its job's
+   * policy leaves out (the repeated wall time of a DST fall-back, …). Absent on every other run, so
+   * a run's status stays what visibility's ExecutionStatus says.
+   */
+  outcome: defineSearchAttributeKey('KairosOutcome', SearchAttributeType.KEYWORD),
 } as const;
 
 /**
@@ -43,4 +49,5 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: readonly [string, string][] = [
   ['KairosAfterJobs', 'KeywordList'],
   ['KairosTags', 'KeywordList'],
   ['KairosScheduledAt', 'Datetime'],
+  ['KairosOutcome', 'Keyword'],
 ];

@@ -81,6 +81,20 @@ export interface RunError {
 /** Terminal status of a run as the API reports it. */
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
 
+/**
+ * Why a fire time of a job's schedule did not run (#17): `skipped` by a decision (the overlap policy,
+ * a pause, the DST policy, the run cap or end date), `missed` when nothing was there to run it (the
+ * catch-up window after downtime). Each such fire time is one history row with this reason.
+ */
+export type SkipReason = 'overlap' | 'paused' | 'dst' | 'maxRuns' | 'endOn' | 'catchupWindow';
+
+/** A fire time that did not run: its scheduled time, the reason, and a sentence for people. */
+export interface RunSkip {
+  scheduledAt: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
 /** The run's record: the workflow's result on success, the failure's details[0] on failure. */
 export interface RunJobResult {
   outcome: RunOutcome;
