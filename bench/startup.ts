@@ -17,6 +17,7 @@ import { loadConfig, workerEnv } from '../core/config.ts';
 import { bootstrapAdminInState } from '../core/auth/bootstrap.ts';
 import { startDevServer } from '../scripts/dev-server.ts';
 import { ensureBuilt, privateStackEnv, spawnNode, stopChild } from '../scripts/stack.ts';
+import { isMessage, STANDBY_ENV, STANDBY_READY, TAKE_OVER } from '../worker/standby.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.argv[2] ?? 3);
@@ -97,6 +98,22 @@ async function main(): Promise<void> {
           console.error(`[startup] ${kind} ${mode}: ${(ms / 1000).toFixed(2)} s, ${cpu.toFixed(2)} s CPU, ${mb.toFixed(0)} MB`);
         }
       }
+      // The standby: ready (standing by), then take-over → polling. CPU and memory at the first poll.
+      const standby = spawnNode('worker/index.ts', { ...envOf.worker, [STANDBY_ENV]: '1' }, join(dataDir, 'worker-standby.log'), flags.worker, true);
+      await new Promise<void>((resolve, reject) => {
+        standby.on('message', (msg) => isMessage(msg, STANDBY_READY) && resolve());
+        standby.once('exit', (code) => reject(new Error(`the standby worker exited (${code})`)));
+      });
+      const t0 = performance.now();
+      standby.send(TAKE_OVER);
+      await ready('worker', standby);
+      const ms = performance.now() - t0;
+      const r = (results['worker standby'] ??= { ms: [], mb: [], cpu: [] });
+      r.ms.push(ms);
+      r.mb.push(rssMb(standby.pid ?? 0));
+      r.cpu.push(cpuSeconds(standby.pid ?? 0));
+      await stopChild(standby);
+      console.error(`[startup] worker standby: take-over → polling ${(ms / 1000).toFixed(2)} s`);
     }
   } finally {
     await connection.close();

@@ -71,6 +71,7 @@ const EnvSchema = z.object({
   KAIROS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   KAIROS_BODY_LIMIT: nonEmpty.default('2mb'),
   KAIROS_WORKER_MAX_HEAP_MB: z.coerce.number({ error: 'must be a number of MB' }).int().min(128, 'must be at least 128').default(512),
+  KAIROS_WORKER_STANDBY: bool.default(true),
   KAIROS_ADMIN_USER: nonEmpty.optional(),
   KAIROS_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   KAIROS_FUSION_PORT: optionalPort,
@@ -196,6 +197,12 @@ export interface Config {
   sessions: SessionConfig;
   /** V8 old-space limit of worker processes that Kairos starts (`--max-old-space-size`). */
   workerMaxHeapMb: number;
+  /**
+   * Whether `npm start` keeps a standby worker beside the active one (worker/standby.ts): loaded and
+   * connected, it takes over within a fraction of a second when the active worker dies. Costs one
+   * more worker process's memory; `KAIROS_WORKER_STANDBY=0` turns it off.
+   */
+  workerStandby: boolean;
   admin: { user?: string; password?: string };
   fusionPort?: number;
   /** What jobs may connect to (core/net/policy.ts adds the always-denied endpoints and default deny). */
@@ -412,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTtlMs: parseDurationMs(e.KAIROS_SESSION_MAX_TTL) ?? 7 * 24 * 3_600_000,
     },
     workerMaxHeapMb: e.KAIROS_WORKER_MAX_HEAP_MB,
+    workerStandby: e.KAIROS_WORKER_STANDBY,
     admin: { user: e.KAIROS_ADMIN_USER, password: e.KAIROS_ADMIN_PASSWORD },
     fusionPort: e.KAIROS_FUSION_PORT,
     egress: { allow: e.KAIROS_EGRESS_ALLOW, deny: e.KAIROS_EGRESS_DENY },

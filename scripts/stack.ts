@@ -3,11 +3,12 @@
 // existing Temporal; then the worker and the API as child processes. Used by `npm start` and by the
 // integration-test harness, so the tests run exactly what users run: the worker and the API start
 // from the compiled JavaScript in dist/ (scripts/build.mjs), built first when a source is newer.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerEnv, type Config } from '../core/config.ts';
+import { isMessage, POLLING, STANDBY_ENV, STANDBY_READY, TAKE_OVER } from '../worker/standby.ts';
 import { ensureFileDirs } from '../activities/datasource/paths.ts';
 import { assertPortFree, freePort, startDevServer, type DevServer } from './dev-server.ts';
 import { clusterOptionsFrom, internalPorts, startCluster, type Cluster, type ClusterServiceName } from './temporal-cluster.ts';
@@ -27,7 +28,21 @@ export interface Stack {
   /** The PostgreSQL-backed cluster in mode `cluster` (KAIROS_TEMPORAL=cluster); it has no Web UI. */
   cluster: Cluster | null;
   worker: ChildProcess;
+  /**
+   * The standby worker (StackOptions.standbyWorker): loaded, connected, not polling; `takeOver()`
+   * makes it the worker. Null while there is none (not asked for, or a new one is starting).
+   */
+  standby: ChildProcess | null;
   api: ChildProcess;
+  /**
+   * Makes a ready standby the worker (it polls within a fraction of a second) and starts a new
+   * standby; undefined (nothing changed) when no standby is ready.
+   */
+  takeOver(): ChildProcess | undefined;
+  /** Whether a standby is ready to take over now. */
+  standbyReady(): boolean;
+  /** Starts a new standby worker in place of one that exited (the current one, when there is one). */
+  respawnStandby(): ChildProcess;
   /** Restarts the worker process (fault tests). */
   restartWorker(signal?: NodeJS.Signals): Promise<void>;
   /**
@@ -48,6 +63,12 @@ export interface StackOptions {
   dynamicConfig?: Record<string, string | number | boolean>;
   readyTimeoutMs?: number;
   onProgress?: (msg: string) => void;
+  /** Keep a standby worker beside the worker (worker/standby.ts; `npm start` with KAIROS_WORKER_STANDBY). */
+  standbyWorker?: boolean;
+  /** A standby worker was started (its pid). */
+  onStandbyStart?: (pid: number | undefined) => void;
+  /** The standby exited while standing by (it is not restarted by the stack: the caller decides). */
+  onStandbyExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
   /** A cluster service exited without being asked to (mode `cluster`). */
   onClusterServiceExit?: (name: ClusterServiceName, code: number | null, signal: NodeJS.Signals | null) => void;
 }
@@ -70,9 +91,10 @@ export async function ensureBuilt(): Promise<void> {
  * (`node <flags> dist/worker/index.js`), with its output appended to `logFile`. The one place that
  * decides how a Kairos child process is started; ensureBuilt() comes first.
  */
-export function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: string[] = []): ChildProcess {
+export function spawnNode(entry: string, env: NodeJS.ProcessEnv, logFile: string, nodeFlags: string[] = [], ipc = false): ChildProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...nodeFlags, join(dist, entry.replace(/\.ts$/, '.js'))], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...(ipc ? ['ipc' as const] : [])];
+  const child = spawn(process.execPath, [...nodeFlags, join(dist, entry.replace(/\.ts$/, '.js'))], { cwd: root, env, stdio });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return child;
@@ -209,6 +231,26 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
   const wenv = workerEnv(env);
   const spawnWorker = () => spawnNode('worker/index.ts', wenv, join(logDir, 'worker.log'), workerFlags);
   const spawnApi = () => spawnNode('api/index.ts', env, join(logDir, 'api.log'));
+  // The standby writes to the same log (its lines say "standing by" and "taking over").
+  let standbyReady = false;
+  let stopped = false;
+  const spawnStandby = (): ChildProcess => {
+    standbyReady = false;
+    const child = spawnNode('worker/index.ts', { ...wenv, [STANDBY_ENV]: '1' }, join(logDir, 'worker.log'), workerFlags, true);
+    child.on('message', (msg) => {
+      if (isMessage(msg, STANDBY_READY) && stack.standby === child) standbyReady = true;
+    });
+    child.once('exit', (code, signal) => {
+      if (stack.standby !== child) return;
+      stack.standby = null;
+      standbyReady = false;
+      opts.onStandbyExit?.(code, signal);
+    });
+    // It is the stack's standby from now on (before anyone hears of it).
+    stack.standby = child;
+    opts.onStandbyStart?.(child.pid);
+    return child;
+  };
   const worker = spawnWorker();
   const api = spawnApi();
   const stack: Stack = {
@@ -218,7 +260,33 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     devServer,
     cluster,
     worker,
+    // Started once the stack serves (below): three processes loading at once would slow the start.
+    standby: null,
     api,
+    standbyReady: () => Boolean(stack.standby && standbyReady && stack.standby.connected),
+    takeOver() {
+      const next = stack.standby;
+      if (!next || !stack.standbyReady()) return undefined;
+      next.send(TAKE_OVER);
+      stack.worker = next;
+      stack.standby = null;
+      // The next standby once this one polls (or is gone): starting it now would take CPU from the take-over.
+      const replace = () => {
+        next.off('message', onMessage);
+        next.off('exit', replace);
+        if (stopped || stack.standby) return;
+        spawnStandby();
+      };
+      const onMessage = (msg: unknown) => {
+        if (isMessage(msg, POLLING)) replace();
+      };
+      next.on('message', onMessage);
+      next.once('exit', replace);
+      return next;
+    },
+    respawnStandby() {
+      return stack.standby ?? spawnStandby();
+    },
     async restartWorker(signal: NodeJS.Signals = 'SIGTERM') {
       const current = stack.worker;
       const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
@@ -237,7 +305,10 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
       return next;
     },
     async stop() {
-      await Promise.all([stopChild(stack.api), stopChild(stack.worker)]);
+      stopped = true;
+      const standby = stack.standby;
+      stack.standby = null;
+      await Promise.all([stopChild(stack.api), stopChild(stack.worker), ...(standby ? [stopChild(standby)] : [])]);
       await stack.devServer?.stop();
       await cluster?.stop();
       serverLog?.end();
@@ -252,5 +323,6 @@ export async function launchStack(cfg: Config, opts: StackOptions): Promise<Stac
     await stack.stop();
     throw err;
   }
+  if (opts.standbyWorker) spawnStandby();
   return stack;
 }

@@ -25,9 +25,17 @@ async function main(): Promise<void> {
   let onServiceExit = (name: ClusterServiceName, code: number | null, signal: NodeJS.Signals | null): void => {
     say(`the Temporal ${name} service exited unexpectedly (${signal ?? `code ${code}`})`);
   };
+  // processes.json names the standby too (rewritten when a new one starts, once the file exists).
+  let onStandbyStart = (): void => {};
+  let onStandbyExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+    say(`the standby worker exited (${signal ?? `code ${code}`})`);
+  };
   const stack = await launchStack(cfg, {
     env: process.env,
     onProgress: say,
+    standbyWorker: cfg.workerStandby,
+    onStandbyStart: () => onStandbyStart(),
+    onStandbyExit: (code, signal) => onStandbyExit(code, signal),
     onClusterServiceExit: (name, code, signal) => onServiceExit(name, code, signal),
   });
   if (envFile) say(`read ${envFile} (the environment wins over it)`);
@@ -62,20 +70,30 @@ async function main(): Promise<void> {
     },
   });
   writePids();
+  onStandbyStart = writePids;
   say(`Processes:   ${pidsFile}   (restarts: ${supervisorLog})`);
 
-  // The worker and the API come back as new processes with the same environment and log file.
+  // The worker and the API come back as new processes with the same environment and log file; a
+  // dead worker's place goes at once to the standby worker when one is ready (KAIROS_WORKER_STANDBY).
   for (const which of ['worker', 'api'] as const) {
     const name = which === 'api' ? 'API' : 'worker';
     const onExit = supervisor.watch({
       name,
       restart: async () => {
-        const child = stack.respawn(which);
+        const child = (which === 'worker' ? stack.takeOver() : undefined) ?? stack.respawn(which);
         child.once('exit', onExit);
         return child.pid;
       },
+      ...(which === 'worker' ? { replacementReady: () => stack.standbyReady() } : {}),
     });
     watchExit(stack[which], onExit);
+  }
+  // A standby that dies while standing by is started again with back-off (no work was lost with it).
+  if (stack.standby) {
+    onStandbyExit = supervisor.watch({
+      name: 'the standby worker',
+      restart: async () => stack.respawnStandby().pid,
+    });
   }
   // The dev server comes back on the same database file and ports: the worker's and the API's
   // Temporal connections retry meanwhile and find it again.
@@ -133,6 +151,7 @@ function processIds(stack: Stack): Record<string, unknown> {
   return {
     start: process.pid,
     worker: stack.worker.pid,
+    ...(stack.standby ? { standby: stack.standby.pid } : {}),
     api: stack.api.pid,
     ...(stack.devServer ? { temporal: stack.devServer.process.pid } : {}),
     ...(stack.cluster

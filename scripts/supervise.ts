@@ -42,12 +42,15 @@ export class RestartTracker {
     this.startedAt = startedAt;
   }
 
-  /** The process exited at `now`: the delay before its restart and that restart's number (1 = the first ever). */
-  exited(now: number): { delayMs: number; restart: number } {
+  /**
+   * The process exited at `now`: the delay before its restart, that restart's number (1 = the first
+   * ever) and how many restarts in a row this makes (1 = the first since a healthy run).
+   */
+  exited(now: number): { delayMs: number; restart: number; consecutive: number } {
     if (now - this.startedAt >= this.policy.resetAfterMs) this.consecutive = 0;
     this.consecutive += 1;
     this.total += 1;
-    return { delayMs: restartDelayMs(this.policy, this.consecutive), restart: this.total };
+    return { delayMs: restartDelayMs(this.policy, this.consecutive), restart: this.total, consecutive: this.consecutive };
   }
 
   /** A new incarnation started at `now` (its up time decides whether the back-off resets). */
@@ -77,6 +80,12 @@ export interface SupervisedProcess {
    * crash of that incarnation). The caller must call the exit handler that `watch` returned when it exits.
    */
   restart: () => Promise<number | undefined>;
+  /**
+   * Whether a replacement is ready to take over at once (a standby worker): then the first restart
+   * after a healthy run happens without a delay. Restarts in a row back off as always, so a process
+   * that dies at every start never turns into a busy loop.
+   */
+  replacementReady?: () => boolean;
 }
 
 /** Restarts crashed processes with back-off until stop(). */
@@ -100,8 +109,11 @@ export class Supervisor {
     const tracker = new RestartTracker(this.policy, this.now());
     const onExit = (code: number | null, signal: NodeJS.Signals | null, how = describeExit(code, signal)): void => {
       if (this.stopped) return;
-      const { delayMs, restart } = tracker.exited(this.now());
-      this.opts.report(`${proc.name} exited (${how}); restarting in ${formatSeconds(delayMs)} (restart ${restart})`);
+      const exit = tracker.exited(this.now());
+      const { restart } = exit;
+      const now = exit.consecutive === 1 && (proc.replacementReady?.() ?? false);
+      const delayMs = now ? 0 : exit.delayMs;
+      this.opts.report(`${proc.name} exited (${how}); ${now ? 'a standby takes over now' : `restarting in ${formatSeconds(delayMs)}`} (restart ${restart})`);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (this.stopped) return;

@@ -22,21 +22,42 @@ import { activityInterceptors, workflowSinks } from './telemetry.ts';
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
 
 /**
- * A worker on the Kairos task queue. It opens the state store (secrets, roles and shares are read
- * there) unless given one, and closes what it opened when it stops.
+ * Everything a worker needs that neither holds the task queue nor binds a port: the state store, the
+ * secrets' key, a Temporal client and the namespace's set-up. A standby worker (worker/standby.ts)
+ * has all of it ready before it takes over.
  */
-export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
-  const db = state ?? (await openState(cfg.database));
+export interface PreparedWorker {
+  cfg: Config;
+  db: Db;
+  /** Whether this worker opened `db` (and closes it when it stops). */
+  ownsDb: boolean;
+  cipher: Awaited<ReturnType<typeof openSecretCipher>>;
+  temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  bundle: Awaited<ReturnType<typeof workflowBundle>>;
+}
+
+/** Opens the state store (unless given one) and a Temporal client, and makes sure the namespace is set up. */
+export async function prepareWorker(cfg: Config, state?: Db): Promise<PreparedWorker> {
+  // Independent of each other: opened side by side (a restarted worker's start time is the point).
+  const [db, temporal, bundle] = await Promise.all([state ?? openState(cfg.database), connectTemporal(cfg.temporal), workflowBundle()]);
   const cipher = await openSecretCipher(db, cfg.database);
-  const connection = await NativeConnection.connect(await workerConnectionOptions(cfg.temporal));
-  const temporal = await connectTemporal(cfg.temporal);
   // Before Worker.create, which fails on a namespace that does not exist yet.
   await temporal.ensureSetup(cfg.temporal.setup);
+  return { cfg, db, ownsDb: !state, cipher, temporal, bundle };
+}
+
+/**
+ * A worker on the Kairos task queue, from a prepared one (Runtime.install comes first: the drivers'
+ * metrics use the runtime's meter). It closes what prepareWorker opened when it stops.
+ */
+export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
+  const { cfg, db, cipher, temporal } = prepared;
+  const connection = await NativeConnection.connect(await workerConnectionOptions(cfg.temporal));
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
     taskQueue: cfg.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: prepared.bundle,
     // Drivers resolve secrets from the state store, for each job's owner with the roles in the credential
     // store (read only here); cleanup and dependents need a client of their own.
     activities: createActivities({
@@ -61,7 +82,7 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
   worker.run = () =>
     run().finally(async () => {
       await temporal.close();
-      if (!state) await db.close();
+      if (prepared.ownsDb) await db.close();
     });
   return worker;
 }

@@ -157,8 +157,13 @@ describe('start command', () => {
       assert.match(kairos.output(), /read \S+kairos\.env \(the environment wins over it\)/);
       const headers = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`, 'content-type': 'application/json' };
       const pidsFile = join(dataDir, 'processes.json');
-      const pids = () => JSON.parse(readFileSync(pidsFile, 'utf8')) as { start: number; worker: number; api: number; temporal: number };
+      const pids = () => JSON.parse(readFileSync(pidsFile, 'utf8')) as { start: number; worker: number; standby?: number; api: number; temporal: number };
+      const workerLog = join(dataDir, 'worker.log');
+      const logLines = (text: string) => readFileSync(workerLog, 'utf8').split('\n').filter((l) => l.includes(text)).length;
+      // The standby worker starts once the stack serves; it is ready when it says it stands by.
+      await waitFor(() => pids().standby !== undefined && logLines('worker standing by') >= 1, 60_000, 'the standby worker to stand by');
       const before = pids();
+      assert.ok(before.standby && alive(before.standby), 'processes.json names the standby worker'); 
       assert.equal(before.start, kairos.child.pid);
       for (const pid of [before.worker, before.api, before.temporal]) assert.ok(alive(pid), `pid ${pid} in processes.json runs`);
 
@@ -185,26 +190,28 @@ describe('start command', () => {
         }
       })();
 
-      const workerLog = join(dataDir, 'worker.log');
-      const pollingLines = () => readFileSync(workerLog, 'utf8').split('\n').filter((l) => l.includes('worker polling')).length;
+      const pollingLines = () => logLines('worker polling');
       const pollsBefore = pollingLines();
       const killedAt = Date.now();
       process.kill(before.worker, 'SIGKILL');
-      await waitFor(() => /worker exited \(SIGKILL\); restarting in 1 s \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the crash');
+      await waitFor(() => /worker exited \(SIGKILL\); a standby takes over now \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the crash');
       await waitFor(() => pollingLines() > pollsBefore, 30_000, 'the new worker to poll');
       const pollingAfterMs = Date.now() - killedAt;
+      assert.equal(logLines('standby worker taking over'), 1, 'the standby took over (no cold start)');
       // Bounded past the default 30 s heartbeat timeout: a run whose HTTP activity was in flight on the
       // killed worker holds the every-second schedule (overlap skip) until Temporal times that attempt out.
       await waitFor(() => ticksAfter(killedAt) >= 1, 60_000, 'a run after the worker was killed');
       const firstRunAfterMs = Math.min(...target.requests.filter((r) => r.path === '/tick' && r.at > killedAt).map((r) => r.at)) - killedAt;
       const t = Date.now();
       await waitFor(() => ticksAfter(t) >= 2, 30_000, 'runs to go on every second');
-      console.log(`[measure] worker SIGKILL → new worker polling: ${pollingAfterMs} ms (1 s of it the back-off); → first run served: ${firstRunAfterMs} ms`);
+      console.log(`[measure] worker SIGKILL → standby worker polling: ${pollingAfterMs} ms; → first run served: ${firstRunAfterMs} ms`);
       probing = false;
       await probe;
       assert.deepEqual(apiFailures, [], 'the API answered throughout');
+      // A new standby replaces the one that took over.
+      await waitFor(() => { const p = pids(); return p.standby !== undefined && p.standby !== before.standby && alive(p.standby); }, 60_000, 'a new standby worker');
       const afterWorker = pids();
-      assert.notEqual(afterWorker.worker, before.worker);
+      assert.equal(afterWorker.worker, before.standby, 'the standby became the worker');
       assert.ok(alive(afterWorker.worker), 'processes.json names the new worker');
       assert.ok(!readFileSync(`/proc/${afterWorker.worker}/environ`, 'utf8').includes(password), 'the (restarted) worker never sees the admin password from .env');
       assert.ok(readFileSync(`/proc/${before.api}/environ`, 'utf8').includes(password), 'the API has it');
@@ -212,7 +219,13 @@ describe('start command', () => {
       assert.equal(afterWorker.temporal, before.temporal, 'Temporal was not restarted');
       assert.ok(alive(before.api) && alive(before.temporal) && kairos.child.exitCode === null);
       assert.match(kairos.output(), /worker restarted \(pid \d+\)/);
-      assert.match(readFileSync(join(dataDir, 'supervisor.log'), 'utf8'), /^\S+Z worker exited \(SIGKILL\); restarting in 1 s \(restart 1\)$/m);
+      assert.match(readFileSync(join(dataDir, 'supervisor.log'), 'utf8'), /^\S+Z worker exited \(SIGKILL\); a standby takes over now \(restart 1\)$/m);
+      // A standby that dies while standing by is started again; the worker is not touched.
+      await waitFor(() => logLines('worker standing by') >= 2, 60_000, 'the new standby to stand by');
+      process.kill(afterWorker.standby as number, 'SIGKILL');
+      await waitFor(() => /the standby worker exited \(SIGKILL\); restarting in 1 s \(restart 1\)/.test(kairos.output()), 10_000, 'the start command to report the standby crash');
+      await waitFor(() => { const p = pids(); return p.standby !== undefined && p.standby !== afterWorker.standby && alive(p.standby); }, 60_000, 'the standby to be restarted');
+      assert.equal(pids().worker, afterWorker.worker, 'the worker was not restarted');
 
       // The API, killed the same way, comes back on its port; the worker and Temporal keep running.
       process.kill(before.api, 'SIGKILL');
@@ -240,6 +253,7 @@ describe('start command', () => {
       // Stopping still stops everything, the restarted processes included.
       const family = [kairos.child.pid as number, ...(await descendants(kairos.child.pid as number))];
       assert.ok(family.includes(afterApi.worker) && family.includes(afterApi.api), 'the restarted processes are the start command\'s children');
+      assert.ok(family.includes(pids().standby as number), 'so is the standby');
       kairos.child.kill('SIGTERM');
       await waitFor(() => kairos.child.exitCode !== null, 30_000, 'start to exit');
       assert.equal(kairos.child.exitCode, 0);

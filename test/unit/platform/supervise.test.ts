@@ -42,11 +42,11 @@ describe('restart back-off', () => {
 
   it('starts over after the process stayed up for the healthy period, while the restart count goes on', () => {
     const t = new RestartTracker(policy, 0);
-    assert.deepEqual(t.exited(100), { delayMs: 1000, restart: 1 });
+    assert.deepEqual(t.exited(100), { delayMs: 1000, restart: 1, consecutive: 1 });
     t.started(1100);
-    assert.deepEqual(t.exited(1200), { delayMs: 2000, restart: 2 });
+    assert.deepEqual(t.exited(1200), { delayMs: 2000, restart: 2, consecutive: 2 });
     t.started(3200);
-    assert.deepEqual(t.exited(3200 + 60_000), { delayMs: 1000, restart: 3 });
+    assert.deepEqual(t.exited(3200 + 60_000), { delayMs: 1000, restart: 3, consecutive: 1 });
   });
 });
 
@@ -98,5 +98,30 @@ describe('Supervisor', () => {
     await stopping;
     onExit(1, null);
     assert.deepEqual(reports.filter((r) => r.includes('exited')), ['API exited (code 1); restarting in 1 ms (restart 1)']);
+  });
+
+  it('hands over at once to a ready replacement after a healthy run, and backs off as usual when crashes follow in a row', async () => {
+    const reports: string[] = [];
+    let now = 0;
+    const s = new Supervisor({ policy: { initialMs: 1000, factor: 2, maxMs: 4000, resetAfterMs: 60_000 }, report: (m) => reports.push(m), now: () => now });
+    let ready = true;
+    let pid = 100;
+    const onExit = s.watch({ name: 'worker', restart: async () => (pid += 1), replacementReady: () => ready });
+    now = 120_000; // a healthy run
+    onExit(null, 'SIGKILL');
+    await waitFor(() => reports.length === 2, 5000, 'the immediate take-over');
+    assert.deepEqual(reports, ['worker exited (SIGKILL); a standby takes over now (restart 1)', 'worker restarted (pid 101)']);
+    // The replacement dies at once too: a crash in a row waits (the standby may be what fails).
+    now += 10;
+    onExit(1, null);
+    assert.equal(reports[2], 'worker exited (code 1); restarting in 2 s (restart 2)');
+    await s.stop();
+    // No replacement ready after a healthy run: the usual first delay.
+    const r2: string[] = [];
+    const s2 = new Supervisor({ policy: quick, report: (m) => r2.push(m), now: () => 0 });
+    ready = false;
+    s2.watch({ name: 'worker', restart: async () => 1, replacementReady: () => ready })(null, 'SIGKILL');
+    assert.equal(r2[0], 'worker exited (SIGKILL); restarting in 1 ms (restart 1)');
+    await s2.stop();
   });
 });
