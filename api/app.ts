@@ -13,6 +13,7 @@ import { inAuditScope, type AuditScope } from '../core/audit/scope.ts';
 import { recordRequest } from './audit.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { requestContext } from './request-context.ts';
+import { traceLogFields } from '../core/telemetry/tracing.ts';
 
 export interface Surface {
   /** Path prefix the surface owns, e.g. "/v1" or "/fusion". Longest prefix wins for errors. */
@@ -116,7 +117,7 @@ export function createApp(opts: AppOptions): Koa {
     } finally {
       const principal = ctx.state.principal as { id?: string } | undefined;
       opts.logger.info(
-        { requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), principal: principal?.id },
+        { requestId, ...traceLogFields(), method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), principal: principal?.id },
         'request',
       );
       // After the error boundary: the status is the one the client gets.

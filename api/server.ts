@@ -113,8 +113,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     metrics,
   });
   const server = await listen(app, cfg.port, cfg.host, 'KAIROS_PORT');
-  const daprServer = await startDaprPort(cfg, jobs.forSurface('dapr'), logger, audit);
-  const fusionServer = await startFusionPort(cfg, { jobs: jobs.forSurface('fusion'), runs, auth, audit }, logger);
+  const daprServer = await startDaprPort(cfg, jobs.forSurface('dapr'), logger, audit, metrics);
+  const fusionServer = await startFusionPort(cfg, { jobs: jobs.forSurface('fusion'), runs, auth, audit, metrics }, logger);
   const metricsServer = await startMetricsPort(cfg.metrics.api, metrics);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;

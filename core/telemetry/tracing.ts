@@ -49,6 +49,16 @@ export function currentTracing(): Tracing | undefined {
   return active;
 }
 
+/**
+ * The ids of the span active here, as log fields (`trace_id`, `span_id`: the names the OpenTelemetry
+ * log data model and Grafana's trace-to-logs links use); empty when tracing is off or no span is active.
+ */
+export function traceLogFields(): { trace_id?: string; span_id?: string } {
+  if (!active) return {};
+  const ctx = trace.getActiveSpan()?.spanContext();
+  return ctx && trace.isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+}
+
 /** The one tracer Kairos's own spans come from. */
 export const tracer = () => trace.getTracer('kairos');
 

@@ -106,6 +106,19 @@ describe('metrics', () => {
     assert.ok(now.some((s) => s.name === 'kairos_http_request_duration_seconds_count' && s.labels.route === 'unmatched' && s.labels.status === '401'), 'refused before routing: route "unmatched"');
   });
 
+  it("the API: requests on the Dapr dialect's own port are in the same metrics", async () => {
+    const port = process.env.KAIROS_DAPR_PORT;
+    const token = process.env.KAIROS_DAPR_API_TOKEN;
+    assert.ok(port && token, 'the test stack serves Dapr on its own port');
+    // Dapr answers an unknown job 500 DAPR_SCHEDULER_GET_JOB (as daprd does).
+    const byRoute = { method: 'GET', route: '/v1.0-alpha1/jobs/:name', status: '500' };
+    const before = total(await scrape(apiMetricsUrl()), 'kairos_http_request_duration_seconds_count', byRoute);
+    const res = await fetch(`http://127.0.0.1:${port}/v1.0-alpha1/jobs/${uniqueId('none')}`, { headers: { 'dapr-api-token': token }, signal: AbortSignal.timeout(30_000) });
+    assert.equal(res.status, 500, await res.text());
+    const after = total(await scrape(apiMetricsUrl()), 'kairos_http_request_duration_seconds_count', byRoute);
+    assert.equal(after - before, 1);
+  });
+
   it('the worker: runs started and finished by type, dialect, trigger and outcome; duration; driver errors; SDK metrics', async () => {
     const before = await worker();
     const ok = await job({ id: uniqueId('m-ok'), data: { url: `${target.url}/ok` } });

@@ -62,8 +62,8 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
 }
 
 /** The worker's JSON log lines (its log file in the stack's data dir). */
-function workerLines(s: OwnStack): Record<string, unknown>[] {
-  const file = join(s.dataDir, 'worker.log');
+function workerLines(s: OwnStack, log = 'worker.log'): Record<string, unknown>[] {
+  const file = join(s.dataDir, log);
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -169,6 +169,10 @@ describe('tracing and run logs (private stack exporting to an in-test OTLP recei
     }
     const activityLine = lines.find((l) => l.msg === 'driver attempt succeeded') as Record<string, unknown>;
     assert.equal(activityLine.trace_id, traceId, "the activity's line names its trace");
+    // The API's request line names the same trace and its own (server) span.
+    const requestLine = await waitFor(() => workerLines(s, 'api.log').find((l) => l.msg === 'request' && l.requestId === requestId), 10_000, 'the API request line');
+    assert.equal(requestLine.trace_id, traceId, "the API's request line names the trace");
+    assert.equal(requestLine.span_id, server.spanId, "the API's request line names the request's span");
 
     // The dependent run: same trace (below the parent's dependents activity), same request id.
     const afterHit = await waitFor(() => target.requests.find((r) => r.path === `/after/${after}`), 60_000, 'the dependent run to call its target');

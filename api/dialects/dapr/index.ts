@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../../core/config.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
 import type { Surface } from '../../app.ts';
+import type { ApiMetrics } from '../../metrics.ts';
 import type { AuditLog } from '../../../core/audit/log.ts';
 import { bodyLimitBytes } from '../../raw-body.ts';
 import { listenOwnPort, mountSurface, type DialectSurface } from '../kit/index.ts';
@@ -33,7 +34,7 @@ export function daprSurface(cfg: Config, jobs: JobService): Surface {
 }
 
 /** Starts the dedicated Dapr port (only when KAIROS_DAPR_PORT is set). */
-export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logger, audit?: AuditLog): Promise<Server | undefined> {
+export async function startDaprPort(cfg: Config, jobs: JobService, logger: Logger, audit?: AuditLog, metrics?: ApiMetrics): Promise<Server | undefined> {
   const own = { name: 'dapr', port: cfg.dapr.port, setting: 'KAIROS_DAPR_PORT', authenticate: daprTokenAuth(cfg.dapr.apiToken) };
-  return await listenOwnPort(dapr(cfg, jobs), own, cfg, logger, audit);
+  return await listenOwnPort(dapr(cfg, jobs), own, cfg, logger, audit, metrics);
 }

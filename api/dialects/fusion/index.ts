@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../../core/config.ts';
 import type { AuthStore } from '../../../core/auth/store.ts';
 import type { JobService } from '../../../core/jobs/service.ts';
+import type { ApiMetrics } from '../../metrics.ts';
 import type { AuditLog } from '../../../core/audit/log.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import type { Surface } from '../../app.ts';
@@ -32,7 +33,7 @@ export function fusionSurface(cfg: Config, deps: FusionSurfaceDeps): Surface {
 }
 
 /** Starts the dedicated Fusion port (only when KAIROS_FUSION_PORT is set): /api/… as Fusion serves it. */
-export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { auth: AuthStore; audit?: AuditLog }, logger: Logger): Promise<Server | undefined> {
+export async function startFusionPort(cfg: Config, deps: FusionSurfaceDeps & { auth: AuthStore; audit?: AuditLog; metrics?: ApiMetrics }, logger: Logger): Promise<Server | undefined> {
   const own = { name: 'fusion', port: cfg.fusionPort, setting: 'KAIROS_FUSION_PORT', authenticate: authenticate(deps.auth) };
-  return await listenOwnPort(fusion(cfg, deps), own, cfg, logger, deps.audit);
+  return await listenOwnPort(fusion(cfg, deps), own, cfg, logger, deps.audit, deps.metrics);
 }

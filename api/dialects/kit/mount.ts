@@ -11,6 +11,7 @@ import type { AuditLog } from '../../../core/audit/log.ts';
 import type { Config } from '../../../core/config.ts';
 import { createApp, type Surface } from '../../app.ts';
 import type { ErrorRenderer } from '../../errors.ts';
+import type { ApiMetrics } from '../../metrics.ts';
 
 /** A dialect's API surface, independent of where it is mounted. */
 export interface DialectSurface {
@@ -55,6 +56,7 @@ export async function listenOwnPort(
   cfg: Pick<Config, 'host' | 'bodyLimit' | 'trustedOrigins'>,
   logger: Logger,
   audit?: AuditLog,
+  metrics?: ApiMetrics,
 ): Promise<Server | undefined> {
   if (own.port === undefined) return undefined;
   const app = createApp({
@@ -64,6 +66,8 @@ export async function listenOwnPort(
     publicRouters: [],
     authenticate: own.authenticate,
     audit,
+    // The main port's registry: its requests are in the same latency, auth-failure and 429 metrics.
+    ...(metrics ? { metrics } : {}),
     // Named: at the root, the prefix would not say which dialect wrote a version or an audit event.
     surfaces: [{ prefix: '', name: own.name, renderError: d.renderError, routers: d.routers(''), ...(d.formRoutes ? { formRoutes: d.formRoutes } : {}) }],
   });
