@@ -135,7 +135,33 @@ describe('Informer dialect', { timeout: 120_000 }, () => {
     assert.equal(failed.body.success, false);
     assert.equal(failed.body.history[0]?.result.key, 'job:status.failed');
     const history = await as(A).get<{ _embedded: { 'inf:job-history': Json[] } }>(`/jobs/${id}/history`);
-    assert.ok(history.body._embedded['inf:job-history'].length >= 1);
+    const rows = history.body._embedded['inf:job-history'];
+    assert.ok(rows.length >= 2, 'the scheduled run and the run-now');
+    // Rows as Informer has them: id, jobId, ownerId, success, warnings, duration as [start, end], data, progress, createdAt.
+    for (const row of rows) {
+      assert.deepEqual(Object.keys(row).sort(), ['createdAt', 'data', 'duration', 'id', 'jobId', 'ownerId', 'progress', 'success', 'warnings']);
+      assert.equal(row.jobId, id);
+      assert.equal(row.ownerId, alice);
+      assert.ok(Array.isArray(row.warnings));
+      const duration = row.duration as [string, string | null];
+      assert.ok(Array.isArray(duration) && duration.length === 2 && !Number.isNaN(Date.parse(duration[0])), JSON.stringify(row.duration));
+      assert.ok(!Number.isNaN(Date.parse(String(row.createdAt))));
+    }
+    const manual = rows.find((r) => (r.data as { trigger: string }).trigger === 'manual') as Json;
+    assert.equal(manual.success, true);
+    assert.deepEqual((manual.data as { history: Json[] }).history, run.body.history, 'the row says what the run-now answered');
+    const one = await as(A).get<Json>(`/jobs/${id}/history/${String(manual.id)}`);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.deepEqual({ ...one.body, _links: undefined }, { ...manual, _links: undefined });
+    // A failed run's row, and a run of another job under this job's id: not found, as an unknown id is.
+    const failedRows = (await as(A).get<{ _embedded: { 'inf:job-history': Json[] } }>(`/jobs/${String(failing.body.id)}/history`)).body._embedded['inf:job-history'];
+    assert.equal(failedRows[0]?.success, false);
+    assert.equal(((failedRows[0]?.data as { error?: { message: string } }).error?.message ?? '').length > 0, true, 'the failed row carries its error');
+    assert.equal((await as(A).get(`/jobs/${id}/history/${String(failedRows[0]?.id)}`)).status, 404);
+    assert.equal((await as(A).get(`/jobs/${id}/history/no-such-run`)).status, 404);
+    // The flat list gives the job's own Informer type, not the driver's.
+    const flat = await as(A).get<Json[]>('/jobs-list');
+    assert.equal(flat.body.find((j) => j.id === id)?.type, 'api-call');
     await as(A).del(`/jobs/${id}`);
     await as(A).del(`/jobs/${String(failing.body.id)}`);
   });

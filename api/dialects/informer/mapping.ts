@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { Job, JobInput } from '../../../core/jobs/model.ts';
 import type { JobView } from '../../../core/jobs/service.ts';
+import type { RunView } from '../../../core/runs/service.ts';
 import type { Permissions } from '../../../core/sharing/access.ts';
 import { TriggerSchema, type TriggerInput } from '../../../core/triggers/model.ts';
 import { parseDuration } from '../../../core/triggers/duration.ts';
@@ -457,5 +458,58 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     sort: { field: field as SortField, dir },
     limit: wholeNumber(one(query.limit, 'limit'), 'limit', 1, MAX_LIMIT, 30),
     start: wholeNumber(one(query.start, 'start'), 'start', 0, 1e9, 0),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs: the answer of a run and the job's history rows
+
+/** The execution steps Informer reports for a run (Kairos jobs have one: invoking the job's driver). */
+export function executionSteps(run: Pick<RunView, 'status' | 'error'>): Record<string, unknown>[] {
+  const success = run.status === 'succeeded';
+  const result =
+    run.status === 'running'
+      ? { key: 'job:status.running', success: null }
+      : success
+        ? { key: 'job:status.success', success }
+        : { key: `job:status.${run.status}`, success, ...(run.error ? { message: run.error.message } : {}) };
+  return [{ task: { key: 'job:progress.invoking_job' }, result }];
+}
+
+/**
+ * Warnings of a run that did its work: retries it needed, or the last attempt's error while it is
+ * still retrying. A failed run's error is its result, not a warning.
+ */
+function warningsOf(run: RunView): string[] {
+  if (run.status === 'running') return run.error ? [`attempt ${run.attempts} failed: ${run.error.message}`] : [];
+  if (run.status === 'succeeded' && run.attempts > 1) return [`succeeded on attempt ${run.attempts} after ${run.attempts - 1} failed`];
+  return [];
+}
+
+/**
+ * One row of GET /api/jobs/{id}/history (and GET …/history/{historyId}) as Informer has it: the row's
+ * id (the run id), the job and its owner, `success` (null while running), `warnings`, `duration` as
+ * `[start, end]` (end null while running), `data` (what the run did: status, trigger, attempts, its
+ * steps, error and output as the job's history strategy keeps them), `progress` (datasource counters)
+ * and `createdAt` (when the run was due).
+ */
+export function renderHistoryRow(run: RunView, o: { jobId: string; owner: string }): Record<string, unknown> {
+  return {
+    id: run.runId,
+    jobId: o.jobId,
+    ownerId: o.owner,
+    success: run.status === 'running' ? null : run.status === 'succeeded',
+    warnings: warningsOf(run),
+    duration: [run.startedAt, run.endedAt],
+    data: {
+      status: run.status,
+      trigger: run.trigger,
+      attempts: run.attempts,
+      history: executionSteps(run),
+      ...(run.error ? { error: run.error } : {}),
+      ...(run.output !== null && run.output !== undefined ? { output: run.output } : {}),
+    },
+    progress: run.progress,
+    createdAt: run.scheduledAt,
   };
 }

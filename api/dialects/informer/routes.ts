@@ -11,7 +11,7 @@ import { mapLimited } from '../../map-limited.ts';
 import { notFound } from '../../../core/errors.ts';
 import { JOB_ID_PATTERN } from '../../../core/jobs/model.ts';
 import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
-import type { RunService } from '../../../core/runs/service.ts';
+import type { RunService, RunView } from '../../../core/runs/service.ts';
 import { awaitRun } from '../../../core/runs/await.ts';
 import { DRAFT_DIALECT, draftOf, draftTarget, inputOf, type DraftService } from '../../../core/drafts/service.ts';
 import { belongsTo } from '../../../core/jobs/attachments.ts';
@@ -27,12 +27,14 @@ import {
   canonicalIdOfUuid,
   defaultFields,
   driverTypeOf,
+  executionSteps,
   fieldsOf,
   informerExtrasOf,
   informerIdOf,
   isUuid,
   parseBody,
   parseListQuery,
+  renderHistoryRow,
   renderJob,
   renderListItem,
   toJobInput,
@@ -211,6 +213,10 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     const actor = principalOf(ctx);
     const [items, dir, naturalIds] = await Promise.all([listed(actor), directory(deps.users, deps.teams), names.all()]);
     const allShares = await shares.index(items.map((x) => x.summary));
+    // Each job's own Informer type ("email", "api-call"), kept with the job; the list knows only the driver's.
+    // One head read per job (the state store, not Temporal).
+    const opened = await mapLimited(items, async (x) => await orMissing(access.open(x.summary.id, actor)));
+    const typeOf = new Map(opened.filter((o): o is OpenedJob => o !== undefined).map((o) => [o.view.job.id, fieldsOf(o.view.job).type]));
     ctx.body = items
       .sort((a, b) => a.summary.name.localeCompare(b.summary.name) || a.summary.id.localeCompare(b.summary.id))
       .map(({ summary: s, permissions: p }) => {
@@ -220,7 +226,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
         return {
           id: informerIdOf(s.id),
           name: s.name,
-          type: s.type,
+          type: typeOf.get(s.id) ?? s.type,
           enabled: s.enabled,
           ownerId: owner,
           ownerName: owner,
@@ -315,17 +321,7 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     ctx.res.once('close', () => stop.abort());
     const { runId } = await jobs.runNow(opened.view.job.id, opened.acting);
     const run = await awaitRun(runs, runId, opened.acting, stop.signal);
-    const success = run.status === 'succeeded';
-    ctx.body = {
-      success,
-      duration: run.durationMs ?? 0,
-      history: [
-        {
-          task: { key: 'job:progress.invoking_job' },
-          result: success ? { key: 'job:status.success', success } : { key: `job:status.${run.status}`, success, ...(run.error ? { message: run.error.message } : {}) },
-        },
-      ],
-    };
+    ctx.body = { success: run.status === 'succeeded', duration: run.durationMs ?? 0, history: executionSteps(run) };
   });
 
   // ---- drafts --------------------------------------------------------------------------------
@@ -432,24 +428,28 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     total: items.length,
   });
 
+  // Rows carry what each run did (its record and progress): one read per run, a page at a time.
   r.get('/jobs/:id/history', async (ctx) => {
-    const { opened } = await target(ctx);
+    const { opened, dir } = await target(ctx);
     const q = parseListQuery({ limit: ctx.query.limit, sort: undefined });
     const job = opened.view.job;
     const page = await runs.list(job.id, { pageSize: q.limit }, opened.acting);
+    const read = await mapLimited(page.items, async (run) => await orMissing(runs.get(run.runId, opened.acting)));
+    const row = { jobId: informerIdOf(job.id), owner: dir.nameOf(job.ownerId) };
     ctx.body = collection(
       `${base}/jobs/${informerIdOf(job.id)}/history`,
       'inf:job-history',
-      page.items.map((run) => ({
-        id: run.runId,
-        status: run.status,
-        success: run.status === 'running' ? null : run.status === 'succeeded',
-        trigger: run.trigger,
-        start: run.startedAt,
-        end: run.endedAt,
-        duration: run.durationMs,
-      })),
+      read.filter((v): v is RunView => v !== undefined).map((v) => renderHistoryRow(v, row)),
     );
+  });
+
+  r.get('/jobs/:id/history/:historyId', async (ctx) => {
+    const { opened, dir } = await target(ctx);
+    const job = opened.view.job;
+    const run = await orMissing(runs.get(ctx.params.historyId ?? '', opened.acting));
+    // Another job's run is not in this job's history (and says no more than an unknown id).
+    if (!run || run.jobId !== job.id) throw new InformerError(404, `history entry "${ctx.params.historyId}" not found for job "${informerIdOf(job.id)}"`);
+    ctx.body = { _links: { self: { href: `${base}/jobs/${informerIdOf(job.id)}/history/${run.runId}` } }, ...renderHistoryRow(run, { jobId: informerIdOf(job.id), owner: dir.nameOf(job.ownerId) }) };
   });
 
   r.get('/jobs/:id/actions', async (ctx) => {

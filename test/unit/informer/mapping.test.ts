@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import { JobInputSchema, type Job } from '../../../core/jobs/model.ts';
 import { KairosError } from '../../../core/errors.ts';
 import { normalizeError } from '../../../api/errors.ts';
+import type { RunView } from '../../../core/runs/service.ts';
 import { InformerError, renderInformerError } from '../../../api/dialects/informer/errors.ts';
 import {
   applyBody,
@@ -21,6 +22,7 @@ import {
   simpleIntervalMs,
   toJobInput,
   triggersFor,
+  renderHistoryRow,
 } from '../../../api/dialects/informer/mapping.ts';
 
 const uuid = '550e8400-e29b-41d4-a716-446655440000';
@@ -200,5 +202,55 @@ describe('Informer rendering', () => {
     assert.deepEqual(render(new KairosError('not_found', "job 'x' not found")).body, { statusCode: 404, error: 'Not Found', message: "job 'x' not found" });
     assert.deepEqual(render(new InformerError(403, 'no')).body, { statusCode: 403, error: 'Forbidden', message: 'no' });
     assert.deepEqual(render(new Error('boom')), { status: 500, body: { statusCode: 500, error: 'Internal Server Error', message: 'internal error' } });
+  });
+});
+
+describe('history rows', () => {
+  const base: RunView = {
+    runId: 'job-1-manual-abc',
+    jobId: 'job-1',
+    status: 'succeeded',
+    trigger: 'manual',
+    scheduledAt: '2026-12-04T10:00:00.000Z',
+    startedAt: '2026-12-04T10:00:00.050Z',
+    endedAt: '2026-12-04T10:00:01.550Z',
+    durationMs: 1500,
+    startDelayMs: 50,
+    attempts: 1,
+    error: null,
+    progress: null,
+    output: { status: 200 },
+    cause: null,
+    dependents: [],
+  };
+  const row = (v: Partial<RunView>) => renderHistoryRow({ ...base, ...v }, { jobId: 'uuid-1', owner: 'alice' });
+
+  it('has the fields Informer gives a history row, duration as [start, end]', () => {
+    assert.deepEqual(row({}), {
+      id: 'job-1-manual-abc',
+      jobId: 'uuid-1',
+      ownerId: 'alice',
+      success: true,
+      warnings: [],
+      duration: ['2026-12-04T10:00:00.050Z', '2026-12-04T10:00:01.550Z'],
+      data: { status: 'succeeded', trigger: 'manual', attempts: 1, history: [{ task: { key: 'job:progress.invoking_job' }, result: { key: 'job:status.success', success: true } }], output: { status: 200 } },
+      progress: null,
+      createdAt: '2026-12-04T10:00:00.000Z',
+    });
+  });
+
+  it('a running row: success null, no end, the failed attempt it retries as a warning', () => {
+    const r = row({ status: 'running', endedAt: null, durationMs: null, attempts: 2, error: { type: 'HttpError', message: 'HTTP 503' }, output: null });
+    assert.equal(r.success, null);
+    assert.deepEqual(r.duration, ['2026-12-04T10:00:00.050Z', null]);
+    assert.deepEqual(r.warnings, ['attempt 2 failed: HTTP 503']);
+  });
+
+  it('a failed row carries its error in data, not as a warning; a retried success warns', () => {
+    const failed = row({ status: 'failed', error: { type: 'HttpError', message: 'HTTP 400' }, output: null });
+    assert.equal(failed.success, false);
+    assert.deepEqual(failed.warnings, []);
+    assert.deepEqual((failed.data as { error: unknown }).error, { type: 'HttpError', message: 'HTTP 400' });
+    assert.deepEqual(row({ attempts: 3 }).warnings, ['succeeded on attempt 3 after 2 failed']);
   });
 });
