@@ -2,8 +2,85 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { detailsFromZod, validationError } from '../../core/errors.ts';
 import { JOB_SORTS, type Actor, type JobService, type JobView } from '../../core/jobs/service.ts';
+import { OVERLAP_POLICIES } from '../../core/jobs/model.ts';
+import type { BackfillResult } from '../../core/jobs/backfill.ts';
+import { BULK_ACTIONS, bulkAction } from '../../core/jobs/bulk.ts';
+import { applyJobs, exportJobs } from '../../core/jobs/portable.ts';
+import { YAML_TYPES } from '../app.ts';
+
+/** The apply endpoint, which also takes a YAML body (see Surface.yamlRoutes). */
+export const APPLY_ROUTE = 'POST /jobs/apply';
+
+const Rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+
+export const BackfillSchema = z
+  .object({
+    from: Rfc3339,
+    to: Rfc3339,
+    overlap: z.enum(OVERLAP_POLICIES).optional().describe("default: the job's own overlap policy"),
+    dryRun: z.boolean().default(false).describe('only list the fire times; change nothing'),
+  })
+  .strict();
+
+const FilterFields = {
+  tag: z.string().min(1).max(200).optional(),
+  dialect: z.string().min(1).max(50).optional(),
+  owner: z.string().min(1).max(200).optional(),
+  type: z.string().min(1).max(100).optional(),
+};
+
+export const BulkSchema = z
+  .object({
+    action: z.enum(BULK_ACTIONS),
+    filter: z.object({ ...FilterFields, ids: z.array(z.string().min(1).max(200)).max(1000).optional() }).strict(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+const ExportQuerySchema = z
+  .object({
+    ...FilterFields,
+    ids: z
+      .string()
+      .max(200_000)
+      .transform((v) => v.split(',').filter((x) => x !== ''))
+      .optional()
+      .describe('comma-separated job ids'),
+    format: z.enum(['json', 'yaml']).default('json'),
+  })
+  .strict();
+
+const Flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ApplyQuerySchema = z.object({ dryRun: Flag.default(false), prune: Flag.default(false) }).strict();
+
+function renderBackfill(b: BackfillResult) {
+  return {
+    jobId: b.jobId,
+    from: b.from.toISOString(),
+    to: b.to.toISOString(),
+    overlap: b.overlap,
+    dryRun: b.dryRun,
+    count: b.count,
+    times: b.times.map((t) => t.toISOString()),
+    ...(b.backfillId ? { backfillId: b.backfillId } : {}),
+  };
+}
+
+/** An apply body: a JSON object, or YAML text (one document) when sent as YAML. */
+function applyBody(ctx: Context): unknown {
+  if (ctx.request.is(YAML_TYPES)) {
+    const text = typeof ctx.request.body === 'string' ? ctx.request.body : '';
+    try {
+      return parseYaml(text, { maxAliasCount: 100 }) as unknown;
+    } catch (err) {
+      throw validationError('invalid YAML', [{ path: '', message: (err as Error).message.split('\n')[0] ?? 'does not parse' }]);
+    }
+  }
+  return body(ctx);
+}
 
 const ListQuerySchema = z
   .object({
@@ -76,6 +153,26 @@ export function jobRoutes(jobs: JobService): Router {
     ctx.body = { items: page.items, nextCursor: page.nextCursor };
   });
 
+  // Before /jobs/:id, which would take "export" for an id.
+  r.get('/jobs/export', async (ctx) => {
+    const q = parseWith(ExportQuerySchema, ctx.query, 'query', 'query');
+    const { format, ...filter } = q;
+    const doc = await exportJobs(jobs, filter, actorOf(ctx));
+    ctx.set('Content-Disposition', `attachment; filename="kairos-jobs.${format}"`);
+    if (format === 'yaml') {
+      ctx.type = 'application/yaml';
+      ctx.body = stringifyYaml(doc);
+    } else ctx.body = doc;
+  });
+  r.post('/jobs/apply', async (ctx) => {
+    const q = parseWith(ApplyQuerySchema, ctx.query, 'query', 'query');
+    ctx.body = await applyJobs(jobs, applyBody(ctx), q, actorOf(ctx));
+  });
+  r.post('/jobs/bulk', async (ctx) => {
+    const b = parseWith(BulkSchema, body(ctx), 'request body');
+    ctx.body = await bulkAction(jobs, b, actorOf(ctx));
+  });
+
   r.get('/jobs/:id', async (ctx) => render(ctx, await jobs.get(ctx.params.id ?? '', actorOf(ctx))));
   r.put('/jobs/:id', async (ctx) =>
     render(ctx, await jobs.replace(ctx.params.id ?? '', body(ctx), actorOf(ctx), { expectedVersion: expectedVersion(ctx) })),
@@ -97,6 +194,12 @@ export function jobRoutes(jobs: JobService): Router {
     const b = ctx.request.length ? parseWith(RunNowSchema, ctx.request.body, 'request body') : { input: undefined };
     ctx.status = 202;
     ctx.body = await jobs.runNow(ctx.params.id ?? '', actorOf(ctx), b.input);
+  });
+  r.post('/jobs/:id/backfill', async (ctx) => {
+    const b = parseWith(BackfillSchema, body(ctx), 'request body');
+    const out = await jobs.backfill(ctx.params.id ?? '', { from: new Date(b.from), to: new Date(b.to), overlap: b.overlap, dryRun: b.dryRun }, actorOf(ctx));
+    ctx.status = b.dryRun || out.count === 0 ? 200 : 202;
+    ctx.body = renderBackfill(out);
   });
   r.get('/jobs/:id/next', async (ctx) => {
     const q = parseWith(NextQuerySchema, ctx.query, 'query', 'query');
