@@ -157,6 +157,17 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
     }
   };
   const planned = await mapLimited(plans, async (p) => ({ p, current: await currentOf(p.id) }), APPLY_PARALLEL * 2);
+  // What only the caller and the current job tell: the job type, the owner's secrets (save checks).
+  for (const { p, current } of planned) {
+    try {
+      await jobs.precheck(p.input, actor, current);
+    } catch (err) {
+      if (!(err instanceof KairosError && (err.kind === 'validation' || err.kind === 'forbidden'))) throw err;
+      const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
+      for (const d of inner) details.push({ path: d.path ? `jobs.${p.index}.${d.path}` : `jobs.${p.index}`, message: d.message });
+    }
+  }
+  if (details.length > 0) throw validationError('invalid document', details);
   const forbiddenDetails: ErrorDetail[] = [];
   for (const { p, current } of planned) {
     if (!current) {

@@ -152,6 +152,18 @@ export class JobService {
     return { spec, compiled: this.compile(spec, now, settled) };
   }
 
+  /**
+   * Everything a create (no `current`) or a replace of `current` would check of `raw` before
+   * writing — validation, the job type, the save checks (e.g. the owner's secret references) —
+   * without writing. Apply checks a whole document with it before changing anything.
+   */
+  async precheck(raw: unknown, actor: Actor, current?: Job): Promise<void> {
+    const { spec } = this.validate(raw);
+    assertMayUseType(spec.type, actor);
+    const ownerId = current ? current.ownerId : this.ownerFor(spec.ownerId, actor);
+    for (const check of this.saveChecks) await check({ spec, ownerId, ...(current ? { current } : {}) }, actor);
+  }
+
   private compile(spec: JobSpec, now: Date, settled: readonly number[]): CompiledTriggers {
     try {
       return compileTriggers(spec.triggers, compileOptionsOf(spec, now, settled));

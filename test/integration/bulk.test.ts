@@ -267,6 +267,11 @@ describe('backfill, bulk actions, export and apply (#17 items 5-6)', { timeout: 
     assert.equal(refused.status, 400, JSON.stringify(refused.body));
     assert.ok(paths(refused).some((p) => p.startsWith('jobs.1.triggers.0')), JSON.stringify(refused.body));
     assert.equal((await as(A)('GET', `/v1/jobs/${j5}`)).status, 404, 'the good job of a bad document is not created');
+    // A secret the applier may not use: refused at validation, as POST /v1/jobs would, nothing applied.
+    const secretRef = await as(A)('POST', '/v1/jobs/apply', { jobs: [httpJob(j5), httpJob(uniqueId('bk-p7'), { data: { url: `${target.url}/s`, method: 'GET', headers: { authorization: { $secret: 'not-alices' } } } })] });
+    assert.equal(secretRef.status, 400, JSON.stringify(secretRef.body));
+    assert.ok(paths(secretRef).some((p) => p.startsWith('jobs.1.data')), JSON.stringify(secretRef.body));
+    assert.equal((await as(A)('GET', `/v1/jobs/${j5}`)).status, 404);
     const noId = await as(A)('POST', '/v1/jobs/apply', { jobs: [{ type: 'http', data: { url: `${target.url}/x` } }] });
     assert.ok(paths(noId).includes('jobs.0.id'), JSON.stringify(noId.body));
     const dup = await as(A)('POST', '/v1/jobs/apply', { jobs: [httpJob(j5), httpJob(j5)] });
