@@ -38,7 +38,7 @@ export interface NativeDeps {
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
   return [
-    jobRoutes(d.jobs),
+    jobRoutes(d.jobs, d.audit),
     shareRoutes(d.jobs, d.access),
     runRoutes(d.runs, d.overview),
     secretRoutes(d.secrets),

@@ -10,6 +10,7 @@ import type { BackfillResult } from '../../core/jobs/backfill.ts';
 import { BULK_ACTIONS, bulkAction } from '../../core/jobs/bulk.ts';
 import { applyJobs, exportJobs } from '../../core/jobs/portable.ts';
 import { YAML_TYPES } from '../app.ts';
+import type { AuditLog } from '../../core/audit/log.ts';
 
 /** The apply endpoint, which also takes a YAML body (see Surface.yamlRoutes). */
 export const APPLY_ROUTE = 'POST /jobs/apply';
@@ -142,7 +143,30 @@ function body(ctx: Context): unknown {
   return b;
 }
 
-export function jobRoutes(jobs: JobService): Router {
+/**
+ * One audit event per job a bulk request or an apply changed (besides the request's own event,
+ * `job.bulk` / `job.apply`), so that the audit log's `job=<id>` filter finds the change. Best effort:
+ * the changes are made; a lost record is logged by the caller's logger, never the answer.
+ */
+async function auditEach(ctx: Context, audit: AuditLog | undefined, via: string, events: { jobId: string; action: string; ok: boolean }[]): Promise<void> {
+  if (!audit) return;
+  const p = ctx.state.principal as Actor | undefined;
+  for (const e of events) {
+    await audit
+      .record({
+        principalId: p?.id ?? null,
+        principalName: p?.name ?? null,
+        surface: 'v1',
+        action: e.action,
+        jobId: e.jobId,
+        outcome: e.ok ? 'ok' : 'failed',
+        detail: { via, requestId: String(ctx.state.requestId ?? '') },
+      })
+      .catch(() => undefined);
+  }
+}
+
+export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
   const r = new Router({ prefix: '/v1' });
 
   r.post('/jobs', async (ctx) => render(ctx, await jobs.create(body(ctx), actorOf(ctx)), 201));
@@ -166,11 +190,24 @@ export function jobRoutes(jobs: JobService): Router {
   });
   r.post('/jobs/apply', async (ctx) => {
     const q = parseWith(ApplyQuerySchema, ctx.query, 'query', 'query');
-    ctx.body = await applyJobs(jobs, applyBody(ctx), q, actorOf(ctx));
+    const out = await applyJobs(jobs, applyBody(ctx), q, actorOf(ctx));
+    const names = { create: 'job.create', update: 'job.replace', prune: 'job.delete' } as const;
+    await auditEach(
+      ctx,
+      audit,
+      'apply',
+      out.items.flatMap((i) => (i.action === 'unchanged' || i.outcome === undefined ? [] : [{ jobId: i.id, action: names[i.action], ok: i.outcome === 'ok' }])),
+    );
+    ctx.body = out;
   });
   r.post('/jobs/bulk', async (ctx) => {
     const b = parseWith(BulkSchema, body(ctx), 'request body');
-    ctx.body = await bulkAction(jobs, b, actorOf(ctx));
+    const out = await bulkAction(jobs, b, actorOf(ctx));
+    if (!out.dryRun) {
+      const action = `job.${b.action}`;
+      await auditEach(ctx, audit, 'bulk', [...out.changed.map((jobId) => ({ jobId, action, ok: true })), ...out.failed.map((f) => ({ jobId: f.id, action, ok: false }))]);
+    }
+    ctx.body = out;
   });
 
   r.get('/jobs/:id', async (ctx) => render(ctx, await jobs.get(ctx.params.id ?? '', actorOf(ctx))));

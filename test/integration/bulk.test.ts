@@ -189,6 +189,13 @@ describe('backfill, bulk actions, export and apply (#17 items 5-6)', { timeout: 
     assert.deepEqual(deleted.body.changed.sort(), [...mine].sort());
     for (const id of mine) assert.equal((await as(A)('GET', `/v1/jobs/${id}`)).status, 404);
     for (const id of theirs) assert.equal((await as(B)('GET', `/v1/jobs/${id}`)).status, 200, 'the stranger\'s jobs remain');
+    // Audited: the request, and each job it deleted (so the audit log's job filter finds it).
+    type Audit = { items: { action: string; jobId: string | null; outcome: string; detail: Json | null }[] };
+    const perJob = await api<Audit>('GET', `/v1/audit?job=${mine[0]}&action=job.delete`);
+    assert.equal(perJob.body.items.length, 1, JSON.stringify(perJob.body));
+    assert.equal(perJob.body.items[0]?.detail?.['via'], 'bulk');
+    const requests = await api<Audit>('GET', `/v1/audit?action=job.bulk&principal=${names.a}`);
+    assert.ok(requests.body.items.length >= 4, JSON.stringify(requests.body));
     // The stranger's own bulk delete finds exactly its two.
     const theirDry = await as(B)<Bulk>('POST', '/v1/jobs/bulk', { action: 'delete', filter: { tag }, dryRun: true });
     assert.deepEqual(theirDry.body.ids, [...theirs].sort());
@@ -259,6 +266,8 @@ describe('backfill, bulk actions, export and apply (#17 items 5-6)', { timeout: 
     assert.equal(pruned.status, 200, JSON.stringify(pruned.body));
     assert.deepEqual(pruned.body.items.filter((i) => i.action === 'prune').map((i) => [i.id, i.outcome]), [[j3, 'ok']]);
     assert.equal((await as(A)('GET', `/v1/jobs/${j3}`)).status, 404);
+    const prunedAudit = await api<{ items: { action: string; detail: Json | null }[] }>('GET', `/v1/audit?job=${j3}&action=job.delete`);
+    assert.equal(prunedAudit.body.items[0]?.detail?.['via'], 'apply', JSON.stringify(prunedAudit.body));
 
     // A bad document: 400 naming the document index and field; nothing of it applied.
     const j5 = uniqueId('bk-p5');
