@@ -91,7 +91,9 @@ export interface ApplyResult {
 
 /** The definition as compared: the input schema's defaults filled in, owner left out. */
 function comparable(input: Record<string, unknown>): Record<string, unknown> {
-  const { ownerId: _o, ...rest } = JobInputSchema.parse(input) as Record<string, unknown>;
+  // A stored job that today's schema would refuse (saved under older rules) is compared as it is.
+  const parsed = JobInputSchema.safeParse(input);
+  const { ownerId: _o, ...rest } = (parsed.success ? parsed.data : input) as Record<string, unknown>;
   return rest;
 }
 
