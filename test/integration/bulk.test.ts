@@ -172,6 +172,17 @@ describe('backfill, bulk actions, export and apply (#17 items 5-6)', { timeout: 
     assert.deepEqual(resumed.body.changed.sort(), [...mine].sort());
     for (const id of mine) assert.equal((await as(A)<{ enabled: boolean }>('GET', `/v1/jobs/${id}`)).body.enabled, true);
 
+    // Shares: a read share is not enough to pause (not counted), an edit share is; delete stays the owner's.
+    const bobId = (await as(B)<{ id: string }>('GET', '/v1/me')).body.id;
+    assert.ok([200, 201].includes((await as(A)('PUT', `/v1/jobs/${mine[0]}/shares/${bobId}`, { level: 'read' })).status));
+    const readShare = await as(B)<Bulk>('POST', '/v1/jobs/bulk', { action: 'pause', filter: { tag }, dryRun: true });
+    assert.deepEqual(readShare.body.ids, [...theirs].sort(), 'a job shared for reading is not counted');
+    assert.ok([200, 201].includes((await as(A)('PUT', `/v1/jobs/${mine[0]}/shares/${bobId}`, { level: 'edit' })).status));
+    const editShare = await as(B)<Bulk>('POST', '/v1/jobs/bulk', { action: 'pause', filter: { tag }, dryRun: true });
+    assert.deepEqual(editShare.body.ids, [mine[0], ...theirs].sort(), 'a job shared for editing is');
+    const deleteShared = await as(B)<Bulk>('POST', '/v1/jobs/bulk', { action: 'delete', filter: { tag }, dryRun: true });
+    assert.deepEqual(deleteShared.body.ids, [...theirs].sort(), 'no share lets anyone delete');
+
     // Bad input changes nothing.
     const bad: [Json, string][] = [
       [{ action: 'explode', filter: { tag } }, 'action'],
