@@ -238,6 +238,20 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
     ctx.status = b.dryRun || out.count === 0 ? 200 : 202;
     ctx.body = renderBackfill(out);
   });
+  r.get('/jobs/:id/backfills', async (ctx) => {
+    const items = await jobs.backfills(ctx.params.id ?? '', actorOf(ctx));
+    ctx.body = {
+      items: items.map((b) => ({
+        id: b.id,
+        from: b.from.toISOString(),
+        to: b.to.toISOString(),
+        overlap: b.overlap,
+        fireTimes: b.fireTimes,
+        requestedBy: b.requestedBy,
+        requestedAt: b.requestedAt.toISOString(),
+      })),
+    };
+  });
   r.get('/jobs/:id/next', async (ctx) => {
     const q = parseWith(NextQuerySchema, ctx.query, 'query', 'query');
     const times = await jobs.nextTimes(ctx.params.id ?? '', q.count, actorOf(ctx));

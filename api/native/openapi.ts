@@ -111,6 +111,17 @@ export const JOB_OPERATIONS: Operation[] = [
     status: 202,
   },
   {
+    method: 'get',
+    path: '/v1/jobs/{id}/backfills',
+    summary: 'The backfills asked of the job (at most 100, newest first)',
+    tag: 'jobs',
+    response: z.object({
+      items: z.array(
+        z.object({ id: z.string(), from: z.string(), to: z.string(), overlap: z.string(), fireTimes: z.number().int(), requestedBy: z.string(), requestedAt: z.string() }),
+      ),
+    }),
+  },
+  {
     method: 'post',
     path: '/v1/jobs/bulk',
     summary: 'Pause, resume or delete the jobs a filter selects among those the caller may act on (dryRun: only count and name them)',

@@ -17,7 +17,7 @@ import { runsUsed } from './run-limit.ts';
 import type { Quotas, Reservation } from '../quotas/quotas.ts';
 import { authorize, type Action, type Principal } from '../access/policy.ts';
 import type { AccessService } from '../access/service.ts';
-import type { BackfillLog } from './backfills.ts';
+import type { BackfillLog, BackfillRecord } from './backfills.ts';
 import { MAX_BACKFILL_TIMES, type BackfillRequest, type BackfillResult } from './backfill.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
@@ -441,6 +441,13 @@ export class JobService {
       throw err;
     }
     return { ...result, backfillId: record.id };
+  }
+
+  /** The backfills asked of this creation of the job, newest first (read permission). */
+  async backfills(id: string, actor: Actor): Promise<BackfillRecord[]> {
+    const { job } = await this.store.read(id);
+    await this.allow(job, actor, 'read');
+    return (await this.deps.backfills?.list(job)) ?? [];
   }
 
   /** Whether `actor` may do `action` on `job` (the policy's answer as a boolean, for bulk selections). */

@@ -109,6 +109,9 @@ describe('backfill, bulk actions, export and apply (#17 items 5-6)', { timeout: 
     assert.equal(real.status, 202, JSON.stringify(real.body));
     assert.deepEqual(real.body.times, expected);
     assert.ok(real.body.backfillId);
+    const recorded = await as(A)<{ items: { id: string; from: string; to: string; overlap: string; fireTimes: number }[] }>('GET', `/v1/jobs/${id}/backfills`);
+    assert.deepEqual(recorded.body.items.map((b) => [b.id, b.from, b.to, b.overlap, b.fireTimes]), [[real.body.backfillId, from, to, 'allow_all', 6]]);
+    assert.equal((await as(B)('GET', `/v1/jobs/${id}/backfills`)).status, 404, 'a stranger learns nothing');
 
     // The runs Temporal's backfill started: one per fire time, each for its scheduled time, marked backfill.
     let runs: Run[] = [];
