@@ -4,7 +4,9 @@
 // these activities is typed from this factory (`KairosActivities`), as the Temporal samples do.
 import type { JobStore } from '../core/jobs/store.ts';
 import type { DriverMetrics } from './metrics.ts';
-import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
+import { BACKFILL_OF_ACTIVITY, CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
+import type { BackfillLog } from '../core/jobs/backfills.ts';
+import { backfillOfActivity } from './backfill.ts';
 import type { TemporalGateway } from '../core/temporal/gateway.ts';
 import { cleanupDriver } from './cleanup.ts';
 import { datasourceDriver } from './datasource/index.ts';
@@ -22,9 +24,11 @@ export interface ActivityDeps {
   concurrentRuns?: number;
   /** The worker's driver metrics (worker/worker.ts); none: nothing is recorded. */
   metrics?: DriverMetrics;
+  /** The record of backfills (core/jobs/backfills.ts); none: no run is told to be a backfill's. */
+  backfills?: BackfillLog;
 }
 
-/** The activities a worker registers: one per driver, named after the job type, plus the dependents starter and the run-quota check. */
+/** The activities a worker registers: one per driver, named after the job type, plus the dependents starter, the run-quota check and the backfill check. */
 export function createActivities(deps: ActivityDeps) {
   return {
     http: driverActivity(httpDriver, deps.secrets, deps.metrics),
@@ -32,12 +36,13 @@ export function createActivities(deps: ActivityDeps) {
     datasource: driverActivity(datasourceDriver, deps.secrets, deps.metrics),
     [START_DEPENDENTS_ACTIVITY]: startDependentsActivity(deps),
     [CHECK_RUN_QUOTA_ACTIVITY]: checkRunQuotaActivity({ temporal: deps.temporal, concurrentRuns: deps.concurrentRuns ?? 0 }),
+    [BACKFILL_OF_ACTIVITY]: backfillOfActivity(deps),
   };
 }
 
 /** Every activity a Kairos worker registers, by name: what runJob's proxies are typed from. */
 export type KairosActivities = ReturnType<typeof createActivities>;
 /** The support activities (not job types). */
-export type SupportActivities = Pick<KairosActivities, typeof START_DEPENDENTS_ACTIVITY | typeof CHECK_RUN_QUOTA_ACTIVITY>;
+export type SupportActivities = Pick<KairosActivities, typeof START_DEPENDENTS_ACTIVITY | typeof CHECK_RUN_QUOTA_ACTIVITY | typeof BACKFILL_OF_ACTIVITY>;
 /** The driver activities: one per job type, all with the same signature. */
 export type DriverActivities = Omit<KairosActivities, keyof SupportActivities>;

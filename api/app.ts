@@ -28,6 +28,11 @@ export interface Surface {
    * body (application/x-www-form-urlencoded). Every other body must be JSON.
    */
   formRoutes?: readonly string[];
+  /**
+   * `METHOD /path` (relative to `prefix`) of the endpoints that also take a YAML body (YAML_TYPES):
+   * the body reaches them as text (`ctx.request.body`), which they parse themselves.
+   */
+  yamlRoutes?: readonly string[];
   /** The surface's name in job versions and the audit log (default: the prefix without its slash). */
   name?: string;
   /**
@@ -56,6 +61,8 @@ export interface AppOptions {
 
 /** Content types a JSON endpoint accepts (type-is patterns: `+json` is any structured `…+json` type). */
 export const JSON_TYPES = ['application/json', '+json'];
+/** The media types of a YAML body (there is no registered one but application/yaml, RFC 9512; the others are in use). */
+export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The request's own origin as a browser would write it (scheme, host, port unless the default). */
@@ -141,6 +148,7 @@ export function createApp(opts: AppOptions): Koa {
   const routeSet = (pick: (s: Surface) => readonly string[] | undefined) =>
     new Set(surfaces.flatMap((s) => (pick(s) ?? []).map((r) => r.replace(' ', ` ${s.prefix}`))));
   const formRoutes = routeSet((s) => s.formRoutes);
+  const yamlRoutes = routeSet((s) => s.yamlRoutes);
   const loginRoutes = routeSet((s) => s.publicRoutes);
   app.use(async (ctx, next) => {
     if (STATE_CHANGING.has(ctx.method) && isCrossSite(ctx, trusted)) {
@@ -159,8 +167,10 @@ export function createApp(opts: AppOptions): Koa {
   app.use(async (ctx, next) => {
     const hasBody = ctx.get('Transfer-Encoding') !== '' || (ctx.request.length ?? 0) > 0;
     if (STATE_CHANGING.has(ctx.method) && hasBody && !ctx.request.is(JSON_TYPES)) {
-      const form = formRoutes.has(`${ctx.method} ${trimEndChar(ctx.path, '/')}`) && ctx.request.is('urlencoded');
-      if (!form) {
+      const route = `${ctx.method} ${trimEndChar(ctx.path, '/')}`;
+      const form = formRoutes.has(route) && ctx.request.is('urlencoded');
+      const yaml = yamlRoutes.has(route) && ctx.request.is(YAML_TYPES);
+      if (!form && !yaml) {
         const type = ctx.get('Content-Type') || 'none';
         throw new KairosError('unsupported_media_type', `request body of type ${JSON.stringify(type.slice(0, 100))} refused: send application/json`, [
           { path: '', message: 'Content-Type must be application/json' },
@@ -171,11 +181,12 @@ export function createApp(opts: AppOptions): Koa {
   });
   app.use(
     bodyParser({
-      // The check above let through only JSON and the documented form bodies.
-      enableTypes: ['json', 'form'],
-      extendTypes: { json: JSON_TYPES },
+      // The check above let through only JSON and the documented form and YAML bodies.
+      enableTypes: ['json', 'form', 'text'],
+      extendTypes: { json: JSON_TYPES, text: YAML_TYPES },
       jsonLimit: opts.bodyLimit,
       formLimit: opts.bodyLimit,
+      textLimit: opts.bodyLimit,
       encoding: 'utf-8',
       onError: (err) => {
         throw err;

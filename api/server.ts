@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createLogger as createProcessLogger } from '../core/telemetry/log.ts';
 import type { Config } from '../core/config.ts';
 import { JobStore } from '../core/jobs/store.ts';
+import { BackfillLog } from '../core/jobs/backfills.ts';
 import { JobHeads } from '../core/jobs/heads.ts';
 import { JobService } from '../core/jobs/service.ts';
 import { Quotas } from '../core/quotas/quotas.ts';
@@ -81,6 +82,8 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     saveChecks: [secrets.saveCheck],
     history: new VersionHistory(versionStore, (err, what) => logger.error({ err }, what)),
     access,
+    // Backfills are recorded so that the runs they start are told apart (core/jobs/backfills.ts).
+    backfills: new BackfillLog(db),
   });
   const runs = new RunService(temporal, store, access);
   const overview = new RunOverview(temporal, runs);

@@ -4,13 +4,13 @@
 // rest for dialect needs and users' own attributes.
 // Schedules carry them (list filters); runJob workflows carry them too (run filters, Web UI).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { SCHEDULED_START_TIME_ATTRIBUTE } from './temporal/contract.ts';
+import { SCHEDULED_START_TIME_ATTRIBUTE, TRIGGERED_BY_ATTRIBUTE } from './temporal/contract.ts';
 
 export const SA = {
   jobId: defineSearchAttributeKey('KairosJobId', SearchAttributeType.KEYWORD),
   jobType: defineSearchAttributeKey('KairosJobType', SearchAttributeType.KEYWORD),
   owner: defineSearchAttributeKey('KairosOwner', SearchAttributeType.KEYWORD),
-  triggeredBy: defineSearchAttributeKey('KairosTriggeredBy', SearchAttributeType.KEYWORD),
+  triggeredBy: defineSearchAttributeKey(TRIGGERED_BY_ATTRIBUTE, SearchAttributeType.KEYWORD),
   dialect: defineSearchAttributeKey('KairosDialect', SearchAttributeType.KEYWORD),
   jobName: defineSearchAttributeKey('KairosJobName', SearchAttributeType.KEYWORD),
   /**

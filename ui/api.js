@@ -70,6 +70,7 @@ export const kairos = {
   resume: (id) => api('POST', `/v1/jobs/${enc(id)}/resume`),
   patchJob: (id, patch, version) => api('PATCH', `/v1/jobs/${enc(id)}`, { body: patch, ifMatch: version }),
   deleteJob: (id) => api('DELETE', `/v1/jobs/${enc(id)}`),
+  backfill: (id, body) => api('POST', `/v1/jobs/${enc(id)}/backfill`, { body }),
   stopRun: (runId) => api('POST', `/v1/runs/${enc(runId)}/stop`),
   abortRun: (runId) => api('POST', `/v1/runs/${enc(runId)}/abort`, { body: { reason: 'aborted from the dashboard' } }),
   preview: (trigger, timezone) => api('POST', '/v1/triggers/preview', { body: { trigger, count: 3, ...(timezone ? { timezone } : {}) } }),

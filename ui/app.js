@@ -3,6 +3,7 @@
 /* global document, window, location, setInterval, URLSearchParams */
 import { kairos } from './api.js';
 import { openCronDialog, cronDialogOpen } from './cron.js';
+import { openBackfillDialog, backfillDialogOpen } from './backfill.js';
 import { jobDetail, jobs, overview, runs } from './pages.js';
 
 const POLL_MS = 4000;
@@ -88,6 +89,16 @@ const ctx = {
       onError: (err) => showError(err, 'action'),
     });
   },
+  backfill(job) {
+    openBackfillDialog(job, {
+      onDone: () => {
+        ctx.changes++;
+        clearError('action');
+        void refresh();
+      },
+      onError: (err) => showError(err, 'action'),
+    });
+  },
   refresh,
   navigate(hash) {
     location.hash = hash;
@@ -114,7 +125,7 @@ function show() {
 }
 
 function poll() {
-  if (document.visibilityState !== 'visible' || cronDialogOpen()) return;
+  if (document.visibilityState !== 'visible' || cronDialogOpen() || backfillDialogOpen()) return;
   void refresh();
 }
 

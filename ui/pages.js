@@ -87,16 +87,19 @@ function runsPanel(ctx, { jobId, status = '' } = {}) {
 
 // ---------------------------------------------------------------- job actions (Jobs page and detail)
 
-function jobActions(ctx, job, { afterDelete } = {}) {
+function jobActions(ctx, job, { afterDelete, detail = false } = {}) {
   const id = job.id;
   const enabled = job.state?.enabled ?? job.enabled;
   const hasCron = (job.triggers ?? []).some((t) => t.type === 'cron');
+  // Only a recurring schedule has past fire times to run again.
+  const recurring = (job.triggers ?? []).some((t) => t.type === 'cron' || t.type === 'interval');
   return h(
     'span',
     { class: 'actions' },
     button('Run now', () => ctx.act(() => kairos.runNow(id)), { class: 'primary' }),
     enabled ? button('Pause', () => ctx.act(() => kairos.pause(id))) : button('Resume', () => ctx.act(() => kairos.resume(id))),
     hasCron ? button('Change cron', () => ctx.editCron(job)) : null,
+    detail && recurring ? button('Backfill', () => ctx.backfill(job)) : null,
     button(
       'Delete',
       () =>
@@ -256,7 +259,7 @@ export function jobDetail(ctx, id) {
     const field = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
     header.replaceChildren(
       h('h1', {}, job.name),
-      jobActions(ctx, job, { afterDelete: () => ctx.navigate('#/jobs') }),
+      jobActions(ctx, job, { afterDelete: () => ctx.navigate('#/jobs'), detail: true }),
       h(
         'dl',
         { class: 'fields', dataset: { jobId: job.id } },

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Config } from '../core/config.ts';
 import { connectTemporal, workerConnectionOptions } from '../core/temporal/connection.ts';
 import { createActivities } from '../activities/registry.ts';
+import { BackfillLog } from '../core/jobs/backfills.ts';
 import { JobStore } from '../core/jobs/store.ts';
 import { JobHeads } from '../core/jobs/heads.ts';
 import { SecretStore } from '../core/secrets/store.ts';
@@ -66,6 +67,7 @@ export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
       taskQueue: cfg.taskQueue,
       secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
       concurrentRuns: cfg.quotas.concurrentRuns,
+      backfills: new BackfillLog(db),
       // The runtime's meter, tagged as the SDK tags the workflow's meter (namespace, taskQueue), so
       // all of Kairos's metrics carry the same labels; one Prometheus endpoint for both.
       metrics: new DriverMetrics(Runtime.instance().metricMeter.withTags({ namespace: cfg.temporal.namespace, taskQueue: cfg.taskQueue })),

@@ -1,11 +1,13 @@
 // runJob's metrics, recorded through the workflow's metric meter: replay-safe (nothing is recorded
 // while a workflow replays), and out of the worker's Prometheus endpoint with the SDK's own metrics.
 import { defineSearchAttributeKey, SearchAttributeType, type MetricCounter, type MetricHistogram, type MetricMeter, type MetricTags } from '@temporalio/common';
-import { METRIC, SCHEDULED_START_TIME_ATTRIBUTE } from '../core/temporal/contract.ts';
+import { METRIC, SCHEDULED_START_TIME_ATTRIBUTE, TRIGGERED_BY_ATTRIBUTE } from '../core/temporal/contract.ts';
 import type { RunOutcome } from '../core/jobs/model.ts';
 
 /** The time a schedule meant a run for (set by Temporal on the runs a schedule starts). */
 export const SCHEDULED_START_TIME = defineSearchAttributeKey(SCHEDULED_START_TIME_ATTRIBUTE, SearchAttributeType.DATETIME);
+/** What started a run (Kairos's attribute): runJob marks a backfill's run, which arrives as a scheduled one. */
+export const TRIGGERED_BY = defineSearchAttributeKey(TRIGGERED_BY_ATTRIBUTE, SearchAttributeType.KEYWORD);
 
 /** What labels every run metric: the job's type and dialect, and what started the run. */
 export interface RunLabels {

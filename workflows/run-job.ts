@@ -19,13 +19,17 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { latenessSeconds, RunMetrics, SCHEDULED_START_TIME } from './metrics.ts';
+import { latenessSeconds, RunMetrics, SCHEDULED_START_TIME, TRIGGERED_BY } from './metrics.ts';
 import type { DriverFailureDetails, DriverResult, RunError, RunJobInput, RunJobResult } from '../core/runs/types.ts';
-import type { RunOutcome } from '../core/jobs/model.ts';
+import type { RunOutcome, TriggeredBy } from '../core/jobs/model.ts';
 import type { RunQuotaVerdict } from '../core/quotas/types.ts';
 import {
+  BACKFILL_CHECK_AFTER_MS,
+  BACKFILL_CHECK_PATCH,
+  BACKFILL_OF_ACTIVITY,
   CHECK_RUN_QUOTA_ACTIVITY,
   DEFAULT_HEARTBEAT_MS,
   dialectOf,
@@ -42,13 +46,20 @@ type DriverActivity = DriverActivities[keyof DriverActivities];
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
   const started = Date.now();
+  const scheduledAt = input.triggeredBy === 'schedule' ? workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME) : undefined;
+  // Temporal's backfill starts the schedule's own action: a backfilled run arrives as a scheduled
+  // one, late by as much as its range is old. A late one asks Kairos's record of backfills, and a
+  // backfill's run is marked as such (KairosTriggeredBy, what the runs API reports) and left out of
+  // the lateness metric, which is about the scheduler keeping time.
+  const backfill = scheduledAt !== undefined && started - scheduledAt.getTime() >= BACKFILL_CHECK_AFTER_MS && patched(BACKFILL_CHECK_PATCH) && (await isBackfill(job, scheduledAt));
+  if (backfill) upsertSearchAttributes([{ key: TRIGGERED_BY, value: 'backfill' }]);
+  const trigger: TriggeredBy = backfill ? 'backfill' : input.triggeredBy;
   // Replay-safe: the workflow's meter records nothing while a workflow replays.
-  const metrics = new RunMetrics(metricMeter, { jobType: job.type, dialect: dialectOf(job), trigger: input.triggeredBy }, job.id);
+  const metrics = new RunMetrics(metricMeter, { jobType: job.type, dialect: dialectOf(job), trigger }, job.id);
   metrics.runStarted();
   // Lateness of a scheduled run: now (its first workflow task: a worker took it up) minus the time
-  // the schedule meant it for. Backfills will need their own trigger to be left out here (#17).
-  const scheduledAt = input.triggeredBy === 'schedule' ? workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME) : undefined;
-  if (scheduledAt) metrics.startedLate(latenessSeconds(scheduledAt, started));
+  // the schedule meant it for.
+  if (scheduledAt && !backfill) metrics.startedLate(latenessSeconds(scheduledAt, started));
   // Looked up by the job's type: typed from the factory, indexed by a string.
   const drivers: Partial<Record<string, DriverActivity>> = proxyActivities<DriverActivities>({
     startToCloseTimeout: plan.startToCloseMs,
@@ -82,7 +93,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   };
 
   // Each line carries the run's request id, job id and run id (workflows/interceptors.ts); none while replaying.
-  log.info('run started', { trigger: input.triggeredBy, jobType: job.type });
+  log.info('run started', { trigger, jobType: job.type });
   const driver = drivers[job.type];
   if (!driver) {
     metrics.runSkipped('unknown_type');
@@ -133,6 +144,25 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   record.dependents = await startDependents('succeeded');
   log.info('run finished', { outcome: record.outcome, durationMs: record.durationMs });
   return record;
+}
+
+/**
+ * Whether Kairos recorded a backfill that started this scheduled run; false when it could not tell
+ * (the run then counts as a late scheduled run, which is what it looks like).
+ */
+async function isBackfill(job: RunJobInput['job'], scheduledAt: Date): Promise<boolean> {
+  const check = proxyLocalActivities<SupportActivities>({ startToCloseTimeout: 10_000, retry: { maximumAttempts: 3, initialInterval: 1000 } })[BACKFILL_OF_ACTIVITY];
+  try {
+    return await check({
+      jobId: job.id,
+      ...(job.incarnation === undefined ? {} : { incarnation: job.incarnation }),
+      scheduledAt: scheduledAt.toISOString(),
+      startedAt: workflowInfo().startTime.toISOString(),
+    });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return false;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { RunOverview } from '../../core/runs/overview.ts';
 import type { SecretAccess } from '../../core/secrets/access.ts';
 import { renderNativeError } from '../errors.ts';
 import type { Surface } from '../app.ts';
-import { jobRoutes } from './jobs.ts';
+import { APPLY_ROUTE, jobRoutes } from './jobs.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runRoutes } from './runs.ts';
 import { secretRoutes } from './secrets.ts';
@@ -38,7 +38,7 @@ export interface NativeDeps {
 export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
   const d = deps as NativeDeps;
   return [
-    jobRoutes(d.jobs),
+    jobRoutes(d.jobs, d.audit),
     shareRoutes(d.jobs, d.access),
     runRoutes(d.runs, d.overview),
     secretRoutes(d.secrets),
@@ -52,6 +52,6 @@ export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
 }
 
 export function nativeSurface(deps: NativeDeps): Surface {
-  // The session login takes its credentials in the body: no prior authentication.
-  return { prefix: '/v1', renderError: renderNativeError, routers: nativeRouters(deps), publicRoutes: [LOGIN_ROUTE] };
+  // The session login takes its credentials in the body: no prior authentication. Apply takes YAML too.
+  return { prefix: '/v1', renderError: renderNativeError, routers: nativeRouters(deps), publicRoutes: [LOGIN_ROUTE], yamlRoutes: [APPLY_ROUTE] };
 }

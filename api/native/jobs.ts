@@ -2,8 +2,86 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { detailsFromZod, validationError } from '../../core/errors.ts';
 import { JOB_SORTS, type Actor, type JobService, type JobView } from '../../core/jobs/service.ts';
+import { OVERLAP_POLICIES } from '../../core/jobs/model.ts';
+import type { BackfillResult } from '../../core/jobs/backfill.ts';
+import { BULK_ACTIONS, bulkAction } from '../../core/jobs/bulk.ts';
+import { applyJobs, exportJobs } from '../../core/jobs/portable.ts';
+import { YAML_TYPES } from '../app.ts';
+import type { AuditLog } from '../../core/audit/log.ts';
+
+/** The apply endpoint, which also takes a YAML body (see Surface.yamlRoutes). */
+export const APPLY_ROUTE = 'POST /jobs/apply';
+
+const Rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+
+export const BackfillSchema = z
+  .object({
+    from: Rfc3339,
+    to: Rfc3339,
+    overlap: z.enum(OVERLAP_POLICIES).optional().describe("default: the job's own overlap policy"),
+    dryRun: z.boolean().default(false).describe('only list the fire times; change nothing'),
+  })
+  .strict();
+
+const FilterFields = {
+  tag: z.string().min(1).max(200).optional(),
+  dialect: z.string().min(1).max(50).optional(),
+  owner: z.string().min(1).max(200).optional(),
+  type: z.string().min(1).max(100).optional(),
+};
+
+export const BulkSchema = z
+  .object({
+    action: z.enum(BULK_ACTIONS),
+    filter: z.object({ ...FilterFields, ids: z.array(z.string().min(1).max(200)).max(1000).optional() }).strict(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+const ExportQuerySchema = z
+  .object({
+    ...FilterFields,
+    ids: z
+      .string()
+      .max(200_000)
+      .transform((v) => v.split(',').filter((x) => x !== ''))
+      .optional()
+      .describe('comma-separated job ids'),
+    format: z.enum(['json', 'yaml']).default('json'),
+  })
+  .strict();
+
+const Flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ApplyQuerySchema = z.object({ dryRun: Flag.default(false), prune: Flag.default(false) }).strict();
+
+function renderBackfill(b: BackfillResult) {
+  return {
+    jobId: b.jobId,
+    from: b.from.toISOString(),
+    to: b.to.toISOString(),
+    overlap: b.overlap,
+    dryRun: b.dryRun,
+    count: b.count,
+    times: b.times.map((t) => t.toISOString()),
+    ...(b.backfillId ? { backfillId: b.backfillId } : {}),
+  };
+}
+
+/** An apply body: a JSON object, or YAML text (one document) when sent as YAML. */
+function applyBody(ctx: Context): unknown {
+  if (ctx.request.is(YAML_TYPES)) {
+    const text = typeof ctx.request.body === 'string' ? ctx.request.body : '';
+    try {
+      return parseYaml(text, { maxAliasCount: 100 }) as unknown;
+    } catch (err) {
+      throw validationError('invalid YAML', [{ path: '', message: (err as Error).message.split('\n')[0] ?? 'does not parse' }]);
+    }
+  }
+  return body(ctx);
+}
 
 const ListQuerySchema = z
   .object({
@@ -65,7 +143,30 @@ function body(ctx: Context): unknown {
   return b;
 }
 
-export function jobRoutes(jobs: JobService): Router {
+/**
+ * One audit event per job a bulk request or an apply changed (besides the request's own event,
+ * `job.bulk` / `job.apply`), so that the audit log's `job=<id>` filter finds the change. Best effort:
+ * the changes are made; a lost record is logged by the caller's logger, never the answer.
+ */
+async function auditEach(ctx: Context, audit: AuditLog | undefined, via: string, events: { jobId: string; action: string; ok: boolean }[]): Promise<void> {
+  if (!audit) return;
+  const p = ctx.state.principal as Actor | undefined;
+  for (const e of events) {
+    await audit
+      .record({
+        principalId: p?.id ?? null,
+        principalName: p?.name ?? null,
+        surface: 'v1',
+        action: e.action,
+        jobId: e.jobId,
+        outcome: e.ok ? 'ok' : 'failed',
+        detail: { via, requestId: String(ctx.state.requestId ?? '') },
+      })
+      .catch(() => undefined);
+  }
+}
+
+export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
   const r = new Router({ prefix: '/v1' });
 
   r.post('/jobs', async (ctx) => render(ctx, await jobs.create(body(ctx), actorOf(ctx)), 201));
@@ -74,6 +175,39 @@ export function jobRoutes(jobs: JobService): Router {
     const q = parseWith(ListQuerySchema, ctx.query, 'query', 'query');
     const page = await jobs.list({ ...q, pageSize: q.limit }, actorOf(ctx));
     ctx.body = { items: page.items, nextCursor: page.nextCursor };
+  });
+
+  // Before /jobs/:id, which would take "export" for an id.
+  r.get('/jobs/export', async (ctx) => {
+    const q = parseWith(ExportQuerySchema, ctx.query, 'query', 'query');
+    const { format, ...filter } = q;
+    const doc = await exportJobs(jobs, filter, actorOf(ctx));
+    ctx.set('Content-Disposition', `attachment; filename="kairos-jobs.${format}"`);
+    if (format === 'yaml') {
+      ctx.type = 'application/yaml';
+      ctx.body = stringifyYaml(doc);
+    } else ctx.body = doc;
+  });
+  r.post('/jobs/apply', async (ctx) => {
+    const q = parseWith(ApplyQuerySchema, ctx.query, 'query', 'query');
+    const out = await applyJobs(jobs, applyBody(ctx), q, actorOf(ctx));
+    const names = { create: 'job.create', update: 'job.replace', prune: 'job.delete' } as const;
+    await auditEach(
+      ctx,
+      audit,
+      'apply',
+      out.items.flatMap((i) => (i.action === 'unchanged' || i.outcome === undefined ? [] : [{ jobId: i.id, action: names[i.action], ok: i.outcome === 'ok' }])),
+    );
+    ctx.body = out;
+  });
+  r.post('/jobs/bulk', async (ctx) => {
+    const b = parseWith(BulkSchema, body(ctx), 'request body');
+    const out = await bulkAction(jobs, b, actorOf(ctx));
+    if (!out.dryRun) {
+      const action = `job.${b.action}`;
+      await auditEach(ctx, audit, 'bulk', [...out.changed.map((jobId) => ({ jobId, action, ok: true })), ...out.failed.map((f) => ({ jobId: f.id, action, ok: false }))]);
+    }
+    ctx.body = out;
   });
 
   r.get('/jobs/:id', async (ctx) => render(ctx, await jobs.get(ctx.params.id ?? '', actorOf(ctx))));
@@ -97,6 +231,26 @@ export function jobRoutes(jobs: JobService): Router {
     const b = ctx.request.length ? parseWith(RunNowSchema, ctx.request.body, 'request body') : { input: undefined };
     ctx.status = 202;
     ctx.body = await jobs.runNow(ctx.params.id ?? '', actorOf(ctx), b.input);
+  });
+  r.post('/jobs/:id/backfill', async (ctx) => {
+    const b = parseWith(BackfillSchema, body(ctx), 'request body');
+    const out = await jobs.backfill(ctx.params.id ?? '', { from: new Date(b.from), to: new Date(b.to), overlap: b.overlap, dryRun: b.dryRun }, actorOf(ctx));
+    ctx.status = b.dryRun || out.count === 0 ? 200 : 202;
+    ctx.body = renderBackfill(out);
+  });
+  r.get('/jobs/:id/backfills', async (ctx) => {
+    const items = await jobs.backfills(ctx.params.id ?? '', actorOf(ctx));
+    ctx.body = {
+      items: items.map((b) => ({
+        id: b.id,
+        from: b.from.toISOString(),
+        to: b.to.toISOString(),
+        overlap: b.overlap,
+        fireTimes: b.fireTimes,
+        requestedBy: b.requestedBy,
+        requestedAt: b.requestedAt.toISOString(),
+      })),
+    };
   });
   r.get('/jobs/:id/next', async (ctx) => {
     const q = parseWith(NextQuerySchema, ctx.query, 'query', 'query');

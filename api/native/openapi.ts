@@ -7,6 +7,8 @@ import { TriggerSchema } from '../../core/triggers/model.ts';
 import { CreateApiKeyBody, CreateUserBody, SetPasswordBody, SetRoleBody } from './users.ts';
 import { CreateTeamBody } from './teams.ts';
 import { LoginBody } from './sessions.ts';
+import { BackfillSchema, BulkSchema } from './jobs.ts';
+import { PortableDocumentSchema } from '../../core/jobs/portable.ts';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -90,6 +92,82 @@ export const JOB_OPERATIONS: Operation[] = [
     status: 202,
   },
   { method: 'get', path: '/v1/jobs/{id}/next', summary: 'Next fire times, from Temporal', tag: 'jobs', query: { count: '1-10' }, response: TimesSchema },
+  {
+    method: 'post',
+    path: '/v1/jobs/{id}/backfill',
+    summary: "Run the schedule's fire times in [from, to] now (202), or list them (dryRun: 200); at most 1000, run permission",
+    tag: 'jobs',
+    request: BackfillSchema,
+    response: z.object({
+      jobId: z.string(),
+      from: z.string(),
+      to: z.string(),
+      overlap: z.string(),
+      dryRun: z.boolean(),
+      count: z.number().int(),
+      times: z.array(z.string()),
+      backfillId: z.string().optional(),
+    }),
+    status: 202,
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/backfills',
+    summary: 'The backfills asked of the job (at most 100, newest first)',
+    tag: 'jobs',
+    response: z.object({
+      items: z.array(
+        z.object({ id: z.string(), from: z.string(), to: z.string(), overlap: z.string(), fireTimes: z.number().int(), requestedBy: z.string(), requestedAt: z.string() }),
+      ),
+    }),
+  },
+  {
+    method: 'post',
+    path: '/v1/jobs/bulk',
+    summary: 'Pause, resume or delete the jobs a filter selects among those the caller may act on (dryRun: only count and name them)',
+    tag: 'jobs',
+    request: BulkSchema,
+    response: z.object({
+      action: z.string(),
+      dryRun: z.boolean(),
+      matched: z.number().int(),
+      ids: z.array(z.string()),
+      changed: z.array(z.string()),
+      unchanged: z.array(z.string()),
+      failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+    }),
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/export',
+    summary: 'Export the definitions of the selected jobs as one document (JSON or YAML) for apply',
+    tag: 'jobs',
+    query: { format: 'json|yaml', tag: 'tag', dialect: 'creating dialect', owner: 'owner id', type: 'job type', ids: 'comma-separated job ids' },
+    response: PortableDocumentSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/jobs/apply',
+    summary: 'Create or replace each job of a document (JSON or application/yaml) to match; dryRun=true: per-job diff; prune=true: delete jobs in the selector not listed',
+    tag: 'jobs',
+    query: { dryRun: 'true|false', prune: 'true|false' },
+    request: PortableDocumentSchema,
+    response: z.object({
+      dryRun: z.boolean(),
+      prune: z.boolean(),
+      counts: z.record(z.string(), z.number().int()),
+      items: z.array(
+        z.object({
+          index: z.number().int().optional(),
+          id: z.string(),
+          action: z.enum(['create', 'update', 'unchanged', 'prune']),
+          diff: z.array(z.object({ op: z.string(), path: z.string(), value: z.unknown().optional(), from: z.string().optional() })).optional(),
+          outcome: z.enum(['ok', 'failed']).optional(),
+          error: z.object({ code: z.string(), message: z.string() }).optional(),
+        }),
+      ),
+    }),
+  },
   {
     method: 'post',
     path: '/v1/triggers/preview',

@@ -184,10 +184,36 @@ function jobHeads(): Migration {
   };
 }
 
+/**
+ * The backfills asked of job schedules (core/jobs/backfills.ts). Temporal's backfill starts the
+ * schedule's own action, so its runs look like scheduled ones; this record is how a run is told to
+ * be a backfill's (runJob asks, and marks it `backfill`).
+ */
+function jobBackfills(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('job_backfills')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('from_at', 'text', (c) => c.notNull())
+        .addColumn('to_at', 'text', (c) => c.notNull())
+        .addColumn('overlap', 'text', (c) => c.notNull())
+        .addColumn('fire_times', 'integer', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('job_backfills_job').on('job_backfills').columns(['job_id', 'requested_at']).execute();
+    },
+  };
+}
+
 /** Every migration for `backend`, keyed by name (applied in name order). */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
     '0001_initial': initial(backend),
     '0002_job_heads': jobHeads(),
+    '0003_job_backfills': jobBackfills(),
   };
 }

@@ -168,6 +168,22 @@ export interface JobHeadsTable {
   updated_at: string;
 }
 
+/** A backfill asked of a job's schedule (core/jobs/backfills.ts): times are ISO 8601 UTC. */
+export interface JobBackfillsTable {
+  id: string;
+  job_id: string;
+  /** '' for a legacy job (no incarnation). */
+  incarnation: string;
+  /** The range asked for, both ends inclusive (Temporal's backfill). */
+  from_at: string;
+  to_at: string;
+  overlap: string;
+  /** How many fire times the range held when it was asked for. */
+  fire_times: number;
+  requested_by: string;
+  requested_at: string;
+}
+
 /** Every table, for `Kysely<Tables>`. */
 export interface Tables {
   principals: PrincipalsTable;
@@ -184,6 +200,7 @@ export interface Tables {
   audit_events: AuditEventsTable;
   settings: SettingsTable;
   job_heads: JobHeadsTable;
+  job_backfills: JobBackfillsTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalsTable>;

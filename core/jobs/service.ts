@@ -17,6 +17,8 @@ import { runsUsed } from './run-limit.ts';
 import type { Quotas, Reservation } from '../quotas/quotas.ts';
 import { authorize, type Action, type Principal } from '../access/policy.ts';
 import type { AccessService } from '../access/service.ts';
+import type { BackfillLog, BackfillRecord } from './backfills.ts';
+import { MAX_BACKFILL_TIMES, type BackfillRequest, type BackfillResult } from './backfill.ts';
 
 /** How long after a job's end its last fire may still be starting (scheduler latency). */
 const END_GRACE_MS = 5_000;
@@ -93,6 +95,8 @@ export interface JobServiceDeps extends JobIdentityDeps {
   surface?: string;
   /** Shares and teams for the access policy; without it, only owners and admins reach a job. */
   access?: AccessService;
+  /** Where backfills are recorded (./backfills.ts); without it, backfills are refused. */
+  backfills?: BackfillLog;
 }
 
 /** At most this many jobs shared with a principal widen its job list (each is one clause of the visibility query). */
@@ -146,6 +150,18 @@ export class JobService {
     if (!data.success) throw validationError('invalid job data', detailsFromZod(data.error.issues, 'data'));
     assertEgressAllowed(spec.data, driver.urlFields ?? []);
     return { spec, compiled: this.compile(spec, now, settled) };
+  }
+
+  /**
+   * Everything a create (no `current`) or a replace of `current` would check of `raw` before
+   * writing — validation, the job type, the save checks (e.g. the owner's secret references) —
+   * without writing. Apply checks a whole document with it before changing anything.
+   */
+  async precheck(raw: unknown, actor: Actor, current?: Job): Promise<void> {
+    const { spec } = this.validate(raw);
+    assertMayUseType(spec.type, actor);
+    const ownerId = current ? current.ownerId : this.ownerFor(spec.ownerId, actor);
+    for (const check of this.saveChecks) await check({ spec, ownerId, ...(current ? { current } : {}) }, actor);
   }
 
   private compile(spec: JobSpec, now: Date, settled: readonly number[]): CompiledTriggers {
@@ -382,6 +398,67 @@ export class JobService {
       this.quotas?.jobs.noteRemoved(draft.job.ownerId, draftId);
     }
     await this.identity.attachments?.forgetJob(job.id);
+    await this.deps.backfills?.forgetJob(job.id);
+  }
+
+  /**
+   * Runs the schedule's fire times in [from, to] (both inclusive, as Temporal's backfill) now, or
+   * with `dryRun` only lists them. The times come from the evaluator that answers previews and next
+   * fire times (held equal to Temporal's scheduler by the compiler's proof), so a dry run lists what
+   * the backfill will start. Needs run permission. The request is recorded before Temporal is asked,
+   * so the runs it starts can tell that they are a backfill's (./backfills.ts).
+   */
+  async backfill(id: string, req: BackfillRequest, actor: Actor): Promise<BackfillResult> {
+    const { job } = await this.store.read(id);
+    await this.allow(job, actor, 'run');
+    const now = this.now();
+    if (req.from.getTime() >= req.to.getTime()) throw validationError('invalid backfill', [{ path: 'to', message: 'must be after from' }]);
+    if (req.to.getTime() > now.getTime()) {
+      throw validationError('invalid backfill', [{ path: 'to', message: 'must not be in the future: fire times still to come run on their own' }]);
+    }
+    const spec = specAsWritten(job);
+    if (spec === undefined) throw validationError('invalid backfill', [{ path: 'triggers', message: 'the job\'s triggers no longer compile; save the job again first' }]);
+    if (spec === null || (spec.calendars.length === 0 && spec.intervals.length === 0)) {
+      throw validationError('invalid backfill', [{ path: 'triggers', message: 'the job has no recurring schedule to backfill' }]);
+    }
+    // Backfills are manual actions: a run cap does not limit them (Temporal never counts them).
+    const times = nextFireTimes({ ...spec, remainingActions: undefined }, new Date(req.from.getTime() - 1), MAX_BACKFILL_TIMES + 1).filter(
+      (t) => t.getTime() <= req.to.getTime(),
+    );
+    if (times.length > MAX_BACKFILL_TIMES) {
+      throw validationError('backfill range too large', [{ path: 'to', message: `the range holds more than ${MAX_BACKFILL_TIMES} fire times; narrow it` }]);
+    }
+    const overlap = req.overlap ?? job.overlap;
+    const result: BackfillResult = { jobId: job.id, from: req.from, to: req.to, overlap, dryRun: req.dryRun, count: times.length, times };
+    if (req.dryRun || times.length === 0) return result;
+    const log = this.deps.backfills;
+    if (!log) throw new KairosError('unavailable', 'backfills are not available on this server');
+    const record = await log.record(job, { from: req.from, to: req.to, overlap, fireTimes: times.length, requestedBy: actor.id, requestedAt: now });
+    try {
+      await this.store.backfill(job.id, req.from, req.to, overlap);
+    } catch (err) {
+      await log.forget(record.id).catch(() => undefined);
+      throw err;
+    }
+    return { ...result, backfillId: record.id };
+  }
+
+  /** The backfills asked of this creation of the job, newest first (read permission). */
+  async backfills(id: string, actor: Actor): Promise<BackfillRecord[]> {
+    const { job } = await this.store.read(id);
+    await this.allow(job, actor, 'read');
+    return (await this.deps.backfills?.list(job)) ?? [];
+  }
+
+  /** Whether `actor` may do `action` on `job` (the policy's answer as a boolean, for bulk selections). */
+  async permits(actor: Actor, action: Action, job: Job): Promise<boolean> {
+    try {
+      await this.allow(job, actor, action);
+      return true;
+    } catch (err) {
+      if (err instanceof KairosError && (err.kind === 'not_found' || err.kind === 'forbidden')) return false;
+      throw err;
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ import type { HeadSnapshot, JobHeads } from './heads.ts';
 import { specAsWritten } from './written-spec.ts';
 import { runDetails, runSummary, type RunStart } from './run-summary.ts';
 import {
+  OVERLAP_TO_PROTO,
   immediatePatch,
   policiesToProto,
   runSearchAttributes,
@@ -313,6 +314,14 @@ export class JobStore {
       }
       return after;
     });
+  }
+
+  /**
+   * Asks the job's schedule to run its fire times in [from, to] (Temporal's backfill: inclusive at
+   * both ends, started as manual actions with `overlap`). Temporal starts them in the background.
+   */
+  async backfill(id: string, from: Date, to: Date, overlap: Job['overlap']): Promise<void> {
+    await this.temporal.schedules.backfill(id, [{ start: from, end: to, overlapPolicy: OVERLAP_TO_PROTO[overlap] }], jobSubject(id));
   }
 
   /**

@@ -119,3 +119,14 @@ export interface StartDependentsInput {
   outcome: RunOutcome;
   depth: number;
 }
+
+/** Input of the support activity that tells whether a scheduled run was started by a backfill (activities/backfill.ts). */
+export interface BackfillOfInput {
+  jobId: string;
+  /** Absent: a legacy job. */
+  incarnation?: string;
+  /** The time the schedule meant the run for (RFC 3339). */
+  scheduledAt: string;
+  /** When the run's workflow started (RFC 3339). */
+  startedAt: string;
+}

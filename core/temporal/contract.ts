@@ -17,6 +17,16 @@ export const MAX_DEPENDENCY_DEPTH = 20;
 export const CHECK_RUN_QUOTA_ACTIVITY = 'kairosCheckRunQuota';
 /** Marks the quota step in runJob's history (runs started before it replay without it). */
 export const RUN_QUOTA_PATCH = 'kairos-run-quota';
+/** The support activity that tells whether a late scheduled run was started by a backfill (Kairos's record of backfills). */
+export const BACKFILL_OF_ACTIVITY = 'kairosBackfillOf';
+/** Marks the backfill check in runJob's history (runs started before it replay without it). */
+export const BACKFILL_CHECK_PATCH = 'kairos-backfill-check';
+/**
+ * A scheduled run that starts at least this late asks whether it is a backfill's. Runs the schedule
+ * starts on time start within milliseconds, so they never ask; a backfill's run starts after the
+ * request, which comes after every time of its range (see core/jobs/backfills.ts).
+ */
+export const BACKFILL_CHECK_AFTER_MS = 1000;
 /** The error type of a run that the concurrent-runs quota refused (its driver was never called). */
 export const QUOTA_EXCEEDED = 'QuotaExceeded';
 
@@ -47,6 +57,9 @@ export function dialectOf(job: { extras: Record<string, unknown> }): string {
   const d = job.extras['dialect'];
   return typeof d === 'string' ? d : 'native';
 }
+
+/** Kairos's search attribute saying what started a run (core/search-attributes.ts: SA.triggeredBy); runJob sets it to `backfill` on a backfill's run. */
+export const TRIGGERED_BY_ATTRIBUTE = 'KairosTriggeredBy';
 
 /** Temporal's search attribute on a run a schedule started: the time the schedule meant it for. */
 export const SCHEDULED_START_TIME_ATTRIBUTE = 'TemporalScheduledStartTime';

@@ -1,0 +1,100 @@
+// The "backfill" dialog of a job's page: a range (from, to, in local time) and an overlap policy;
+// "Preview" asks the server for the fire times (a dry run: the same evaluator as the schedule's next
+// times, so it lists what will run), then "Run backfill" asks for confirmation and starts them.
+/* global document, window */
+import { kairos } from './api.js';
+import { h, localText } from './dom.js';
+
+const OVERLAPS = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
+const dialog = document.getElementById('backfill-dialog');
+const form = document.getElementById('backfill-form');
+const fields = document.getElementById('backfill-fields');
+const runButton = document.getElementById('backfill-run');
+
+let handlers = null;
+
+export const backfillDialogOpen = () => dialog.open;
+
+function close() {
+  handlers = null;
+  dialog.close();
+}
+
+document.getElementById('backfill-cancel').addEventListener('click', close);
+dialog.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') close();
+});
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  void handlers?.preview();
+});
+runButton.addEventListener('click', () => void handlers?.run());
+
+/** A `datetime-local` value (local wall time, to the minute) of a Date. */
+function localInput(d) {
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** Opens the dialog for `job` (a GET /v1/jobs/{id} answer). */
+export function openBackfillDialog(job, { onDone, onError }) {
+  const now = new Date();
+  const from = h('input', { type: 'datetime-local', name: 'from', required: true, value: localInput(new Date(now.getTime() - 24 * 3600_000)), 'aria-label': 'from' });
+  const to = h('input', { type: 'datetime-local', name: 'to', required: true, value: localInput(now), 'aria-label': 'to' });
+  const overlap = h('select', { name: 'overlap', 'aria-label': 'overlap policy' }, OVERLAPS.map((o) => h('option', { value: o, selected: o === job.overlap }, o.replace('_', ' '))));
+  const result = h('div', { class: 'backfill-times', 'aria-live': 'polite' });
+  const failure = h('p', { class: 'error', role: 'alert' });
+  document.getElementById('backfill-dialog-title').textContent = `Backfill ${job.name}`;
+  fields.replaceChildren(
+    h('label', {}, 'From ', from),
+    h('label', {}, 'To ', to),
+    h('label', {}, 'Overlap ', overlap),
+    h('p', { class: 'muted' }, 'Runs the fire times of the range now, as the schedule would have. Preview lists them first.'),
+    result,
+    failure,
+  );
+  runButton.disabled = true;
+  // What the last preview was for: "Run backfill" runs exactly that range.
+  let previewed = null;
+  const request = () => ({ from: new Date(from.value).toISOString(), to: new Date(to.value).toISOString(), overlap: overlap.value });
+  for (const input of [from, to, overlap]) {
+    input.addEventListener('change', () => {
+      previewed = null;
+      runButton.disabled = true;
+    });
+  }
+  handlers = {
+    async preview() {
+      failure.textContent = '';
+      try {
+        const req = request();
+        const out = await kairos.backfill(job.id, { ...req, dryRun: true });
+        previewed = { ...req, count: out.count };
+        result.replaceChildren(
+          h('p', { dataset: { count: String(out.count) } }, `${out.count} fire time${out.count === 1 ? '' : 's'} in the range`),
+          h('ol', {}, out.times.slice(0, 20).map((t) => h('li', {}, localText(t)))),
+          out.count > 20 ? h('p', { class: 'muted' }, `… and ${out.count - 20} more`) : null,
+        );
+        runButton.disabled = out.count === 0;
+      } catch (err) {
+        result.replaceChildren();
+        failure.textContent = err.message;
+      }
+    },
+    async run() {
+      if (!previewed) return;
+      if (!window.confirm(`Run ${previewed.count} backfilled run${previewed.count === 1 ? '' : 's'} of ${job.name} now?`)) return;
+      const { count: _count, ...req } = previewed;
+      try {
+        await kairos.backfill(job.id, req);
+        close();
+        onDone();
+      } catch (err) {
+        failure.textContent = err.message;
+        onError(err);
+      }
+    },
+  };
+  dialog.show();
+  from.focus();
+}
