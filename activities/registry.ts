@@ -4,7 +4,19 @@
 // these activities is typed from this factory (`KairosActivities`), as the Temporal samples do.
 import type { JobStore } from '../core/jobs/store.ts';
 import type { DriverMetrics } from './metrics.ts';
-import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
+import type {
+  ALERT_FAILED_ACTIVITY,
+  ALERT_THRESHOLDS_ACTIVITY,
+  DELIVER_ALERT_ACTIVITY,
+  RUN_ALERTS_ACTIVITY,
+  RUN_NOT_HAPPENED_ACTIVITY} from '../core/temporal/contract.ts';
+import {
+  CHECK_RUN_QUOTA_ACTIVITY,
+  START_DEPENDENTS_ACTIVITY,
+} from '../core/temporal/contract.ts';
+import type { AlertSender } from '../core/alerts/deliver.ts';
+import type { AlertEvents } from '../core/alerts/events.ts';
+import { alertActivities } from './alerts.ts';
 import type { TemporalGateway } from '../core/temporal/gateway.ts';
 import { cleanupDriver } from './cleanup.ts';
 import { datasourceDriver } from './datasource/index.ts';
@@ -22,9 +34,11 @@ export interface ActivityDeps {
   concurrentRuns?: number;
   /** The worker's driver metrics (worker/worker.ts); none: nothing is recorded. */
   metrics?: DriverMetrics;
+  /** Alerts (core/alerts): rule matching in the worker, and delivery. */
+  alerts: { events: AlertEvents; sender: AlertSender };
 }
 
-/** The activities a worker registers: one per driver, named after the job type, plus the dependents starter and the run-quota check. */
+/** The activities a worker registers: one per driver, named after the job type, plus the dependents starter, the run-quota check and the alert steps. */
 export function createActivities(deps: ActivityDeps) {
   return {
     http: driverActivity(httpDriver, deps.secrets, deps.metrics),
@@ -32,12 +46,22 @@ export function createActivities(deps: ActivityDeps) {
     datasource: driverActivity(datasourceDriver, deps.secrets, deps.metrics),
     [START_DEPENDENTS_ACTIVITY]: startDependentsActivity(deps),
     [CHECK_RUN_QUOTA_ACTIVITY]: checkRunQuotaActivity({ temporal: deps.temporal, concurrentRuns: deps.concurrentRuns ?? 0 }),
+    ...alertActivities(deps.alerts),
   };
 }
 
 /** Every activity a Kairos worker registers, by name: what runJob's proxies are typed from. */
 export type KairosActivities = ReturnType<typeof createActivities>;
 /** The support activities (not job types). */
-export type SupportActivities = Pick<KairosActivities, typeof START_DEPENDENTS_ACTIVITY | typeof CHECK_RUN_QUOTA_ACTIVITY>;
+export type SupportActivities = Pick<
+  KairosActivities,
+  | typeof START_DEPENDENTS_ACTIVITY
+  | typeof CHECK_RUN_QUOTA_ACTIVITY
+  | typeof RUN_ALERTS_ACTIVITY
+  | typeof ALERT_THRESHOLDS_ACTIVITY
+  | typeof RUN_NOT_HAPPENED_ACTIVITY
+  | typeof DELIVER_ALERT_ACTIVITY
+  | typeof ALERT_FAILED_ACTIVITY
+>;
 /** The driver activities: one per job type, all with the same signature. */
 export type DriverActivities = Omit<KairosActivities, keyof SupportActivities>;

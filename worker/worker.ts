@@ -17,6 +17,8 @@ import { DriverMetrics } from '../activities/metrics.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 import { currentTracing } from '../core/telemetry/tracing.ts';
 import { activityInterceptors, workflowSinks } from './telemetry.ts';
+import { AlertEvents } from '../core/alerts/events.ts';
+import { AlertSender } from '../core/alerts/deliver.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
@@ -32,6 +34,12 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
   const temporal = await connectTemporal(cfg.temporal);
   // Before Worker.create, which fails on a namespace that does not exist yet.
   await temporal.ensureSetup(cfg.temporal.setup);
+  const secrets = new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg));
+  // Alerts: rules are matched here, where the run events happen; deliveries are notify workflows on this task queue.
+  const alerts = {
+    events: new AlertEvents({ db, temporal, taskQueue: cfg.taskQueue, roleOf: rolesFrom(new AuthStore(db)), jobs: jobReadAccess(db), publicUrl: cfg.alerts.publicUrl }),
+    sender: new AlertSender({ db, secrets, smtpUrl: cfg.alerts.smtpUrl, from: cfg.alerts.from }),
+  };
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
@@ -43,7 +51,8 @@ export async function createWorker(cfg: Config, state?: Db): Promise<Worker> {
       temporal,
       store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(db), new JobHeads(db)),
       taskQueue: cfg.taskQueue,
-      secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
+      secrets,
+      alerts,
       concurrentRuns: cfg.quotas.concurrentRuns,
       // The runtime's meter, tagged as the SDK tags the workflow's meter (namespace, taskQueue), so
       // all of Kairos's metrics carry the same labels; one Prometheus endpoint for both.
