@@ -4,15 +4,13 @@
 // these activities is typed from this factory (`KairosActivities`), as the Temporal samples do.
 import type { JobStore } from '../core/jobs/store.ts';
 import type { DriverMetrics } from './metrics.ts';
+import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
 import type {
   ALERT_FAILED_ACTIVITY,
   ALERT_THRESHOLDS_ACTIVITY,
   DELIVER_ALERT_ACTIVITY,
   RUN_ALERTS_ACTIVITY,
-  RUN_NOT_HAPPENED_ACTIVITY} from '../core/temporal/contract.ts';
-import {
-  CHECK_RUN_QUOTA_ACTIVITY,
-  START_DEPENDENTS_ACTIVITY,
+  RUN_NOT_HAPPENED_ACTIVITY,
 } from '../core/temporal/contract.ts';
 import type { AlertSender } from '../core/alerts/deliver.ts';
 import type { AlertEvents } from '../core/alerts/events.ts';

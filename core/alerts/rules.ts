@@ -14,8 +14,7 @@ import type { JobView } from '../jobs/service.ts';
 import type { SecretLookup, SecretSubject } from '../secrets/access.ts';
 import { findSecretRefs } from '../secrets/refs.ts';
 import type { AlertDelivery, AlertRule, AlertRuleInput } from './model.ts';
-import type { AlertStore} from './store.ts';
-import { deliveryOf, ruleOf, type RuleRow } from './store.ts';
+import { deliveryOf, ruleOf, type AlertStore, type RuleRow } from './store.ts';
 import { unknownPlaceholders } from './template.ts';
 
 /** Opens a job for a principal with a permission, throwing not_found / forbidden as the policy says (core/sharing/access.ts JobAccess). */
