@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { DeliveryError, type AlertSender } from '../core/alerts/deliver.ts';
-import type { AlertEvents, RunAlertInput, RunNotHappened } from '../core/alerts/events.ts';
+import type { AlertEvents, RunAlertInput, RunNotHappened, RunWatch } from '../core/alerts/events.ts';
 import {
   ALERT_FAILED_ACTIVITY,
   ALERT_THRESHOLDS_ACTIVITY,
@@ -20,7 +20,7 @@ export const ALERT_DELIVERY_FAILED = 'AlertDeliveryFailed';
 export function alertActivities(deps: { events: AlertEvents; sender: AlertSender }) {
   return {
     [RUN_ALERTS_ACTIVITY]: async (input: RunAlertInput): Promise<string[]> => await deps.events.onRunEvent(input),
-    [ALERT_THRESHOLDS_ACTIVITY]: async (input: { jobId: string }): Promise<number[]> => await deps.events.thresholds(input.jobId),
+    [ALERT_THRESHOLDS_ACTIVITY]: async (input: { jobId: string }): Promise<RunWatch> => await deps.events.watch(input.jobId),
     [RUN_NOT_HAPPENED_ACTIVITY]: async (input: RunNotHappened): Promise<string[]> => await deps.events.notifyRunNotHappened(input),
     [DELIVER_ALERT_ACTIVITY]: async (input: { deliveryId: string }): Promise<'sent' | 'done'> => {
       const attempt = Context.current().info.attempt;

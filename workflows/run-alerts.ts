@@ -1,6 +1,7 @@
-// runJob's alert step (core/alerts), deterministic: which `longerThan` thresholds watch the run (a
-// local activity reads the rules once), one workflow timer per threshold racing the driver, and the
-// run's outcome reported at the end. A timer that fires while the driver still runs reports the long
+// runJob's alert step (core/alerts), deterministic: whether rules watch the run and with which
+// `longerThan` thresholds (a local activity reads the rules once, at the start), one workflow timer
+// per threshold racing the driver, and the run's outcome reported at the end (only when rules watch
+// the job: a rule created while a run is in flight starts with the next run). A timer that fires while the driver still runs reports the long
 // run at once; the end of the run cancels the timers that have not fired. Reporting never changes a
 // run's outcome: an alert step that cannot be done is logged and the run ends as it would have.
 import { CancellationScope, isCancellation, log, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
@@ -14,6 +15,8 @@ type Signal = RunAlertInput['signal'];
 export class RunAlerts {
   private readonly timers = new CancellationScope();
   private readonly pending: Promise<void>[] = [];
+  /** Whether rules watch the job; true until known otherwise (rules that cannot be read are assumed). */
+  private watched = true;
   private readonly report = proxyActivities<SupportActivities>({ startToCloseTimeout: 60_000, retry: { maximumAttempts: 5, initialInterval: 1000 } })[RUN_ALERTS_ACTIVITY];
 
   constructor(
@@ -29,10 +32,12 @@ export class RunAlerts {
     const thresholds = proxyLocalActivities<SupportActivities>({ startToCloseTimeout: 10_000, retry: { maximumAttempts: 3, initialInterval: 1000 } })[ALERT_THRESHOLDS_ACTIVITY];
     let list: number[] = [];
     try {
-      list = await thresholds({ jobId: this.input.job.id });
+      const w = await thresholds({ jobId: this.input.job.id });
+      this.watched = w.watched;
+      list = w.thresholds;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.warn('alert thresholds not read; no longerThan alerts for this run', { error: String(err) });
+      log.warn('alert rules not read; no longerThan alerts for this run', { error: String(err) });
     }
     for (const ms of list) {
       const wait = Math.max(1, ms - (Date.now() - this.startedMs));
@@ -50,7 +55,7 @@ export class RunAlerts {
   /** The run finished (succeeded or failed): stops the timers and reports the outcome. */
   async finished(signal: Extract<Signal, { kind: 'finished' }>): Promise<void> {
     await this.stop();
-    await this.send(signal);
+    if (this.watched) await this.send(signal);
   }
 
   /** The run ends without an outcome rules care about (stopped): only stops the timers. */

@@ -40,6 +40,12 @@ export interface RunAlertInput {
     | { kind: 'running'; thresholdMs: number };
 }
 
+/** What watches a run (AlertEvents.watch). */
+export interface RunWatch {
+  watched: boolean;
+  thresholds: number[];
+}
+
 /** What the skips recorder reports for a fire time that did not run (issue #17). */
 export interface RunNotHappened {
   jobId: string;
@@ -77,13 +83,20 @@ export class AlertEvents {
     this.store = new AlertStore(deps.db, this.now);
   }
 
-  /** The `longerThan` thresholds (ms, shortest first) that watch a run of `jobId`: the timers runJob sets. */
-  async thresholds(jobId: string): Promise<number[]> {
+  /**
+   * What watches a run of `jobId`, asked once at its start: whether any enabled rule does (none: the
+   * run reports nothing at its end, so jobs without alerts pay one indexed query per run), and the
+   * `longerThan` thresholds (ms, shortest first): the timers runJob sets.
+   */
+  async watch(jobId: string): Promise<RunWatch> {
     const rules = await this.store.activeRulesFor(jobId);
-    return thresholdsOf(
-      rules.map((r) => JSON.parse(r.condition) as AlertCondition),
-      MAX_LONGER_THAN_THRESHOLDS,
-    );
+    return {
+      watched: rules.length > 0,
+      thresholds: thresholdsOf(
+        rules.map((r) => JSON.parse(r.condition) as AlertCondition),
+        MAX_LONGER_THAN_THRESHOLDS,
+      ),
+    };
   }
 
   /** A run event from runJob: updates the failure streak (finished runs) and starts the deliveries it fires. */
