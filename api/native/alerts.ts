@@ -10,11 +10,13 @@ import type { AlertRules } from '../../core/alerts/rules.ts';
 import { actorOf, parseWith } from './jobs.ts';
 import { registerOperations } from './openapi.ts';
 
-const ListRulesQuery = z.object({ jobId: z.string().min(1).max(400).optional() }).strict();
+// A NUL names nothing, and PostgreSQL would refuse the whole statement over it (a 500, not a 400).
+const id = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
+const ListRulesQuery = z.object({ jobId: id(400).optional() }).strict();
 const ListDeliveriesQuery = z
   .object({
-    ruleId: z.string().min(1).max(200).optional(),
-    jobId: z.string().min(1).max(400).optional(),
+    ruleId: id(200).optional(),
+    jobId: id(400).optional(),
     status: z.enum(['pending', 'sent', 'failed']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().max(1000).optional(),

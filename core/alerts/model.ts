@@ -39,7 +39,11 @@ export const AlertConditionSchema = z.discriminatedUnion('event', [
 export type AlertCondition = z.output<typeof AlertConditionSchema>;
 
 /** A header value: text, or a reference to one of the rule owner's secrets. */
-const HeaderValue = z.union([z.string().max(8192), z.object({ $secret: z.string().regex(SECRET_NAME_PATTERN, `$secret ${SECRET_NAME_RULE}`) }).strict()]);
+const HeaderValue = z.union([
+  // eslint-disable-next-line no-control-regex -- exactly the control characters a header value may not hold (tab aside)
+  z.string().max(8192).regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, 'must not contain control characters (a header value is one line)'),
+  z.object({ $secret: z.string().regex(SECRET_NAME_PATTERN, `$secret ${SECRET_NAME_RULE}`) }).strict(),
+]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 /** Headers Kairos sets itself, or that would change how the request travels. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type']);
@@ -80,8 +84,19 @@ export type EmailChannel = z.output<typeof EmailChannelSchema>;
 
 export const AlertRuleInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(200),
-    jobId: z.string().min(1).max(400).optional().describe('the job the rule watches; absent: every job (admins only)'),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200)
+      .refine((v) => !v.includes('\u0000'), 'must not contain NUL'),
+    jobId: z
+      .string()
+      .min(1)
+      .max(400)
+      .refine((v) => !v.includes('\u0000'), 'must not contain NUL')
+      .optional()
+      .describe('the job the rule watches; absent: every job (admins only)'),
     enabled: z.boolean().default(true),
     when: AlertConditionSchema,
     channel: AlertChannelSchema,
