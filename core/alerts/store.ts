@@ -147,7 +147,10 @@ export class AlertStore {
   /** Records run `runId`'s outcome in the job's streak (once per run) and returns the streak after it. */
   async recordOutcome(jobId: string, runId: string, outcome: 'succeeded' | 'failed'): Promise<Streak> {
     return await this.db.kysely.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('alert_streaks').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+      // PostgreSQL: the row is locked until the transaction ends, so two runs of one job finishing at
+      // once count one after the other (SQLite's writes are serialised by its own lock).
+      const select = trx.selectFrom('alert_streaks').selectAll().where('job_id', '=', jobId);
+      const row = await (this.db.backend === 'postgres' ? select.forUpdate() : select).executeTakeFirst();
       const next = nextStreak(row ? { failures: row.failures, previous: row.previous, lastRunId: row.last_run_id } : undefined, runId, outcome);
       const values = { failures: next.failures, previous: next.previous, last_run_id: runId, updated_at: this.now().toISOString() };
       if (row) await trx.updateTable('alert_streaks').set(values).where('job_id', '=', jobId).execute();
