@@ -413,6 +413,49 @@ describe('alerts', { timeout: 300_000 }, () => {
     assert.equal((await api<{ items: unknown[] }>('GET', `/v1/alerts/rules?jobId=${jobId}`)).body.items.length, before, 'nothing saved');
   });
 
+  it('a global rule sees every job; a rule stays with the creation of the job it was made for', async () => {
+    const cfg = loadConfig(process.env);
+    const auth = new AuthStore(db);
+    const events = new AlertEvents({ db, temporal, taskQueue: cfg.taskQueue, roleOf: rolesFrom(auth), jobs: new JobSideState(db, rolesFrom(auth), new AccessService(db)), publicUrl: cfg.alerts.publicUrl });
+    // An admin's global rule fires for a plain user's job. (On `skipped`, reported below only: the
+    // shared stack's other runs are not alerted.)
+    const bobJob = await createJob(B);
+    const gPath = uniqueId('hook-global');
+    const globalRule = await createRule({ name: 'every job', when: { event: 'skipped' }, channel: { type: 'webhook', url: `${receiver.url}/${gPath}` } });
+    try {
+      await events.notifyRunNotHappened({ jobId: bobJob, scheduledAt: '2026-12-04T12:00:00.000Z', reason: 'paused', status: 'skipped' });
+      const [g] = await settled(globalRule, 1);
+      assert.equal(g!.jobId, bobJob);
+      assert.equal((JSON.parse(received(gPath)[0]!.body) as { job: { ownerId: string } }).job.ownerId, (await as(B)<{ id: string }>('GET', '/v1/me')).body.id);
+      assert.deepEqual(await deliveries(`ruleId=${globalRule}`, B), [], "Bob does not see the admin's deliveries");
+    } finally {
+      assert.equal((await api('DELETE', `/v1/alerts/rules/${globalRule}`)).status, 204);
+    }
+
+    // Alice's rule on her job X; X is deleted and Bob creates a job with the same id: Alice hears nothing of it.
+    const id = uniqueId('al-reborn');
+    const make = async (who: string) => {
+      const res = await as(who)('POST', '/v1/jobs', { id, type: 'http', data: { url: `${target.url}/${id}`, method: 'GET' }, retry: { maxAttempts: 1 } });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    };
+    await make(A);
+    jobs.push(id);
+    const aPath = uniqueId('hook-reborn-a');
+    const aliceRule = await createRule({ name: 'alice on X', jobId: id, when: { event: 'skipped' }, channel: { type: 'webhook', url: `${receiver.url}/${aPath}` } }, A);
+    assert.equal((await as(A)('DELETE', `/v1/jobs/${id}`)).status, 204);
+    await make(B);
+    const bPath = uniqueId('hook-reborn-b');
+    const bobRule = await createRule({ name: 'bob on X', jobId: id, when: { event: 'skipped' }, channel: { type: 'webhook', url: `${receiver.url}/${bPath}` } }, B);
+    const started = await events.notifyRunNotHappened({ jobId: id, scheduledAt: '2026-12-04T13:00:00.000Z', reason: 'overlap', status: 'skipped' });
+    assert.equal(started.length, 1, "only Bob's rule");
+    await settled(bobRule, 1);
+    assert.deepEqual(await deliveries(`ruleId=${aliceRule}`, A), []);
+    assert.equal(received(aPath).length, 0);
+    // Nor may Alice see or manage Bob's rule on the id she once owned, or her old rule through it.
+    assert.equal((await as(A)('GET', `/v1/alerts/rules/${bobRule}`)).status, 404);
+    assert.equal((await as(A)<{ items: { id: string }[] }>('GET', `/v1/alerts/rules?jobId=${id}`)).body.items.length, 0);
+  });
+
   it("another user's job, rule, deliveries and secrets are out of reach", async () => {
     const aliceJob = await createJob(A);
     plans.set(aliceJob, [500]);
@@ -436,7 +479,8 @@ describe('alerts', { timeout: 300_000 }, () => {
       const res = await as(B)<NativeError>(method, `/v1/alerts/rules/${aliceRule}`, body);
       assert.equal(res.status, 404, `${method}: ${JSON.stringify(res.body)}`);
     }
-    assert.equal((await as(B)<{ items: unknown[] }>('GET', '/v1/alerts/rules')).body.items.length, 0);
+    const bobsList = (await as(B)<{ items: { id: string; jobId: string | null }[] }>('GET', '/v1/alerts/rules')).body.items;
+    assert.ok(!bobsList.some((r) => r.id === aliceRule || r.jobId === aliceJob), "Alice's rule is not in Bob's list");
     assert.deepEqual(await deliveries(`jobId=${aliceJob}`, B), []);
     assert.equal((await deliveries(`ruleId=${aliceRule}`, A)).length, 1, 'Alice sees her own');
     assert.equal((await as(A)('GET', `/v1/alerts/rules/${aliceRule}`)).status, 200);
