@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { validationError } from '../../core/errors.ts';
 import { AlertDeliverySchema, AlertRuleInputSchema, AlertRuleSchema } from '../../core/alerts/model.ts';
 import type { AlertRules } from '../../core/alerts/rules.ts';
+import { auditAs } from '../audit.ts';
 import { actorOf, parseWith } from './jobs.ts';
 import { registerOperations } from './openapi.ts';
 
@@ -59,9 +60,13 @@ export function alertRoutes(rules: AlertRules): Router {
   const r = new Router({ prefix: '/v1' });
 
   r.post('/alerts/rules', async (ctx) => {
+    auditAs(ctx, { action: 'alert.create' });
     const input = parseWith(AlertRuleInputSchema, jsonObject(ctx), 'alert rule');
+    // The audit log names the rule and its job (`?job=` finds it), once the job was allowed.
+    const rule = await rules.create(input, actorOf(ctx));
+    auditAs(ctx, { target: rule.id, ...(rule.jobId ? { jobId: rule.jobId } : {}) });
     ctx.status = 201;
-    ctx.body = await rules.create(input, actorOf(ctx));
+    ctx.body = rule;
   });
 
   r.get('/alerts/rules', async (ctx) => {
@@ -74,11 +79,15 @@ export function alertRoutes(rules: AlertRules): Router {
   });
 
   r.put('/alerts/rules/:id', async (ctx) => {
+    auditAs(ctx, { action: 'alert.replace' });
     const input = parseWith(AlertRuleInputSchema, jsonObject(ctx), 'alert rule');
-    ctx.body = await rules.replace(ctx.params.id ?? '', input, actorOf(ctx));
+    const rule = await rules.replace(ctx.params.id ?? '', input, actorOf(ctx));
+    if (rule.jobId) auditAs(ctx, { jobId: rule.jobId });
+    ctx.body = rule;
   });
 
   r.delete('/alerts/rules/:id', async (ctx) => {
+    auditAs(ctx, { action: 'alert.delete' });
     await rules.delete(ctx.params.id ?? '', actorOf(ctx));
     ctx.status = 204;
   });

@@ -206,6 +206,13 @@ describe('alerts', { timeout: 300_000 }, () => {
     assert.equal(typeof body.ms, 'number');
     assert.equal(body.link, `${apiUrl()}/v1/runs/${encodeURIComponent(runId)}`);
     assert.equal(body.nothing, null);
+    // The audit log names the rule's creation, with its job.
+    const audit = await api<{ items: { action: string; jobId: string | null; target: string | null; outcome: string }[] }>('GET', `/v1/audit?job=${encodeURIComponent(jobId)}&action=alert.create`);
+    assert.equal(audit.status, 200);
+    assert.deepEqual(
+      audit.body.items.map((e) => [e.action, e.target, e.outcome]),
+      [['alert.create', ruleId, 'ok']],
+    );
     // a success fires nothing for this rule
     plans.set(jobId, [200]);
     await runToEnd(jobId);
