@@ -7,9 +7,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DeliveryError, type AlertSender } from '../core/alerts/deliver.ts';
 import type { AlertEvents, RunAlertInput, RunNotHappened, RunWatch } from '../core/alerts/events.ts';
 import {
-  ALERT_FAILED_ACTIVITY,
   ALERT_THRESHOLDS_ACTIVITY,
   DELIVER_ALERT_ACTIVITY,
+  RECORD_ALERT_ACTIVITY,
   RUN_ALERTS_ACTIVITY,
   RUN_NOT_HAPPENED_ACTIVITY,
 } from '../core/temporal/contract.ts';
@@ -31,6 +31,7 @@ export function alertActivities(deps: { events: AlertEvents; sender: AlertSender
         throw err;
       }
     },
-    [ALERT_FAILED_ACTIVITY]: async (input: { deliveryId: string; message: string }): Promise<void> => await deps.sender.giveUp(input.deliveryId, input.message),
+    [RECORD_ALERT_ACTIVITY]: async (input: { deliveryId: string; outcome: { status: 'sent' } | { status: 'failed'; message: string } }): Promise<void> =>
+      await deps.sender.record(input.deliveryId, input.outcome),
   };
 }

@@ -6,9 +6,9 @@ import type { JobStore } from '../core/jobs/store.ts';
 import type { DriverMetrics } from './metrics.ts';
 import { CHECK_RUN_QUOTA_ACTIVITY, START_DEPENDENTS_ACTIVITY } from '../core/temporal/contract.ts';
 import type {
-  ALERT_FAILED_ACTIVITY,
   ALERT_THRESHOLDS_ACTIVITY,
   DELIVER_ALERT_ACTIVITY,
+  RECORD_ALERT_ACTIVITY,
   RUN_ALERTS_ACTIVITY,
   RUN_NOT_HAPPENED_ACTIVITY,
 } from '../core/temporal/contract.ts';
@@ -59,7 +59,7 @@ export type SupportActivities = Pick<
   | typeof ALERT_THRESHOLDS_ACTIVITY
   | typeof RUN_NOT_HAPPENED_ACTIVITY
   | typeof DELIVER_ALERT_ACTIVITY
-  | typeof ALERT_FAILED_ACTIVITY
+  | typeof RECORD_ALERT_ACTIVITY
 >;
 /** The driver activities: one per job type, all with the same signature. */
 export type DriverActivities = Omit<KairosActivities, keyof SupportActivities>;

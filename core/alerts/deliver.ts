@@ -59,6 +59,8 @@ export class AlertSender {
   /**
    * Attempt number `attempt` of delivery `id`. A delivery already sent or failed is left alone (a
    * repeated activity never sends twice what was recorded sent); one whose rule is gone is dropped.
+   * A successful send is recorded by the caller's next step (`record`), not here: a failure to write
+   * "sent" must not fail the attempt, or its retry would send the alert again.
    */
   async attempt(id: string, attempt: number): Promise<'sent' | 'done'> {
     const d = await this.store.delivery(id);
@@ -73,13 +75,13 @@ export class AlertSender {
       await this.store.attemptFailed(id, e.message);
       throw e;
     }
-    await this.store.sent(id);
     return 'sent';
   }
 
-  /** Records the delivery failed for good (every attempt failed). */
-  async giveUp(id: string, message: string): Promise<void> {
-    await this.store.failed(id, message);
+  /** Records how the delivery ended: sent, or failed for good (every attempt failed, or one finally). */
+  async record(id: string, outcome: { status: 'sent' } | { status: 'failed'; message: string }): Promise<void> {
+    if (outcome.status === 'sent') await this.store.sent(id);
+    else await this.store.failed(id, outcome.message);
   }
 
   private async send(d: DeliveryRow, rule: RuleRow): Promise<void> {

@@ -194,7 +194,7 @@ export class AlertStore {
   }
 
   async sent(id: string): Promise<void> {
-    await this.db.kysely.updateTable('alert_deliveries').set({ status: 'sent', sent_at: this.now().toISOString(), last_error: null }).where('id', '=', id).execute();
+    await this.db.kysely.updateTable('alert_deliveries').set({ status: 'sent', sent_at: this.now().toISOString(), last_error: null }).where('id', '=', id).where('status', '=', 'pending').execute();
   }
 
   async attemptFailed(id: string, message: string): Promise<void> {

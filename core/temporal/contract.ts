@@ -28,9 +28,9 @@ export const notifyWorkflowId = (deliveryId: string): string => `kairos-alert-${
 export const RUN_ALERTS_ACTIVITY = 'kairosRunAlerts';
 /** The local activity that tells runJob which `longerThan` thresholds watch the run (its timers). */
 export const ALERT_THRESHOLDS_ACTIVITY = 'kairosAlertThresholds';
-/** The activity that makes one delivery attempt, and the one that records a delivery failed for good. */
+/** The activity that makes one delivery attempt, and the one that records how the delivery ended (sent, or failed for good). */
 export const DELIVER_ALERT_ACTIVITY = 'kairosDeliverAlert';
-export const ALERT_FAILED_ACTIVITY = 'kairosAlertFailed';
+export const RECORD_ALERT_ACTIVITY = 'kairosRecordAlert';
 /** The entry point for a fire time that did not run (the skips recorder's step calls it; core/alerts/events.ts). */
 export const RUN_NOT_HAPPENED_ACTIVITY = 'kairosRunNotHappened';
 /** Marks the alert steps in runJob's history (runs started before them replay without them). */
