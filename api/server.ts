@@ -40,6 +40,10 @@ const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
 /** How often the API deletes job heads that hold nothing (deleted jobs' tombstones; core/jobs/heads.ts). */
 const HEADS_PURGE_INTERVAL_MS = 3_600_000;
 import { AccessService } from '../core/access/service.ts';
+import { AlertRules } from '../core/alerts/rules.ts';
+import { AlertStore } from '../core/alerts/store.ts';
+import { JobAccess } from '../core/sharing/access.ts';
+import { egressPolicy } from '../core/net/policy.ts';
 import { createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
 
 export interface ApiServer {
@@ -87,7 +91,15 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   });
   const runs = new RunService(temporal, store, access);
   const overview = new RunOverview(temporal, runs);
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, access });
+  // Alert rules: managed under the job access policy; URLs and secret references checked at save.
+  const alerts = new AlertRules({
+    store: new AlertStore(db),
+    jobs: new JobAccess(jobs, access),
+    secrets,
+    checkUrl: (url) => egressPolicy().checkUrl(url),
+    emailConfigured: cfg.alerts.smtpUrl !== undefined,
+  });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, access, alerts });
   // Each surface's writes name it in the job's versions.
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs.forSurface('dapr')), fusionSurface(cfg, { jobs: jobs.forSurface('fusion'), runs })];
   surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth, db, access }));

@@ -85,6 +85,11 @@ const EnvSchema = z.object({
     .optional(),
   KAIROS_DAPR_APP_API_TOKEN_SECRET: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a secret name').optional(),
   KAIROS_VOLTMX_SERVER_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  // Alerts (core/alerts): the operator's SMTP server for e-mail channels, the sender, and the
+  // address alert links point at (the API as users reach it, e.g. behind a proxy).
+  KAIROS_SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL (credentials, if any, in the URL)' }).optional(),
+  KAIROS_ALERT_FROM: nonEmpty.optional(),
+  KAIROS_PUBLIC_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   KAIROS_QUOTA_JOBS: quota(1000),
   KAIROS_QUOTA_CONCURRENT_RUNS: quota(20),
   KAIROS_VOLTMX_TOKEN_TTL: z
@@ -231,6 +236,8 @@ export interface Config {
   audit: { retentionMs: number };
   /** OpenTelemetry traces (core/telemetry/tracing.ts); off unless an OTLP exporter is configured. */
   tracing: TracingConfig;
+  /** Alerts (core/alerts): e-mail over the operator's SMTP server, and the base of the links in alerts. */
+  alerts: AlertsConfig;
   /** Per-owner limits (0 = unlimited); see core/quotas. */
   quotas: {
     /** Jobs (schedules, drafts included) one owner may have. */
@@ -286,6 +293,16 @@ export interface Config {
     tls?: { cert?: PemSource; key?: PemSource; ca?: PemSource; serverName?: string };
     apiKey?: string;
   };
+}
+
+/** What alert delivery needs from the operator (core/alerts/deliver.ts). */
+export interface AlertsConfig {
+  /** KAIROS_SMTP_URL: e-mail channels are refused at save while it is unset. */
+  smtpUrl?: string;
+  /** KAIROS_ALERT_FROM: the sender of alert e-mails (default `kairos@<host of the public URL>`). */
+  from: string;
+  /** KAIROS_PUBLIC_URL without a trailing slash (default `http://KAIROS_HOST:KAIROS_PORT`): alert links start with it. */
+  publicUrl: string;
 }
 
 /** Where traces go: OTLP over HTTP, from OpenTelemetry's standard variables. */
@@ -380,6 +397,12 @@ function parseDaysOrDurationMs(text: string): number | undefined {
   return days === undefined ? parseDurationMs(text) : Number(days) * DAY_MS;
 }
 
+/** The alert settings, with their defaults. */
+function alertsConfig(e: z.output<typeof EnvSchema>): AlertsConfig {
+  const publicUrl = trimEndChar(e.KAIROS_PUBLIC_URL ?? `http://${e.KAIROS_HOST.includes(':') ? `[${e.KAIROS_HOST}]` : e.KAIROS_HOST}:${e.KAIROS_PORT}`, '/');
+  return { smtpUrl: e.KAIROS_SMTP_URL, from: e.KAIROS_ALERT_FROM ?? `kairos@${new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') || 'localhost'}`, publicUrl };
+}
+
 /** The trace exporter's settings as OpenTelemetry's SDKs read the same variables. */
 function tracingConfig(e: z.output<typeof EnvSchema>): TracingConfig {
   const exporter = e.OTEL_TRACES_EXPORTER ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'none');
@@ -436,6 +459,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ),
       appApiTokenSecret: e.KAIROS_DAPR_APP_API_TOKEN_SECRET,
     },
+    alerts: alertsConfig(e),
     voltmx: { serverUrl: e.KAIROS_VOLTMX_SERVER_URL === undefined ? undefined : trimEndChar(e.KAIROS_VOLTMX_SERVER_URL, '/'), tokenTtlMs: parseDurationMs(e.KAIROS_VOLTMX_TOKEN_TTL) ?? 3_600_000 },
     datasource: {
       dirs: datasourceDirs(e.KAIROS_DATASOURCE_DIRS, dataDir),
@@ -609,6 +633,10 @@ export const WORKER_ENV_ALLOW = {
     'KAIROS_DAPR_APP_URLS',
     'KAIROS_DAPR_APP_API_TOKEN_SECRET',
     'KAIROS_VOLTMX_SERVER_URL',
+    // The worker delivers alerts (e-mail over the operator's SMTP server; links to the API).
+    'KAIROS_SMTP_URL',
+    'KAIROS_ALERT_FROM',
+    'KAIROS_PUBLIC_URL',
     // Not used by the worker's own work, but denied to jobs by the egress policy: it must know them.
     'KAIROS_DAPR_PORT',
     'KAIROS_FUSION_PORT',

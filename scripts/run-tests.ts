@@ -103,6 +103,9 @@ async function runIntegration(files: string[], backend: TestBackend): Promise<nu
       // The API's and the worker's Prometheus endpoints without credentials (test/integration/metrics.test.ts scrapes them).
       KAIROS_METRICS_PORT: String(await freePort()),
       KAIROS_WORKER_METRICS_PORT: String(await freePort()),
+      // The SMTP server alert e-mails go to, and their sender (test/integration/alerts.test.ts binds a real smtp-server there).
+      KAIROS_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+      KAIROS_ALERT_FROM: 'kairos-alerts@kairos.test',
       // The Volt MX Foundry server whose services Volt MX jobs call (test/integration/voltmx.test.ts binds it).
       KAIROS_VOLTMX_SERVER_URL: `http://127.0.0.1:${await freePort()}`,
       // Every test file shares this stack, in parallel and mostly as the one admin (a burst fires 40

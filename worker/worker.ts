@@ -18,6 +18,8 @@ import { DriverMetrics } from '../activities/metrics.ts';
 import { workflowBundle } from './workflow-bundle.ts';
 import { currentTracing } from '../core/telemetry/tracing.ts';
 import { activityInterceptors, workflowSinks } from './telemetry.ts';
+import { AlertEvents } from '../core/alerts/events.ts';
+import { AlertSender } from '../core/alerts/deliver.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
@@ -54,6 +56,12 @@ export async function prepareWorker(cfg: Config, state?: Db): Promise<PreparedWo
 export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
   const { cfg, db, cipher, temporal } = prepared;
   const connection = await NativeConnection.connect(await workerConnectionOptions(cfg.temporal));
+  const secrets = new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg));
+  // Alerts: rules are matched here, where the run events happen; deliveries are notify workflows on this task queue.
+  const alerts = {
+    events: new AlertEvents({ db, temporal, taskQueue: cfg.taskQueue, roleOf: rolesFrom(new AuthStore(db)), jobs: jobReadAccess(db), publicUrl: cfg.alerts.publicUrl }),
+    sender: new AlertSender({ db, secrets, smtpUrl: cfg.alerts.smtpUrl, from: cfg.alerts.from }),
+  };
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
@@ -65,7 +73,8 @@ export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
       temporal,
       store: new JobStore(temporal, cfg.taskQueue, jobReadAccess(db), new JobHeads(db)),
       taskQueue: cfg.taskQueue,
-      secrets: new SecretAccess(new SecretStore(db, cipher), new AuthStore(db), SecretAccess.daprRule(cfg)),
+      secrets,
+      alerts,
       concurrentRuns: cfg.quotas.concurrentRuns,
       backfills: new BackfillLog(db),
       // The runtime's meter, tagged as the SDK tags the workflow's meter (namespace, taskQueue), so

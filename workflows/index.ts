@@ -1,1 +1,2 @@
 export { runJob } from './run-job.ts';
+export { kairosNotify } from './notify.ts';

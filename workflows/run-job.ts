@@ -6,7 +6,9 @@
 //   failed    → Failed    (the failure's details[0] is the run record)
 //   stop      → Canceled  (cancellation reaches the driver through its heartbeats; it aborts its work)
 //   abort     → Terminated (no workflow code runs: no record, no dependents)
-// After the outcome, the jobs whose `job` trigger names this job and outcome are started.
+// After the outcome, the jobs whose `job` trigger names this job and outcome are started, and the
+// outcome is reported to the alert rules (workflows/run-alerts.ts); `longerThan` rules are workflow
+// timers racing the driver.
 import {
   ActivityCancellationType,
   ActivityFailure,
@@ -26,10 +28,12 @@ import { latenessSeconds, RunMetrics, SCHEDULED_START_TIME, TRIGGERED_BY } from 
 import type { DriverFailureDetails, DriverResult, RunError, RunJobInput, RunJobResult } from '../core/runs/types.ts';
 import type { RunOutcome, TriggeredBy } from '../core/jobs/model.ts';
 import type { RunQuotaVerdict } from '../core/quotas/types.ts';
+import { RunAlerts } from './run-alerts.ts';
 import {
   BACKFILL_CHECK_AFTER_MS,
   BACKFILL_CHECK_PATCH,
   BACKFILL_OF_ACTIVITY,
+  ALERTS_PATCH,
   CHECK_RUN_QUOTA_ACTIVITY,
   DEFAULT_HEARTBEAT_MS,
   dialectOf,
@@ -100,6 +104,8 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     metrics.runFinished('failed', Date.now() - started);
     throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
   }
+  // Alerts: runs started before this step existed replay without it (no timers, no reports).
+  const alerts = patched(ALERTS_PATCH) ? new RunAlerts(input, workflowInfo().workflowId, started, scheduledAt ?? undefined) : undefined;
   // The owner's concurrent-runs quota, before any work: a run over it fails as QuotaExceeded
   // (not retried, driver not called, no dependents started). Runs started before this step existed replay without it.
   if (patched(RUN_QUOTA_PATCH)) {
@@ -108,9 +114,11 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       const error: RunError = { type: QUOTA_EXCEEDED, message: verdict.message ?? 'quota exceeded' };
       metrics.runSkipped('quota');
       const record = finish({ outcome: 'failed', status: 'failed', attempts: 0, error });
+      await alerts?.finished({ kind: 'finished', outcome: 'failed', endedAt: record.endedAt, durationMs: record.durationMs, attempts: 0, error });
       throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: [record] });
     }
   }
+  await alerts?.watch();
   let result: DriverResult;
   try {
     result = await driver(job.data, {
@@ -124,6 +132,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     if (isCancellation(err)) {
       metrics.runFinished('aborted', Date.now() - started);
       await startDependents('aborted');
+      await alerts?.stop();
       log.info('run finished', { outcome: 'aborted' });
       throw err; // the workflow ends Canceled
     }
@@ -136,12 +145,14 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
       output: details?.output,
     });
     record.dependents = await startDependents('failed');
+    await alerts?.finished({ kind: 'finished', outcome: 'failed', endedAt: record.endedAt, durationMs: record.durationMs, attempts: record.attempts, error });
     log.warn('run finished', { outcome: record.outcome, durationMs: record.durationMs, errorType: error.type });
     // The workflow fails (visibility: Failed) and carries the run record in its failure details.
     throw ApplicationFailure.create({ message: error.message, type: error.type, nonRetryable: true, details: [record] });
   }
   const record = finish({ outcome: 'succeeded', status: 'succeeded', attempts: result.attempt, output: result.output, progress: result.progress });
   record.dependents = await startDependents('succeeded');
+  await alerts?.finished({ kind: 'finished', outcome: 'succeeded', endedAt: record.endedAt, durationMs: record.durationMs, attempts: record.attempts });
   log.info('run finished', { outcome: record.outcome, durationMs: record.durationMs });
   return record;
 }

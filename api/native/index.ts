@@ -19,6 +19,8 @@ import { userRoutes } from './users.ts';
 import { auditRoutes, versionRoutes } from './history.ts';
 import type { JobVersions } from '../../core/versions/history.ts';
 import type { AuditLog } from '../../core/audit/log.ts';
+import type { AlertRules } from '../../core/alerts/rules.ts';
+import { alertRoutes } from './alerts.ts';
 
 export interface NativeDeps {
   jobs: JobService;
@@ -29,6 +31,7 @@ export interface NativeDeps {
   versions: JobVersions;
   audit: AuditLog;
   access: AccessService;
+  alerts: AlertRules;
 }
 
 /**
@@ -47,6 +50,7 @@ export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
     sessionRoutes(d.auth),
     versionRoutes(d.versions),
     auditRoutes(d.audit),
+    alertRoutes(d.alerts),
     openApiRoutes(),
   ];
 }

@@ -209,11 +209,68 @@ function jobBackfills(): Migration {
   };
 }
 
+/**
+ * Alerts (core/alerts): the rules, one row per delivery (unique per rule, run and event: the record
+ * that makes a delivery happen once), and each job's failure streak (for `consecutiveFailures` and
+ * `recovered`). A rule's deliveries go with it.
+ */
+function alerts(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('alert_rules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text')
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('condition', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('alert_rules_job').on('alert_rules').column('job_id').execute();
+      await db.schema.createIndex('alert_rules_owner').on('alert_rules').column('owner_id').execute();
+
+      await db.schema
+        .createTable('alert_deliveries')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('rule_id', 'text', (c) => c.notNull().references('alert_rules.id').onDelete('cascade'))
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('context', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'sent', 'failed')`))
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('sent_at', 'text')
+        .addUniqueConstraint('alert_deliveries_once', ['rule_id', 'run_id', 'event'])
+        .execute();
+      await db.schema.createIndex('alert_deliveries_created').on('alert_deliveries').columns(['created_at', 'id']).execute();
+      await db.schema.createIndex('alert_deliveries_job').on('alert_deliveries').columns(['job_id', 'created_at']).execute();
+
+      await db.schema
+        .createTable('alert_streaks')
+        .addColumn('job_id', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('previous', 'integer', (c) => c.notNull())
+        .addColumn('last_run_id', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Every migration for `backend`, keyed by name (applied in name order). */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
     '0001_initial': initial(backend),
     '0002_job_heads': jobHeads(),
     '0003_job_backfills': jobBackfills(),
+    '0004_alerts': alerts(),
   };
 }

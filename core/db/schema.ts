@@ -184,6 +184,59 @@ export interface JobBackfillsTable {
   requested_at: string;
 }
 
+/** An alert rule (core/alerts/model.ts): on one job (`job_id`) or on every job (null: admins only). */
+export interface AlertRulesTable {
+  /** `alr_…` */
+  id: string;
+  /** Who manages it; a webhook's secret references resolve for this owner. */
+  owner_id: string;
+  job_id: string | null;
+  /** The creation of the job the rule was made for ('' for a global rule or a legacy job): a re-created id does not inherit it. */
+  incarnation: string;
+  name: string;
+  enabled: number;
+  /** JSON: AlertCondition. */
+  condition: string;
+  /** JSON: AlertChannel (secret references unresolved). */
+  channel: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type AlertDeliveryStatus = 'pending' | 'sent' | 'failed';
+
+/** One alert to deliver: unique per rule, run and event, so an event is delivered once. */
+export interface AlertDeliveriesTable {
+  /** `dlv_…`, derived from rule, run and event (the notify workflow's id carries it). */
+  id: string;
+  rule_id: string;
+  /** The rule's owner when the delivery was made (who may list it). */
+  owner_id: string;
+  job_id: string;
+  /** The run's id; for a fire time that did not run, `<jobId>@<scheduled time>`. */
+  run_id: string;
+  event: string;
+  channel: 'webhook' | 'email';
+  /** JSON: the template values of the event (core/alerts/template.ts AlertContext); never a secret. */
+  context: string;
+  attempts: number;
+  status: AlertDeliveryStatus;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** A job's current run of failures (finished runs only; stopped runs leave it as it is). */
+export interface AlertStreaksTable {
+  job_id: string;
+  /** Consecutive failed runs up to and including `last_run_id`. */
+  failures: number;
+  /** The streak before `last_run_id` (a success after failures is a recovery). */
+  previous: number;
+  last_run_id: string;
+  updated_at: string;
+}
+
 /** Every table, for `Kysely<Tables>`. */
 export interface Tables {
   principals: PrincipalsTable;
@@ -201,6 +254,9 @@ export interface Tables {
   settings: SettingsTable;
   job_heads: JobHeadsTable;
   job_backfills: JobBackfillsTable;
+  alert_rules: AlertRulesTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_streaks: AlertStreaksTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalsTable>;

@@ -30,6 +30,24 @@ export const BACKFILL_CHECK_AFTER_MS = 1000;
 /** The error type of a run that the concurrent-runs quota refused (its driver was never called). */
 export const QUOTA_EXCEEDED = 'QuotaExceeded';
 
+/** The workflow that delivers one alert (workflows/notify.ts): its id carries the delivery's, so it runs once. */
+export const NOTIFY_WORKFLOW = 'kairosNotify';
+/** The notify workflow's id for a delivery (core/alerts/store.ts deliveryId). */
+export const notifyWorkflowId = (deliveryId: string): string => `kairos-alert-${deliveryId}`;
+/** The support activity that matches a run event against the alert rules and starts the deliveries. */
+export const RUN_ALERTS_ACTIVITY = 'kairosRunAlerts';
+/** The local activity that tells runJob which `longerThan` thresholds watch the run (its timers). */
+export const ALERT_THRESHOLDS_ACTIVITY = 'kairosAlertThresholds';
+/** The activity that makes one delivery attempt, and the one that records how the delivery ended (sent, or failed for good). */
+export const DELIVER_ALERT_ACTIVITY = 'kairosDeliverAlert';
+export const RECORD_ALERT_ACTIVITY = 'kairosRecordAlert';
+/** The entry point for a fire time that did not run (the skips recorder's step calls it; core/alerts/events.ts). */
+export const RUN_NOT_HAPPENED_ACTIVITY = 'kairosRunNotHappened';
+/** Marks the alert steps in runJob's history (runs started before them replay without them). */
+export const ALERTS_PATCH = 'kairos-alerts';
+/** Delivery attempts of one alert (the notify workflow's retry policy), and its back-off. */
+export const ALERT_DELIVERY_RETRY = { maximumAttempts: 5, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 60_000 } as const;
+
 /** Header of a workflow start from the API: the X-Request-Id of the request that started the run (a string). */
 export const REQUEST_ID_HEADER = 'kairos-request-id';
 /** Header of every activity runJob schedules: the run's log fields (RunLogFields). */

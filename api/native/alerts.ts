@@ -1,0 +1,100 @@
+// Native /v1 alert routes: rules (per job: whoever may edit the job; global: admins) and the record
+// of deliveries. Parse (zod), call core/alerts, render. Who may see and do what is core's
+// (core/alerts/rules.ts); a rule one may not manage is a 404 like one that does not exist.
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { validationError } from '../../core/errors.ts';
+import { AlertDeliverySchema, AlertRuleInputSchema, AlertRuleSchema } from '../../core/alerts/model.ts';
+import type { AlertRules } from '../../core/alerts/rules.ts';
+import { auditAs } from '../audit.ts';
+import { actorOf, parseWith } from './jobs.ts';
+import { registerOperations } from './openapi.ts';
+
+// A NUL names nothing, and PostgreSQL would refuse the whole statement over it (a 500, not a 400).
+const id = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
+const ListRulesQuery = z.object({ jobId: id(400).optional() }).strict();
+const ListDeliveriesQuery = z
+  .object({
+    ruleId: id(200).optional(),
+    jobId: id(400).optional(),
+    status: z.enum(['pending', 'sent', 'failed']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: z.string().max(1000).optional(),
+  })
+  .strict();
+
+registerOperations([
+  {
+    method: 'post',
+    path: '/v1/alerts/rules',
+    summary: 'Create an alert rule: on a job you may edit (jobId), or on every job (admins)',
+    tag: 'alerts',
+    request: AlertRuleInputSchema,
+    response: AlertRuleSchema,
+    status: 201,
+  },
+  { method: 'get', path: '/v1/alerts/rules', summary: 'The alert rules you manage (admins: all)', tag: 'alerts', query: { jobId: "only this job's rules" }, response: z.object({ items: z.array(AlertRuleSchema) }) },
+  { method: 'get', path: '/v1/alerts/rules/{id}', summary: 'An alert rule you manage', tag: 'alerts', response: AlertRuleSchema },
+  { method: 'put', path: '/v1/alerts/rules/{id}', summary: 'Replace an alert rule (you become its owner: its secret references resolve for you)', tag: 'alerts', request: AlertRuleInputSchema, response: AlertRuleSchema },
+  { method: 'delete', path: '/v1/alerts/rules/{id}', summary: 'Delete an alert rule and its delivery records', tag: 'alerts', status: 204 },
+  {
+    method: 'get',
+    path: '/v1/alerts/deliveries',
+    summary: 'Alert deliveries of the rules you manage (admins: all), newest first',
+    tag: 'alerts',
+    query: { ruleId: 'one rule', jobId: 'one job', status: 'pending|sent|failed', limit: '1-1000', cursor: 'from nextCursor' },
+    response: z.object({ items: z.array(AlertDeliverySchema), nextCursor: z.string().nullable() }),
+  },
+]);
+
+function jsonObject(ctx: Context): Record<string, unknown> {
+  const raw = ctx.request.body;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !ctx.request.is('json')) {
+    throw validationError('request body must be a JSON object', [{ path: '', message: 'expected Content-Type application/json and an alert rule object' }]);
+  }
+  return raw as Record<string, unknown>;
+}
+
+export function alertRoutes(rules: AlertRules): Router {
+  const r = new Router({ prefix: '/v1' });
+
+  r.post('/alerts/rules', async (ctx) => {
+    auditAs(ctx, { action: 'alert.create' });
+    const input = parseWith(AlertRuleInputSchema, jsonObject(ctx), 'alert rule');
+    // The audit log names the rule and its job (`?job=` finds it), once the job was allowed.
+    const rule = await rules.create(input, actorOf(ctx));
+    auditAs(ctx, { target: rule.id, ...(rule.jobId ? { jobId: rule.jobId } : {}) });
+    ctx.status = 201;
+    ctx.body = rule;
+  });
+
+  r.get('/alerts/rules', async (ctx) => {
+    const q = parseWith(ListRulesQuery, ctx.query, 'query', 'query');
+    ctx.body = { items: await rules.list(actorOf(ctx), q.jobId) };
+  });
+
+  r.get('/alerts/rules/:id', async (ctx) => {
+    ctx.body = await rules.get(ctx.params.id ?? '', actorOf(ctx));
+  });
+
+  r.put('/alerts/rules/:id', async (ctx) => {
+    auditAs(ctx, { action: 'alert.replace' });
+    const input = parseWith(AlertRuleInputSchema, jsonObject(ctx), 'alert rule');
+    const rule = await rules.replace(ctx.params.id ?? '', input, actorOf(ctx));
+    if (rule.jobId) auditAs(ctx, { jobId: rule.jobId });
+    ctx.body = rule;
+  });
+
+  r.delete('/alerts/rules/:id', async (ctx) => {
+    auditAs(ctx, { action: 'alert.delete' });
+    await rules.delete(ctx.params.id ?? '', actorOf(ctx));
+    ctx.status = 204;
+  });
+
+  r.get('/alerts/deliveries', async (ctx) => {
+    const q = parseWith(ListDeliveriesQuery, ctx.query, 'query', 'query');
+    ctx.body = await rules.deliveries(actorOf(ctx), q);
+  });
+  return r;
+}
