@@ -8,7 +8,7 @@ import { CancellationScope, isCancellation, log, proxyActivities, proxyLocalActi
 import type { SupportActivities } from '../activities/registry.ts';
 import type { RunAlertInput } from '../core/alerts/events.ts';
 import type { RunJobInput } from '../core/runs/types.ts';
-import { ALERT_THRESHOLDS_ACTIVITY, RUN_ALERTS_ACTIVITY } from '../core/temporal/contract.ts';
+import { ALERT_THRESHOLDS_ACTIVITY, RUN_ALERTS_ACTIVITY, SUPPORT_ATTEMPT_MS } from '../core/temporal/contract.ts';
 
 type Signal = RunAlertInput['signal'];
 
@@ -17,7 +17,7 @@ export class RunAlerts {
   private readonly pending: Promise<void>[] = [];
   /** Whether rules watch the job; true until known otherwise (rules that cannot be read are assumed). */
   private watched = true;
-  private readonly report = proxyActivities<SupportActivities>({ startToCloseTimeout: 60_000, retry: { maximumAttempts: 5, initialInterval: 1000 } })[RUN_ALERTS_ACTIVITY];
+  private readonly report = proxyActivities<SupportActivities>({ startToCloseTimeout: SUPPORT_ATTEMPT_MS, retry: { maximumAttempts: 5, initialInterval: 1000 } })[RUN_ALERTS_ACTIVITY];
 
   constructor(
     private readonly input: RunJobInput,

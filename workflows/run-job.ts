@@ -41,6 +41,7 @@ import {
   QUOTA_EXCEEDED,
   RUN_QUOTA_PATCH,
   START_DEPENDENTS_ACTIVITY,
+  SUPPORT_ATTEMPT_MS,
 } from '../core/temporal/contract.ts';
 // Typed from the worker's own activity factory (only the types: workflow code never loads it).
 import type { DriverActivities, SupportActivities } from '../activities/registry.ts';
@@ -80,7 +81,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
     },
   });
   const support = proxyActivities<SupportActivities>({
-    startToCloseTimeout: 60_000,
+    startToCloseTimeout: SUPPORT_ATTEMPT_MS,
     retry: { maximumAttempts: 5, initialInterval: 1000 },
   });
   const depth = (input.cause?.depth ?? 0) + 1;

@@ -7,6 +7,14 @@
 /** The workflow every job's schedule starts: one execution = one run. */
 export const RUN_JOB_WORKFLOW = 'runJob';
 
+/**
+ * How long one attempt of a support activity (dependents, alert reports) may take: each is a few
+ * state-store reads and Temporal calls. Short, because an attempt on a worker that died is only
+ * retried elsewhere once this passes, and until then the run stays open (with `overlap: skip`, the
+ * job's next fire times are skipped meanwhile).
+ */
+export const SUPPORT_ATTEMPT_MS = 15_000;
+
 /** Heartbeat timeout when the job sets none: drivers heartbeat every second, so this only catches a lost worker. */
 export const DEFAULT_HEARTBEAT_MS = 30_000;
 /** The support activity that starts dependents (not a job type: the driver catalog never offers it as one). */
