@@ -19,8 +19,10 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { latenessSeconds, RunMetrics, SCHEDULED_START_TIME } from './metrics.ts';
 import type { DriverFailureDetails, DriverResult, RunError, RunJobInput, RunJobResult } from '../core/runs/types.ts';
 import type { RunOutcome } from '../core/jobs/model.ts';
@@ -39,9 +41,33 @@ import type { DriverActivities, SupportActivities } from '../activities/registry
 
 type DriverActivity = DriverActivities[keyof DriverActivities];
 
+/** Guards the DST overlap step: runs started before it existed replay without it. */
+export const DST_SKIP_PATCH = 'kairos-dst-skip-v1';
+
+/**
+ * SA.outcome of core/search-attributes.ts, defined here because workflow code imports nothing from
+ * core but the contract (a unit test holds the two equal).
+ */
+export const OUTCOME_ATTRIBUTE = defineSearchAttributeKey('KairosOutcome', SearchAttributeType.KEYWORD);
+
+/** core/triggers/dst-skip.ts's check, repeated here for the same reason (a unit test holds them equal). */
+export function inDstSkip(ranges: readonly (readonly [number, number])[] | undefined, instant: number): boolean {
+  if (!ranges) return false;
+  for (const [a, b] of ranges) if (instant >= a && instant <= b) return true;
+  return false;
+}
+
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
   const started = Date.now();
+  // First step: a scheduled time in one of the job's DST skip ranges is the repeat of a fall-back wall
+  // time that the job's overlap policy leaves out (Temporal fires both). It ends here as a skip: no
+  // driver, no dependents, no run metrics but the skip counter. Manual and dependency runs are never
+  // repeats; a backfill's runs carry the schedule's trigger and its scheduled time, so they are checked too.
+  if (input.triggeredBy === 'schedule' && plan.dstSkip && patched(DST_SKIP_PATCH)) {
+    const at = workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME);
+    if (at && inDstSkip(plan.dstSkip, at.getTime())) return dstSkipped(input, at, started);
+  }
   // Replay-safe: the workflow's meter records nothing while a workflow replays.
   const metrics = new RunMetrics(metricMeter, { jobType: job.type, dialect: dialectOf(job), trigger: input.triggeredBy }, job.id);
   metrics.runStarted();
@@ -133,6 +159,17 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   record.dependents = await startDependents('succeeded');
   log.info('run finished', { outcome: record.outcome, durationMs: record.durationMs });
   return record;
+}
+
+/** The record of a scheduled run that the DST overlap policy leaves out (see runJob's first step). */
+function dstSkipped(input: RunJobInput, at: Date, started: number): RunJobResult {
+  upsertSearchAttributes([{ key: OUTCOME_ATTRIBUTE, value: 'skipped' }]);
+  new RunMetrics(metricMeter, { jobType: input.job.type, dialect: dialectOf(input.job), trigger: input.triggeredBy }, input.job.id).runSkipped('dst');
+  const scheduledAt = at.toISOString();
+  const detail = `${scheduledAt} repeats a wall-clock time of the daylight saving change in ${input.job.timezone}; the job's DST overlap policy runs the other one`;
+  log.info('run skipped', { reason: 'dst', scheduledAt });
+  const when = new Date(started).toISOString();
+  return { outcome: 'succeeded', status: 'skipped', startedAt: when, endedAt: when, durationMs: 0, attempts: 0, skip: { scheduledAt, reason: 'dst', detail } };
 }
 
 /**

@@ -4,10 +4,12 @@
 //    so a wall time inside a spring-forward gap never fires and one inside a fall-back overlap fires
 //    at both instants;
 //  - only years 2000..2100 fire for calendars;
-//  - startAt / endAt are inclusive; remainingActions caps the count.
+//  - startAt / endAt are inclusive; remainingActions caps the count;
+//  - nextFireTimes then leaves out the DST skip ranges (fires runJob ends as skipped).
 // Calendars are walked field by field inside windows of constant UTC offset (between two
 // transitions), so a sparse calendar costs a few steps per year, not one per second.
 import { MAX_YEAR, nextWallMatch, toMatchTable, type MatchTable } from './calendar.ts';
+import { inDstSkip } from './dst-skip.ts';
 import type { CompiledSpec, IntervalSpec } from './spec.ts';
 import { nextTransition, offsetAt } from './timezone.ts';
 
@@ -67,8 +69,23 @@ function intervalTimes(iv: IntervalSpec, afterMs: number, untilMs: number, count
 
 const tableCache = new WeakMap<CompiledSpec, MatchTable[]>();
 
-/** The next `count` fire times of the spec strictly after `from`. */
+/**
+ * The next `count` times the spec's job runs, strictly after `from`: Temporal's fire times without
+ * those in the spec's DST skip ranges (runJob ends those at once as skipped). Temporal still counts
+ * a skipped fire against remainingActions, and so does this.
+ */
 export function nextFireTimes(spec: CompiledSpec, from: Date, count: number): Date[] {
+  const skip = spec.dstSkip;
+  if (!skip || skip.length === 0) return scheduleFireTimes(spec, from, count);
+  for (let want = count; ; want *= 2) {
+    const raw = scheduleFireTimes(spec, from, want);
+    const kept = raw.filter((t) => !inDstSkip(skip, t.getTime()));
+    if (kept.length >= count || raw.length < want) return kept.slice(0, count);
+  }
+}
+
+/** The next `count` fire times of the spec's schedule strictly after `from` (what Temporal fires). */
+export function scheduleFireTimes(spec: CompiledSpec, from: Date, count: number): Date[] {
   const limit = Math.min(count, spec.remainingActions ?? Number.POSITIVE_INFINITY);
   if (!(limit > 0)) return [];
   let after = from.getTime();
