@@ -334,6 +334,7 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
     try {
       dst = planDst({
         parts: dstParts,
+        calendars: spec.calendars,
         intervals,
         fixed: calendarOnces.map((o) => o.at),
         timezone,
@@ -342,11 +343,12 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
         ...(bounds.hi !== undefined ? { endAt: bounds.hi } : {}),
       });
     } catch (e) {
-      if (e instanceof RangeError) throw new TriggerError('dst.overlap', `${e.message}; use "both" or fewer triggers that fire in the repeated hour`);
+      if (e instanceof RangeError) throw new TriggerError('dst', `${e.message}: Kairos cannot check them against Temporal; use a sparser schedule or a zone without DST (e.g. UTC)`);
       throw e;
     }
-    spec.calendars.push(...dst.shiftCalendars);
+    spec.calendars.push(...dst.extraCalendars);
     if (dst.skip.length > 0) spec.dstSkip = dst.skip;
+    if (dst.unreachable.length > 0) spec.dstUnreachable = dst.unreachable;
   }
   if (opts.jitterMs !== undefined && opts.jitterMs > 0) spec.jitterMs = opts.jitterMs;
   let cap = remaining !== undefined && opts.maxRuns !== undefined ? Math.min(remaining, opts.maxRuns) : (remaining ?? opts.maxRuns);

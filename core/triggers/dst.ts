@@ -15,7 +15,8 @@ import { z } from 'zod';
 import { MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
 import type { CronDialect } from './model.ts';
 import type { IntervalSpec } from './spec.ts';
-import { nextTransition, type Transition } from './timezone.ts';
+import { nextTransition, offsetFast, type Transition } from './timezone.ts';
+import { previousFire, scheduleTimes } from './evaluate.ts';
 import type { DstSkipRange } from './dst-skip.ts';
 
 export const DST_GAP_POLICIES = ['skip', 'shift'] as const;
@@ -101,6 +102,8 @@ export interface DstPart {
 
 export interface DstPlanInput {
   parts: readonly DstPart[];
+  /** Every calendar of the schedule (the parts' and the once triggers'): what Temporal fires from. */
+  calendars: readonly Calendar[];
   /** Interval fires (absolute instants) of the same schedule: never skipped. */
   intervals: readonly IntervalSpec[];
   /** Other exact fire instants of the schedule (once triggers): never skipped. */
@@ -114,28 +117,21 @@ export interface DstPlanInput {
 }
 
 export interface DstPlan {
-  /** Exact calendars at gap ends (gap `shift`). */
-  shiftCalendars: Calendar[];
-  /** Inclusive instant ranges whose fires are left out (overlap `first` / `second`), sorted. */
+  /** Exact calendars that make Temporal fire a wanted time it would not (a gap's end; see dst.ts). */
+  extraCalendars: Calendar[];
+  /** Inclusive instant ranges whose fires are left out, sorted. */
   skip: DstSkipRange[];
+  /** Wanted instants no calendar makes Temporal fire (east of UTC, 30-minute zones; see the README). */
+  unreachable: number[];
 }
 
-/** The most skip ranges one job may carry (a daily job needs about one per year). */
-export const MAX_DST_SKIP_RANGES = 2000;
+/** The most skip ranges and extra calendars one job may carry (a daily job needs about one a year). */
+export const MAX_DST_CORRECTIONS = 2000;
+/** The most fires of one transition's window the plan checks one by one. */
+export const MAX_WINDOW_FIRES = 20_000;
 
+const HOUR = 3_600_000;
 const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2);
-
-function tablesOf(parts: readonly DstPart[]): MatchTable[][] {
-  return parts.map((p) => p.calendars.map(toMatchTable));
-}
-
-/** Wall-clock ms (wall time written as if UTC) → the instant it is at a given offset. */
-function matchesWall(tables: readonly MatchTable[], wallFrom: number, wallToExclusive: number): boolean {
-  return tables.some((t) => {
-    const m = nextWallMatch(t, wallFrom);
-    return m !== null && m < wallToExclusive;
-  });
-}
 
 /** Fire instants of the tables inside [from, to] (inclusive), read at the one offset `offset`. */
 function firesAt(tables: readonly MatchTable[], offset: number, from: number, to: number, limit: number): number[] {
@@ -152,6 +148,13 @@ function firesAt(tables: readonly MatchTable[], offset: number, from: number, to
   return [...out].sort((a, b) => a - b);
 }
 
+function matchesWall(tables: readonly MatchTable[], wallFrom: number, wallToExclusive: number): boolean {
+  return tables.some((t) => {
+    const m = nextWallMatch(t, wallFrom);
+    return m !== null && m < wallToExclusive;
+  });
+}
+
 function intervalTicks(intervals: readonly IntervalSpec[], from: number, to: number): number[] {
   const out: number[] = [];
   for (const iv of intervals) {
@@ -161,8 +164,8 @@ function intervalTicks(intervals: readonly IntervalSpec[], from: number, to: num
   return out;
 }
 
-function exactCalendar(instant: number, offset: number): Calendar {
-  const w = new Date(instant + offset);
+function exactCalendar(instant: number, tz: string): Calendar {
+  const w = new Date(instant + offsetFast(tz, instant));
   const one = (v: number) => [{ start: v, end: v, step: 1 }];
   return {
     second: one(w.getUTCSeconds()),
@@ -175,7 +178,7 @@ function exactCalendar(instant: number, offset: number): Calendar {
   };
 }
 
-/** Every offset transition of the zone after `from` up to the end of the calendars' years. */
+/** Every offset transition of the zone after `from` up to `until`. */
 export function transitionsAfter(tz: string, from: number, until: number): Transition[] {
   const out: Transition[] = [];
   let t = from;
@@ -189,81 +192,96 @@ export function transitionsAfter(tz: string, from: number, until: number): Trans
 }
 
 /**
- * The gap-shift calendars and overlap skip ranges for a schedule's cron calendars (see the file
- * comment). Throws a RangeError when the ranges would exceed MAX_DST_SKIP_RANGES.
+ * What the job is to fire around one transition (the policies' meaning, on plain wall-clock time),
+ * against what Temporal fires there (its own algorithm, replayed): exact calendars for the wanted
+ * times it misses, skip ranges for the times it fires that are not wanted. A wanted time that no
+ * calendar makes Temporal fire is listed in `unreachable`. Throws RangeError when too dense.
  */
 export function planDst(input: DstPlanInput): DstPlan {
-  const plan: DstPlan = { shiftCalendars: [], skip: [] };
+  const plan: DstPlan = { extraCalendars: [], skip: [], unreachable: [] };
   const active = input.parts.filter((p) => p.calendars.length > 0);
   if (active.length === 0) return plan;
   const lo = Math.max(input.now, input.startAt ?? -Infinity);
   const hi = Math.min(input.endAt ?? Infinity, END_OF_CALENDARS);
   if (lo > hi) return plan;
-  const tables = tablesOf(active);
-  const allTables = tables.flat();
-  // a transition whose overlap began before `lo` still matters for its later half
-  for (const tr of transitionsAfter(input.timezone, lo - 86_400_000, hi)) {
-    const delta = tr.offsetAfter - tr.offsetBefore;
-    if (delta > 0) {
-      // spring forward: wall times [at + before, at + after) do not exist that day
-      if (tr.at <= lo || tr.at > hi) continue;
-      const gapFrom = tr.at + tr.offsetBefore;
-      const gapTo = tr.at + tr.offsetAfter;
-      const wants = active.some((p, i) => p.policy.gap === 'shift' && matchesWall(tables[i] ?? [], gapFrom, gapTo));
-      if (!wants) continue;
-      // already a fire at the gap's end (a calendar matching that wall time, an interval tick)?
-      const firesThere = matchesWall(allTables, gapTo, gapTo + 1) || intervalTicks(input.intervals, tr.at, tr.at).length > 0;
-      if (!firesThere) plan.shiftCalendars.push(exactCalendar(tr.at, tr.offsetAfter));
-    } else if (delta < 0) {
-      plan.skip.push(...overlapSkips(tr, active, tables, input, lo, hi));
+  const tz = input.timezone;
+  const partTables = active.map((p) => p.calendars.map(toMatchTable));
+  const allTables = input.calendars.map(toMatchTable);
+  for (const tr of transitionsAfter(tz, lo - 3 * HOUR, hi)) {
+    const len = Math.abs(tr.offsetAfter - tr.offsetBefore);
+    const from = Math.max(tr.at - len - HOUR, lo + 1);
+    const to = Math.min(tr.at + len + HOUR, hi);
+    if (from > to) continue;
+    const wanted = new Set<number>([...intervalTicks(input.intervals, from, to), ...(input.fixed ?? []).filter((f) => f >= from && f <= to)]);
+    active.forEach((p, i) => {
+      const tables = partTables[i] ?? [];
+      const fires = [
+        ...(from < tr.at ? firesAt(tables, tr.offsetBefore, from, Math.min(to, tr.at - 1), MAX_WINDOW_FIRES) : []),
+        ...(to >= tr.at ? firesAt(tables, tr.offsetAfter, Math.max(from, tr.at), to, MAX_WINDOW_FIRES) : []),
+      ];
+      if (fires.length >= MAX_WINDOW_FIRES) throw new RangeError(`the calendars fire more than ${MAX_WINDOW_FIRES} times around a DST change`);
+      const back = tr.offsetAfter < tr.offsetBefore;
+      for (const f of fires) {
+        // in a fall-back, [at - len, at) is the first copy of the repeated wall times, [at, at + len) the second
+        if (back && p.policy.overlap === 'first' && f >= tr.at && f < tr.at + len) continue;
+        if (back && p.policy.overlap === 'second' && f >= tr.at - len && f < tr.at) continue;
+        wanted.add(f);
+      }
+      // spring forward: a wall time in [at + before, at + after) does not exist; shift = at the gap's end
+      if (!back && p.policy.gap === 'shift' && tr.at >= from && tr.at <= to && matchesWall(tables, tr.at + tr.offsetBefore, tr.at + tr.offsetAfter)) wanted.add(tr.at);
+    });
+    const extras: MatchTable[] = [];
+    // Temporal searches each next time from the previous one, and its path through a repeated hour
+    // depends on where the search starts: start where the scheduler will, at the last fire before
+    // the window (or the schedule's start).
+    const start = previousFire(allTables, input.intervals, tz, from, lo);
+    // (scheduleTimes below resumes from `start` itself: it is a fire, or the schedule's start)
+    const temporal = (more: readonly MatchTable[] = []): Set<number> =>
+      new Set(scheduleTimes([...allTables, ...extras, ...more], input.intervals, tz, start, to, MAX_WINDOW_FIRES * 2, false).filter((t) => t >= from));
+    let fired = temporal();
+    for (const w of [...wanted].sort((a, b) => a - b)) {
+      if (fired.has(w)) continue;
+      // an exact calendar at its wall time, or an hour before it (Temporal's repeated-hour step adds one)
+      let done = false;
+      for (const candidate of [w, w - HOUR]) {
+        const cal = exactCalendar(candidate, tz);
+        const t = toMatchTable(cal);
+        const withIt = temporal([t]);
+        if (withIt.has(w)) {
+          extras.push(t);
+          plan.extraCalendars.push(cal);
+          fired = withIt;
+          done = true;
+          break;
+        }
+      }
+      if (!done) {
+        // Temporal cannot fire it (its repeated-hour step is built for a one-hour change west of
+        // UTC): keep the other copy of the same wall time if Temporal fires that one, so that the
+        // time still runs once; else it is lost. Preview and `next` show what happens either way.
+        const twin = w < tr.at ? w + len : w - len;
+        if (fired.has(twin)) wanted.add(twin);
+        plan.unreachable.push(w);
+      }
     }
-  }
-  if (plan.skip.length > MAX_DST_SKIP_RANGES) {
-    throw new RangeError(`the DST overlap policy needs ${plan.skip.length} skip ranges (at most ${MAX_DST_SKIP_RANGES})`);
+    // Temporal's fires that are not wanted: maximal ranges around them holding no wanted fire
+    const keeps = [...wanted].sort((a, b) => a - b);
+    const drops = [...fired].filter((f) => !wanted.has(f)).sort((a, b) => a - b);
+    let k = 0;
+    let last: DstSkipRange | undefined;
+    for (const d of drops) {
+      while (k < keeps.length && (keeps[k] ?? Infinity) < d) k++;
+      const rangeHi = Math.min(to, (keeps[k] ?? Infinity) - 1);
+      const rangeLo = Math.max(from, (keeps[k - 1] ?? -Infinity) + 1);
+      if (last && last[0] === rangeLo) continue;
+      last = [rangeLo, rangeHi];
+      plan.skip.push(last);
+    }
+    if (plan.skip.length + plan.extraCalendars.length > MAX_DST_CORRECTIONS) {
+      throw new RangeError(`the DST policy needs more than ${MAX_DST_CORRECTIONS} corrections`);
+    }
   }
   return plan;
-}
-
-/** Skip ranges for one fall-back transition. */
-function overlapSkips(tr: Transition, parts: readonly DstPart[], tables: readonly MatchTable[][], input: DstPlanInput, lo: number, hi: number): DstSkipRange[] {
-  const len = tr.offsetBefore - tr.offsetAfter;
-  // first occurrence of the repeated wall times: [at - len, at), at the old offset; second: [at, at + len)
-  const halves = [
-    { from: tr.at - len, to: tr.at - 1, offset: tr.offsetBefore, which: 'first' as const },
-    { from: tr.at, to: tr.at + len - 1, offset: tr.offsetAfter, which: 'second' as const },
-  ];
-  const out: DstSkipRange[] = [];
-  for (const h of halves) {
-    const from = Math.max(h.from, lo + 1);
-    const to = Math.min(h.to, hi);
-    if (from > to) continue;
-    // the half whose fires a part leaves out: `first` keeps the first, so drops the second
-    const dropping = parts.map((p) => (p.policy.overlap === 'first' && h.which === 'second') || (p.policy.overlap === 'second' && h.which === 'first'));
-    if (!dropping.some(Boolean)) continue;
-    const keep = new Set<number>([...intervalTicks(input.intervals, from, to), ...(input.fixed ?? []).filter((f) => f >= from && f <= to)]);
-    if (keep.size === 0 && dropping.every(Boolean)) {
-      // the common case (one policy, no other fires): the whole half, if anything fires in it
-      if (tables.some((t) => firesAt(t, h.offset, from, to, 1).length > 0)) out.push([from, to]);
-      continue;
-    }
-    const limit = Math.floor((to - from) / 1000) + 2;
-    const drop = new Set<number>();
-    parts.forEach((_, i) => {
-      const fires = firesAt(tables[i] ?? [], h.offset, from, to, limit);
-      for (const f of fires) (dropping[i] ? drop : keep).add(f);
-    });
-    for (const k of keep) drop.delete(k); // one instant is one run: another trigger wants it
-    if (drop.size === 0) continue;
-    const keeps = [...keep].sort((a, b) => a - b);
-    // maximal ranges inside the half that hold no kept fire: robust to jitter within them
-    let rangeLo = from;
-    for (const k of [...keeps, to + 1]) {
-      const rangeHi = k - 1;
-      if (rangeLo <= rangeHi && [...drop].some((d) => d >= rangeLo && d <= rangeHi)) out.push([rangeLo, rangeHi]);
-      rangeLo = k + 1;
-    }
-  }
-  return out;
 }
 
 export { inDstSkip, type DstSkipRange } from './dst-skip.ts';

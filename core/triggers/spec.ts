@@ -37,6 +37,12 @@ export interface CompiledSpec {
    * scheduled in one as a skip; the evaluator leaves them out. Absent when there are none.
    */
   dstSkip?: DstSkipRange[];
+  /**
+   * Fire times the job's DST policy wants that no calendar makes Temporal 1.31 fire (a first copy of
+   * a repeated wall time east of UTC or in Lord Howe: see the README). The other copy runs instead
+   * where Temporal fires it. Absent when there are none.
+   */
+  dstUnreachable?: number[];
 }
 
 export interface Dependency {

@@ -10,6 +10,9 @@ import type { Client } from '@temporalio/client';
 import { api, temporalClient, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { compileTriggers, type CompiledSpec } from '../../core/triggers/compile.ts';
+import { scheduleFireTimes } from '../../core/triggers/evaluate.ts';
+import type { TriggerInput } from '../../core/triggers/model.ts';
 
 type ErrorBody = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 
@@ -60,7 +63,7 @@ describe('DST per dialect and per job on the real server', () => {
     assert.equal(got.body.dst, undefined);
   });
 
-  it('hangfire 02:15 in Australia/Lord_Howe (30-minute shift): fires at 02:30 +11:00 on the spring day; dst.gap skip drops the day', async () => {
+  it('hangfire 02:15 in Australia/Lord_Howe (30-minute shift): fires at 02:30 +11:00 on the spring day; dst.gap skip leaves out the 02:45 Temporal fires', async () => {
     const body = {
       timezone: 'Australia/Lord_Howe',
       startOn: '2027-10-01T00:00:00Z',
@@ -68,11 +71,48 @@ describe('DST per dialect and per job on the real server', () => {
       triggers: [{ type: 'cron', dialect: 'hangfire', expression: '15 2 * * *' }],
     };
     const shifted = await create({ id: uniqueId('dst-lh'), ...body });
-    assert.deepEqual(await temporalTimes(shifted), ['2027-10-01T15:45:00.000Z', '2027-10-02T15:30:00.000Z', '2027-10-03T15:15:00.000Z', '2027-10-04T15:15:00.000Z'].slice(0, 4));
+    const want = ['2027-10-01T15:45:00.000Z', '2027-10-02T15:30:00.000Z', '2027-10-03T15:15:00.000Z', '2027-10-04T15:15:00.000Z'];
+    assert.deepEqual(await temporalTimes(shifted), want);
+    assert.deepEqual(await apiNext(shifted), want);
     const skipped = await create({ id: uniqueId('dst-lh-skip'), ...body, dst: { gap: 'skip' } });
-    assert.deepEqual(await temporalTimes(skipped), ['2027-10-01T15:45:00.000Z', '2027-10-03T15:15:00.000Z', '2027-10-04T15:15:00.000Z']);
+    // Temporal itself fires the nonexistent 02:15 at 15:45Z (02:45 +11:00): runJob skips it, `next` leaves it out
+    assert.deepEqual(await temporalTimes(skipped), ['2027-10-01T15:45:00.000Z', '2027-10-02T15:45:00.000Z', '2027-10-03T15:15:00.000Z', '2027-10-04T15:15:00.000Z']);
+    assert.deepEqual(await apiNext(skipped), ['2027-10-01T15:45:00.000Z', '2027-10-03T15:15:00.000Z', '2027-10-04T15:15:00.000Z']);
     const got = await api<{ dst?: unknown }>('GET', `/v1/jobs/${skipped}`);
     assert.deepEqual(got.body.dst, { gap: 'skip' });
+  });
+
+  it('the evaluator replays Temporal\'s own algorithm: its raw fire times equal describe() around transitions east and west of UTC', async () => {
+    // gap "skip" + overlap "both" adds no correction: what the schedule holds is the trigger as written
+    const cases: [string, string, string, string][] = [
+      ['Europe/London', '0 30 1 * * *', '2027-10-30T00:00:00Z', '2027-11-01T00:00:00Z'],
+      ['Europe/London', '0 */20 * * * *', '2027-10-30T23:30:00Z', '2027-10-31T03:00:00Z'],
+      ['Australia/Sydney', '0 30 2 * * *', '2027-04-02T00:00:00Z', '2027-04-06T00:00:00Z'],
+      ['Australia/Lord_Howe', '0 45 1 * * *', '2027-04-02T00:00:00Z', '2027-04-06T00:00:00Z'],
+      ['Australia/Lord_Howe', '0 15 1 * * *', '2027-04-02T00:00:00Z', '2027-04-06T00:00:00Z'],
+      ['America/New_York', '0 */20 * * * *', '2027-11-07T04:30:00Z', '2027-11-07T08:00:00Z'],
+    ];
+    for (const [tz, expression, startOn, endOn] of cases) {
+      const body = { timezone: tz, startOn, endOn, triggers: [{ type: 'cron', dialect: 'dapr', expression }] };
+      const raw = await create({ id: uniqueId('dst-raw'), ...body, dst: { gap: 'skip', overlap: 'both' } });
+      const theirs = await temporalTimes(raw);
+      const ours = scheduleFireTimes(compileTriggers(body.triggers as TriggerInput[], { now: new Date(), timezone: tz, startOn: new Date(startOn), endOn: new Date(endOn), dst: { gap: 'skip', overlap: 'both' } }).spec as CompiledSpec, new Date(), 10);
+      assert.deepEqual(ours.map((d) => d.toISOString()), theirs, `${tz} ${expression}`);
+    }
+  });
+
+  it("east of UTC the dialect's meaning is restored with calendars Temporal does fire: hangfire 01:30 in Europe/London runs once, at 01:30 BST", async () => {
+    const id = await create({
+      id: uniqueId('dst-lon'),
+      timezone: 'Europe/London',
+      startOn: '2027-10-30T00:00:00Z',
+      endOn: '2027-11-01T00:00:00Z',
+      triggers: [{ type: 'cron', dialect: 'hangfire', expression: '30 1 * * *' }],
+    });
+    // Temporal alone would fire only 01:30 GMT (01:30Z); the compiled 00:30 calendar makes it fire 01:30 BST (00:30Z)
+    // through its repeated-hour step, and the 00:30 BST (23:30Z) that calendar also fires is left out
+    assert.deepEqual(await temporalTimes(id), ['2027-10-30T00:30:00.000Z', '2027-10-30T23:30:00.000Z', '2027-10-31T00:30:00.000Z']);
+    assert.deepEqual(await apiNext(id), ['2027-10-30T00:30:00.000Z', '2027-10-31T00:30:00.000Z']);
   });
 
   it('quartz 01:30 in America/New_York: Temporal fires both 01:30s, `next` and preview show only the one that runs (EST, as Quartz)', async () => {
