@@ -129,6 +129,8 @@ export interface DstPlan {
 export const MAX_DST_CORRECTIONS = 2000;
 /** The most fires of one transition's window the plan checks one by one. */
 export const MAX_WINDOW_FIRES = 20_000;
+/** The most wanted fires around one transition for which Temporal's algorithm is replayed. */
+export const MAX_REPLAYED_FIRES = 100;
 
 const HOUR = 3_600_000;
 const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2);
@@ -212,6 +214,24 @@ export function planDst(input: DstPlanInput): DstPlan {
     const from = Math.max(tr.at - len - HOUR, lo + 1);
     const to = Math.min(tr.at + len + HOUR, hi);
     if (from > to) continue;
+    const west = tr.offsetBefore < 0 && tr.offsetAfter < 0 && len === HOUR;
+    const single = active.every((p) => p.policy.gap === active[0]?.policy.gap && p.policy.overlap === active[0]?.policy.overlap);
+    if (west && single && input.intervals.length === 0 && (input.fixed ?? []).length === 0 && allTables.length === active.reduce((n, p) => n + p.calendars.length, 0)) {
+      // The common case, at any density: Temporal matches wall time here, one policy, nothing else
+      // fires. Spring: one calendar at the gap's end; fall: the whole copy the policy leaves out.
+      const policy = active[0]?.policy;
+      if (tr.offsetAfter > tr.offsetBefore) {
+        if (policy?.gap === 'shift' && tr.at >= from && tr.at <= to && matchesWall(allTables, tr.at + tr.offsetBefore, tr.at + tr.offsetAfter) && !matchesWall(allTables, tr.at + tr.offsetAfter, tr.at + tr.offsetAfter + 1)) {
+          plan.extraCalendars.push(exactCalendar(tr.at, tz));
+        }
+      } else if (policy && policy.overlap !== 'both') {
+        const [a, b, offset] = policy.overlap === 'first' ? [tr.at, tr.at + len - 1, tr.offsetAfter] : [tr.at - len, tr.at - 1, tr.offsetBefore];
+        const lo2 = Math.max(a, from);
+        const hi2 = Math.min(b, to);
+        if (lo2 <= hi2 && firesAt(allTables, offset, lo2, hi2, 1).length > 0) plan.skip.push([lo2, hi2]);
+      }
+      continue;
+    }
     const wanted = new Set<number>([...intervalTicks(input.intervals, from, to), ...(input.fixed ?? []).filter((f) => f >= from && f <= to)]);
     active.forEach((p, i) => {
       const tables = partTables[i] ?? [];
@@ -231,37 +251,56 @@ export function planDst(input: DstPlanInput): DstPlan {
       if (!back && p.policy.gap === 'shift' && tr.at >= from && tr.at <= to && matchesWall(tables, tr.at + tr.offsetBefore, tr.at + tr.offsetAfter)) wanted.add(tr.at);
     });
     const extras: MatchTable[] = [];
-    // Temporal searches each next time from the previous one, and its path through a repeated hour
-    // depends on where the search starts: start where the scheduler will, at the last fire before
-    // the window (or the schedule's start).
-    const start = previousFire(allTables, input.intervals, tz, from, lo);
-    // (scheduleTimes below resumes from `start` itself: it is a fire, or the schedule's start)
-    const temporal = (more: readonly MatchTable[] = []): Set<number> =>
-      new Set(scheduleTimes([...allTables, ...extras, ...more], input.intervals, tz, start, to, MAX_WINDOW_FIRES * 2, false).filter((t) => t >= from));
-    let fired = temporal();
-    for (const w of [...wanted].sort((a, b) => a - b)) {
-      if (fired.has(w)) continue;
-      // an exact calendar at its wall time, or an hour before it (Temporal's repeated-hour step adds one)
-      let done = false;
-      for (const candidate of [w, w - HOUR]) {
-        const cal = exactCalendar(candidate, tz);
-        const t = toMatchTable(cal);
-        const withIt = temporal([t]);
-        if (withIt.has(w)) {
-          extras.push(t);
-          plan.extraCalendars.push(cal);
-          fired = withIt;
-          done = true;
-          break;
-        }
+    let fired: Set<number>;
+    if (tr.offsetBefore < 0 && tr.offsetAfter < 0 && len === HOUR) {
+      // West of UTC with a one-hour change Temporal's algorithm is plain wall-clock matching (gap
+      // times never fire, repeated times fire twice): no replay needed, whatever the density.
+      fired = new Set<number>(intervalTicks(input.intervals, from, to));
+      for (const f of firesAt(allTables, tr.offsetBefore, from, Math.min(to, tr.at - 1), MAX_WINDOW_FIRES * 2)) if (f < tr.at) fired.add(f);
+      for (const f of firesAt(allTables, tr.offsetAfter, Math.max(from, tr.at), to, MAX_WINDOW_FIRES * 2)) fired.add(f);
+      for (const w of [...wanted].sort((a, b) => a - b)) {
+        if (fired.has(w)) continue;
+        // only a gap's end can be missing here: its own wall time exists, an exact calendar fires it
+        const cal = exactCalendar(w, tz);
+        extras.push(toMatchTable(cal));
+        plan.extraCalendars.push(cal);
+        fired.add(w);
       }
-      if (!done) {
-        // Temporal cannot fire it (its repeated-hour step is built for a one-hour change west of
-        // UTC): keep the other copy of the same wall time if Temporal fires that one, so that the
-        // time still runs once; else it is lost. Preview and `next` show what happens either way.
-        const twin = w < tr.at ? w + len : w - len;
-        if (fired.has(twin)) wanted.add(twin);
-        plan.unreachable.push(w);
+    } else if (wanted.size > MAX_REPLAYED_FIRES) {
+      // too dense to replay Temporal around this change: left as Temporal fires it, and reported
+      plan.unreachable.push(tr.at);
+      continue;
+    } else {
+      // Temporal searches each next time from the previous one, and its path through a repeated
+      // hour depends on where the search starts: start where the scheduler will, at the last fire
+      // before the window (or the schedule's start).
+      const start = previousFire(allTables, input.intervals, tz, from, lo);
+      const temporal = (until: number, more: readonly MatchTable[] = []): Set<number> =>
+        new Set(scheduleTimes([...allTables, ...extras, ...more], input.intervals, tz, start, until, MAX_WINDOW_FIRES * 2, false).filter((t) => t >= from));
+      fired = temporal(to);
+      for (const w of [...wanted].sort((a, b) => a - b)) {
+        if (fired.has(w)) continue;
+        // an exact calendar at its wall time, or an hour before it (Temporal's repeated-hour step adds one)
+        let done = false;
+        for (const candidate of [w, w - HOUR]) {
+          const cal = exactCalendar(candidate, tz);
+          const t = toMatchTable(cal);
+          if (temporal(w, [t]).has(w)) {
+            extras.push(t);
+            plan.extraCalendars.push(cal);
+            fired = temporal(to);
+            done = true;
+            break;
+          }
+        }
+        if (!done) {
+          // Temporal cannot fire it (its repeated-hour step is built for a one-hour change west of
+          // UTC): keep the other copy of the same wall time if Temporal fires that one, so that the
+          // time still runs once; else it is lost. Preview and `next` show what happens either way.
+          const twin = w < tr.at ? w + len : w - len;
+          if (fired.has(twin)) wanted.add(twin);
+          plan.unreachable.push(w);
+        }
       }
     }
     // Temporal's fires that are not wanted: maximal ranges around them holding no wanted fire

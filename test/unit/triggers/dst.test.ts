@@ -61,10 +61,10 @@ describe('the DST plan (pure)', () => {
     assert.deepEqual(p.skip, []);
     // Cronos keeps the first (EDT) 01:30: Temporal's second one (06:30Z) falls in the skip range
     const first = plan('30 1 * * *', 'hangfire', 'America/New_York', NOW, undefined, END);
-    assert.deepEqual(ranges(first.skip), ['2027-11-07T05:30:00.001Z..2027-11-07T08:00:00.000Z']);
+    assert.deepEqual(ranges(first.skip), ['2027-11-07T06:00:00.000Z..2027-11-07T06:59:59.999Z']);
     assert.deepEqual(first.unreachable, []);
     const second = plan('30 1 * * *', 'hangfire', 'America/New_York', NOW, { overlap: 'second' }, END);
-    assert.deepEqual(ranges(second.skip), ['2027-11-07T04:00:00.000Z..2027-11-07T06:29:59.999Z']);
+    assert.deepEqual(ranges(second.skip), ['2027-11-07T05:00:00.000Z..2027-11-07T05:59:59.999Z']);
   });
 
   test('Europe/London (east of UTC): Temporal fires only the second 01:30; the first is made with a 00:30 calendar that its repeated-hour step moves', () => {
@@ -129,6 +129,16 @@ describe('the DST plan (pure)', () => {
     assert.deepEqual(mixed('0 15,30 1 * * *').skip, []);
     // the second 01:15 (06:15Z) stays: the range starts after it
     assert.deepEqual(ranges(mixed('0 15 1 * * *').skip), ['2027-11-07T06:15:00.001Z..2027-11-07T08:00:00.000Z']);
+  });
+
+  test('dense schedules stay fast: every second in New York is one skip range a year; every minute in London is left to Temporal and reported', () => {
+    const t0 = performance.now();
+    const ny = compiled('* * * * * ?', 'quartz', 'America/New_York', Date.parse('2026-12-04T00:00:00Z'));
+    assert.equal(ny.dstSkip?.length, 74);
+    const london = compiled('0 * * * * ?', 'quartz', 'Europe/London', Date.parse('2026-12-04T00:00:00Z'));
+    assert.equal(london.dstUnreachable?.length, 148); // each transition, 2027-2100
+    const ms = performance.now() - t0;
+    assert.ok(ms < 5000, `took ${ms} ms`);
   });
 
   test('a daily 02:30 America/New_York job through 2100: one shift calendar per spring (74 from 2027), compiled in well under a second', () => {
