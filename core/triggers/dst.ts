@@ -131,6 +131,8 @@ export const MAX_DST_CORRECTIONS = 2000;
 export const MAX_WINDOW_FIRES = 20_000;
 /** The most wanted fires around one transition for which Temporal's algorithm is replayed. */
 export const MAX_REPLAYED_FIRES = 100;
+/** The most wanted fires around one transition for which calendars that Temporal fires are searched. */
+export const MAX_SEARCHED_FIRES = 12;
 
 const HOUR = 3_600_000;
 const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2);
@@ -278,11 +280,13 @@ export function planDst(input: DstPlanInput): DstPlan {
       const temporal = (until: number, more: readonly MatchTable[] = []): Set<number> =>
         new Set(scheduleTimes([...allTables, ...extras, ...more], input.intervals, tz, start, until, MAX_WINDOW_FIRES * 2, false).filter((t) => t >= from));
       fired = temporal(to);
+      // looking for calendars costs a replay per candidate: only for a few fires around the change
+      const search = wanted.size <= MAX_SEARCHED_FIRES;
       for (const w of [...wanted].sort((a, b) => a - b)) {
         if (fired.has(w)) continue;
         // an exact calendar at its wall time, or an hour before it (Temporal's repeated-hour step adds one)
         let done = false;
-        for (const candidate of [w, w - HOUR]) {
+        for (const candidate of search ? [w, w - HOUR] : []) {
           const cal = exactCalendar(candidate, tz);
           const t = toMatchTable(cal);
           if (temporal(w, [t]).has(w)) {
