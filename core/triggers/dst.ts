@@ -1,15 +1,17 @@
-// Daylight saving time, as each cron dialect's reference means it, on top of Temporal's own rule.
+// Daylight saving time, as each cron dialect's reference means it, on top of what Temporal does.
 //
-// Temporal (server 1.31) reads a calendar in the schedule's zone: a wall time inside a spring-forward
-// gap does not exist and never fires; a wall time inside a fall-back overlap exists twice and fires
-// twice. A skip calendar cannot remove only one of the two (it matches wall time too). So:
-//  - gap `shift` adds, for every future gap in which one of the job's calendar times falls, one exact
-//    calendar at the gap's end (the first wall time that exists again), unless the schedule already
-//    fires at that instant;
-//  - overlap `first` / `second` lists the UTC instant ranges whose fires are to be left out; they
-//    travel in the runJob input (plan.dstSkip) and runJob ends a scheduled run whose scheduled time
-//    falls in one as a skip, without calling the driver. The evaluator leaves them out too, so
-//    preview and `next` show exactly what will run.
+// Temporal (server 1.31) does not simply match wall time around a change (temporal-calendar.ts
+// replays its algorithm: west of UTC a gap time is skipped and a repeated time fires twice; east of
+// UTC and in Lord Howe it fires other, partly wrong, times). So for every transition up to 2100
+// around which the job's calendars fire, planDst compares the times the policy wants (plain wall
+// time read with the dialect's or the job's `dst`) with the times Temporal fires, and corrects:
+//  - a wanted time Temporal misses gets one exact calendar that Temporal does fire there (a gap's
+//    end; east of UTC, a first copy through Temporal's repeated-hour step);
+//  - a time Temporal fires that is not wanted goes into an instant range that travels in the runJob
+//    input (plan.dstSkip); runJob ends a scheduled run whose scheduled time falls in one as a skip,
+//    without calling the driver. The evaluator leaves the ranges out too, so preview and `next`
+//    show exactly what will run;
+//  - a wanted time no calendar reaches is reported (`unreachable`), and its other copy kept.
 // Everything here is pure and runs in the API process (Intl tz data), never in workflow code.
 import { z } from 'zod';
 import { MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
