@@ -17,7 +17,7 @@ export interface RunLabels {
 }
 
 /** Why a run did no work (runs that Temporal's scheduler skips never reach a worker: see the README). */
-export type SkipReason = 'quota' | 'unknown_type';
+export type SkipReason = 'quota' | 'unknown_type' | 'dst';
 
 /**
  * How late a run started, in seconds: its first workflow step minus the time the schedule meant it
@@ -65,7 +65,7 @@ export class RunMetrics {
     this.duration.record(Math.max(0, durationMs) / 1000, { ...this.tags, outcome });
   }
 
-  /** The run did no work, for `reason` (it finishes too, as failed). */
+  /** The run did no work, for `reason` (quota, unknown type: it finishes too, as failed; dst: it completes as skipped). */
   runSkipped(reason: SkipReason): void {
     this.skipped.add(1, { ...this.tags, reason, job_id: this.jobId });
   }

@@ -24,6 +24,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { latenessSeconds, RunMetrics, SCHEDULED_START_TIME, TRIGGERED_BY } from './metrics.ts';
 import type { DriverFailureDetails, DriverResult, RunError, RunJobInput, RunJobResult } from '../core/runs/types.ts';
 import type { RunOutcome, TriggeredBy } from '../core/jobs/model.ts';
@@ -48,10 +49,33 @@ import type { DriverActivities, SupportActivities } from '../activities/registry
 
 type DriverActivity = DriverActivities[keyof DriverActivities];
 
+/** Guards the DST overlap step: runs started before it existed replay without it. */
+export const DST_SKIP_PATCH = 'kairos-dst-skip-v1';
+
+/**
+ * SA.outcome of core/search-attributes.ts, defined here because workflow code imports nothing from
+ * core but the contract (a unit test holds the two equal).
+ */
+export const OUTCOME_ATTRIBUTE = defineSearchAttributeKey('KairosOutcome', SearchAttributeType.KEYWORD);
+
+/** core/triggers/dst-skip.ts's check, repeated here for the same reason (a unit test holds them equal). */
+export function inDstSkip(ranges: readonly (readonly [number, number])[] | undefined, instant: number): boolean {
+  if (!ranges) return false;
+  for (const [a, b] of ranges) if (instant >= a && instant <= b) return true;
+  return false;
+}
+
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;
   const started = Date.now();
   const scheduledAt = input.triggeredBy === 'schedule' ? workflowInfo().typedSearchAttributes.get(SCHEDULED_START_TIME) : undefined;
+  // First step: a scheduled time in one of the job's DST skip ranges is the repeat of a fall-back wall
+  // time that the job's overlap policy leaves out (Temporal fires both). It ends here as a skip: no
+  // driver, no dependents, no run metrics but the skip counter. Manual and dependency runs are never
+  // repeats; a backfill's runs carry the schedule's trigger and its scheduled time, so they are checked too.
+  if (input.triggeredBy === 'schedule' && plan.dstSkip && patched(DST_SKIP_PATCH)) {
+    if (scheduledAt && inDstSkip(plan.dstSkip, scheduledAt.getTime())) return dstSkipped(input, scheduledAt, started);
+  }
   // Temporal's backfill starts the schedule's own action: a backfilled run arrives as a scheduled
   // one, late by as much as its range is old. A late one asks Kairos's record of backfills, and a
   // backfill's run is marked as such (KairosTriggeredBy, what the runs API reports) and left out of
@@ -156,6 +180,17 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   await alerts?.finished({ kind: 'finished', outcome: 'succeeded', endedAt: record.endedAt, durationMs: record.durationMs, attempts: record.attempts });
   log.info('run finished', { outcome: record.outcome, durationMs: record.durationMs });
   return record;
+}
+
+/** The record of a scheduled run that the DST overlap policy leaves out (see runJob's first step). */
+function dstSkipped(input: RunJobInput, at: Date, started: number): RunJobResult {
+  upsertSearchAttributes([{ key: OUTCOME_ATTRIBUTE, value: 'skipped' }]);
+  new RunMetrics(metricMeter, { jobType: input.job.type, dialect: dialectOf(input.job), trigger: input.triggeredBy }, input.job.id).runSkipped('dst');
+  const scheduledAt = at.toISOString();
+  const detail = `${scheduledAt} repeats a wall-clock time of the daylight saving change in ${input.job.timezone}; the job's DST overlap policy runs the other one`;
+  log.info('run skipped', { reason: 'dst', scheduledAt });
+  const when = new Date(started).toISOString();
+  return { outcome: 'succeeded', status: 'skipped', startedAt: when, endedAt: when, durationMs: 0, attempts: 0, skip: { scheduledAt, reason: 'dst', detail } };
 }
 
 /**

@@ -1,4 +1,5 @@
 // Native /v1 job routes: parse (zod), call the job service, render JSON. No logic beyond that.
+import { DstSchema } from '../../core/triggers/dst.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
@@ -104,6 +105,7 @@ export const PreviewSchema = z
     count: z.number().int().min(1).max(1000).default(5),
     from: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }).optional(),
     timezone: z.string().optional(),
+    dst: DstSchema.optional(),
   })
   .strict();
 
@@ -259,7 +261,7 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
   });
   r.post('/triggers/preview', (ctx) => {
     const b = parseWith(PreviewSchema, body(ctx), 'request body');
-    const out = jobs.preview(b.trigger, b.count, b.from ? new Date(b.from) : undefined, b.timezone);
+    const out = jobs.preview(b.trigger, b.count, b.from ? new Date(b.from) : undefined, b.timezone, b.dst);
     ctx.body = { times: out.times.map((t) => t.toISOString()), description: out.description };
   });
   return r;

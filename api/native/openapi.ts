@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document of the native API, generated from the same zod schemas that validate
 // requests (zod 4's JSON Schema output is draft 2020-12, which OpenAPI 3.1 uses as is).
+import { DstSchema } from '../../core/triggers/dst.ts';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { JobInputSchema, JobSchema } from '../../core/jobs/model.ts';
@@ -173,7 +174,7 @@ export const JOB_OPERATIONS: Operation[] = [
     path: '/v1/triggers/preview',
     summary: 'Compile a trigger without saving',
     tag: 'triggers',
-    request: z.object({ trigger: TriggerSchema, count: z.number().int().optional(), from: z.string().optional(), timezone: z.string().optional() }),
+    request: z.object({ trigger: TriggerSchema, count: z.number().int().optional(), from: z.string().optional(), timezone: z.string().optional(), dst: DstSchema.optional() }),
     response: TimesSchema.extend({ description: z.string() }),
   },
   { method: 'get', path: '/v1/openapi.json', summary: 'This document', tag: 'meta' },

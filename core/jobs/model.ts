@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDurationMs } from '../duration.ts';
 import { cappedString, LIMITS } from '../limits.ts';
 import { TriggerSchema } from '../triggers/model.ts';
+import { DstSchema } from '../triggers/dst.ts';
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 export const JobIdSchema = cappedString(LIMITS.id).regex(JOB_ID_PATTERN, 'must be 1-200 characters: letters, digits and . _ : @ - (not first)');
@@ -71,6 +72,9 @@ export const JobInputSchema = z
     enabled: z.boolean().default(true),
     triggers: z.array(TriggerSchema).max(100).default([]),
     timezone: TimeZone.default('UTC'),
+    dst: DstSchema.optional().describe(
+      'DST policy of the cron triggers: gap "skip" | "shift" (a time the spring change skips), overlap "first" | "second" | "both" (a time the fall change repeats); each half left out takes the cron dialect\'s default',
+    ),
     startOn: IsoInstant.optional(),
     endOn: IsoInstant.optional(),
     jitter: Duration.optional(),

@@ -1,5 +1,6 @@
 // The job service: every use case the native API and the dialects share. Validation (model, driver
 // config, trigger compilation), ownership, and optimistic concurrency live here once.
+import type { DstInput } from '../triggers/dst.ts';
 import { randomUUID } from 'node:crypto';
 import { driverFor } from '../drivers/catalog.ts';
 import { trimChar } from '../text.ts';
@@ -526,14 +527,15 @@ export class JobService {
   }
 
   /** Compiles one trigger without saving: its next fire times and a description, or the 400 saving would give. */
-  preview(rawTrigger: unknown, count: number, from: Date | undefined, timezone?: string): { times: Date[]; description: string } {
+  preview(rawTrigger: unknown, count: number, from: Date | undefined, timezone?: string, dst?: DstInput): { times: Date[]; description: string } {
     const parsed = TriggerSchema.safeParse(rawTrigger);
     if (!parsed.success) throw validationError('invalid trigger', detailsFromZod(parsed.error.issues, 'trigger'));
     const trigger: Trigger = parsed.data;
     let compiled: CompiledTriggers;
     const now = this.now();
     try {
-      compiled = compileTriggers([trigger], { now, timezone });
+      // DST gap shifts and overlap skips planned from `from` too, when it lies in the past
+      compiled = compileTriggers([trigger], { now, timezone, ...(dst ? { dst } : {}), ...(from ? { dstFrom: from } : {}) });
     } catch (err) {
       if (err instanceof TriggerError) throw validationError('invalid trigger', [{ path: dotted(err.path).replace(/^triggers\.0/, 'trigger'), message: err.message }]);
       throw err;

@@ -13,6 +13,7 @@ import { decodeSearchAttributes, encodeSearchAttributes, timestampToDate } from 
 import { SA } from '../search-attributes.ts';
 import { quote, runsQuery } from '../runs/query.ts';
 import { nextFireTimes } from '../triggers/evaluate.ts';
+import { inDstSkip } from '../triggers/dst-skip.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
 import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
 import type { Job, JobSummary, TriggeredBy } from './model.ts';
@@ -216,7 +217,10 @@ export class JobStore {
 
   private async scheduleBody(job: Job, compiled: CompiledTriggers, writeId: string, usedRuns = 0): Promise<temporal.api.schedule.v1.ISchedule> {
     const limit = runLimitOf(compiled.spec, job.enabled);
-    const input: RunJobInput = { job, plan: executionPlan(job), triggeredBy: 'schedule', writeId, ...(limit === undefined ? {} : { runLimit: limit }) };
+    // Only the schedule's runs carry the DST skips: a manual or dependency run is never a repeat.
+    const dstSkip = compiled.spec?.dstSkip;
+    const plan = { ...executionPlan(job), ...(dstSkip ? { dstSkip } : {}) };
+    const input: RunJobInput = { job, plan, triggeredBy: 'schedule', writeId, ...(limit === undefined ? {} : { runLimit: limit }) };
     return {
       spec: specToProto(compiled.spec),
       action: {
@@ -275,7 +279,10 @@ export class JobStore {
         // describe() lists future times also while paused; a paused job runs at none of them.
         nextRunTimes: paused
           ? []
-          : (info?.futureActionTimes ?? []).map((t) => timestampToDate(t)).filter((d): d is Date => d !== undefined && d.getTime() > now),
+          : (info?.futureActionTimes ?? [])
+              .map((t) => timestampToDate(t))
+              // a time in a DST skip range starts a run that ends at once as skipped: it does not run
+              .filter((d): d is Date => d !== undefined && d.getTime() > now && !inDstSkip(input.plan.dstSkip, d.getTime())),
         lastRunAt: last,
         runningWorkflowIds: (info?.runningWorkflows ?? []).map((w) => w.workflowId ?? '').filter(Boolean),
         remainingActions: res.schedule?.state?.limitedActions ? Number(res.schedule.state.remainingActions ?? 0) : null,

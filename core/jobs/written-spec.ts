@@ -18,6 +18,7 @@ export function compileOptionsOf(spec: JobSpec, now: Date, settled: readonly num
     maxRuns: spec.maxRuns,
     fireOverdue: spec.enabled,
     settled,
+    ...(spec.dst ? { dst: spec.dst } : {}),
   };
 }
 

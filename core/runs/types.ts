@@ -15,6 +15,11 @@ export interface ExecutionPlan {
     maximumIntervalMs?: number;
     nonRetryableErrorTypes: string[];
   };
+  /**
+   * Inclusive UTC instant ranges (ms): a scheduled run whose scheduled time falls in one is a repeat
+   * of a DST fall-back wall time that the job's overlap policy leaves out (core/triggers/dst.ts).
+   */
+  dstSkip?: [number, number][];
 }
 
 /** Why a dependency run started: the run that finished, and how deep the chain is (loop guard). */
@@ -98,7 +103,8 @@ export interface RunSkip {
 /** The run's record: the workflow's result on success, the failure's details[0] on failure. */
 export interface RunJobResult {
   outcome: RunOutcome;
-  status: 'succeeded' | 'failed' | 'cancelled';
+  /** 'skipped': the run did no work by decision (see `skip`); its workflow completes. */
+  status: 'succeeded' | 'failed' | 'cancelled' | 'skipped';
   startedAt: string;
   endedAt: string;
   durationMs: number;
@@ -108,6 +114,8 @@ export interface RunJobResult {
   progress?: RunProgress;
   /** Workflow ids of the dependent runs this run started. */
   dependents?: string[];
+  /** Set when the run did no work by decision: which fire time it was and why. */
+  skip?: RunSkip;
 }
 
 /** Input of the support activity that starts the jobs whose `job` trigger names this outcome. */

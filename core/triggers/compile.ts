@@ -10,6 +10,7 @@ import { CronSyntaxError, TriggerError } from './errors.ts';
 import { TriggerSchema, type Trigger, type TriggerInput } from './model.ts';
 import type { CompiledSpec, CompiledTriggers, Dependency, IntervalSpec } from './spec.ts';
 import { isValidTimeZone, offsetAt } from './timezone.ts';
+import { dialectDstDefault, planDst, type DstInput, type DstPart } from './dst.ts';
 
 export type { Calendar, Range } from './calendar.ts';
 export type { CompiledSpec, CompiledTriggers, Dependency, IntervalSpec } from './spec.ts';
@@ -39,6 +40,13 @@ export interface CompileOptions {
    * the job again does not fire them a second time.
    */
   settled?: readonly number[];
+  /**
+   * The job's DST policy: overrides, half by half, each cron trigger's dialect default (see
+   * core/triggers/dst.ts). Interval and once triggers are absolute instants: it does not touch them.
+   */
+  dst?: DstInput;
+  /** Plan DST shifts and skips from this instant rather than `now` (a preview of past times). */
+  dstFrom?: Date;
 }
 
 /**
@@ -122,6 +130,13 @@ export function onceInstants(triggers: readonly TriggerInput[], now: Date): numb
   return out;
 }
 
+function definedOnly(dst: DstInput | undefined): Partial<DstInput> {
+  const out: Partial<DstInput> = {};
+  if (dst?.gap !== undefined) out.gap = dst.gap;
+  if (dst?.overlap !== undefined) out.overlap = dst.overlap;
+  return out;
+}
+
 export function compileTriggers(triggers: readonly TriggerInput[], opts: CompileOptions): CompiledTriggers {
   const now = opts.now.getTime();
   const fireOverdue = opts.fireOverdue ?? true;
@@ -146,6 +161,7 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
   let global: Bounds = job;
   let remaining: number | undefined;
   let dueTimeIndex: number | undefined;
+  const dstParts: DstPart[] = [];
 
   triggers.forEach((input, i) => {
     const t = validate(input, i);
@@ -178,6 +194,7 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
           }
           tz ??= { zone, index: i };
           calendars.push(...res.calendars);
+          dstParts.push({ calendars: res.calendars, policy: { ...dialectDstDefault(t.expression, t.dialect), ...definedOnly(opts.dst) } });
         }
         if (res.every) {
           const iv: IntervalSpec = { everyMs: res.every.everyMs, offsetMs: 0 };
@@ -310,6 +327,29 @@ export function compileTriggers(triggers: readonly TriggerInput[], opts: Compile
   const spec: CompiledSpec = { calendars: unique, intervals, timezone };
   if (bounds.lo !== undefined) spec.startAt = new Date(bounds.lo);
   if (bounds.hi !== undefined) spec.endAt = new Date(bounds.hi);
+  // DST as the dialect (or the job's policy) means it: gap shifts as exact calendars, overlap skips
+  // as instant ranges that runJob and the evaluator leave out.
+  if (!nothingAfter) {
+    let dst;
+    try {
+      dst = planDst({
+        parts: dstParts,
+        calendars: spec.calendars,
+        intervals,
+        fixed: calendarOnces.map((o) => o.at),
+        timezone,
+        now: Math.min(now, opts.dstFrom?.getTime() ?? now),
+        ...(bounds.lo !== undefined ? { startAt: bounds.lo } : {}),
+        ...(bounds.hi !== undefined ? { endAt: bounds.hi } : {}),
+      });
+    } catch (e) {
+      if (e instanceof RangeError) throw new TriggerError('dst', `${e.message}: Kairos cannot check them against Temporal; use a sparser schedule or a zone without DST (e.g. UTC)`);
+      throw e;
+    }
+    spec.calendars.push(...dst.extraCalendars);
+    if (dst.skip.length > 0) spec.dstSkip = dst.skip;
+    if (dst.unreachable.length > 0) spec.dstUnreachable = dst.unreachable;
+  }
   if (opts.jitterMs !== undefined && opts.jitterMs > 0) spec.jitterMs = opts.jitterMs;
   let cap = remaining !== undefined && opts.maxRuns !== undefined ? Math.min(remaining, opts.maxRuns) : (remaining ?? opts.maxRuns);
   if (fireNow) {

@@ -1,4 +1,5 @@
 import type { Calendar } from './calendar.ts';
+import type { DstSkipRange } from './dst-skip.ts';
 
 export type { Calendar, Range } from './calendar.ts';
 
@@ -30,6 +31,18 @@ export interface CompiledSpec {
    * be caught by the schedule) and that this write introduced. Its calendar is left out.
    */
   triggerImmediately?: boolean;
+  /**
+   * Inclusive UTC instant ranges (ms) whose scheduled fires are left out: the repeated wall times of
+   * a DST fall-back that the job's overlap policy drops (Temporal fires both). runJob ends a run
+   * scheduled in one as a skip; the evaluator leaves them out. Absent when there are none.
+   */
+  dstSkip?: DstSkipRange[];
+  /**
+   * Fire times the job's DST policy wants that no calendar makes Temporal 1.31 fire (a first copy of
+   * a repeated wall time east of UTC or in Lord Howe: see the README). The other copy runs instead
+   * where Temporal fires it. Absent when there are none.
+   */
+  dstUnreachable?: number[];
 }
 
 export interface Dependency {

@@ -138,3 +138,27 @@ export function nextTransition(tz: string, instantMs: number, maxYear: number): 
   }
   return null;
 }
+
+const yearStartOffsets = new Map<string, number>();
+
+/**
+ * offsetAt from the cached transition table (no Intl call once a zone-year is known): the
+ * evaluator's replay of Temporal's calendar algorithm asks for offsets thousands of times.
+ */
+export function offsetFast(tz: string, instantMs: number): number {
+  if (isUtc(tz)) return 0;
+  const y = new Date(instantMs).getUTCFullYear();
+  const trs = transitionsInYear(tz, y);
+  for (let i = trs.length - 1; i >= 0; i--) {
+    const tr = trs[i];
+    if (tr && tr.at <= instantMs) return tr.offsetAfter;
+  }
+  if (trs[0]) return trs[0].offsetBefore;
+  const key = `${tz}|${y}`;
+  let o = yearStartOffsets.get(key);
+  if (o === undefined) {
+    o = offsetAt(tz, Date.UTC(y, 0, 1));
+    yearStartOffsets.set(key, o);
+  }
+  return o;
+}

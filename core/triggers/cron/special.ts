@@ -6,7 +6,12 @@ import { lastDayOfMonth, lastNearestWeekday, lastWeekday, nearestWeekday, nthWee
 import { parseValue, type FieldDef } from './fields.ts';
 
 /** Parses a special day-of-month token, or returns null when the field has none. */
-export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffset: number; allowLastOffsetW: boolean; quartzOverflow?: boolean }): DayPart[] | null {
+export function parseSpecialDom(
+  def: FieldDef,
+  text: string,
+  /** maxLastOffsetW: the largest n of L-nW (Quartz wraps into the previous month past 27; Cronos allows 30 and then fires nothing in a month too short). */
+  opts: { maxLastOffset: number; allowLastOffsetW: boolean; quartzOverflow?: boolean; maxLastOffsetW?: number },
+): DayPart[] | null {
   const t = text.toUpperCase();
   if (!/[LW]/u.test(t)) return null;
   if (t.includes(',') || t.includes('/')) {
@@ -19,7 +24,8 @@ export function parseSpecialDom(def: FieldDef, text: string, opts: { maxLastOffs
     if (last[2] === 'W') {
       if (offset > 0 && !opts.allowLastOffsetW) throw new CronSyntaxError(`${def.label}: "L-nW" is not supported ("${text}")`);
       // beyond 27 the target day falls before the 1st of February, where Quartz wraps into the previous month
-      if (offset > 27) throw new CronSyntaxError(`${def.label}: "L-nW" needs n <= 27 ("${text}")`);
+      const maxW = opts.maxLastOffsetW ?? 27;
+      if (offset > maxW) throw new CronSyntaxError(`${def.label}: "L-nW" needs n <= ${maxW} ("${text}")`);
       return lastNearestWeekday(offset);
     }
     return lastDayOfMonth(offset);
