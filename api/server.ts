@@ -39,12 +39,16 @@ const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
 /** How often the API deletes job heads that hold nothing (deleted jobs' tombstones; core/jobs/heads.ts). */
 const HEADS_PURGE_INTERVAL_MS = 3_600_000;
 import { AccessService } from '../core/access/service.ts';
-import { createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
+import { RunSkipStore } from '../core/runs/skip-store.ts';
+import { RunRecorder } from '../core/runs/recorder.ts';
+import { countRunsNotHappened, createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
 
 export interface ApiServer {
   server: Server;
   url: string;
   temporal: TemporalGateway;
+  /** Fire times that did not run: `recorder.onRunNotHappened(listener)` is told of each row once (alerts). */
+  recorder: RunRecorder;
   close(): Promise<void>;
 }
 
@@ -74,7 +78,10 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const cipher = await openSecretCipher(db, cfg.database);
   const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
+  // Fire times that did not run (#17): rows in the state store, deleted with their job.
+  const skips = new RunSkipStore(db);
   const jobs = new JobService(store, undefined, {
+    notRun: skips,
     attachments: sideState,
     readAccess: sideState,
     quotas: new Quotas(temporal, store, cfg.quotas),
@@ -82,7 +89,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     history: new VersionHistory(versionStore, (err, what) => logger.error({ err }, what)),
     access,
   });
-  const runs = new RunService(temporal, store, access);
+  const runs = new RunService(temporal, store, access, skips);
   const overview = new RunOverview(temporal, runs);
   const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, access });
   // Each surface's writes name it in the job's versions.
@@ -101,6 +108,14 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   surfaces.push(cluedinSurface(cfg, { jobs: jobs.forSurface('cluedin'), runs, overview }));
   surfaces.push(uiSurface(cfg));
   const metrics = createApiMetrics();
+  // The recorder of fire times that did not run: every API instance runs it (rows are written once).
+  const recorder = new RunRecorder(db, temporal, skips, {
+    settleMs: cfg.runSkips.settleMs,
+    report: (err, what) => logger.error({ err }, what),
+  });
+  countRunsNotHappened(metrics, recorder);
+  recorder.onRunNotHappened((r) => logger.info({ jobId: r.jobId, scheduledAt: r.scheduledAt, status: r.status, reason: r.reason }, 'a fire time did not run'));
+  const recording = recorder.start(cfg.runSkips.intervalMs, (err) => logger.warn({ err }, 'recording fire times that did not run failed; trying again at the next tick'));
   surfaces.push(metricsSurface(metrics));
   const app = createApp({
     logger,
@@ -122,11 +137,13 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     server,
     url: `http://${cfg.host}:${port}`,
     temporal,
+    recorder,
     async close() {
       await closeServer(server);
       await closeServer(daprServer);
       await closeServer(fusionServer);
       await closeServer(metricsServer);
+      await recording.stop();
       await temporal.close();
       await retention.stop();
       await headsPurge.stop();
