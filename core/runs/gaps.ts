@@ -65,23 +65,33 @@ export function findGaps(input: GapInput): GapResult {
   );
   const skips: RunSkip[] = [];
   let judgedUntil: number | undefined;
+  // The first fire time the scheduler has not processed: nothing from there on is judged, except
+  // paused ones (paused time is never caught up), which are recorded again harmlessly next time.
+  let pendingAt: number | undefined;
+  const judged = (t: number) => {
+    if (pendingAt === undefined) judgedUntil = t;
+  };
   for (const t of input.fireTimes) {
     const at = iso(t);
     if (input.endOn !== undefined && t > input.endOn) {
+      if (pendingAt !== undefined) break;
       skips.push({ scheduledAt: at, reason: 'endOn', detail: `the job's end date ${iso(input.endOn)} had passed; later fire times are not recorded` });
       return { skips, closed: true, judgedUntil: t, pending: false };
     }
     if (ids.has(`${input.jobId}-${stampOf(new Date(t))}`)) {
-      judgedUntil = t;
+      judged(t);
       continue;
     }
     const pause = input.pauses.find((p) => p.from <= t && (p.to === null || t < p.to));
-    if (t > input.processedUntil && !pause) return { skips, closed: false, judgedUntil, pending: true };
-    if (input.capReached && t > lastScheduled) {
+    if (!pause && (pendingAt !== undefined || t > input.processedUntil)) {
+      pendingAt ??= t;
+      continue;
+    }
+    if (input.capReached && t > lastScheduled && pendingAt === undefined) {
       skips.push({ scheduledAt: at, reason: 'maxRuns', detail: "the job's run limit was used up; later fire times are not recorded" });
       return { skips, closed: true, judgedUntil: t, pending: false };
     }
-    judgedUntil = t;
+    judged(t);
     if (pause) {
       skips.push({ scheduledAt: at, reason: 'paused', detail: pause.detail ?? 'the job was paused' });
       continue;
@@ -93,7 +103,7 @@ export function findGaps(input: GapInput): GapResult {
     }
     skips.push({ scheduledAt: at, reason: 'catchupWindow', detail: 'no run started: Temporal or the worker was down past the catch-up window' });
   }
-  return { skips, closed: false, judgedUntil, pending: false };
+  return { skips, closed: false, judgedUntil, pending: pendingAt !== undefined };
 }
 
 /**

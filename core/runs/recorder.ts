@@ -23,7 +23,7 @@ import { KairosError } from '../errors.ts';
 import { runPeriodically, type Periodic } from '../periodic.ts';
 import { findGaps, pausesOf, type ObservedRun } from './gaps.ts';
 import { quote } from './query.ts';
-import { markKey, notRunId, statusOfReason, type NotHappenedRun, type RunSkipStore } from './skip-store.ts';
+import { markKey, notRunId, stampOf, statusOfReason, type NotHappenedRun, type RunSkipStore } from './skip-store.ts';
 
 /** A listener told of each fire time that did not run, once per row (never twice for a fire time). */
 export type RunNotHappenedListener = (run: NotHappenedRun) => void;
@@ -194,16 +194,22 @@ export class RunRecorder {
     // The definition in effect at each instant: the versions, then the head (the truth when they lag).
     const segments = versions.length ? versions : c.segments;
     const head = c.segments[0];
-    if (head && (segments.at(-1)?.at ?? 0) < head.at) segments.push(head);
+    const latest = segments.at(-1);
+    // A version is recorded just after the schedule write it records; the head's updatedAt is when
+    // that write began, so the latest version (a pause, most often) takes effect from then.
+    if (head && latest && latest.job.version === head.job.version) latest.at = Math.min(latest.at, head.at);
+    else if (head && (latest?.at ?? 0) < head.at) segments.push(head);
     let until = c.until;
     const fires: number[] = [];
     for (const [i, seg] of segments.entries()) {
+      // A version is in effect from its write (inclusive) until the next one's (exclusive).
+      const next = segments[i + 1]?.at;
       const segFrom = Math.max(c.from, seg.at - 1);
-      const segTo = Math.min(until, segments[i + 1]?.at ?? Number.POSITIVE_INFINITY);
-      if (segFrom >= segTo) continue;
+      const inSegment = (t: number) => t > c.from && t <= until && (next === undefined || t < next);
+      if (segFrom >= Math.min(until, next ?? Number.POSITIVE_INFINITY)) continue;
       const spec = specOf(seg.job);
       if (!spec) continue;
-      const times = nextFireTimes(spec, new Date(segFrom), MAX_FIRES_PER_TICK - fires.length).map((d) => d.getTime()).filter((t) => t > c.from && t <= segTo);
+      const times = nextFireTimes(spec, new Date(segFrom), MAX_FIRES_PER_TICK - fires.length).map((d) => d.getTime()).filter(inSegment);
       fires.push(...times);
       if (fires.length >= MAX_FIRES_PER_TICK) {
         until = fires[fires.length - 1] ?? until;
@@ -230,7 +236,23 @@ export class RunRecorder {
         segments.map((s) => ({ at: s.at, enabled: s.job.enabled, author: s.author })),
         { paused: sched.paused && job.enabled, since: lastRunStart || c.from },
       );
-      result = findGaps({ ...base, pauses, capReached: sched.capReached, processedUntil: sched.processedUntil });
+      // Starts wait in the scheduler's buffer (after downtime, or buffer_one/buffer_all behind a run):
+      // it is first in, first out, so only fire times before the latest one that ran are settled.
+      const ran = fires.filter((t) => runs.some((r) => r.workflowId === `${job.id}-${stampOf(new Date(t))}`));
+      const processedUntil = sched.buffered ? Math.min(sched.processedUntil, ran.at(-1) ?? Number.NEGATIVE_INFINITY) : sched.processedUntil;
+      result = findGaps({ ...base, pauses, capReached: sched.capReached, processedUntil });
+      // A run the scheduler started after the visibility query above: its id, asked directly
+      // (strongly consistent), turns the gap into a run — one describe per gap, and gaps are few.
+      const started = await Promise.all(
+        result.skips.map(async (s) => (s.reason === 'paused' || s.reason === 'endOn' || s.reason === 'maxRuns' ? false : await this.exists(`${job.id}-${stampOf(new Date(s.scheduledAt))}`))),
+      );
+      const firstStarted = started.indexOf(true);
+      if (firstStarted >= 0) {
+        // Judge again from there at the next tick, with that run in the visibility answer.
+        const before = result.skips.slice(0, firstStarted);
+        const last = before.at(-1);
+        result = { skips: before, closed: false, judgedUntil: last ? Date.parse(last.scheduledAt) : undefined, pending: true };
+      }
     }
     const recordedAt = new Date(this.now().getTime()).toISOString();
     const rows: NotHappenedRun[] = result.skips.map((s) => {
@@ -262,12 +284,24 @@ export class RunRecorder {
     return written;
   }
 
+  /** Whether a workflow with this id exists (a describe; not found is false). */
+  private async exists(workflowId: string): Promise<boolean> {
+    try {
+      await this.temporal.workflows.describe(workflowId);
+      return true;
+    } catch (err) {
+      if (err instanceof KairosError && (err.kind === 'not_found' || err.kind === 'validation')) return false;
+      throw err;
+    }
+  }
+
   /**
    * What the scheduler knows: paused, run cap used up, and how far it has processed fire times
    * (describe's future action times start from its last processed time: a time before the first of
-   * them is behind it). undefined when the schedule does not exist.
+   * them is behind it), and whether starts wait in its buffer (processed, not started yet). undefined
+   * when the schedule does not exist.
    */
-  private async scheduleState(jobId: string): Promise<{ paused: boolean; capReached: boolean; processedUntil: number } | undefined> {
+  private async scheduleState(jobId: string): Promise<{ paused: boolean; capReached: boolean; processedUntil: number; buffered: boolean } | undefined> {
     let res;
     try {
       res = await this.temporal.schedules.describe(jobId);
@@ -281,6 +315,7 @@ export class RunRecorder {
       paused: Boolean(state?.paused),
       capReached: Boolean(state?.limitedActions) && Number(state?.remainingActions ?? 0) === 0,
       processedUntil: future.length ? Math.min(...future) - 1 : Number.POSITIVE_INFINITY,
+      buffered: Number(res.info?.bufferSize ?? 0) > 0,
     };
   }
 }

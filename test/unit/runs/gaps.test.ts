@@ -69,6 +69,17 @@ describe('finding fire times that did not run', () => {
     assert.equal(statusOfReason('overlap'), 'skipped');
   });
 
+  it('a fire time the scheduler has not processed holds the watermark but not the paused rows after it', () => {
+    // The scheduler lags while paused: 10 is not processed yet and not paused; 20 and 30 are paused.
+    const r = findGaps(base({ runs: [{ workflowId: wf(0), startedAt: s(0), closedAt: s(1) }], pauses: [{ from: s(15), to: null }], processedUntil: s(5) }));
+    assert.deepEqual(r.skips.map((x) => [x.scheduledAt, x.reason]), [
+      [new Date(s(20)).toISOString(), 'paused'],
+      [new Date(s(30)).toISOString(), 'paused'],
+    ]);
+    assert.equal(r.pending, true);
+    assert.equal(r.judgedUntil, s(0), 'the watermark stays before the unprocessed fire time');
+  });
+
   it('the end date: one row for the first fire time after it, then the job is closed', () => {
     const r = findGaps(base({ endOn: s(12), runs: [0, 10].map((n) => ({ workflowId: wf(n), startedAt: s(n), closedAt: s(n + 1) })) }));
     assert.deepEqual(r.skips.map((x) => [x.scheduledAt, x.reason]), [[new Date(s(20)).toISOString(), 'endOn']]);
