@@ -127,7 +127,10 @@ export function runRoutes(runs: RunService, overview: RunOverview): Router {
     const q = parseWith(AllRunsQuerySchema, ctx.query, 'query', 'query');
     const actor = actorOf(ctx);
     const filter = await overview.scope({ statuses: q.status, jobIds: q.jobId, dialect: q.dialect, withNotRun: true }, actor);
-    const [page, counts] = await Promise.all([overview.list(filter, q.offset, q.limit, actor), overview.total(filter, actor)]);
+    const page = await overview.list(filter, q.offset, q.limit, actor);
+    // Counted after the page is read, so that the total counts at least the runs the page shows
+    // (a run that closed between two parallel queries could be listed as failed yet not counted).
+    const counts = await overview.total(filter, actor);
     // Only running runs have a phase and live progress: one describe each, bounded by the page size.
     const items = await mapLimited(page, async (run) => {
       const flight = run.status === 'running' ? await overview.inFlight(run.runId) : undefined;
