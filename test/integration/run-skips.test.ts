@@ -203,6 +203,26 @@ describe('fire times that did not run (private stack)', { timeout: 420_000 }, ()
     assert.equal((await call('GET', `/v1/runs/${rowId}`)).status, 404);
   });
 
+  it('a run cap and an end date: one row each, for the first fire time they left out', async () => {
+    const capped = await post({ id: uniqueId('cap'), data: { url: `${target.url}/fast/cap` }, maxRuns: 2, triggers: [{ type: 'cron', dialect: 'quartz', expression: '*/2 * * * * ?' }] });
+    const endOn = new Date(Math.ceil((Date.now() + 5000) / SLOT) * SLOT + 500).toISOString();
+    const ended = await post({ id: uniqueId('end'), data: { url: `${target.url}/fast/end` }, endOn, triggers: [{ type: 'cron', dialect: 'quartz', expression: '*/2 * * * * ?' }] });
+    const rowOf = async (id: string, reason: string) =>
+      await waitFor(async () => (await runs(id, '&status=skipped')).find((r) => r.skip?.reason === reason), 60_000, `the ${reason} row of ${id}`);
+    const capRow = await rowOf(capped, 'maxRuns');
+    const endRow = await rowOf(ended, 'endOn');
+    const capRuns = await runs(capped, '&status=succeeded');
+    assert.equal(capRuns.length, 2);
+    // The first fire time after the last run, and the first after the end date.
+    const lastRun = Math.max(...capRuns.map((r) => Date.parse(r.scheduledAt)));
+    assert.equal(Date.parse(capRow.scheduledAt), lastRun + SLOT);
+    assert.equal(Date.parse(endRow.scheduledAt), Math.ceil(Date.parse(endOn) / SLOT) * SLOT);
+    // No further rows however long the job stays capped or ended.
+    await waitFor(async () => (Date.now() > Date.parse(capRow.scheduledAt) + 12_000 ? true : undefined), 30_000, 'more fire times to pass');
+    assert.equal((await runs(capped, '&status=skipped,missed')).length, 1);
+    assert.equal((await runs(ended, '&status=skipped,missed')).length, 1);
+  });
+
   it('the dev server and the worker killed across fire times: those past the catch-up window are missed rows', async () => {
     const id = uniqueId('down');
     await post({
