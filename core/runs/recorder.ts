@@ -43,6 +43,8 @@ export const MAX_LOOKBACK_MS = 24 * 3_600_000;
 export const MAX_FIRES_PER_TICK = 1000;
 /** Jobs per visibility query (`KairosJobId IN (…)`). */
 const BATCH = 50;
+/** Workflow describes in flight at once when gaps are checked against their run ids. */
+const DESCRIBE_BATCH = 8;
 /** Pages of runs read per batch (runs overlapping the window). */
 const MAX_RUN_PAGES = 10;
 
@@ -243,10 +245,14 @@ export class RunRecorder {
       result = findGaps({ ...base, pauses, capReached: sched.capReached, processedUntil });
       // A run the scheduler started after the visibility query above: its id, asked directly
       // (strongly consistent), turns the gap into a run — one describe per gap, and gaps are few.
-      const started = await Promise.all(
-        result.skips.map(async (s) => (s.reason === 'paused' || s.reason === 'endOn' || s.reason === 'maxRuns' ? false : await this.exists(`${job.id}-${stampOf(new Date(s.scheduledAt))}`))),
-      );
-      const firstStarted = started.indexOf(true);
+      let firstStarted = -1;
+      for (let i = 0; i < result.skips.length && firstStarted < 0; i += DESCRIBE_BATCH) {
+        const batch = result.skips.slice(i, i + DESCRIBE_BATCH);
+        const started = await Promise.all(
+          batch.map(async (s) => (s.reason === 'paused' || s.reason === 'endOn' || s.reason === 'maxRuns' ? false : await this.exists(`${job.id}-${stampOf(new Date(s.scheduledAt))}`))),
+        );
+        if (started.includes(true)) firstStarted = i + started.indexOf(true);
+      }
       if (firstStarted >= 0) {
         // Judge again from there at the next tick, with that run in the visibility answer.
         const before = result.skips.slice(0, firstStarted);
