@@ -41,6 +41,20 @@ export interface ApiMetrics {
   middleware: Middleware;
 }
 
+/**
+ * `kairos_runs_not_happened_total{status, reason}`: fire times recorded as skipped or missed
+ * (core/runs/recorder.ts), counted by the instance that recorded each (sum over instances).
+ */
+export function countRunsNotHappened(metrics: ApiMetrics, recorder: { onRunNotHappened(l: (r: { status: string; reason: string }) => void): unknown }): void {
+  const counter = new Counter({
+    name: 'kairos_runs_not_happened_total',
+    help: 'Fire times of job schedules that did not run, recorded as history rows: status skipped or missed, and the reason (overlap, paused, maxRuns, endOn, catchupWindow)',
+    labelNames: ['status', 'reason'] as const,
+    registers: [metrics.registry],
+  });
+  recorder.onRunNotHappened((r) => counter.inc({ status: r.status, reason: r.reason }));
+}
+
 export function createApiMetrics(): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -42,14 +42,19 @@ const HEADS_PURGE_INTERVAL_MS = 3_600_000;
 import { AccessService } from '../core/access/service.ts';
 import { AlertRules } from '../core/alerts/rules.ts';
 import { AlertStore } from '../core/alerts/store.ts';
+import { AlertEvents } from '../core/alerts/events.ts';
 import { JobAccess } from '../core/sharing/access.ts';
 import { egressPolicy } from '../core/net/policy.ts';
-import { createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
+import { RunSkipStore } from '../core/runs/skip-store.ts';
+import { RunRecorder } from '../core/runs/recorder.ts';
+import { countRunsNotHappened, createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
 
 export interface ApiServer {
   server: Server;
   url: string;
   temporal: TemporalGateway;
+  /** Fire times that did not run: `recorder.onRunNotHappened(listener)` is told of each row once (alerts). */
+  recorder: RunRecorder;
   close(): Promise<void>;
 }
 
@@ -79,7 +84,10 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   const cipher = await openSecretCipher(db, cfg.database);
   const secrets = new SecretAccess(new SecretStore(db, cipher), auth, SecretAccess.daprRule(cfg));
   // Every surface saves through the service, so each one gets these checks.
+  // Fire times that did not run (#17): rows in the state store, deleted with their job.
+  const skips = new RunSkipStore(db);
   const jobs = new JobService(store, undefined, {
+    notRun: skips,
     attachments: sideState,
     readAccess: sideState,
     quotas: new Quotas(temporal, store, cfg.quotas),
@@ -89,7 +97,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     // Backfills are recorded so that the runs they start are told apart (core/jobs/backfills.ts).
     backfills: new BackfillLog(db),
   });
-  const runs = new RunService(temporal, store, access);
+  const runs = new RunService(temporal, store, access, skips);
   const overview = new RunOverview(temporal, runs);
   // Alert rules: managed under the job access policy; URLs and secret references checked at save.
   const alerts = new AlertRules({
@@ -116,6 +124,22 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
   surfaces.push(cluedinSurface(cfg, { jobs: jobs.forSurface('cluedin'), runs, overview }));
   surfaces.push(uiSurface(cfg));
   const metrics = createApiMetrics();
+  // The recorder of fire times that did not run: every API instance runs it (rows are written once).
+  const recorder = new RunRecorder(db, temporal, skips, {
+    settleMs: cfg.runSkips.settleMs,
+    report: (err, what) => logger.error({ err }, what),
+  });
+  countRunsNotHappened(metrics, recorder);
+  recorder.onRunNotHappened((r) => logger.info({ jobId: r.jobId, scheduledAt: r.scheduledAt, status: r.status, reason: r.reason }, 'a fire time did not run'));
+  // …and to the alert rules that watch skipped or missed runs (once per row: the recorder tells only
+  // the instance that wrote it, and a delivery is unique per rule, fire time and event).
+  const alertEvents = new AlertEvents({ db, temporal, taskQueue: cfg.taskQueue, roleOf: rolesFrom(auth), jobs: sideState, publicUrl: cfg.alerts.publicUrl });
+  recorder.onRunNotHappened((r) => {
+    alertEvents.notifyRunNotHappened({ jobId: r.jobId, scheduledAt: r.scheduledAt, reason: r.reason, status: r.status }).catch((err: unknown) => {
+      logger.error({ err, jobId: r.jobId, scheduledAt: r.scheduledAt }, 'alerting a fire time that did not run failed');
+    });
+  });
+  const recording = recorder.start(cfg.runSkips.intervalMs, (err) => logger.warn({ err }, 'recording fire times that did not run failed; trying again at the next tick'));
   surfaces.push(metricsSurface(metrics));
   const app = createApp({
     logger,
@@ -137,11 +161,13 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     server,
     url: `http://${cfg.host}:${port}`,
     temporal,
+    recorder,
     async close() {
       await closeServer(server);
       await closeServer(daprServer);
       await closeServer(fusionServer);
       await closeServer(metricsServer);
+      await recording.stop();
       await temporal.close();
       await retention.stop();
       await headsPurge.stop();

@@ -147,6 +147,16 @@ const EnvSchema = z.object({
     .string()
     .refine((v) => secretKeyBytes(v) !== undefined, 'must be 32 bytes as base64 (44 characters, e.g. from `openssl rand -base64 32`) or as 64 hex characters')
     .optional(),
+  // --- Fire times that did not run (#17, core/runs/recorder.ts): how often the API looks, and how
+  // long after a fire time was due it is judged (the scheduler's and visibility's delay).
+  KAIROS_RUN_SKIPS_INTERVAL: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "1m" or "PT30S"')
+    .default('1m'),
+  KAIROS_RUN_SKIPS_SETTLE: z
+    .string()
+    .refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be a duration of at least 1s, such as "30s"')
+    .default('30s'),
   KAIROS_AUDIT_RETENTION: z
     .string()
     .refine((v) => (parseDaysOrDurationMs(v) ?? 0) >= 60_000, 'must be a duration of at least 1m, such as "90d", "2160h" or "P90D"')
@@ -234,6 +244,8 @@ export interface Config {
   database: DatabaseConfig;
   /** The audit log (core/audit): events older than the retention are deleted. */
   audit: { retentionMs: number };
+  /** The recorder of fire times that did not run (core/runs/recorder.ts). */
+  runSkips: { intervalMs: number; settleMs: number };
   /** OpenTelemetry traces (core/telemetry/tracing.ts); off unless an OTLP exporter is configured. */
   tracing: TracingConfig;
   /** Alerts (core/alerts): e-mail over the operator's SMTP server, and the base of the links in alerts. */
@@ -473,6 +485,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.KAIROS_SECRET_KEY === undefined ? {} : { secretKey: secretKeyBytes(e.KAIROS_SECRET_KEY) }),
     },
     audit: { retentionMs: parseDaysOrDurationMs(e.KAIROS_AUDIT_RETENTION) ?? 90 * DAY_MS },
+    runSkips: { intervalMs: parseDurationMs(e.KAIROS_RUN_SKIPS_INTERVAL) ?? 60_000, settleMs: parseDurationMs(e.KAIROS_RUN_SKIPS_SETTLE) ?? 30_000 },
     tracing: tracingConfig(e),
     quotas: { jobs: e.KAIROS_QUOTA_JOBS, concurrentRuns: e.KAIROS_QUOTA_CONCURRENT_RUNS },
     metrics: {

@@ -4,7 +4,20 @@
 import { ApiError, kairos } from './api.js';
 import { badge, button, duration, h, progress, relative, schedule, table, temporalLink, time } from './dom.js';
 
-const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out'];
+const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'skipped', 'missed'];
+
+/** Why a skipped or missed fire time did not run, in words (the API's skip reasons). */
+const SKIP_REASONS = {
+  overlap: 'the previous run was still running (overlap policy)',
+  paused: 'the job was paused',
+  dst: 'a repeated wall time of a DST change (DST policy)',
+  maxRuns: 'the run limit was used up',
+  endOn: "the job's end date had passed",
+  catchupWindow: 'nothing ran it: Temporal or the worker was down past the catch-up window',
+};
+
+/** A fire time that did not run at all (a history row, no workflow): its id ends in -skipped or -missed. */
+const notRun = (run) => run.skip !== undefined && /-(skipped|missed)$/.test(run.runId);
 const RUNS_PAGE = 20;
 const JOBS_PAGE = 25;
 
@@ -36,6 +49,7 @@ const jobLink = (id, name) => h('a', { href: `#/jobs/${encodeURIComponent(id)}` 
 // ---------------------------------------------------------------- runs (a table shared by pages)
 
 function runActions(ctx, run) {
+  if (notRun(run)) return null; // no workflow to link to
   if (run.status !== 'running') return temporalLink(ctx.cfg, 'workflows', run.runId);
   return h(
     'span',
@@ -52,9 +66,9 @@ function runsTable(ctx, items, { showJob = true, empty = 'No runs.' } = {}) {
     h('code', { class: 'id' }, r.runId),
     ...(showJob ? [jobLink(r.jobId, r.jobName ?? r.jobId)] : []),
     badge(r.status),
-    progress(r),
+    r.skip ? h('span', { class: 'skip-reason', title: r.skip.detail ?? '' }, `${SKIP_REASONS[r.skip.reason] ?? r.skip.reason} · due ${new Date(r.skip.scheduledAt).toLocaleString()}`) : progress(r),
     r.trigger,
-    time(r.startedAt),
+    notRun(r) ? '—' : time(r.startedAt),
     time(r.endedAt),
     duration(r.durationMs ?? (r.status === 'running' ? Date.now() - new Date(r.startedAt).getTime() : null)),
     runActions(ctx, r),
@@ -144,7 +158,7 @@ export function overview(ctx) {
         card('Jobs', stats.jobs, '#/jobs'),
         card('Runs', stats.total, '#/runs'),
         // Terminated (aborted) and timed out runs are rare: their cards show only when there are some.
-        ...STATUSES.filter((st) => (st !== 'terminated' && st !== 'timed_out') || by[st] > 0).map((st) => card(st.replace('_', ' '), by[st], `#/runs?status=${st}`, st)),
+        ...STATUSES.filter((st) => !['terminated', 'timed_out', 'skipped', 'missed'].includes(st) || by[st] > 0).map((st) => card(st.replace('_', ' '), by[st], `#/runs?status=${st}`, st)),
       ),
       h(
         'p',

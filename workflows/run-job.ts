@@ -35,6 +35,7 @@ import {
   BACKFILL_CHECK_PATCH,
   BACKFILL_OF_ACTIVITY,
   ALERTS_PATCH,
+  RUN_NOT_HAPPENED_ACTIVITY,
   CHECK_RUN_QUOTA_ACTIVITY,
   DEFAULT_HEARTBEAT_MS,
   dialectOf,
@@ -74,7 +75,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   // driver, no dependents, no run metrics but the skip counter. Manual and dependency runs are never
   // repeats; a backfill's runs carry the schedule's trigger and its scheduled time, so they are checked too.
   if (input.triggeredBy === 'schedule' && plan.dstSkip && patched(DST_SKIP_PATCH)) {
-    if (scheduledAt && inDstSkip(plan.dstSkip, scheduledAt.getTime())) return dstSkipped(input, scheduledAt, started);
+    if (scheduledAt && inDstSkip(plan.dstSkip, scheduledAt.getTime())) return await dstSkipped(input, scheduledAt, started);
   }
   // Temporal's backfill starts the schedule's own action: a backfilled run arrives as a scheduled
   // one, late by as much as its range is old. A late one asks Kairos's record of backfills, and a
@@ -183,12 +184,22 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
 }
 
 /** The record of a scheduled run that the DST overlap policy leaves out (see runJob's first step). */
-function dstSkipped(input: RunJobInput, at: Date, started: number): RunJobResult {
+async function dstSkipped(input: RunJobInput, at: Date, started: number): Promise<RunJobResult> {
   upsertSearchAttributes([{ key: OUTCOME_ATTRIBUTE, value: 'skipped' }]);
   new RunMetrics(metricMeter, { jobType: input.job.type, dialect: dialectOf(input.job), trigger: input.triggeredBy }, input.job.id).runSkipped('dst');
   const scheduledAt = at.toISOString();
   const detail = `${scheduledAt} repeats a wall-clock time of the daylight saving change in ${input.job.timezone}; the job's DST overlap policy runs the other one`;
   log.info('run skipped', { reason: 'dst', scheduledAt });
+  // The alert rules that watch skipped runs hear of it as of any other skipped fire time (the skips
+  // recorder leaves this one alone: it is a run). An alert that cannot be handed over is logged,
+  // never the run's outcome.
+  const notify = proxyActivities<SupportActivities>({ startToCloseTimeout: SUPPORT_ATTEMPT_MS, retry: { maximumAttempts: 5, initialInterval: 1000 } })[RUN_NOT_HAPPENED_ACTIVITY];
+  try {
+    await notify({ jobId: input.job.id, scheduledAt, reason: 'dst', status: 'skipped' });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('alerting the skipped run failed', { error: (err as Error).message });
+  }
   const when = new Date(started).toISOString();
   return { outcome: 'succeeded', status: 'skipped', startedAt: when, endedAt: when, durationMs: 0, attempts: 0, skip: { scheduledAt, reason: 'dst', detail } };
 }

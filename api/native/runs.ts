@@ -68,6 +68,10 @@ export const RunSummarySchema = z.object({
   endedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
   startDelayMs: z.number(),
+  skip: z
+    .object({ scheduledAt: z.string(), reason: z.enum(['overlap', 'paused', 'dst', 'maxRuns', 'endOn', 'catchupWindow']), detail: z.string().optional() })
+    .optional()
+    .describe('skipped and missed runs: the fire time and why it did not run'),
 });
 export const RunViewSchema = RunSummarySchema.extend({
   attempts: z.number(),
@@ -122,8 +126,11 @@ export function runRoutes(runs: RunService, overview: RunOverview): Router {
   r.get('/runs', async (ctx) => {
     const q = parseWith(AllRunsQuerySchema, ctx.query, 'query', 'query');
     const actor = actorOf(ctx);
-    const filter = await overview.scope({ statuses: q.status, jobIds: q.jobId, dialect: q.dialect }, actor);
-    const [page, counts] = await Promise.all([overview.list(filter, q.offset, q.limit, actor), runs.countByStatus(overview.query(filter, actor))]);
+    const filter = await overview.scope({ statuses: q.status, jobIds: q.jobId, dialect: q.dialect, withNotRun: true }, actor);
+    const page = await overview.list(filter, q.offset, q.limit, actor);
+    // Counted after the page is read, so that the total counts at least the runs the page shows
+    // (a run that closed between two parallel queries could be listed as failed yet not counted).
+    const counts = await overview.total(filter, actor);
     // Only running runs have a phase and live progress: one describe each, bounded by the page size.
     const items = await mapLimited(page, async (run) => {
       const flight = run.status === 'running' ? await overview.inFlight(run.runId) : undefined;
@@ -137,7 +144,7 @@ export function runRoutes(runs: RunService, overview: RunOverview): Router {
     const from = q.from ? new Date(q.from) : undefined;
     const to = q.to ? new Date(q.to) : undefined;
     if (from && to && from >= to) throw validationError('invalid query', [{ path: 'query.to', message: 'must be after from' }]);
-    ctx.body = await runs.list(ctx.params.id ?? '', { statuses: q.status, from, to, pageSize: q.limit, cursor: q.cursor }, actorOf(ctx));
+    ctx.body = await runs.list(ctx.params.id ?? '', { statuses: q.status, from, to, pageSize: q.limit, cursor: q.cursor, withNotRun: true }, actorOf(ctx));
   });
 
   r.get('/jobs/:id/stats', async (ctx) => {

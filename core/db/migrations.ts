@@ -265,6 +265,43 @@ function alerts(): Migration {
   };
 }
 
+/**
+ * Fire times that did not run (#17; core/runs/recorder.ts): one row each, unique per job creation
+ * and scheduled time so that recorders on several instances write it once; and the per-job
+ * watermark that keeps each tick's work to the fire times since the last one.
+ */
+function runSkips(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('run_skips')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('owner_id', 'text', (c) => c.notNull())
+        .addColumn('dialect', 'text', (c) => c.notNull())
+        .addColumn('job_name', 'text', (c) => c.notNull())
+        .addColumn('scheduled_at', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('skipped', 'missed')`))
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text')
+        .addColumn('recorded_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('run_skips_fire_time', ['job_id', 'incarnation', 'scheduled_at'])
+        .execute();
+      await db.schema.createIndex('run_skips_owner').on('run_skips').columns(['owner_id', 'scheduled_at']).execute();
+      await db.schema.createIndex('run_skips_at').on('run_skips').column('scheduled_at').execute();
+      await db.schema
+        .createTable('run_skip_marks')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('checked_until', 'text', (c) => c.notNull())
+        .addColumn('closed', 'integer', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('run_skip_marks_pk', ['job_id', 'incarnation'])
+        .execute();
+    },
+  };
+}
+
 /** Every migration for `backend`, keyed by name (applied in name order). */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
@@ -272,5 +309,6 @@ export function migrations(backend: Backend): Record<string, Migration> {
     '0002_job_heads': jobHeads(),
     '0003_job_backfills': jobBackfills(),
     '0004_alerts': alerts(),
+    '0005_run_skips': runSkips(),
   };
 }

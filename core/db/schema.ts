@@ -237,6 +237,39 @@ export interface AlertStreaksTable {
   updated_at: string;
 }
 
+/**
+ * A fire time of a job's schedule that did not run (#17, core/runs/recorder.ts): skipped by a
+ * decision (overlap policy, pause, run cap, end date) or missed (nothing was there to run it). One
+ * row per (job, incarnation, scheduled time), written once; deleted with its job.
+ */
+export interface RunSkipsTable {
+  /** `<jobId>-<scheduled time, RFC 3339 to the second>-<status>`: the row's run id in the API. */
+  id: string;
+  job_id: string;
+  /** '' for a legacy job. */
+  incarnation: string;
+  owner_id: string;
+  /** The job's dialect (KairosDialect): the run overview filters on it. */
+  dialect: string;
+  job_name: string;
+  scheduled_at: string;
+  status: 'skipped' | 'missed';
+  /** A SkipReason (core/runs/types.ts). */
+  reason: string;
+  detail: string | null;
+  recorded_at: string;
+}
+
+/** How far the recorder has looked at a job's fire times (a per-job watermark). */
+export interface RunSkipMarksTable {
+  job_id: string;
+  incarnation: string;
+  /** Fire times at or before this instant are judged. */
+  checked_until: string;
+  /** 1 once the end date or the run cap's row is written: the job fires no more. */
+  closed: number;
+}
+
 /** Every table, for `Kysely<Tables>`. */
 export interface Tables {
   principals: PrincipalsTable;
@@ -257,6 +290,8 @@ export interface Tables {
   alert_rules: AlertRulesTable;
   alert_deliveries: AlertDeliveriesTable;
   alert_streaks: AlertStreaksTable;
+  run_skips: RunSkipsTable;
+  run_skip_marks: RunSkipMarksTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalsTable>;
@@ -264,4 +299,5 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type JobVersionRow = Selectable<JobVersionsTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewAuditEvent = Insertable<AuditEventsTable>;
+export type RunSkipRow = Selectable<RunSkipsTable>;
 export type PrincipalUpdate = Updateable<PrincipalsTable>;

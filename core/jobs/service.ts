@@ -98,6 +98,8 @@ export interface JobServiceDeps extends JobIdentityDeps {
   access?: AccessService;
   /** Where backfills are recorded (./backfills.ts); without it, backfills are refused. */
   backfills?: BackfillLog;
+  /** The job's rows of fire times that did not run (core/runs/skip-store.ts): deleted with it. */
+  notRun?: { forgetJob(jobId: string): Promise<void> };
 }
 
 /** At most this many jobs shared with a principal widen its job list (each is one clause of the visibility query). */
@@ -391,6 +393,7 @@ export class JobService {
     await this.store.delete(job.id);
     this.quotas?.jobs.noteRemoved(job.ownerId, job.id);
     await this.deps.history?.removed(job);
+    await this.deps.notRun?.forgetJob(job.id);
     if (draftOf(job)) return; // a draft's shares and names are its job's
     const draftId = draftIdFor(job.id);
     const draft = await this.store.get(draftId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));

@@ -10,8 +10,9 @@ import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
 import type { TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes } from '../temporal/payloads.ts';
 import { SA } from '../search-attributes.ts';
-import { incarnationClause, quote, runsQuery, type StatusCounts } from './query.ts';
-import { summaryOf, type RunService, type RunSummary } from './service.ts';
+import { emptyByStatus, incarnationClause, matchesNotRun, matchesWorkflows, quote, runsQuery, type StatusCounts } from './query.ts';
+import { notRunStatuses, notRunSummary, summaryOf, type RunService, type RunSummary } from './service.ts';
+import type { SkipFilter } from './skip-store.ts';
 import type { RunProgress, RunStatus } from './types.ts';
 
 export interface OverviewFilter {
@@ -31,6 +32,11 @@ export interface OverviewFilter {
    * runs show whoever started them. Filled by RunOverview.scope; other named jobs show the actor's own runs.
    */
   shared?: ReadonlySet<string>;
+  /**
+   * Also the fire times that did not run (state-store rows), merged in time order: the native API
+   * and the dashboard ask for them; CluedIn, whose states have none for them, does not.
+   */
+  withNotRun?: boolean;
 }
 
 export interface OverviewRun extends RunSummary {
@@ -87,6 +93,29 @@ export class RunOverview {
     };
   }
 
+  /** The state-store rows a filter selects for `actor` (undefined: none are asked for). */
+  private rowFilter(f: OverviewFilter, actor: Actor): SkipFilter | undefined {
+    if (!f.withNotRun || !matchesNotRun(f.statuses)) return undefined;
+    const admin = actor.role === 'admin';
+    const named = f.jobIds !== undefined;
+    return {
+      ...(named ? { jobs: [...new Set(f.jobIds)].map((id) => (f.incarnations?.has(id) ? { id, incarnation: f.incarnations.get(id) ?? null } : { id })) } : {}),
+      // Rows of a job shared with the actor show whoever owns it; the others only the actor's own.
+      ...(admin ? {} : { owner: actor.id, ...(named ? { sharedJobs: [...(f.shared ?? [])] } : {}) }),
+      ...(f.dialect === undefined ? {} : { dialect: f.dialect }),
+      statuses: notRunStatuses(f.statuses),
+    };
+  }
+
+  /** How many runs (and, with `withNotRun`, rows) the filter matches, by status. */
+  async total(f: OverviewFilter, actor: Actor): Promise<StatusCounts> {
+    if (f.jobIds?.length === 0) return { total: 0, byStatus: emptyByStatus() };
+    f = await this.scope(f, actor);
+    const rows = this.rowFilter(f, actor);
+    if (!rows) return await this.runs.countByStatus(this.query(f, actor));
+    return await this.runs.countWithNotRun(this.query(f, actor), rows);
+  }
+
   /** Counts by status; running runs are further split into queued and executing. */
   async counts(f: OverviewFilter, actor: Actor): Promise<OverviewCounts> {
     if (f.jobIds?.length === 0) return { total: 0, byStatus: emptyByStatus(), queued: 0, phaseSampled: 0 };
@@ -104,9 +133,14 @@ export class RunOverview {
       throw validationError('page out of range', [{ path: 'query.offset', message: `offset + limit may reach at most ${MAX_OFFSET}` }]);
     }
     if (f.jobIds?.length === 0 || limit <= 0) return [];
-    const query = this.query(await this.scope(f, actor), actor);
+    f = await this.scope(f, actor);
+    const query = this.query(f, actor);
     const out: OverviewRun[] = [];
+    const rowFilter = this.rowFilter(f, actor);
+    // Rows of fire times that did not run: as many as the page could reach, merged by time below.
+    const rows = rowFilter ? await this.runs.notRunRows(rowFilter, offset + limit) : [];
     let token: Uint8Array | undefined;
+    if (rowFilter && !matchesWorkflows(f.statuses)) return rows.slice(offset, offset + limit).map((r) => ({ ...notRunSummary(r), jobName: r.jobName }));
     do {
       const res = await this.temporal.workflows.listPage({ query, pageSize: Math.min(1000, offset + limit - out.length), nextPageToken: token });
       for (const e of res.items) {
@@ -116,7 +150,23 @@ export class RunOverview {
       }
       token = res.nextPageToken;
     } while (token && out.length < offset + limit);
-    return out.slice(offset, offset + limit);
+    if (!rows.length) return out.slice(offset, offset + limit);
+    // Both lists are newest first: runs by close time (running first), rows by scheduled time.
+    const merged: OverviewRun[] = [];
+    let ri = 0;
+    let si = 0;
+    while (merged.length < offset + limit && (ri < out.length || si < rows.length)) {
+      const r = out[ri];
+      const row = rows[si];
+      if (r && (!row || (r.endedAt ?? '9999') >= row.scheduledAt)) {
+        merged.push(r);
+        ri++;
+      } else if (row) {
+        merged.push({ ...notRunSummary(row), jobName: row.jobName });
+        si++;
+      }
+    }
+    return merged.slice(offset, offset + limit);
   }
 
   /** In-flight runs in one phase, paged by offset (at most PHASE_SAMPLE running runs are looked at). */
@@ -177,10 +227,6 @@ export function overviewQuery(f: OverviewFilter, owner?: string): string {
     clauses.push(alternatives.length === 1 ? (alternatives[0] ?? '') : `(${alternatives.join(' OR ')})`);
   }
   return clauses.join(' AND ');
-}
-
-function emptyByStatus(): Record<RunStatus, number> {
-  return { running: 0, succeeded: 0, failed: 0, cancelled: 0, terminated: 0, timed_out: 0 };
 }
 
 /** `fn` over `items` in batches of PARALLEL describes, keeping order (a bounded fan-out). */

@@ -14,8 +14,9 @@ import { RUN_JOB_WORKFLOW } from '../temporal/contract.ts';
 import { cursorOf, tokenOfCursor, type TemporalGateway } from '../temporal/gateway.ts';
 import { decodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts';
 import { SA, SCHEDULED_START_TIME } from '../search-attributes.ts';
-import { countsFromGroups, runsQuery, statusFromVisibility, successRate, type StatusCounts } from './query.ts';
-import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunStatus } from './types.ts';
+import { countsFromGroups, matchesNotRun, matchesWorkflows, quote, runsQuery, statusFromVisibility, successRate, withNotRun, type StatusCounts } from './query.ts';
+import type { NotHappenedRun, NotRunStatus, RunSkipStore, SkipFilter } from './skip-store.ts';
+import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunSkip, RunStatus } from './types.ts';
 
 const WorkflowStatus = enums.WorkflowExecutionStatus;
 const EventType = enums.EventType;
@@ -34,6 +35,11 @@ export interface RunSummary {
   durationMs: number | null;
   /** startedAt − scheduledAt: how late a scheduled run started. */
   startDelayMs: number;
+  /**
+   * Set on `skipped` and `missed` runs: why the fire time did not run. A fire time with no run at
+   * all (a state-store row) has startedAt = scheduledAt, endedAt and durationMs null.
+   */
+  skip?: RunSkip;
 }
 
 export interface RunView extends RunSummary {
@@ -47,6 +53,11 @@ export interface RunView extends RunSummary {
 
 export interface RunListQuery {
   statuses?: RunStatus[];
+  /**
+   * Also the fire times that did not run (state-store rows; ./recorder.ts), in time order among the
+   * runs. The native API asks for them; a dialect whose vendor has no status for them does not.
+   */
+  withNotRun?: boolean;
   from?: Date;
   to?: Date;
   pageSize: number;
@@ -79,6 +90,8 @@ export class RunService {
     private readonly store: JobStore,
     /** Shares and teams for the access policy; without it, only owners and admins see a job's runs. */
     private readonly access?: AccessService,
+    /** Fire times that did not run (./skip-store.ts); without it, only Temporal's runs. */
+    private readonly skips?: RunSkipStore,
   ) {}
 
   /** The policy's answer: not_found if the actor may not read the job, forbidden if it may read but not `action`. */
@@ -115,7 +128,78 @@ export class RunService {
     const stored = await this.accessJob(jobId, actor);
     // Only this creation of the job id: a deleted job's runs never show under a re-created one.
     const query = runsQuery({ jobId, incarnation: stored.job.incarnation ?? null, statuses: q.statuses, from: q.from, to: q.to }, RUN_JOB_WORKFLOW, ATTRS);
-    return await this.page(query, q.pageSize, q.cursor);
+    if (!q.withNotRun || !this.skips || !matchesNotRun(q.statuses)) return await this.page(query, q.pageSize, q.cursor);
+    const rows: SkipFilter = { jobs: [{ id: jobId, incarnation: stored.job.incarnation ?? null }], statuses: notRunStatuses(q.statuses), from: q.from, to: q.to };
+    return await this.mergedPage(query, matchesWorkflows(q.statuses), rows, q.pageSize, q.cursor);
+  }
+
+  /**
+   * A page of Temporal's runs and the state store's rows merged newest first (runs by visibility's
+   * order: running, then by close time; rows by scheduled time). The cursor says where each source
+   * stands: the Temporal page token a page was read with and how many of its runs were shown (the
+   * rest come first next time), and the last row shown. Rows older than a page's oldest run wait for
+   * the next page, so the order holds across pages and `limit` is exact.
+   */
+  private async mergedPage(query: string, wantRuns: boolean, rowFilter: SkipFilter, pageSize: number, cursor?: string): Promise<RunPage> {
+    const skips = this.skips;
+    if (!skips) return { items: [], nextCursor: null };
+    const cur = cursor ? decodeMerged(cursor) : { k: 0, done: !wantRuns };
+    let runs: RunSummary[] = [];
+    let next: string | null = null;
+    if (!cur.done) {
+      const res = await this.page(query, pageSize, cur.t);
+      runs = res.items.slice(cur.k);
+      next = res.nextCursor;
+    }
+    const moreRuns = next !== null;
+    const oldest = runs.at(-1);
+    // While Temporal has more, rows older than this page's oldest run belong to a later page.
+    const rows =
+      moreRuns && !oldest
+        ? []
+        : await skips.list({ ...rowFilter, before: cur.s, ...(moreRuns && oldest ? { notBefore: sortKey(oldest) } : {}) }, pageSize + 1);
+    const items: RunSummary[] = [];
+    let ri = 0;
+    let si = 0;
+    while (items.length < pageSize && (ri < runs.length || si < rows.length)) {
+      const r = runs[ri];
+      const row = rows[si];
+      if (r && (!row || sortKey(r) >= row.scheduledAt)) {
+        items.push(r);
+        ri++;
+      } else if (row) {
+        items.push(notRunSummary(row));
+        si++;
+      }
+    }
+    const lastRow = rows[si - 1];
+    const allRuns = ri >= runs.length;
+    const state: MergedCursor = {
+      ...(allRuns ? (next ? { t: next } : {}) : cur.t ? { t: cur.t } : {}),
+      k: allRuns ? 0 : cur.k + ri,
+      done: cur.done || (allRuns && !next),
+      ...(lastRow ? { s: { at: lastRow.scheduledAt, id: lastRow.id } } : cur.s ? { s: cur.s } : {}),
+    };
+    const more = !state.done || rows.length > si;
+    return { items, nextCursor: more ? encodeMerged(state) : null };
+  }
+
+  /** Rows of fire times that did not run matching `f` (newest first; none without a store). */
+  async notRunRows(f: SkipFilter, limit: number): Promise<NotHappenedRun[]> {
+    return this.skips ? await this.skips.list(f, limit) : [];
+  }
+
+  /**
+   * Counts by status of the runs matching a visibility query, `skipped` runs (KairosOutcome) taken
+   * out of succeeded, plus the state store's rows matching `rows` (none when undefined).
+   */
+  async countWithNotRun(query: string, rows: SkipFilter | undefined): Promise<StatusCounts> {
+    const [counts, skippedRuns, notRun] = await Promise.all([
+      this.countByStatus(query),
+      this.temporal.workflows.count(`${query} AND ${SA.outcome.name} = ${quote('skipped')}`),
+      rows && this.skips ? this.skips.count(rows) : Promise.resolve({ skipped: 0, missed: 0 }),
+    ]);
+    return withNotRun(counts, skippedRuns, notRun);
   }
 
   private async page(query: string, pageSize: number, cursor?: string): Promise<RunPage> {
@@ -161,7 +245,24 @@ export class RunService {
     }
   }
 
+  /** A row of a fire time that did not run: seen by whoever may read its job's history (as a run: assertCanSee). */
+  private async assertCanSeeRow(row: NotHappenedRun, actor: Actor): Promise<void> {
+    if (actor.role === 'admin' || row.ownerId === actor.id) return;
+    const current = await this.store.read(row.jobId).then((s) => s.job, () => undefined);
+    if (!current || (current.incarnation ?? '') !== row.incarnation) throw notFound('run', row.id);
+    try {
+      await this.allow(current, actor, 'read');
+    } catch (err) {
+      throw err instanceof KairosError && err.kind === 'not_found' ? notFound('run', row.id) : err;
+    }
+  }
+
   async get(runId: string, actor: Actor): Promise<RunView> {
+    const row = await this.skips?.get(runId);
+    if (row) {
+      await this.assertCanSeeRow(row, actor);
+      return { ...notRunSummary(row), attempts: 0, error: null, progress: null, output: null, cause: null, dependents: [] };
+    }
     const desc = await this.describe(runId);
     const info = desc.workflowExecutionInfo ?? {};
     await this.assertCanSee(info, runId, actor);
@@ -256,7 +357,7 @@ export class RunService {
     const stored = await this.store.get(jobId);
     await this.allow(stored.job, actor, 'read');
     const base = runsQuery({ jobId, incarnation: stored.job.incarnation ?? null }, RUN_JOB_WORKFLOW, ATTRS);
-    const stats = await this.stats(base);
+    const stats = await this.stats(base, { jobs: [{ id: jobId, incarnation: stored.job.incarnation ?? null }] });
     return { ...stats, nextRunAt: stored.state.nextRunTimes[0]?.toISOString() ?? null };
   }
 
@@ -268,7 +369,7 @@ export class RunService {
   async globalStats(actor: Actor): Promise<RunStats & { jobs: number; jobsCapped: boolean }> {
     const owner = actor.role === 'admin' ? undefined : actor.id;
     const base = runsQuery({ owner }, RUN_JOB_WORKFLOW, ATTRS);
-    const stats = await this.stats(base);
+    const stats = await this.stats(base, owner === undefined ? {} : { owner });
     let next: string | null = null;
     let jobs = 0;
     let cursor: string | undefined;
@@ -286,8 +387,8 @@ export class RunService {
     return countsFromGroups(await this.temporal.workflows.countGroups(`${query} GROUP BY ExecutionStatus`));
   }
 
-  private async stats(base: string): Promise<Omit<RunStats, 'nextRunAt'>> {
-    const counts = await this.countByStatus(base);
+  private async stats(base: string, rows: SkipFilter): Promise<Omit<RunStats, 'nextRunAt'>> {
+    const counts = await this.countWithNotRun(base, rows);
     const finished = await this.page(`${base} AND ExecutionStatus != 'Running'`, MEAN_SAMPLE);
     const durations = finished.items.map((r) => r.durationMs).filter((d): d is number => d !== null);
     return {
@@ -319,10 +420,14 @@ export function summaryOf(e: RawExecution): RunSummary {
   const started = timestampToDate(e.startTime) ?? new Date(0);
   const closed = timestampToDate(e.closeTime);
   const scheduled = sa.get(SCHEDULED_START_TIME) ?? timestampToDate(e.executionTime) ?? started;
+  const status = statusFromVisibility(statusName(e.status));
+  // A run runJob left out by decision: today only the DST policy does (KairosOutcome 'skipped').
+  const skipped = status === 'succeeded' && sa.get(SA.outcome) === 'skipped';
   return {
+    ...(skipped ? { skip: { scheduledAt: scheduled.toISOString(), reason: 'dst' as const } } : {}),
     runId: e.execution?.workflowId ?? '',
     jobId: sa.get(SA.jobId) ?? '',
-    status: statusFromVisibility(statusName(e.status)),
+    status: skipped ? 'skipped' : status,
     trigger: sa.get(SA.triggeredBy) ?? 'manual',
     scheduledAt: scheduled.toISOString(),
     startedAt: started.toISOString(),
@@ -332,7 +437,63 @@ export function summaryOf(e: RawExecution): RunSummary {
   };
 }
 
-function applyRecord(view: RunView, rec: RunJobResult): void {
+/** A row of a fire time that did not run, as a run summary (it never started: startedAt is its scheduled time). */
+export function notRunSummary(row: NotHappenedRun): RunSummary {
+  return {
+    runId: row.id,
+    jobId: row.jobId,
+    status: row.status,
+    trigger: 'schedule',
+    scheduledAt: row.scheduledAt,
+    startedAt: row.scheduledAt,
+    endedAt: null,
+    durationMs: null,
+    startDelayMs: 0,
+    skip: { scheduledAt: row.scheduledAt, reason: row.reason, ...(row.detail === undefined ? {} : { detail: row.detail }) },
+  };
+}
+
+/** The key both sources are merged on: a run's close time (running runs first), a row's scheduled time. */
+const sortKey = (r: RunSummary): string => r.endedAt ?? '9999-12-31T23:59:59.999Z';
+
+/** The row statuses a status filter names (undefined: both). */
+export function notRunStatuses(statuses: readonly RunStatus[] | undefined): NotRunStatus[] | undefined {
+  return statuses?.length ? statuses.filter((s): s is NotRunStatus => s === 'skipped' || s === 'missed') : undefined;
+}
+
+/** Where a merged listing stands (see RunService.mergedPage). */
+interface MergedCursor {
+  /** The Temporal cursor the current runs page is read with (absent: the first page). */
+  t?: string;
+  /** Runs of that page already shown. */
+  k: number;
+  /** Temporal has no more runs. */
+  done: boolean;
+  /** The last row shown. */
+  s?: { at: string; id: string };
+}
+
+const MERGED = 'm1.';
+function encodeMerged(c: MergedCursor): string {
+  return MERGED + Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+function decodeMerged(cursor: string): MergedCursor {
+  const bad = () => new KairosError('validation', 'invalid cursor', [{ path: 'query.cursor', message: 'not a cursor from this listing' }]);
+  if (!cursor.startsWith(MERGED)) throw bad();
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor.slice(MERGED.length), 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  const c = v as Partial<MergedCursor> | null;
+  const okS = c?.s === undefined || (typeof c.s === 'object' && c.s !== null && typeof c.s.at === 'string' && typeof c.s.id === 'string');
+  if (!c || typeof c !== 'object' || (c.t !== undefined && typeof c.t !== 'string') || !Number.isInteger(c.k) || (c.k ?? -1) < 0 || typeof c.done !== 'boolean' || !okS) throw bad();
+  return { ...(c.t === undefined ? {} : { t: c.t }), k: c.k ?? 0, done: c.done, ...(c.s ? { s: { at: c.s.at, id: c.s.id } } : {}) };
+}
+
+function applyRecord(view: RunView, rec: RunJobResult & { skip?: RunSkip }): void {
+  if (rec.skip) view.skip = rec.skip;
   view.attempts = Math.max(view.attempts, rec.attempts ?? 0);
   view.error = rec.error ?? null;
   view.output = rec.output ?? null;

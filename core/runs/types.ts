@@ -83,8 +83,12 @@ export interface RunError {
   message: string;
 }
 
-/** Terminal status of a run as the API reports it. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'terminated' | 'timed_out';
+/**
+ * Status of a run as the API reports it: a workflow's (running … timed_out; `skipped` also for a
+ * run that runJob left out by decision, KairosOutcome), or a fire time that did not run at all
+ * (`skipped` by a decision, `missed` when nothing was there to run it; core/runs/recorder.ts).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'terminated' | 'timed_out' | 'skipped' | 'missed';
 
 /**
  * Why a fire time of a job's schedule did not run (#17): `skipped` by a decision (the overlap policy,

@@ -10,6 +10,9 @@ import { adminAuth, api, apiUrl, temporalHasWebUi, uniqueId } from '../support/e
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
+import { loadConfig } from '../../core/config.ts';
+import { openDatabase } from '../../core/db/open.ts';
+import { notRunId, RunSkipStore } from '../../core/runs/skip-store.ts';
 
 /**
  * A GET with the path and headers sent exactly as written: fetch would normalise "../" away, and
@@ -235,6 +238,32 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
     } finally {
       page.off('request', record);
     }
+  });
+
+  it('shows a fire time that did not run on the Runs page: skipped, its reason and due time, no Temporal link', async () => {
+    const id = await createJob({ id: uniqueId('ui-skip'), name: 'UI skipped', data: { url: `${target.url}/ok` } });
+    const job = (await api<{ incarnation: string; ownerId: string }>('GET', `/v1/jobs/${id}`)).body;
+    // The row as the recorder writes it (its own tests cover finding it: run-skips.test.ts).
+    const db = openDatabase(loadConfig(process.env).database);
+    const at = new Date(Date.now() - 60_000);
+    at.setUTCMilliseconds(0);
+    const rowId = notRunId(id, at, 'skipped');
+    try {
+      await new RunSkipStore(db).record([
+        { id: rowId, jobId: id, incarnation: job.incarnation, ownerId: job.ownerId, dialect: 'native', jobName: 'UI skipped', scheduledAt: at.toISOString(), status: 'skipped', reason: 'overlap', detail: 'run x was still running (overlap policy)', recordedAt: new Date().toISOString() },
+      ]);
+    } finally {
+      await db.close();
+    }
+    await visit('#/runs?status=skipped');
+    const tr = `tr[data-run-id="${rowId}"][data-status="skipped"]`;
+    await page.waitForSelector(tr);
+    const text = (await page.textContent(tr)) ?? '';
+    assert.match(text, /UI skipped/);
+    assert.match(text, /the previous run was still running \(overlap policy\)/);
+    assert.equal(await page.getAttribute(`${tr} .skip-reason`, 'title'), 'run x was still running (overlap policy)');
+    assert.equal(await page.locator(`${tr} a.ext`).count(), 0, 'no Web UI link for a fire time that never ran');
+    assert.deepEqual(pageErrors, []);
   });
 
   it('starts a run from the Runs page and stops it while it runs', async () => {

@@ -51,6 +51,10 @@ export interface OwnStack {
   pids(): { temporal: number[]; worker?: number; api?: number };
   /** SIGKILLs the worker and starts a new one. */
   killWorker(): Promise<void>;
+  /** SIGKILLs the worker and starts none (startWorker does), e.g. to keep it down while Temporal is. */
+  stopWorker(): Promise<void>;
+  /** Starts a worker again after stopWorker. */
+  startWorker(): void;
   /** SIGKILLs the dev server (its SQLite file stays), or every service of the cluster (its databases stay). */
   killDevServer(): Promise<void>;
   /** Starts the dev server again on the same port and SQLite file, or the cluster's services on theirs. */
@@ -239,6 +243,12 @@ export async function startOwnStack(opts: OwnStackOptions = {}): Promise<OwnStac
     pids: () => ({ temporal: temporal.pids(), worker: stack.worker.pid, api: stack.api.pid }),
     async killWorker() {
       await stack.restartWorker('SIGKILL');
+    },
+    async stopWorker() {
+      await killHard(stack.worker);
+    },
+    startWorker() {
+      stack.respawn('worker');
     },
     async killDevServer() {
       await temporal.kill();

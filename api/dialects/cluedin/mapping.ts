@@ -245,6 +245,11 @@ export function cluedinState(status: RunStatus, phase?: 'queued' | 'executing'):
     case 'cancelled':
     case 'terminated':
       return 'Cancelled';
+    case 'skipped':
+    case 'missed':
+      // CluedIn has no state for a fire time that did not run; such runs (a DST repeat runJob left
+      // out) ended without doing the work, which is what Cancelled says.
+      return 'Cancelled';
   }
 }
 

@@ -299,7 +299,8 @@ export function renderJobSummary(v: JobView, jobId: number, stats: RunStats) {
     updatedUser: x?.updatedUser ?? v.job.ownerId,
     updatedDate: voltmxTime(v.job.updatedAt),
     jobStatus: v.state.enabled ? 'Active' : 'Inactive',
-    jobHistoryTotal: stats.total,
+    // Fire times that did not run are no Volt MX history records (it has no status for them).
+    jobHistoryTotal: stats.total - stats.byStatus.skipped - stats.byStatus.missed,
     jobHistorySuccessCount: success,
     jobHistoryFailCount: fail,
     jobHistorySucPercentage: pct(success),

@@ -169,7 +169,7 @@ describe('CluedIn responses', () => {
     assert.equal(cluedinState('succeeded'), 'Completed');
     assert.equal(cluedinState('timed_out'), 'Failed');
     assert.equal(cluedinState('terminated'), 'Cancelled');
-    assert.deepEqual(stateCounts({ running: 3, succeeded: 4, failed: 1, timed_out: 1, cancelled: 2, terminated: 2 }, 1), { completed: 4, executing: 2, failed: 2, queued: 1, cancelled: 4 });
+    assert.deepEqual(stateCounts({ running: 3, succeeded: 4, failed: 1, timed_out: 1, cancelled: 2, terminated: 2, skipped: 0, missed: 0 }, 1), { completed: 4, executing: 2, failed: 2, queued: 1, cancelled: 4 });
   });
 
   it('progress: records written for a datasource run, else the driver counter', () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { countsFromGroups, quote, runsQuery, statusFromVisibility, successRate } from '../../../core/runs/query.ts';
+import { countsFromGroups, emptyByStatus, matchesNotRun, matchesWorkflows, quote, runsQuery, statusFromVisibility, successRate, withNotRun } from '../../../core/runs/query.ts';
 import { overviewQuery } from '../../../core/runs/overview.ts';
 
 describe('run queries', () => {
@@ -17,8 +17,23 @@ describe('run queries', () => {
     );
     assert.equal(
       runsQuery({ owner: 'u', statuses: ['succeeded', 'cancelled', 'succeeded'] }),
-      "WorkflowType = 'runJob' AND KairosOwner = 'u' AND ExecutionStatus IN ('Completed', 'Canceled')",
+      "WorkflowType = 'runJob' AND KairosOwner = 'u' AND (ExecutionStatus = 'Canceled' OR (ExecutionStatus = 'Completed' AND KairosOutcome IS NULL))",
     );
+  });
+
+  it('skipped and missed: a skipped run is a Completed one with KairosOutcome, missed names no workflow', () => {
+    assert.equal(runsQuery({ statuses: ['skipped'] }), "WorkflowType = 'runJob' AND (ExecutionStatus = 'Completed' AND KairosOutcome = 'skipped')");
+    assert.equal(runsQuery({ statuses: ['succeeded', 'skipped'] }), "WorkflowType = 'runJob' AND ExecutionStatus = 'Completed'");
+    assert.equal(runsQuery({ statuses: ['missed'] }), "WorkflowType = 'runJob' AND WorkflowId = ''");
+    assert.equal(runsQuery({ statuses: ['failed', 'missed'] }), "WorkflowType = 'runJob' AND ExecutionStatus = 'Failed'");
+    assert.equal(matchesWorkflows(['missed']), false);
+    assert.equal(matchesWorkflows(['missed', 'skipped']), true);
+    assert.equal(matchesNotRun(['failed']), false);
+    assert.equal(matchesNotRun(undefined), true);
+    const c = withNotRun({ total: 10, byStatus: { ...emptyByStatus(), succeeded: 8, failed: 2 } }, 3, { skipped: 2, missed: 1 });
+    assert.deepEqual(c, { total: 13, byStatus: { ...emptyByStatus(), succeeded: 5, failed: 2, skipped: 5, missed: 1 } });
+    // Skipped and missed runs never ran: they are not in the success rate.
+    assert.equal(successRate(c), Math.round((5 / 7) * 10_000) / 10_000);
   });
 
   it('filters on one creation of a job (its incarnation), or on legacy runs without one', () => {
@@ -57,7 +72,7 @@ describe('run queries', () => {
       { count: 1, values: ['Terminated'] },
     ]);
     assert.equal(c.total, 10);
-    assert.deepEqual(c.byStatus, { running: 1, succeeded: 6, failed: 2, cancelled: 0, terminated: 1, timed_out: 0 });
+    assert.deepEqual(c.byStatus, { running: 1, succeeded: 6, failed: 2, cancelled: 0, terminated: 1, timed_out: 0, skipped: 0, missed: 0 });
     assert.equal(successRate(c), 0.6667);
     assert.equal(successRate(countsFromGroups([{ count: 2, values: ['Running'] }])), null);
   });

@@ -198,7 +198,7 @@ describe('Volt MX → canonical → Volt MX', () => {
     const job = asJob(toJobInput(parseJobBody(sample()), 2, { serverUrl: SERVER, updatedUser: 'ana' }));
     const stats: RunStats = {
       total: 5,
-      byStatus: { running: 1, succeeded: 3, failed: 1, cancelled: 0, terminated: 0, timed_out: 0 },
+      byStatus: { running: 1, succeeded: 3, failed: 1, cancelled: 0, terminated: 0, timed_out: 0, skipped: 0, missed: 0 },
       successRate: 0.75,
       meanDurationMs: 10,
       sampleSize: 4,
@@ -222,7 +222,7 @@ describe('Volt MX → canonical → Volt MX', () => {
       jobLastRunStatus: 'Fail',
       jobNextRunTime: '2026-01-02 04:00:19',
     });
-    const none = renderJobSummary(view(job), 2, { ...stats, total: 0, byStatus: { running: 0, succeeded: 0, failed: 0, cancelled: 0, terminated: 0, timed_out: 0 }, lastRun: null });
+    const none = renderJobSummary(view(job), 2, { ...stats, total: 0, byStatus: { running: 0, succeeded: 0, failed: 0, cancelled: 0, terminated: 0, timed_out: 0, skipped: 0, missed: 0 }, lastRun: null });
     assert.equal(none.jobHistorySucPercentage, 0);
     assert.equal(none.jobHistoryFailPercentage, 0);
     assert.equal(none.jobLastRunStatus, null);
