@@ -60,6 +60,19 @@ export interface RuleWrite {
 /** Error texts are kept short in the table (a target's answer could be long). */
 const MAX_ERROR = 2000;
 
+/** A rule write as its row's columns (all but the id and the times). */
+function ruleColumns(w: RuleWrite): Omit<RuleRow, 'id' | 'created_at' | 'updated_at'> {
+  return {
+    owner_id: w.ownerId,
+    job_id: w.jobId,
+    incarnation: w.incarnation,
+    name: w.name,
+    enabled: w.enabled ? 1 : 0,
+    condition: JSON.stringify(w.when),
+    channel: JSON.stringify(w.channel),
+  };
+}
+
 export class AlertStore {
   constructor(
     private readonly db: Db,
@@ -68,18 +81,7 @@ export class AlertStore {
 
   async createRule(w: RuleWrite): Promise<RuleRow> {
     const at = this.now().toISOString();
-    const row: RuleRow = {
-      id: `alr_${randomUUID().replace(/-/g, '')}`,
-      owner_id: w.ownerId,
-      job_id: w.jobId,
-      incarnation: w.incarnation,
-      name: w.name,
-      enabled: w.enabled ? 1 : 0,
-      condition: JSON.stringify(w.when),
-      channel: JSON.stringify(w.channel),
-      created_at: at,
-      updated_at: at,
-    };
+    const row: RuleRow = { id: `alr_${randomUUID().replace(/-/g, '')}`, ...ruleColumns(w), created_at: at, updated_at: at };
     await this.db.kysely.insertInto('alert_rules').values(row).execute();
     return row;
   }
@@ -88,13 +90,7 @@ export class AlertStore {
     await this.db.kysely
       .updateTable('alert_rules')
       .set({
-        owner_id: w.ownerId,
-        job_id: w.jobId,
-        incarnation: w.incarnation,
-        name: w.name,
-        enabled: w.enabled ? 1 : 0,
-        condition: JSON.stringify(w.when),
-        channel: JSON.stringify(w.channel),
+        ...ruleColumns(w),
         updated_at: this.now().toISOString(),
       })
       .where('id', '=', id)
