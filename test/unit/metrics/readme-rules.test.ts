@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parser } from '@prometheus-io/lezer-promql';
 import { METRIC } from '../../../core/temporal/contract.ts';
+import { countRunsNotHappened, createApiMetrics } from '../../../api/metrics.ts';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('### Alert rules'));
@@ -51,8 +52,12 @@ describe('README alert rules', () => {
     assert.notDeepEqual(promqlErrors('sum by (job_id (x)'), [], 'the check finds a broken expression');
   });
 
-  it('names only metrics Kairos exports (or Temporal, or Prometheus itself)', () => {
-    const kairos = new Set<string>(Object.values(METRIC).flatMap((m) => [m, `${m}_total`, `${m}_bucket`, `${m}_sum`, `${m}_count`]));
+  it('names only metrics Kairos exports (or Temporal, or Prometheus itself)', async () => {
+    // The worker's (the contract's names) and the API's (its registry's).
+    const metrics = createApiMetrics();
+    countRunsNotHappened(metrics, { onRunNotHappened: () => undefined });
+    const api = (await metrics.registry.getMetricsAsJSON()).map((m) => m.name);
+    const kairos = new Set<string>([...Object.values(METRIC), ...api].flatMap((m) => [m, `${m}_total`, `${m}_bucket`, `${m}_sum`, `${m}_count`]));
     for (const r of rules) {
       for (const name of r.expr.match(/\bkairos_\w+/g) ?? []) assert.ok(kairos.has(name), `${r.alert}: ${name} is not a Kairos metric`);
     }
