@@ -1,7 +1,8 @@
 // quartz dialect (org.quartz.CronExpression): 6 or 7 fields "sec min hour dom month dow [year]";
 // dow 1-7 from Sunday (1 = SUN) or SUN-SAT; names case-insensitive; lists, ranges, steps with
 // Quartz's own step limits; reversed ranges wrap around the field (Quartz does that: 22-2 in hours
-// = 22,23,0,1,2); "N/step" = N..max. Day of month: L, L-n (n <= 30), LW, L-nW, nW; day of week:
+// = 22,23,0,1,2); "N/step" = N..max. Day of month: L, L-n (n <= 30), LW, L-nW, nW, alone or in a
+// list with days (`1,L`, `2W,16`: the union); day of week:
 // L alone (= 7 = Saturday, as Quartz reads it), nL (last weekday n), n#k (k-th weekday n).
 // One of dom / dow must be '?'; '*' in both is accepted (every day) and a '*' next to a restricted
 // field is read as '?'; both restricted is rejected (Quartz rejects it). Year: 2000-2100 explicit
@@ -10,7 +11,7 @@ import { CronSyntaxError } from '../errors.ts';
 import { MAX_YEAR, MIN_YEAR } from '../calendar.ts';
 import { andDays, anyDay, domValues, dowValues, irToCalendars, type DayPart } from './days.ts';
 import { DOW_NAMES_1, MONTH_NAMES, parseList, splitFields, type FieldDef } from './fields.ts';
-import { parseSpecialDom, parseSpecialDow } from './special.ts';
+import { parseQuartzDomList, parseSpecialDow } from './special.ts';
 import type { CronResult } from './types.ts';
 
 const common = { wrap: true, singleWithStep: true } as const;
@@ -68,7 +69,8 @@ export function parseQuartz(expr: string): CronResult {
   }
   let days: DayPart[];
   if (dowF === '?') {
-    days = parseSpecialDom(DOM, domF, { maxLastOffset: 30, allowLastOffsetW: true, quartzOverflow: true }) ?? domValues(parseList(DOM, noQuestion(DOM, domF)).values);
+    const plain = (t: string) => domValues(parseList(DOM, noQuestion(DOM, t)).values);
+    days = parseQuartzDomList(DOM, domF, { maxLastOffset: 30, allowLastOffsetW: true, quartzOverflow: true }, plain) ?? plain(domF);
   } else {
     days = parseQuartzDow(dowF);
   }

@@ -1,5 +1,6 @@
 // The special day tokens shared by quartz and hangfire: L, L-n, LW, L-nW, nW in day of month;
-// nL and n#k in day of week. Each must be the whole field (neither library combines them in lists).
+// nL and n#k in day of week. Each must be the whole field, except in Quartz's day-of-month lists
+// (parseQuartzDomList: current Quartz accepts `1,L`, `2W,16` and states their union).
 import { CronSyntaxError } from '../errors.ts';
 import type { DayPart } from './days.ts';
 import { lastDayOfMonth, lastNearestWeekday, lastWeekday, nearestWeekday, nthWeekday } from './days.ts';
@@ -36,6 +37,26 @@ export function parseSpecialDom(
     return nearestWeekday(day, opts.quartzOverflow === true);
   }
   throw new CronSyntaxError(`${def.label}: cannot read "${text}" (expected L, L-n, LW, nW or a list of days)`);
+}
+
+/**
+ * A Quartz day-of-month list whose elements may be L, L-n, LW, L-nW or nW (`1,L`, `2W,16`,
+ * `5/7,L-3W,LW`): the union of its elements' days, as current Quartz accepts them and as its own tests
+ * state them (CronExpressionTest). Its getTimeAfter does not always fire that union (it compares plain
+ * days with L's encoded value and tries only the smallest W target; see the README); the union is the
+ * meaning written, and what Kairos fires. Null when the field has no L or W; a step on an L or W
+ * element (`L/2`) is refused, as Quartz refuses it.
+ */
+export function parseQuartzDomList(
+  def: FieldDef,
+  text: string,
+  opts: { maxLastOffset: number; allowLastOffsetW: boolean; quartzOverflow?: boolean; maxLastOffsetW?: number },
+  plain: (element: string) => DayPart[],
+): DayPart[] | null {
+  if (!/[LW]/iu.test(text) || !text.includes(',')) return parseSpecialDom(def, text, opts);
+  const elements = text.split(',');
+  if (elements.some((e) => e === '')) throw new CronSyntaxError(`${def.label}: empty element in the list ("${text}")`);
+  return elements.flatMap((e) => (/[LW]/iu.test(e) ? (parseSpecialDom(def, e, opts) ?? []) : plain(e)));
 }
 
 /**

@@ -128,6 +128,9 @@ test('quartz dialect rejects every expression Quartz rejects', { skip: oracle.av
     const a = answers[i];
     if (a && !a.ok) {
       rejectedByQuartz++;
+      // L and LW in a day-of-month list: Debian's Quartz 2.3.2 refuses them, current Quartz accepts
+      // them (their union: test/unit/triggers/quartz-lists.test.ts), and so does Kairos.
+      if (/with other days of the month is not implemented/u.test(a.error ?? '')) return;
       if (typeof ours(e, 'quartz', 'UTC', Date.UTC(2030, 0, 1), 1) !== 'string') bad.add(`${e}: Quartz rejects (${a.error}), we accept`);
     }
   });
