@@ -596,7 +596,11 @@ export function renderDatasource(job: Job, resourceId: string): Record<string, u
 
 export type FusionStatus = 'ready' | 'running' | 'success' | 'failed' | 'aborted';
 
-/** A run's status in Fusion's words: stop (cancelled) and abort (terminated) both end "aborted". */
+/**
+ * A run's status in Fusion's words: stop (cancelled) and abort (terminated) both end "aborted", and
+ * so does a run that ended without its work by the job's own policy (a DST repeat runJob skipped):
+ * Fusion has no word for it, and it did not fail.
+ */
 export function fusionStatusOf(runStatus: string): FusionStatus {
   switch (runStatus) {
     case 'running':
@@ -605,6 +609,8 @@ export function fusionStatusOf(runStatus: string): FusionStatus {
       return 'success';
     case 'cancelled':
     case 'terminated':
+    case 'skipped':
+    case 'missed':
       return 'aborted';
     default:
       return 'failed';

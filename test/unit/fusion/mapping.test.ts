@@ -233,6 +233,7 @@ describe('fusion status and errors', () => {
   it('speaks ready/running/success/failed/aborted', () => {
     assert.equal(fusionStatusOf('running'), 'running');
     assert.equal(fusionStatusOf('succeeded'), 'success');
+    assert.equal(fusionStatusOf('skipped'), 'aborted', 'a run its DST policy skipped did not fail');
     assert.equal(fusionStatusOf('failed'), 'failed');
     assert.equal(fusionStatusOf('timed_out'), 'failed');
     assert.equal(fusionStatusOf('cancelled'), 'aborted');
