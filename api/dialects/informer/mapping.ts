@@ -481,6 +481,8 @@ export function executionSteps(run: Pick<RunView, 'status' | 'error'>): Record<s
  * still retrying. A failed run's error is its result, not a warning.
  */
 function warningsOf(run: RunView): string[] {
+  // A run its job's DST policy left out did no work; Informer's rows have no status for it but this.
+  if (run.status === 'skipped' || run.status === 'missed') return [run.skip?.detail ?? `${run.status}: ${run.skip?.reason ?? 'did not run'}`];
   if (run.status === 'running') return run.error ? [`attempt ${run.attempts} failed: ${run.error.message}`] : [];
   if (run.status === 'succeeded' && run.attempts > 1) return [`succeeded on attempt ${run.attempts} after ${run.attempts - 1} failed`];
   return [];

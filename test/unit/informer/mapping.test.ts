@@ -252,5 +252,9 @@ describe('history rows', () => {
     assert.deepEqual(failed.warnings, []);
     assert.deepEqual((failed.data as { error: unknown }).error, { type: 'HttpError', message: 'HTTP 400' });
     assert.deepEqual(row({ attempts: 3 }).warnings, ['succeeded on attempt 3 after 2 failed']);
+    // A run its DST policy left out: not a success, and the warning says why.
+    const skipped = row({ status: 'skipped', skip: { scheduledAt: base.scheduledAt, reason: 'dst', detail: 'repeats 01:30 of the change' }, output: null });
+    assert.equal(skipped.success, false);
+    assert.deepEqual(skipped.warnings, ['repeats 01:30 of the change']);
   });
 });
