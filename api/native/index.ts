@@ -21,6 +21,7 @@ import type { JobVersions } from '../../core/versions/history.ts';
 import type { AuditLog } from '../../core/audit/log.ts';
 import type { AlertRules } from '../../core/alerts/rules.ts';
 import { alertRoutes } from './alerts.ts';
+import { docsRoutes } from './docs.ts';
 
 export interface NativeDeps {
   jobs: JobService;
@@ -52,6 +53,7 @@ export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
     auditRoutes(d.audit),
     alertRoutes(d.alerts),
     openApiRoutes(),
+    docsRoutes(),
   ];
 }
 
