@@ -22,7 +22,7 @@ describe('dashboard: backfill a job from its page', { skip: chromiumMissing(), t
   before(async () => {
     target = await startHttpTarget();
     browser = await launchChromium();
-    const context = await browser.newContext({ httpCredentials: { ...adminCredentials(), origin: apiUrl() }, timezoneId: 'UTC' });
+    const context = await browser.newContext({ httpCredentials: { ...adminCredentials(), origin: apiUrl(), send: 'always' }, timezoneId: 'UTC' });
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
