@@ -8,13 +8,14 @@
 // jobs pages, light and dark.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { api, apiUrl, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
 
-const AXE = fileURLToPath(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url));
+/** axe-core's browser bundle, found as Node finds the package (a devDependency). */
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** Evaluates a browser-side expression (the tests compile without the DOM's types). */
 async function js<T>(page: Page, expression: string): Promise<T> {

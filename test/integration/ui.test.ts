@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminAuth, api, apiUrl, temporalHasWebUi, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openDatabase } from '../../core/db/open.ts';
 import { notRunId, RunSkipStore } from '../../core/runs/skip-store.ts';
@@ -153,9 +153,8 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     };
     browser = await launchChromium();
-    // send: 'always': the dashboard's fetches get a 401 without a challenge (ui-login.test.ts), so
-    // the credentials go with every request, as a browser that was logged in with Basic sends them.
-    context = await browser.newContext({ httpCredentials: { ...adminCredentials(), origin: apiUrl(), send: 'always' } });
+    // Logged in as the login form would (ui-login.test.ts): every action below sends the CSRF token.
+    context = await loggedInContext(browser, apiUrl());
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -171,7 +170,7 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('with wrong credentials the page shows its login form, not the dashboard', async () => {
-    const stranger = await browser.newContext({ httpCredentials: { username: 'nobody', password: 'not-the-password', origin: apiUrl(), send: 'always' } });
+    const stranger = await browser.newContext({ httpCredentials: { username: 'nobody', password: 'not-the-password', origin: apiUrl() } });
     try {
       const p = await stranger.newPage();
       await p.goto(`${apiUrl()}/ui/`);
