@@ -83,8 +83,9 @@ export class SessionStore {
   ) {
     this.idleTtlMs = opts.idleTtlMs ?? DEFAULT_SESSION_IDLE_TTL_MS;
     this.maxTtlMs = opts.maxTtlMs ?? DEFAULT_SESSION_MAX_TTL_MS;
-    // A tenth of the idle time when that is short: with 60 s against a 30 s idle time, no use would
-    // ever be written, and a session in constant use would end 30 s after the login.
+    // A tenth of the idle time when that is short: with 60 s against the 1 min minimum
+    // (KAIROS_SESSION_IDLE_TTL=1m), no use would ever be written, and a session in constant use
+    // would end a minute after the login.
     this.renewResolutionMs = opts.renewResolutionMs ?? Math.min(60_000, Math.floor(this.idleTtlMs / 10));
     this.now = opts.now ?? Date.now;
   }
