@@ -5,7 +5,8 @@
 // brings the form back with a message; log-out ends the session (its cookie no longer works); dark
 // mode follows prefers-color-scheme and the toggle's choice survives a reload; the pages fit a phone
 // and work from the keyboard; and axe-core finds no serious or critical violation on the login and
-// jobs pages, light and dark.
+// jobs pages, light and dark. On a private stack (1 min idle time, 2 failed logins per user): the
+// throttle's 429 message on the form, a session in use outliving its idle time, an idle one ending.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -13,6 +14,8 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { api, apiUrl, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
+import { startOwnStack, type OwnStack } from '../support/processes.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /** axe-core's browser bundle, found as Node finds the package (a devDependency). */
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -275,5 +278,63 @@ describe('dashboard login in Chromium', { skip: chromiumMissing(), timeout: 240_
     }
     for (const key of ['#view', '#/', '#/runs', '#/jobs', 'logout', 'theme-toggle']) assert.ok(seen.has(key), `${key} reachable by Tab: ${[...seen].join(', ')}`);
     assert.deepEqual(pageErrors, []);
+  });
+});
+
+describe('dashboard login on a stack with a 1 min idle time and 2 failed logins per user', { skip: chromiumMissing(), timeout: 300_000 }, () => {
+  let stack: OwnStack;
+  let browser: Browser;
+  let creds: { username: string; password: string };
+
+  before(async () => {
+    stack = await startOwnStack({ env: { KAIROS_SESSION_IDLE_TTL: '1m', KAIROS_LOGIN_FAILURES_PER_USER: '2' } });
+    const [username = '', password = ''] = Buffer.from(stack.auth.replace(/^Basic /, ''), 'base64').toString().split(':');
+    creds = { username, password };
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('the throttle’s 429 shows its message; a session in use outlives its idle time, an idle one ends and the page says so', async () => {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(30_000);
+    const page = await context.newPage();
+    await page.goto(`${stack.apiUrl}/ui/#/jobs`);
+    await page.waitForSelector('#login-form');
+    // A user of its own, so that the throttle never locks out the admin.
+    const victim = { username: 'throttled', password: 'throttled-password' };
+    const made = await fetch(`${stack.apiUrl}/v1/users`, { method: 'POST', headers: { authorization: stack.auth, 'content-type': 'application/json' }, body: JSON.stringify(victim) });
+    assert.equal(made.status, 201);
+    for (let i = 0; i < 3; i++) {
+      await page.fill('#login-username', victim.username);
+      await page.fill('#login-password', 'wrong');
+      await page.click('#login-form button[type="submit"]');
+      await page.waitForSelector('#login-error:not(:empty)');
+      const text = (await page.textContent('#login-error')) ?? '';
+      if (/too many failed logins; try again in \d+ s/.test(text)) break;
+      assert.match(text, /wrong username or password/);
+      assert.ok(i < 2, 'the third failure is throttled');
+      await page.fill('#login-password', '');
+      await page.evaluate('document.getElementById("login-error").textContent = ""');
+    }
+    assert.equal((await context.cookies(stack.apiUrl)).length, 0);
+
+    await page.fill('#login-username', creds.username);
+    await page.fill('#login-password', creds.password);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('#whoami:not(:empty)');
+    // In use (the page polls every 4 s) for longer than the idle time: still logged in.
+    const loggedInAt = Date.now();
+    await waitFor(async () => Date.now() - loggedInAt > 75_000, 90_000, 'the idle time to pass while in use');
+    assert.equal(await page.isVisible('#main-nav'), true, 'a session in use slides its expiry');
+    // Idle: a hidden tab does not poll; after the idle time the next call is a 401 → the form.
+    await page.evaluate(`Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true })`);
+    const idleFrom = Date.now();
+    await waitFor(async () => Date.now() - idleFrom > 65_000, 80_000, 'the idle time to pass');
+    await page.evaluate(`Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true }); document.dispatchEvent(new Event('visibilitychange'))`);
+    await page.waitForSelector('#login-notice:has-text("session has ended")');
+    await context.close();
   });
 });
