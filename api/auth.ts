@@ -16,6 +16,14 @@ export type { Principal } from '../core/auth/store.ts';
 
 export const WWW_AUTHENTICATE = 'Basic realm="kairos"';
 
+/**
+ * The header (and its value) the dashboard sends on its own fetches. A 401 to them comes without the
+ * Basic challenge, which would make the browser show its password prompt over the dashboard's login
+ * form; curl and other API clients, which never send it, keep getting the challenge.
+ */
+export const DASHBOARD_HEADER = 'X-Kairos-Client';
+export const DASHBOARD_CLIENT = 'dashboard';
+
 /** The subset of the store the middleware needs (handy for tests). */
 export type Authenticator = Pick<AuthStore, 'authenticateBasic' | 'authenticateApiKey' | 'sessions'>;
 
@@ -23,7 +31,7 @@ export type Authenticator = Pick<AuthStore, 'authenticateBasic' | 'authenticateA
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function unauthenticated(ctx: Context): KairosError {
-  ctx.set('WWW-Authenticate', WWW_AUTHENTICATE);
+  if (ctx.get(DASHBOARD_HEADER) !== DASHBOARD_CLIENT) ctx.set('WWW-Authenticate', WWW_AUTHENTICATE);
   return new KairosError('unauthenticated', 'authentication required');
 }
 

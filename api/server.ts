@@ -122,7 +122,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     }),
   );
   surfaces.push(cluedinSurface(cfg, { jobs: jobs.forSurface('cluedin'), runs, overview }));
-  surfaces.push(uiSurface(cfg));
+  surfaces.push(uiSurface(cfg, undefined, authenticate(auth)));
   const metrics = createApiMetrics();
   // The recorder of fire times that did not run: every API instance runs it (rows are written once).
   const recorder = new RunRecorder(db, temporal, skips, {

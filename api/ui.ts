@@ -1,12 +1,14 @@
-// The web dashboard: serves the static files of ui/ under /ui/ (authenticated like every API path,
-// so a browser gets a Basic challenge and then sends the same credentials on the page's /v1 calls).
+// The web dashboard: serves the static files of ui/ under /ui/. They are served without credentials
+// (they are the published code of the page and hold no data), so that a browser without a session
+// gets the dashboard's own login form rather than a Basic password prompt; everything the page shows
+// comes from authenticated /v1 calls (and /ui/config.json, which stays authenticated).
 // Only plain file names directly in ui/ with a known type are served: the name is matched, never
 // resolved as a path, so "../" and encoded variants cannot reach other files.
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../core/config.ts';
 import { KairosError } from '../core/errors.ts';
 import { own } from '../core/objects/own.ts';
@@ -97,7 +99,18 @@ export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
   return r;
 }
 
-export function uiSurface(cfg: Config, dir = UI_DIR): Surface {
+/** Whether a request is for one of the dashboard's static files (anything under /ui/ but its settings). */
+function isStaticFile(ctx: Context): boolean {
+  return (ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path !== '/ui/config.json';
+}
+
+/**
+ * The dashboard's surface. With `authenticate` (the app's), its static files need no credentials and
+ * only /ui/config.json asks for them; without it, every path is authenticated by the app.
+ */
+export function uiSurface(cfg: Config, dir = UI_DIR, authenticate?: Middleware): Surface {
   // Errors (401 without credentials, 404) use the native API's JSON shape.
-  return { prefix: '/ui', renderError: renderNativeError, routers: [uiRoutes(cfg, dir)] };
+  const surface: Surface = { prefix: '/ui', renderError: renderNativeError, routers: [uiRoutes(cfg, dir)] };
+  if (authenticate) surface.authenticate = (ctx, next) => (isStaticFile(ctx) ? next() : authenticate(ctx, next));
+  return surface;
 }

@@ -1,7 +1,27 @@
-// The dashboard's only door to the server: same-origin fetches to the native /v1 API. The browser
-// adds the Basic credentials it was challenged for on /ui/ (same realm), so the page never sees or
-// stores a password.
+// The dashboard's only door to the server: same-origin fetches to the native /v1 API, authenticated
+// by the login session's HttpOnly cookie (the page never sees it, nor keeps a password). The
+// session's CSRF token lives only in this module's memory and goes with every state-changing call;
+// after a reload it is read again from GET /v1/sessions/current. Every call says it comes from the
+// dashboard (X-Kairos-Client), so a 401 comes without a Basic challenge: the browser shows no
+// password prompt, and the page shows its login form instead (onUnauthenticated).
 /* global fetch, URLSearchParams */
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The session's CSRF token; null without a session (e.g. Basic credentials, which need none). */
+let csrfToken = null;
+/** Called once per 401 of an authenticated call: the session has ended (expired, logged out elsewhere). */
+let unauthenticated = () => {};
+
+/** Sets (or clears, with null) the CSRF token sent on state-changing calls. */
+export function setCsrfToken(token) {
+  csrfToken = token;
+}
+
+/** What to do when a call answers 401 (the page shows its login form). */
+export function onUnauthenticated(fn) {
+  unauthenticated = fn;
+}
 
 /** An API error with the server's message (and field details) for the banner. */
 export class ApiError extends Error {
@@ -24,8 +44,9 @@ function messageOf(status, body) {
  * Calls the API; resolves to the parsed JSON body (null for 204), throws ApiError otherwise.
  * `ifMatch` sends the job version last read, so an edit never overwrites a change made meanwhile.
  */
-export async function api(method, path, { body, ifMatch } = {}) {
-  const headers = { accept: 'application/json' };
+export async function api(method, path, { body, ifMatch, login = false } = {}) {
+  const headers = { accept: 'application/json', 'x-kairos-client': 'dashboard' };
+  if (csrfToken && !SAFE.has(method)) headers['x-csrf-token'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (ifMatch !== undefined) headers['if-match'] = `"${ifMatch}"`;
   let res;
@@ -41,7 +62,12 @@ export async function api(method, path, { body, ifMatch } = {}) {
   } catch {
     parsed = null;
   }
-  if (!res.ok) throw new ApiError(res.status, messageOf(res.status, parsed), parsed?.error?.details ?? []);
+  if (!res.ok) {
+    const err = new ApiError(res.status, messageOf(res.status, parsed), parsed?.error?.details ?? []);
+    // A failed login is the form's own error, not the end of a session.
+    if (res.status === 401 && !login) unauthenticated(err);
+    throw err;
+  }
   return parsed;
 }
 
@@ -57,6 +83,9 @@ const enc = encodeURIComponent;
 
 /** The endpoints the dashboard uses, named by what they do. */
 export const kairos = {
+  login: (username, password) => api('POST', '/v1/sessions', { body: { username, password }, login: true }),
+  session: () => api('GET', '/v1/sessions/current', { login: true }),
+  logout: () => api('DELETE', '/v1/sessions/current'),
   me: () => api('GET', '/v1/me'),
   config: () => api('GET', '/ui/config.json'),
   stats: () => api('GET', '/v1/stats'),

@@ -1,7 +1,9 @@
-// The dashboard shell: hash routing between pages, polling while the tab is visible, the error
-// banner, and running user actions (confirm → call → refresh; failures go to the banner).
+// The dashboard shell: the login form until there is a session, hash routing between pages, polling
+// while the tab is visible and someone is logged in, the error banner, running user actions
+// (confirm → call → refresh; failures go to the banner), log-out, and the colour theme.
 /* global document, window, location, setInterval, URLSearchParams */
-import { kairos } from './api.js';
+import { kairos, onUnauthenticated, setCsrfToken } from './api.js';
+import { initTheme } from './theme.js';
 import { openCronDialog, cronDialogOpen } from './cron.js';
 import { openBackfillDialog, backfillDialogOpen } from './backfill.js';
 import { jobDetail, jobs, overview, runs } from './pages.js';
@@ -14,7 +16,12 @@ const bannerText = document.getElementById('banner-text');
 /** Where the current banner message came from: a poll's error clears when a later poll succeeds. */
 let bannerSource = null;
 
+/** Whether someone is logged in (a session, or credentials the browser sends by itself). */
+let signedIn = false;
+
 function showError(err, source) {
+  // A 401 has already put the login form up; its message is there.
+  if (!signedIn) return;
   bannerText.textContent = err?.message ?? String(err);
   banner.hidden = false;
   bannerSource = source;
@@ -125,22 +132,119 @@ function show() {
 }
 
 function poll() {
-  if (document.visibilityState !== 'visible' || cronDialogOpen() || backfillDialogOpen()) return;
+  if (!signedIn || document.visibilityState !== 'visible' || cronDialogOpen() || backfillDialogOpen()) return;
   void refresh();
 }
 
-async function start() {
+const nav = document.getElementById('main-nav');
+const whoami = document.getElementById('whoami');
+const logoutButton = document.getElementById('logout');
+let pollTimer = null;
+
+/**
+ * Shows the dashboard for `user`. `viaSession`: logged in through the form (a Log out button);
+ * otherwise the browser sent credentials of its own (Basic), which only closing it forgets.
+ */
+async function enter(user, viaSession) {
+  signedIn = true;
+  nav.hidden = false;
+  whoami.textContent = `${user.username} (${user.role})`;
+  logoutButton.hidden = !viaSession;
   try {
-    const [cfg, me] = await Promise.all([kairos.config(), kairos.me()]);
-    ctx.cfg = cfg;
-    document.getElementById('whoami').textContent = `${me.username} (${me.role})`;
+    ctx.cfg = await kairos.config();
   } catch (err) {
     showError(err, 'poll');
   }
-  window.addEventListener('hashchange', show);
-  document.addEventListener('visibilitychange', poll);
-  setInterval(poll, POLL_MS);
+  if (!signedIn) return; // the session ended meanwhile
+  pollTimer ??= setInterval(poll, POLL_MS);
   show();
 }
 
-void start();
+/** Replaces the dashboard with the login form; `notice` says why (session ended, logged out). */
+function showLogin(notice = '') {
+  signedIn = false;
+  setCsrfToken(null);
+  page = null;
+  nav.hidden = true;
+  whoami.textContent = '';
+  logoutButton.hidden = true;
+  banner.hidden = true;
+  bannerSource = null;
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
+  const form = document.getElementById('login-template').content.cloneNode(true);
+  view.replaceChildren(form);
+  const noticeEl = document.getElementById('login-notice');
+  noticeEl.textContent = notice;
+  noticeEl.hidden = notice === '';
+  const username = document.getElementById('login-username');
+  const password = document.getElementById('login-password');
+  const error = document.getElementById('login-error');
+  const submit = view.querySelector('button[type="submit"]');
+  document.getElementById('login-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    if (!username.value || !password.value) {
+      error.textContent = `Enter your ${!username.value ? 'username' : 'password'}.`;
+      (!username.value ? username : password).focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const s = await kairos.login(username.value, password.value);
+      setCsrfToken(s.csrfToken);
+      await enter(s.user, true);
+    } catch (err) {
+      // The server's words: a wrong password, or (429) how long failed logins are throttled.
+      error.textContent = err.message;
+      password.value = '';
+      password.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  username.focus();
+}
+
+logoutButton.addEventListener('click', async () => {
+  try {
+    await kairos.logout();
+    showLogin('You have logged out.');
+  } catch (err) {
+    showError(err, 'action');
+  }
+});
+
+/** Whoever the browser is logged in as: its session, or credentials it sends by itself; else the form. */
+async function resume() {
+  try {
+    const s = await kairos.session();
+    setCsrfToken(s.csrfToken);
+    await enter(s.user, true);
+    return;
+  } catch (err) {
+    // 404: authenticated, but not by a session (the browser's Basic credentials).
+    if (err.status !== 404) {
+      showLogin(err.status === 401 ? '' : err.message);
+      return;
+    }
+  }
+  try {
+    await enter(await kairos.me(), false);
+  } catch (err) {
+    showLogin(err.status === 401 ? '' : err.message);
+  }
+}
+
+function start() {
+  initTheme(document.getElementById('theme-toggle'));
+  onUnauthenticated(() => {
+    if (signedIn) showLogin('Your session has ended. Log in again to continue.');
+  });
+  window.addEventListener('hashchange', () => {
+    if (signedIn) show();
+  });
+  document.addEventListener('visibilitychange', poll);
+  void resume();
+}
+
+start();

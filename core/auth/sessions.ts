@@ -33,7 +33,7 @@ export interface SessionStoreOptions {
   idleTtlMs?: number;
   /** A session ends this long after it began, however much it is used (default 7 d). */
   maxTtlMs?: number;
-  /** The sliding expiry is persisted at most this often per session (default 60 s). */
+  /** The sliding expiry is persisted at most this often per session (default 60 s, or a tenth of a shorter idle time). */
   renewResolutionMs?: number;
   /** Clock in ms, for tests. */
   now?: () => number;
@@ -83,7 +83,10 @@ export class SessionStore {
   ) {
     this.idleTtlMs = opts.idleTtlMs ?? DEFAULT_SESSION_IDLE_TTL_MS;
     this.maxTtlMs = opts.maxTtlMs ?? DEFAULT_SESSION_MAX_TTL_MS;
-    this.renewResolutionMs = opts.renewResolutionMs ?? 60_000;
+    // A tenth of the idle time when that is short: with 60 s against the 1 min minimum
+    // (KAIROS_SESSION_IDLE_TTL=1m), no use would ever be written, and a session in constant use
+    // would end a minute after the login.
+    this.renewResolutionMs = opts.renewResolutionMs ?? Math.min(60_000, Math.floor(this.idleTtlMs / 10));
     this.now = opts.now ?? Date.now;
   }
 

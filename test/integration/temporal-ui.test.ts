@@ -14,7 +14,7 @@ import { loadConfig } from '../../core/config.ts';
 import { bootstrapAdminInState } from '../../core/auth/bootstrap.ts';
 import { ensureBuilt, privateStackEnv, spawnNode, stopChild, waitReady } from '../../scripts/stack.ts';
 import { api, namespace, temporalAddress, temporalClient, uniqueId } from '../support/env.ts';
-import { chromiumMissing, launchChromium } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -119,7 +119,7 @@ describe('dashboard links into the Temporal Web UI at KAIROS_TEMPORAL_UI_URL', {
     jobs.push(id);
     const browser = await launchChromium();
     try {
-      const context = await browser.newContext({ httpCredentials: { username: admin.user, password: admin.password, origin: baseUrl } });
+      const context = await loggedInContext(browser, baseUrl, {}, { username: admin.user, password: admin.password });
       context.setDefaultTimeout(30_000);
       const page = await context.newPage();
       await page.goto(`${baseUrl}/ui/#/jobs`);

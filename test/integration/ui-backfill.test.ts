@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { api, apiUrl, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
 
 /** A `datetime-local` value of a UTC instant (the page runs in UTC below). */
 const localInput = (d: Date) => d.toISOString().slice(0, 16);
@@ -22,7 +22,7 @@ describe('dashboard: backfill a job from its page', { skip: chromiumMissing(), t
   before(async () => {
     target = await startHttpTarget();
     browser = await launchChromium();
-    const context = await browser.newContext({ httpCredentials: { ...adminCredentials(), origin: apiUrl() }, timezoneId: 'UTC' });
+    const context = await loggedInContext(browser, apiUrl(), { timezoneId: 'UTC' });
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));

@@ -1,4 +1,4 @@
-// The web dashboard (/ui/): served only with credentials (a Basic challenge otherwise), only files
+// The web dashboard (/ui/): its files served without credentials (the page logs in: ui-login.test.ts), only files
 // of ui/ (no traversal), with a restrictive CSP; and, in Debian's Chromium, the pages do what they
 // show: jobs with their schedules, run now → a succeeded run, stop a running run, change a cron,
 // pause/resume, delete, and the API's error message in the banner.
@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminAuth, api, apiUrl, temporalHasWebUi, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openDatabase } from '../../core/db/open.ts';
 import { notRunId, RunSkipStore } from '../../core/runs/skip-store.ts';
@@ -37,14 +37,14 @@ async function rawGet(
 }
 
 describe('dashboard over HTTP', () => {
-  it('asks for credentials: 401 with a Basic challenge, in the native error shape', async () => {
-    for (const path of ['/ui/', '/ui', '/ui/app.js', '/ui/config.json', '/ui/no-such.js']) {
-      for (const auth of [null, 'Basic d3Jvbmc6Y3JlZGVudGlhbHM=']) {
-        const res = await rawGet(path, auth);
-        assert.equal(res.status, 401, `${path} → ${res.status}`);
-        assert.match(String(res.headers['www-authenticate']), /^Basic realm="kairos"$/i);
-        assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'unauthenticated');
-      }
+  it('serves its files without credentials (the login form is in them); its settings ask for credentials: 401 with a Basic challenge, in the native error shape', async () => {
+    for (const auth of [null, 'Basic d3Jvbmc6Y3JlZGVudGlhbHM=']) {
+      for (const path of ['/ui/', '/ui/app.js']) assert.equal((await rawGet(path, auth)).status, 200, path);
+      assert.equal((await rawGet('/ui/no-such.js', auth)).status, 404);
+      const res = await rawGet('/ui/config.json', auth);
+      assert.equal(res.status, 401);
+      assert.match(String(res.headers['www-authenticate']), /^Basic realm="kairos"$/i);
+      assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'unauthenticated');
     }
   });
 
@@ -153,7 +153,8 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     };
     browser = await launchChromium();
-    context = await browser.newContext({ httpCredentials: { ...adminCredentials(), origin: apiUrl() } });
+    // Logged in as the login form would (ui-login.test.ts): every action below sends the CSRF token.
+    context = await loggedInContext(browser, apiUrl());
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -168,16 +169,14 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
     await target?.close();
   });
 
-  it('with wrong credentials the page stays a 401 challenge', async () => {
-    // Playwright answers a challenge with the credentials once, then cancels: the browser shows the
-    // 401. (Without any credentials headless Chromium cannot prompt and fails the navigation; the
-    // HTTP tests above cover that case.)
-    const stranger = await browser.newContext({ httpCredentials: { username: 'nobody', password: 'not-the-password' } });
+  it('with wrong credentials the page shows its login form, not the dashboard', async () => {
+    const stranger = await browser.newContext({ httpCredentials: { username: 'nobody', password: 'not-the-password', origin: apiUrl() } });
     try {
-      const res = await (await stranger.newPage()).goto(`${apiUrl()}/ui/`);
-      assert.equal(res?.status(), 401);
-      assert.match((await res?.headerValue('www-authenticate')) ?? '', /^Basic realm=/i);
-      assert.doesNotMatch((await res?.text()) ?? '', /app\.js/);
+      const p = await stranger.newPage();
+      await p.goto(`${apiUrl()}/ui/`);
+      await p.waitForSelector('#login-form');
+      assert.equal(await p.isHidden('#main-nav'), true);
+      assert.equal(await p.textContent('#whoami'), '');
     } finally {
       await stranger.close();
     }

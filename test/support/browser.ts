@@ -1,7 +1,7 @@
 // Browser tests drive Debian's Chromium through playwright-core: no browser is ever downloaded
 // (scripts/ensure-test-deps.sh installs the chromium package when it can).
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 
 export const CHROMIUM = process.env.KAIROS_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -22,4 +22,19 @@ export async function launchChromium(): Promise<Browser> {
 /** The admin login the harness created, for a browser context's httpCredentials. */
 export function adminCredentials(): { username: string; password: string } {
   return { username: process.env.KAIROS_ADMIN_USER ?? '', password: process.env.KAIROS_ADMIN_PASSWORD ?? '' };
+}
+
+/**
+ * A browser context logged in to the dashboard as `creds` (default: the harness's admin): a session
+ * opened with POST /v1/sessions, whose cookie the context's pages share (the page reads the CSRF token
+ * from GET /v1/sessions/current). The login form itself is tested in ui-login.test.ts.
+ */
+export async function loggedInContext(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}, creds = adminCredentials()): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
+  const res = await context.request.post(`${baseUrl}/v1/sessions`, { data: creds, failOnStatusCode: false });
+  if (res.status() !== 201) {
+    await context.close();
+    throw new Error(`dashboard login as ${creds.username} failed: HTTP ${res.status()} ${await res.text()}`);
+  }
+  return context;
 }

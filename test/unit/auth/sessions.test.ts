@@ -64,6 +64,20 @@ withEachBackend('SessionStore', (fresh, backend) => {
     assert.equal(await sessions.validate(s.token), null);
   });
 
+  it('a short idle time (the 1 min minimum) still slides with use: the renewal is written at a tenth of it', async () => {
+    const clock = { now: Date.parse('2026-03-01T08:00:00.000Z') };
+    const db = await fresh();
+    const auth = new AuthStore(db, { now: () => clock.now, sessions: { idleTtlMs: MIN, maxTtlMs: HOUR } });
+    const user = await auth.createUser({ username: 'kim', password: 'kim-password' });
+    const s = await auth.sessions.create({ id: user.id, credentialVersion: 0 });
+    for (let i = 0; i < 10; i++) {
+      clock.now += 40_000;
+      assert.ok(await auth.sessions.validate(s.token), `used every 40 s, alive after ${(i + 1) * 40} s`);
+    }
+    clock.now += MIN;
+    assert.equal(await auth.sessions.validate(s.token), null, 'idle a minute: ended');
+  });
+
   it('the absolute lifetime ends a session however much it is used', async () => {
     const { clock, sessions, user } = await setup();
     const s = await sessions.create({ id: user.id, credentialVersion: 0 });
