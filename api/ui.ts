@@ -4,7 +4,8 @@
 // resolved as a path, so "../" and encoded variants cannot reach other files.
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../core/config.ts';
@@ -14,6 +15,13 @@ import type { Surface } from './app.ts';
 import { renderNativeError } from './errors.ts';
 
 export const UI_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
+
+/**
+ * cronstrue's browser build (UMD: loaded as a module it sets globalThis.cronstrue), served from the
+ * installed package so the page needs no CDN (the CSP allows only this origin) and no copy to keep
+ * in step with package.json.
+ */
+const CRONSTRUE_DIR = dirname(createRequire(import.meta.url).resolve('cronstrue'));
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -83,7 +91,7 @@ export function temporalUiUrl(cfg: Config): string | null {
   return cfg.temporal.embedded || local.includes(cfg.temporal.address) ? `http://127.0.0.1:${cfg.temporal.uiPort}` : null;
 }
 
-/** `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, and the page's settings as `/ui/config.json`. */
+/** `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, `/ui/vendor/cronstrue.js`, and the page's settings as `/ui/config.json`. */
 export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
   // strict: "/ui" and "/ui/" are different routes (one redirects to the other).
   const r = new Router({ strict: true });
@@ -93,6 +101,7 @@ export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
     securityHeaders(ctx);
     ctx.body = { temporalUiUrl: temporalUiUrl(cfg), namespace: cfg.temporal.namespace };
   });
+  r.get('/ui/vendor/cronstrue.js', (ctx) => serveFile(ctx, CRONSTRUE_DIR, 'cronstrue.js'));
   r.get('/ui/:file', (ctx) => serveFile(ctx, dir, ctx.params.file ?? ''));
   return r;
 }

@@ -86,6 +86,7 @@ function applyBody(ctx: Context): unknown {
 
 const ListQuerySchema = z
   .object({
+    q: z.string().trim().min(1, 'must not be empty').max(200).optional().describe('case-insensitive substring of the name or id'),
     type: z.string().min(1).optional(),
     owner: z.string().min(1).optional(),
     tag: z.string().min(1).optional(),

@@ -74,7 +74,7 @@ export const JOB_OPERATIONS: Operation[] = [
     path: '/v1/jobs',
     summary: 'List jobs (cursor paging; filters)',
     tag: 'jobs',
-    query: { type: 'job type', owner: 'owner id (users: among their own and shared jobs)', tag: 'tag', dialect: 'creating dialect', enabled: 'true|false', limit: '1-1000', cursor: 'from nextCursor', sort: 'id|name|type|nextRunAt|lastRunAt, - for descending (reads all matching jobs)' },
+    query: { q: 'case-insensitive substring of the name or id (reads all matching jobs, at most 10000)', type: 'job type', owner: 'owner id (users: among their own and shared jobs)', tag: 'tag', dialect: 'creating dialect', enabled: 'true|false', limit: '1-1000', cursor: 'from nextCursor', sort: 'id|name|type|nextRunAt|lastRunAt, - for descending (reads all matching jobs)' },
     response: z.object({ items: z.array(JobSummarySchema), nextCursor: z.string().nullable() }),
   },
   { method: 'get', path: '/v1/jobs/{id}', summary: 'Get a job and its state', tag: 'jobs', response: JobViewSchema },

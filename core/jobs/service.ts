@@ -489,11 +489,15 @@ export class JobService {
   /**
    * Lists jobs. Unsorted, a page is one ListSchedules call. Temporal cannot order schedules, so a
    * sorted list reads every job that passes the filters (at most MAX_SORTED) and pages by offset.
+   * A search (`q`: a case-insensitive substring of the name or id) does the same, because Temporal's
+   * visibility has no substring match: its cost is bounded by MAX_SORTED summaries (ListSchedules
+   * pages of 1000), and the other filters narrow it in Temporal first.
    */
-  async list(q: ListQuery & { sort?: JobSort }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+  async list(q: ListQuery & { sort?: JobSort; q?: string }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
     // Users see their own jobs and those shared with them (filtered by owner if they ask); admins see all.
     const scope: Pick<ListQuery, 'owner' | 'visibleTo'> = actor.role === 'admin' ? { owner: q.owner } : { owner: q.owner, visibleTo: await this.visibleTo(actor) };
-    if (!q.sort) return await this.store.list({ ...q, ...scope });
+    const needle = q.q?.toLowerCase();
+    if (!q.sort && needle === undefined) return await this.store.list({ ...q, ...scope });
     const offset = q.cursor ? decodeOffset(q.cursor) : 0;
     const all: JobSummary[] = [];
     let cursor: string | undefined;
@@ -502,11 +506,21 @@ export class JobService {
       all.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor && all.length < MAX_SORTED);
-    if (cursor) throw validationError('too many jobs to sort', [{ path: 'query.sort', message: `narrow the filters to under ${MAX_SORTED} jobs, or list unsorted` }]);
-    const { field, dir } = parseSort(q.sort);
-    all.sort((a, b) => dir * compareBy(a, b, field));
-    const items = all.slice(offset, offset + q.pageSize);
-    const next = offset + q.pageSize < all.length ? Buffer.from(`o:${offset + q.pageSize}`).toString('base64url') : null;
+    if (cursor) {
+      const path = q.sort ? 'query.sort' : 'query.q';
+      throw validationError(q.sort ? 'too many jobs to sort' : 'too many jobs to search', [
+        { path, message: `narrow the filters to under ${MAX_SORTED} jobs${q.sort ? ', or list unsorted' : ''}` },
+      ]);
+    }
+    // Visibility has no case-insensitive substring match, so q is matched here, on the jobs the
+    // scope above already limited to what the actor may read: a stranger's job is never read into `all`.
+    const found = needle === undefined ? all : all.filter((j) => j.name.toLowerCase().includes(needle) || j.id.toLowerCase().includes(needle));
+    if (q.sort) {
+      const { field, dir } = parseSort(q.sort);
+      found.sort((a, b) => dir * compareBy(a, b, field));
+    }
+    const items = found.slice(offset, offset + q.pageSize);
+    const next = offset + q.pageSize < found.length ? Buffer.from(`o:${offset + q.pageSize}`).toString('base64url') : null;
     return { items, nextCursor: next };
   }
 
