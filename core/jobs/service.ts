@@ -7,7 +7,7 @@ import { trimChar } from '../text.ts';
 import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';
 import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
 import { TriggerSchema, type Trigger } from '../triggers/model.ts';
-import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model.ts';
+import { JobInputSchema, type Job, type JobSpec, type JobSummary, type LastOutcome } from './model.ts';
 import type { JobAttachments, JobReadAccess } from './attachments.ts';
 import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
@@ -491,13 +491,14 @@ export class JobService {
    * sorted list reads every job that passes the filters (at most MAX_SORTED) and pages by offset.
    * A search (`q`: a case-insensitive substring of the name or id) does the same, because Temporal's
    * visibility has no substring match: its cost is bounded by MAX_SORTED summaries (ListSchedules
-   * pages of 1000), and the other filters narrow it in Temporal first.
+   * pages of 1000), and the other filters narrow it in Temporal first. `lastOutcome` too: it is in
+   * each schedule's list entry (no query per job), but visibility cannot filter on it.
    */
-  async list(q: ListQuery & { sort?: JobSort; q?: string }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+  async list(q: ListQuery & { sort?: JobSort; q?: string; lastOutcome?: LastOutcome }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
     // Users see their own jobs and those shared with them (filtered by owner if they ask); admins see all.
     const scope: Pick<ListQuery, 'owner' | 'visibleTo'> = actor.role === 'admin' ? { owner: q.owner } : { owner: q.owner, visibleTo: await this.visibleTo(actor) };
     const needle = q.q?.toLowerCase();
-    if (!q.sort && needle === undefined) return await this.store.list({ ...q, ...scope });
+    if (!q.sort && needle === undefined && q.lastOutcome === undefined) return await this.store.list({ ...q, ...scope });
     const offset = q.cursor ? decodeOffset(q.cursor) : 0;
     const all: JobSummary[] = [];
     let cursor: string | undefined;
@@ -507,14 +508,18 @@ export class JobService {
       cursor = page.nextCursor ?? undefined;
     } while (cursor && all.length < MAX_SORTED);
     if (cursor) {
-      const path = q.sort ? 'query.sort' : 'query.q';
+      const path = q.sort ? 'query.sort' : needle !== undefined ? 'query.q' : 'query.lastOutcome';
       throw validationError(q.sort ? 'too many jobs to sort' : 'too many jobs to search', [
         { path, message: `narrow the filters to under ${MAX_SORTED} jobs${q.sort ? ', or list unsorted' : ''}` },
       ]);
     }
     // Visibility has no case-insensitive substring match, so q is matched here, on the jobs the
     // scope above already limited to what the actor may read: a stranger's job is never read into `all`.
-    const found = needle === undefined ? all : all.filter((j) => j.name.toLowerCase().includes(needle) || j.id.toLowerCase().includes(needle));
+    const found = all.filter(
+      (j) =>
+        (needle === undefined || j.name.toLowerCase().includes(needle) || j.id.toLowerCase().includes(needle)) &&
+        (q.lastOutcome === undefined || j.lastOutcome === q.lastOutcome),
+    );
     if (q.sort) {
       const { field, dir } = parseSort(q.sort);
       found.sort((a, b) => dir * compareBy(a, b, field));

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { api, type ApiResponse } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 
 type Json = Record<string, unknown>;
-type Summary = { id: string; name: string; ownerId: string; enabled: boolean; dialect: string };
+type Summary = { id: string; name: string; ownerId: string; enabled: boolean; dialect: string; lastOutcome?: string };
 type Page = { items: Summary[]; nextCursor: string | null };
 type NativeError = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 
@@ -109,6 +110,40 @@ describe('GET /v1/jobs?q= (search by name and id)', { timeout: 120_000 }, () => 
     assert.equal(second.body.nextCursor, null);
   });
 
+  it('filters by the last outcome of the schedule\'s runs (lastOutcome)', async () => {
+    const target: HttpTarget = await startHttpTarget();
+    target.respond = (req, res) => {
+      res.writeHead(req.path.startsWith('/fail') ? 500 : 200, { 'content-type': 'text/plain' }).end('ok');
+    };
+    try {
+      // Each fires once, a second after it is saved (Dapr's six fields: every second, one run).
+      const once = (path: string) => ({
+        data: { url: `${target.url}/${path}`, method: 'GET' },
+        retry: { maxAttempts: 1 },
+        maxRuns: 1,
+        triggers: [{ type: 'cron', dialect: 'dapr', expression: '* * * * * *' }],
+      });
+      await job(A, `${word}-ok`, 'Outcome ok', once('ok'));
+      await job(A, `${word}-bad`, 'Outcome bad', once('fail'));
+      const outcomes = async () =>
+        Object.fromEntries((await as(A)<Page>('GET', `/v1/jobs?q=${word}-`)).body.items.map((j) => [j.id, j.lastOutcome]));
+      await waitFor(async () => {
+        const o = await outcomes();
+        return o[`${word}-ok`] === 'succeeded' && o[`${word}-bad`] === 'failed';
+      }, 60_000, 'the outcomes of the scheduled runs in the list').catch(async (err: unknown) => {
+        throw new Error(`${(err as Error).message}: ${JSON.stringify(await outcomes())}`);
+      });
+      assert.deepEqual(ids((await as(A)<Page>('GET', `/v1/jobs?q=${word}&lastOutcome=failed`)).body), [`${word}-bad`]);
+      assert.deepEqual(ids((await as(A)<Page>('GET', `/v1/jobs?q=${word}&lastOutcome=succeeded`)).body), [`${word}-ok`]);
+      // Jobs whose schedule has not run yet.
+      assert.deepEqual(ids((await as(A)<Page>('GET', `/v1/jobs?q=${word}&lastOutcome=none`)).body), sorted(`${word}-alpha`, `${word}-beta`, `gamma-${word}-x`));
+      // Bob's job never fired either, and is never counted for Alice.
+      assert.deepEqual(ids((await as(B)<Page>('GET', `/v1/jobs?lastOutcome=none&q=${word}`)).body), [`${word}-bob`]);
+    } finally {
+      await target.close();
+    }
+  });
+
   it('refuses bad query values with a 400 naming the parameter, in the native error shape', async () => {
     const cases: [string, string][] = [
       ['q=', 'query.q'],
@@ -117,6 +152,7 @@ describe('GET /v1/jobs?q= (search by name and id)', { timeout: 120_000 }, () => 
       ['enabled=maybe', 'query.enabled'],
       ['sort=owner', 'query.sort'],
       ['limit=0', 'query.limit'],
+      ['lastOutcome=great', 'query.lastOutcome'],
       ['q=a&cursor=bm90LWEtY3Vyc29y', 'query.cursor'],
       ['nonsense=1', 'query'],
     ];
