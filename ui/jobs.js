@@ -1,5 +1,5 @@
 // The Jobs page's own parts: the search and filter toolbar (all answered by the server: GET /v1/jobs
-// q, dialect, type, tag, owner, enabled, sort), bulk selection (POST /v1/jobs/bulk, with a dry run
+// q, dialect, type, tag, owner, enabled, lastOutcome, sort), bulk selection (POST /v1/jobs/bulk, with a dry run
 // first so the confirm dialog says how many jobs it will change), and schedules in words.
 /* global document, history, location, setTimeout, clearTimeout, URLSearchParams */
 import { api, kairos } from './api.js';
@@ -17,7 +17,9 @@ export const SORTS = [
   ['-lastRunAt', 'last run, newest first'],
   ['lastRunAt', 'last run, oldest first'],
 ];
-const FILTERS = ['q', 'dialect', 'type', 'tag', 'owner', 'enabled', 'sort'];
+const FILTERS = ['q', 'dialect', 'type', 'tag', 'owner', 'enabled', 'lastOutcome', 'sort'];
+/** GET /v1/jobs lastOutcome values: how the schedule's newest run ended. */
+const OUTCOMES = ['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'running', 'none'];
 
 /**
  * The toolbar: each control starts from the page's hash parameters (#/jobs?q=nightly links to a
@@ -35,6 +37,7 @@ export function jobFilters(params, changed) {
     tag: text('tag', 'tag filter', 'tag'),
     owner: text('owner', 'owner filter', 'owner id'),
     enabled: select('enabled', 'state filter', [['', 'enabled and paused'], ['true', 'enabled'], ['false', 'paused']]),
+    lastOutcome: select('lastOutcome', 'last outcome filter', [['', 'any last outcome'], ...OUTCOMES.map((o) => [o, o === 'none' ? 'not run by its schedule yet' : `last scheduled run ${o.replace('_', ' ')}`])]),
     sort: select('sort', 'sort order', SORTS),
   };
   const values = () => Object.fromEntries(FILTERS.map((k) => [k, controls[k].value.trim()]).filter(([, v]) => v !== ''));
@@ -52,7 +55,7 @@ export function jobFilters(params, changed) {
       timer = setTimeout(fire, 300);
     });
   }
-  for (const k of ['dialect', 'enabled', 'sort']) controls[k].addEventListener('change', fire);
+  for (const k of ['dialect', 'enabled', 'lastOutcome', 'sort']) controls[k].addEventListener('change', fire);
   const node = h('div', { class: 'toolbar filters' }, Object.values(controls));
   return { node, values, filtered: () => Object.keys(values()).some((k) => k !== 'sort') };
 }

@@ -1,6 +1,6 @@
 // The Jobs page as people use it (#18 item 3), in Debian's Chromium, as a plain user: search by
 // name and id (a stranger's job with the same words never shows), filters and sorting (all answered
-// by the server), schedules in words with their time zone, and bulk pause / delete whose confirm
+// by the server, last outcome included), schedules in words with their time zone, and bulk pause / delete whose confirm
 // dialog says what the server's dry run counted.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,7 +47,7 @@ describe('dashboard: the Jobs page (search, filters, sorting, words, bulk)', { s
   };
   const clearFilters = async () => {
     for (const name of ['type', 'tag', 'owner']) await setFilter(`input[name="${name}"]`, '');
-    for (const name of ['dialect', 'enabled', 'sort']) await setFilter(`select[name="${name}"]`, '');
+    for (const name of ['dialect', 'enabled', 'lastOutcome', 'sort']) await setFilter(`select[name="${name}"]`, '');
   };
 
   before(async () => {
@@ -143,6 +143,12 @@ describe('dashboard: the Jobs page (search, filters, sorting, words, bulk)', { s
     await rowSetIs(sorted(ids.alpha, ids.beta, ids.delta, ids.gamma), 'dialect native, type http');
     await setFilter('input[name="type"]', 'shell');
     await rowsAre([], 'type shell');
+    await setFilter('input[name="type"]', '');
+    // None of them has been run by its schedule yet.
+    await setFilter('select[name="lastOutcome"]', 'failed');
+    await rowsAre([], 'last outcome failed');
+    await setFilter('select[name="lastOutcome"]', 'none');
+    await rowSetIs(sorted(ids.alpha, ids.beta, ids.delta, ids.gamma), 'not run by the schedule yet');
     await clearFilters();
     assert.deepEqual(pageErrors, []);
   });
