@@ -17,11 +17,18 @@ import { renderNativeError } from './errors.ts';
 export const UI_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
 
 /**
- * cronstrue's browser build (UMD: loaded as a module it sets globalThis.cronstrue), served from the
- * installed package so the page needs no CDN (the CSP allows only this origin) and no copy to keep
- * in step with package.json.
+ * Where cronstrue's browser build is (UMD: loaded as a module it sets globalThis.cronstrue), served
+ * from the installed package so the page needs no CDN (the CSP allows only this origin) and no copy
+ * to keep in step with package.json. Resolved per request, not at start: a missing package costs
+ * the page its cron words (a 404 here; the page then shows the server's descriptions), never the API.
  */
-const CRONSTRUE_DIR = dirname(createRequire(import.meta.url).resolve('cronstrue'));
+function cronstrueDir(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('cronstrue'));
+  } catch {
+    throw new KairosError('not_found', 'cronstrue is not installed');
+  }
+}
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -101,7 +108,7 @@ export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
     securityHeaders(ctx);
     ctx.body = { temporalUiUrl: temporalUiUrl(cfg), namespace: cfg.temporal.namespace };
   });
-  r.get('/ui/vendor/cronstrue.js', (ctx) => serveFile(ctx, CRONSTRUE_DIR, 'cronstrue.js'));
+  r.get('/ui/vendor/cronstrue.js', (ctx) => serveFile(ctx, cronstrueDir(), 'cronstrue.js'));
   r.get('/ui/:file', (ctx) => serveFile(ctx, dir, ctx.params.file ?? ''));
   return r;
 }

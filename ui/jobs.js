@@ -5,8 +5,12 @@
 import { api, kairos } from './api.js';
 import { describeTrigger, h } from './dom.js';
 import { cronInWords, triggerInWords } from './schedule-words.js';
-// cronstrue's UMD build sets globalThis.cronstrue (served by the API from the installed package).
-import '/ui/vendor/cronstrue.js';
+
+/**
+ * cronstrue's UMD build sets globalThis.cronstrue (served by the API from the installed package).
+ * Loaded dynamically: should it be missing, the page still works and shows the server's words.
+ */
+const cronstrueLoaded = import('/ui/vendor/cronstrue.js').catch(() => undefined);
 
 export const DIALECTS = ['native', 'fusion', 'voltmx', 'dapr', 'informer', 'cluedin'];
 export const SORTS = [
@@ -155,6 +159,7 @@ const wordsKey = (t, tz) => JSON.stringify([t, tz]);
  * cronstrue cannot read and that is not known yet, so that rendering is synchronous.
  */
 export async function loadServerWords(jobs) {
+  await cronstrueLoaded;
   const wanted = [];
   for (const job of jobs) {
     for (const t of job.triggers ?? []) {
