@@ -520,10 +520,10 @@ export class JobService {
         (needle === undefined || j.name.toLowerCase().includes(needle) || j.id.toLowerCase().includes(needle)) &&
         (q.lastOutcome === undefined || j.lastOutcome === q.lastOutcome),
     );
-    if (q.sort) {
-      const { field, dir } = parseSort(q.sort);
-      found.sort((a, b) => dir * compareBy(a, b, field));
-    }
+    // Unsorted searches are in id order: offset paging needs one order from page to page, which
+    // Temporal's list order does not promise.
+    const { field, dir } = parseSort(q.sort ?? 'id');
+    found.sort((a, b) => dir * compareBy(a, b, field));
     const items = found.slice(offset, offset + q.pageSize);
     const next = offset + q.pageSize < found.length ? Buffer.from(`o:${offset + q.pageSize}`).toString('base64url') : null;
     return { items, nextCursor: next };
