@@ -6,7 +6,8 @@
 // resolved as a path, so "../" and encoded variants cannot reach other files.
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../core/config.ts';
@@ -16,6 +17,20 @@ import type { Surface } from './app.ts';
 import { renderNativeError } from './errors.ts';
 
 export const UI_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
+
+/**
+ * Where cronstrue's browser build is (UMD: loaded as a module it sets globalThis.cronstrue), served
+ * from the installed package so the page needs no CDN (the CSP allows only this origin) and no copy
+ * to keep in step with package.json. Resolved per request, not at start: a missing package costs
+ * the page its cron words (a 404 here; the page then shows the server's descriptions), never the API.
+ */
+function cronstrueDir(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('cronstrue'));
+  } catch {
+    throw new KairosError('not_found', 'cronstrue is not installed');
+  }
+}
 
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -85,7 +100,7 @@ export function temporalUiUrl(cfg: Config): string | null {
   return cfg.temporal.embedded || local.includes(cfg.temporal.address) ? `http://127.0.0.1:${cfg.temporal.uiPort}` : null;
 }
 
-/** `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, and the page's settings as `/ui/config.json`. */
+/** `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, `/ui/vendor/cronstrue.js`, and the page's settings as `/ui/config.json`. */
 export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
   // strict: "/ui" and "/ui/" are different routes (one redirects to the other).
   const r = new Router({ strict: true });
@@ -95,6 +110,7 @@ export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
     securityHeaders(ctx);
     ctx.body = { temporalUiUrl: temporalUiUrl(cfg), namespace: cfg.temporal.namespace };
   });
+  r.get('/ui/vendor/cronstrue.js', (ctx) => serveFile(ctx, cronstrueDir(), 'cronstrue.js'));
   r.get('/ui/:file', (ctx) => serveFile(ctx, dir, ctx.params.file ?? ''));
   return r;
 }

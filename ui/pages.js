@@ -1,8 +1,10 @@
 // The dashboard's pages. Each returns {node, refresh}: `node` is built once (so filters and pagers
 // keep their state), `refresh` fetches and replaces only the data parts; the shell calls it on
 // every poll and after every action.
+/* global URLSearchParams */
 import { ApiError, kairos } from './api.js';
-import { badge, button, duration, h, progress, relative, schedule, table, temporalLink, time } from './dom.js';
+import { badge, button, duration, h, progress, relative, table, temporalLink, time } from './dom.js';
+import { bulkSelection, jobFilters, loadServerWords, scheduleWords } from './jobs.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'skipped', 'missed'];
 
@@ -209,19 +211,36 @@ const JOB_ROW_MAX_AGE_MS = 20_000;
 /** What a list entry says that changes when the job runs or is paused, renamed or retyped. */
 const fingerprint = (s) => [s.name, s.type, s.enabled, s.lastRunAt, s.nextRunAt].join('|');
 
-export function jobs(ctx) {
+export function jobs(ctx, params = new URLSearchParams()) {
   // Each row needs the job's own read and its newest run (2 requests): polling every job of the page
   // every few seconds costs the server 50 requests per page. A row is read again when its list entry
   // changed, when its latest run is still running, after a write from this page, or when it is old.
   const rowCache = new Map();
   let seenChanges = ctx.changes;
-  const cursors = [undefined];
+  let cursors = [undefined];
   let pageNo = 0;
+  const bulk = bulkSelection(ctx);
+  // A new search or filter starts again at the first page, with nothing selected.
+  const filters = jobFilters(params, () => {
+    cursors = [undefined];
+    pageNo = 0;
+    bulk.clear();
+    void ctx.refresh();
+  });
   const body = h('div');
   const pager = h('div', { class: 'pager' });
-  const node = h('section', {}, h('h1', {}, 'Jobs'), h('p', { class: 'muted' }, 'Every job of every API dialect, with its schedule and its latest run.'), body, pager);
+  const node = h(
+    'section',
+    {},
+    h('h1', {}, 'Jobs'),
+    h('p', { class: 'muted' }, 'Every job of every API dialect, with its schedule and its latest run.'),
+    filters.node,
+    bulk.bar,
+    body,
+    pager,
+  );
   const refresh = async () => {
-    const page = await kairos.jobs({ limit: JOBS_PAGE, cursor: cursors[pageNo] });
+    const page = await kairos.jobs({ ...filters.values(), limit: JOBS_PAGE, cursor: cursors[pageNo] });
     if (seenChanges !== ctx.changes) {
       rowCache.clear();
       seenChanges = ctx.changes;
@@ -238,18 +257,21 @@ export function jobs(ctx) {
         return row;
       })
     ).filter(Boolean);
+    await loadServerWords(rows.map((r) => r.job));
+    bulk.showing(rows.map((r) => r.job.id));
     body.replaceChildren(
       table(
-        ['Job', 'Schedule', 'State', 'Next run', 'Last run', ''],
+        [bulk.all, 'Job', 'Schedule', 'State', 'Next run', 'Last run', ''],
         rows.map(({ job, last, dialect }) => [
+          bulk.box(job.id),
           h('div', {}, jobLink(job.id, job.name), h('div', { class: 'muted small' }, `${job.id} · ${job.type} · ${dialect}`)),
-          schedule(job),
+          scheduleWords(job),
           job.state.enabled ? badge('enabled') : badge('paused'),
           time(job.state.nextRunAt),
           lastRun(last),
           jobActions(ctx, job),
         ]),
-        'No jobs yet: create one through the API (POST /v1/jobs) or any dialect.',
+        filters.filtered() ? 'No job matches the search and filters.' : 'No jobs yet: create one through the API (POST /v1/jobs) or any dialect.',
         (i) => ({ dataset: { jobId: rows[i].job.id } }),
       ),
     );
@@ -270,6 +292,7 @@ export function jobDetail(ctx, id) {
   const node = h('section', {}, h('p', {}, h('a', { href: '#/jobs' }, '‹ All jobs')), header, stats, h('h2', {}, 'Runs'), panel.node);
   const refresh = async () => {
     const [job, st] = await Promise.all([kairos.job(id), kairos.jobStats(id)]);
+    await loadServerWords([job]);
     const field = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
     header.replaceChildren(
       h('h1', {}, job.name),
@@ -280,7 +303,7 @@ export function jobDetail(ctx, id) {
         field('Id', h('code', {}, job.id)),
         field('Type', job.type),
         field('Owner', job.ownerId),
-        field('Schedule', schedule(job)),
+        field('Schedule', scheduleWords(job)),
         field('State', job.state.enabled ? badge('enabled') : badge('paused')),
         field('Next run', time(job.state.nextRunAt)),
         field('Last run', lastRun(st.lastRun)),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { detailsFromZod, validationError } from '../../core/errors.ts';
 import { JOB_SORTS, type Actor, type JobService, type JobView } from '../../core/jobs/service.ts';
-import { OVERLAP_POLICIES } from '../../core/jobs/model.ts';
+import { LAST_OUTCOMES, OVERLAP_POLICIES } from '../../core/jobs/model.ts';
 import type { BackfillResult } from '../../core/jobs/backfill.ts';
 import { BULK_ACTIONS, bulkAction } from '../../core/jobs/bulk.ts';
 import { applyJobs, exportJobs } from '../../core/jobs/portable.ts';
@@ -86,11 +86,13 @@ function applyBody(ctx: Context): unknown {
 
 const ListQuerySchema = z
   .object({
+    q: z.string().trim().min(1, 'must not be empty').max(200).optional().describe('case-insensitive substring of the name or id'),
     type: z.string().min(1).optional(),
     owner: z.string().min(1).optional(),
     tag: z.string().min(1).optional(),
     dialect: z.string().min(1).optional(),
     enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    lastOutcome: z.enum(LAST_OUTCOMES).optional().describe("how the schedule's newest run ended"),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().max(4096).optional(),
     sort: z.enum(JOB_SORTS).optional(),

@@ -3,7 +3,7 @@
 import { DstSchema } from '../../core/triggers/dst.ts';
 import Router from '@koa/router';
 import { z } from 'zod';
-import { JobInputSchema, JobSchema } from '../../core/jobs/model.ts';
+import { JobInputSchema, JobSchema, LAST_OUTCOMES } from '../../core/jobs/model.ts';
 import { TriggerSchema } from '../../core/triggers/model.ts';
 import { CreateApiKeyBody, CreateUserBody, SetPasswordBody, SetRoleBody } from './users.ts';
 import { CreateTeamBody } from './teams.ts';
@@ -57,6 +57,7 @@ const JobSummarySchema = z.object({
   incarnation: z.string().optional().describe('which creation of this job id (absent on jobs from before incarnations)'),
   nextRunAt: z.string().nullable(),
   lastRunAt: z.string().nullable(),
+  lastOutcome: z.enum(LAST_OUTCOMES).describe("how the schedule's newest run ended (Temporal's schedule list); none: no scheduled run yet"),
 });
 
 const TimesSchema = z.object({ times: z.array(z.string()) });
@@ -74,7 +75,7 @@ export const JOB_OPERATIONS: Operation[] = [
     path: '/v1/jobs',
     summary: 'List jobs (cursor paging; filters)',
     tag: 'jobs',
-    query: { type: 'job type', owner: 'owner id (users: among their own and shared jobs)', tag: 'tag', dialect: 'creating dialect', enabled: 'true|false', limit: '1-1000', cursor: 'from nextCursor', sort: 'id|name|type|nextRunAt|lastRunAt, - for descending (reads all matching jobs)' },
+    query: { lastOutcome: `${LAST_OUTCOMES.join('|')} (the schedule's newest run; reads all matching jobs)`, q: 'case-insensitive substring of the name or id (reads all matching jobs, at most 10000)', type: 'job type', owner: 'owner id (users: among their own and shared jobs)', tag: 'tag', dialect: 'creating dialect', enabled: 'true|false', limit: '1-1000', cursor: 'from nextCursor', sort: 'id|name|type|nextRunAt|lastRunAt, - for descending (reads all matching jobs)' },
     response: z.object({ items: z.array(JobSummarySchema), nextCursor: z.string().nullable() }),
   },
   { method: 'get', path: '/v1/jobs/{id}', summary: 'Get a job and its state', tag: 'jobs', response: JobViewSchema },

@@ -123,7 +123,17 @@ export interface JobSummary {
   incarnation?: string;
   nextRunAt: string | null;
   lastRunAt: string | null;
+  /**
+   * How the newest run the schedule started ended, as Temporal's schedule list reports it (its
+   * recent actions carry each started workflow's status, eventually consistent): `none` when the
+   * schedule has started none (runs started by hand are not the schedule's and do not count).
+   */
+  lastOutcome?: LastOutcome;
 }
+
+/** A job's last outcome (see JobSummary.lastOutcome); `unknown`: the schedule has not seen the status yet. */
+export const LAST_OUTCOMES = ['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'running', 'none', 'unknown'] as const;
+export type LastOutcome = (typeof LAST_OUTCOMES)[number];
 
 export type RunOutcome = 'succeeded' | 'failed' | 'aborted';
 export type TriggeredBy = 'schedule' | 'manual' | 'dependency' | 'backfill';

@@ -7,7 +7,7 @@ import { trimChar } from '../text.ts';
 import { detailsFromZod, forbidden, KairosError, validationError } from '../errors.ts';
 import { compileTriggers, describeTrigger, nextFireTimes, onceInstants, TriggerError, type CompiledTriggers } from '../triggers/compile.ts';
 import { TriggerSchema, type Trigger } from '../triggers/model.ts';
-import { JobInputSchema, type Job, type JobSpec, type JobSummary } from './model.ts';
+import { JobInputSchema, type Job, type JobSpec, type JobSummary, type LastOutcome } from './model.ts';
 import type { JobAttachments, JobReadAccess } from './attachments.ts';
 import { draftIdFor, draftOf } from '../drafts/service.ts';
 import { mergePatch } from './merge-patch.ts';
@@ -489,11 +489,16 @@ export class JobService {
   /**
    * Lists jobs. Unsorted, a page is one ListSchedules call. Temporal cannot order schedules, so a
    * sorted list reads every job that passes the filters (at most MAX_SORTED) and pages by offset.
+   * A search (`q`: a case-insensitive substring of the name or id) does the same, because Temporal's
+   * visibility has no substring match: its cost is bounded by MAX_SORTED summaries (ListSchedules
+   * pages of 1000), and the other filters narrow it in Temporal first. `lastOutcome` too: it is in
+   * each schedule's list entry (no query per job), but visibility cannot filter on it.
    */
-  async list(q: ListQuery & { sort?: JobSort }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
+  async list(q: ListQuery & { sort?: JobSort; q?: string; lastOutcome?: LastOutcome }, actor: Actor): Promise<{ items: JobSummary[]; nextCursor: string | null }> {
     // Users see their own jobs and those shared with them (filtered by owner if they ask); admins see all.
     const scope: Pick<ListQuery, 'owner' | 'visibleTo'> = actor.role === 'admin' ? { owner: q.owner } : { owner: q.owner, visibleTo: await this.visibleTo(actor) };
-    if (!q.sort) return await this.store.list({ ...q, ...scope });
+    const needle = q.q?.toLowerCase();
+    if (!q.sort && needle === undefined && q.lastOutcome === undefined) return await this.store.list({ ...q, ...scope });
     const offset = q.cursor ? decodeOffset(q.cursor) : 0;
     const all: JobSummary[] = [];
     let cursor: string | undefined;
@@ -502,11 +507,25 @@ export class JobService {
       all.push(...page.items);
       cursor = page.nextCursor ?? undefined;
     } while (cursor && all.length < MAX_SORTED);
-    if (cursor) throw validationError('too many jobs to sort', [{ path: 'query.sort', message: `narrow the filters to under ${MAX_SORTED} jobs, or list unsorted` }]);
-    const { field, dir } = parseSort(q.sort);
-    all.sort((a, b) => dir * compareBy(a, b, field));
-    const items = all.slice(offset, offset + q.pageSize);
-    const next = offset + q.pageSize < all.length ? Buffer.from(`o:${offset + q.pageSize}`).toString('base64url') : null;
+    if (cursor) {
+      const path = q.sort ? 'query.sort' : needle !== undefined ? 'query.q' : 'query.lastOutcome';
+      throw validationError(q.sort ? 'too many jobs to sort' : 'too many jobs to search', [
+        { path, message: `narrow the filters to under ${MAX_SORTED} jobs${q.sort ? ', or list unsorted' : ''}` },
+      ]);
+    }
+    // Visibility has no case-insensitive substring match, so q is matched here, on the jobs the
+    // scope above already limited to what the actor may read: a stranger's job is never read into `all`.
+    const found = all.filter(
+      (j) =>
+        (needle === undefined || j.name.toLowerCase().includes(needle) || j.id.toLowerCase().includes(needle)) &&
+        (q.lastOutcome === undefined || j.lastOutcome === q.lastOutcome),
+    );
+    // Unsorted searches are in id order: offset paging needs one order from page to page, which
+    // Temporal's list order does not promise.
+    const { field, dir } = parseSort(q.sort ?? 'id');
+    found.sort((a, b) => dir * compareBy(a, b, field));
+    const items = found.slice(offset, offset + q.pageSize);
+    const next = offset + q.pageSize < found.length ? Buffer.from(`o:${offset + q.pageSize}`).toString('base64url') : null;
     return { items, nextCursor: next };
   }
 

@@ -16,7 +16,7 @@ import { nextFireTimes } from '../triggers/evaluate.ts';
 import { inDstSkip } from '../triggers/dst-skip.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
 import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
-import type { Job, JobSummary, TriggeredBy } from './model.ts';
+import type { Job, JobSummary, LastOutcome, TriggeredBy } from './model.ts';
 import type { JobReadAccess } from './attachments.ts';
 import { runLimitOf } from './run-limit.ts';
 import { executionPlan } from './execution-plan.ts';
@@ -121,6 +121,25 @@ function visibilityClause(v: NonNullable<ListQuery['visibleTo']>): string {
     (s) => `(${SA.jobId.name} = ${quote(s.id)} AND ${s.incarnation === undefined ? `${SA.incarnation.name} IS NULL` : `${SA.incarnation.name} = ${quote(s.incarnation)}`})`,
   );
   return `(${[`${SA.owner.name} = ${quote(v.owner)}`, ...shared].join(' OR ')})`;
+}
+
+const OUTCOME_OF_STATUS: Partial<Record<number, LastOutcome>> = {
+  [enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING]: 'running',
+  [enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED]: 'succeeded',
+  [enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_FAILED]: 'failed',
+  [enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_CANCELED]: 'cancelled',
+  [enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED]: 'terminated',
+  [enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TIMED_OUT]: 'timed_out',
+};
+
+/**
+ * The outcome of the newest action in a schedule's list entry: free (ListSchedules returns it),
+ * where asking visibility for each job's latest run would cost a query per job.
+ */
+function lastOutcomeOf(recent: readonly temporal.api.schedule.v1.IScheduleActionResult[]): LastOutcome {
+  const newest = recent[recent.length - 1];
+  if (!newest) return 'none';
+  return OUTCOME_OF_STATUS[Number(newest.startWorkflowStatus ?? 0)] ?? 'unknown';
 }
 
 export class JobStore {
@@ -382,6 +401,7 @@ export class JobStore {
         ...(sa.get(SA.incarnation) ? { incarnation: sa.get(SA.incarnation) } : {}),
         nextRunAt: !paused && next ? next.toISOString() : null,
         lastRunAt: last ? last.toISOString() : null,
+        lastOutcome: lastOutcomeOf(recent),
       };
     });
     return { items, nextCursor: cursorOf(res.nextPageToken) };
