@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { adminAuth, api, apiUrl } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { chromiumMissing, launchChromium } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
 
 type Json = Record<string, unknown>;
 
@@ -65,7 +65,8 @@ describe('dashboard: the Jobs page (search, filters, sorting, words, bulk)', { s
     await waitFor(async () => (await api<{ items: unknown[] }>('GET', `/v1/jobs?q=${ids.other}`)).body.items.length === 1, 20_000, 'the other job in the list');
 
     browser = await launchChromium();
-    const context = await browser.newContext({ httpCredentials: { ...user, origin: apiUrl() }, timezoneId: 'UTC' });
+    // A dashboard session (the page no longer answers a Basic challenge).
+    const context = await loggedInContext(browser, apiUrl(), { timezoneId: 'UTC' }, user);
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
