@@ -478,6 +478,7 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
 
     // ---- scheduled jobs: never two runs at once, and still firing after the faults ---------------
     const schedRuns: Record<string, number> = {};
+    const schedNotRun: Record<string, number> = {};
     for (const { id } of scheduled) {
       const paused = await native('POST', `/v1/jobs/${id}/pause`);
       if (!paused.answered || paused.answer.status !== 200) problems.push(`pause ${id}: ${JSON.stringify(paused)}`);
@@ -495,6 +496,11 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
         `the runs of ${id} to end`,
         1000,
       ).catch(() => problems.push(`${id}: runs still running 90 s after the pause`));
+      // Fire times that did not run (skipped by the overlap policy, missed during a fault) are history
+      // rows too (#17): they have a due time and no lifetime, so they are counted, not checked for overlap.
+      const notRun = items.filter((x) => x.status === 'skipped' || x.status === 'missed');
+      schedNotRun[`${id}`] = notRun.length;
+      items = items.filter((x) => !notRun.includes(x));
       schedRuns[`${id}`] = items.length;
       for (let i = 0; i < items.length; i++) {
         for (let j = i + 1; j < items.length; j++) {
@@ -505,6 +511,7 @@ describe('scale-out under faults: 2 APIs, 2 workers, PostgreSQL state store, rou
       if (!items.some((x) => Date.parse(x.startedAt) > faultsEnd)) problems.push(`${id}: no run started after the last fault (${new Date(faultsEnd).toISOString()})`);
     }
     figures.scheduledRuns = schedRuns;
+    figures.scheduledNotRun = schedNotRun;
     figures.scheduledTargetMaxInFlight = Object.fromEntries(maxInFlight);
 
     // ---- 5xx only as 503 while Temporal or PostgreSQL was down -----------------------------------

@@ -19,6 +19,8 @@ export interface Route {
   /** Koa path template, e.g. "/v1/jobs/:id". */
   path: string;
   params: string[];
+  /** Served without credentials by design (the dashboard's static files: its published code, no data). */
+  public?: boolean;
 }
 
 function routesOf(surface: SurfaceName, routers: Router[]): Route[] {
@@ -46,8 +48,9 @@ export function allRoutes(): Route[] {
     // Informer reads the share store off its access service while it builds its routers.
     ...routesOf('informer', informerSurface(cfg, { access: { shares: none } } as never).routers),
     ...routesOf('voltmx', voltmxSurface(cfg, {} as never).routers),
-    // The dashboard's files: authenticated like the API, errors in the native shape.
-    ...routesOf('native', uiSurface(cfg).routers),
+    // The dashboard's files: its static files are public (the login form is among them); its settings
+    // (/ui/config.json) are authenticated like the API; errors in the native shape.
+    ...routesOf('native', uiSurface(cfg).routers).map((r) => (r.method === 'GET' && r.path !== '/ui/config.json' ? { ...r, public: true } : r)),
     // The API's Prometheus metrics on the main port: admins only (the registry is read per request).
     ...routesOf('native', metricsSurface(none).routers),
   ];
