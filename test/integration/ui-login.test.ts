@@ -9,39 +9,12 @@
 // throttle's 429 message on the form, a session in use outliving its idle time, an idle one ending.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { api, apiUrl, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
-import { adminCredentials, chromiumMissing, launchChromium } from '../support/browser.ts';
+import { adminCredentials, assertAccessible, chromiumMissing, js, launchChromium } from '../support/browser.ts';
 import { startOwnStack, type OwnStack } from '../support/processes.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-/** axe-core's browser bundle, found as Node finds the package (a devDependency). */
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-/** Evaluates a browser-side expression (the tests compile without the DOM's types). */
-async function js<T>(page: Page, expression: string): Promise<T> {
-  return (await page.evaluate(expression)) as T;
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** Runs axe-core on the page and fails on any serious or critical violation (listing them). */
-async function assertAccessible(page: Page, what: string): Promise<void> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await js<AxeViolation[]>(
-    page,
-    `axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })))`,
-  );
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad, null, 1)}`);
-}
 
 /** A call as the browser would make it: the session cookie and, for writes, the CSRF token. */
 async function withCookie(method: string, path: string, cookie: string, csrf?: string): Promise<Response> {

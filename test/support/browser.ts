@@ -1,7 +1,9 @@
 // Browser tests drive Debian's Chromium through playwright-core: no browser is ever downloaded
 // (scripts/ensure-test-deps.sh installs the chromium package when it can).
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.KAIROS_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -37,4 +39,30 @@ export async function loggedInContext(browser: Browser, baseUrl: string, options
     throw new Error(`dashboard login as ${creds.username} failed: HTTP ${res.status()} ${await res.text()}`);
   }
   return context;
+}
+
+/** axe-core's browser bundle, found as Node finds the package (a devDependency). */
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Evaluates a browser-side expression (the tests compile without the DOM's types). */
+export async function js<T>(page: Page, expression: string): Promise<T> {
+  return (await page.evaluate(expression)) as T;
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** Runs axe-core on the page and fails on any serious or critical violation (listing them). */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await js<AxeViolation[]>(
+    page,
+    `axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })))`,
+  );
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad, null, 1)}`);
 }
