@@ -90,7 +90,7 @@ function recordsSection(p) {
   if (counters.length === 0 && !p.badRecords?.length && !p.checkpoint) return null;
   return [
     h('h2', {}, 'Records'),
-    counters.length ? h('dl', { class: 'fields counters' }, counters.map((k) => field(k[0].toUpperCase() + k.slice(1), h('span', { dataset: { counter: k } }, String(p[k]))))) : null,
+    counters.length ? h('dl', { class: 'fields counters' }, counters.flatMap((k) => field(k[0].toUpperCase() + k.slice(1), h('span', { dataset: { counter: k } }, String(p[k]))))) : null,
     p.badRecords?.length
       ? [
           h('h3', {}, `Bad records (${p.badRecords.length} shown)`),
@@ -179,7 +179,7 @@ export function runPage(ctx, runId) {
   const render = (run) => {
     const failed = run.status !== 'running' && run.status !== 'succeeded' && run.error;
     const live = run.status === 'running' ? { ...run, phase: run.currentAttempt?.state === 'queued' ? 'queued' : 'executing' } : run;
-    body.replaceChildren(
+    const parts = [
       h('h1', {}, 'Run ', h('code', { class: 'id' }, run.runId), ' ', badge(run.status)),
       actions(run),
       failed
@@ -213,7 +213,9 @@ export function runPage(ctx, runId) {
       timeline(run),
       recordsSection(run.progress),
       notRun(run) ? null : [h('h2', {}, 'Output'), outputSection(run, job)],
-    );
+    ];
+    // Sections are lists of nodes (or nothing); the DOM's replaceChildren takes nodes only.
+    body.replaceChildren(...parts.flat(3).filter((n) => n !== null && n !== undefined && n !== false));
   };
 
   const refresh = async () => {
