@@ -3,10 +3,10 @@
 // progress in flight, listing with paging and filters, stats, errors and access control.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { api, uniqueId } from '../support/env.ts';
-import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
+import { respondByPath, startHttpTarget, type HttpTarget, type Route } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { finishedRun } from '../support/runs.ts';
 
 interface Run {
   runId: string;
@@ -38,8 +38,6 @@ interface Run {
 type ErrorBody = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 type Page = { items: Run[]; nextCursor: string | null };
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
-
 async function createJob(body: Record<string, unknown>, auth?: string): Promise<string> {
   const res = await api<{ id: string }>('POST', '/v1/jobs', { body: { type: 'http', triggers: [], ...body }, auth });
   assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -52,29 +50,17 @@ async function runNow(jobId: string, auth?: string): Promise<string> {
   return res.body.runId;
 }
 
-async function finished(runId: string, timeoutMs = 20_000): Promise<Run> {
-  return await waitFor(
-    async () => {
-      const r = await api<Run>('GET', `/v1/runs/${runId}`);
-      return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-    },
-    timeoutMs,
-    `run ${runId} to finish`,
-  );
-}
+/** The run once it has ended. */
+const finished = (runId: string, timeoutMs?: number) => finishedRun<Run>(runId, timeoutMs);
 
 describe('runs API', () => {
   let target: HttpTarget;
   const hits = (path: string) => target.requests.filter((r) => r.path.startsWith(path));
-  const routes = new Map<string, (req: RecordedRequest, res: ServerResponse) => void>();
+  const routes = new Map<string, Route>();
   const jobs: string[] = [];
   before(async () => {
     target = await startHttpTarget();
-    target.respond = (req, res) => {
-      const key = [...routes.keys()].find((k) => req.path.startsWith(k));
-      if (key) routes.get(key)?.(req, res);
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    };
+    target.respond = respondByPath(routes);
   });
   after(async () => {
     for (const id of jobs) await api('DELETE', `/v1/jobs/${id}`);

@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ServerResponse } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, apiUrl, filesDir, uniqueId } from '../support/env.ts';
-import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
+import { respondByPath, startHttpTarget, type HttpTarget, type Route } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { adminCredentials, assertAccessible, chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
+import { finishedRun } from '../support/runs.ts';
+import { adminCredentials, assertAccessible, chromiumMissing, launchChromium, loggedInContext, watchedPage } from '../support/browser.ts';
 
 interface Run {
   runId: string;
@@ -23,19 +23,6 @@ interface Run {
   error: { type: string; message: string } | null;
 }
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
-
-async function finished(runId: string, timeoutMs = 30_000): Promise<Run> {
-  return await waitFor(
-    async () => {
-      const r = await api<Run>('GET', `/v1/runs/${runId}`);
-      return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-    },
-    timeoutMs,
-    `run ${runId} to finish`,
-  );
-}
-
 describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
@@ -44,7 +31,7 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
   let dir: string;
   const pageErrors: string[] = [];
   const jobs: string[] = [];
-  const routes = new Map<string, (req: RecordedRequest, res: ServerResponse) => void>();
+  const routes = new Map<string, Route>();
   let failedRun = '';
 
   const createJob = async (body: Record<string, unknown>) => {
@@ -65,21 +52,13 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
 
   before(async () => {
     target = await startHttpTarget();
-    target.respond = (req, res) => {
-      const key = [...routes.keys()].find((k) => req.path.startsWith(k));
-      if (key) routes.get(key)?.(req, res);
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    };
+    target.respond = respondByPath(routes);
     dir = await mkdtemp(join(filesDir(), 'kairos-ui-run-'));
     browser = await launchChromium();
     // bypassCSP: only so that the test can inject axe-core; the page's own code never needs it.
     context = await loggedInContext(browser, apiUrl(), { timezoneId: 'UTC', bypassCSP: true });
     context.setDefaultTimeout(30_000);
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) pageErrors.push(msg.text());
-    });
+    page = await watchedPage(context, pageErrors);
   });
   after(async () => {
     await browser?.close();
@@ -93,7 +72,7 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
     routes.set(path, (_req, res) => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"database down","code":42}'));
     const id = await createJob({ id: uniqueId('ui-fail'), data: { url: `${target.url}${path}` }, retry: { maxAttempts: 2, initialInterval: '100ms' } });
     failedRun = await runNow(id);
-    const run = await finished(failedRun);
+    const run = await finishedRun<Run>(failedRun);
     assert.equal(run.status, 'failed');
 
     // Reached from the Runs page's link, as people get there.
@@ -143,7 +122,7 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
   it("runs again with the run's input, and opens the new run's page", async () => {
     const id = await createJob({ id: uniqueId('ui-again'), data: { url: `${target.url}/ok` } });
     const first = await runNow(id, { batch: 7 });
-    await finished(first);
+    await finishedRun<Run>(first);
     await openRun(first);
     assert.match((await page.textContent('dl.fields pre')) ?? '', /"batch": 7/);
     assert.equal(await page.getAttribute('button:text-is("Run again")', 'title'), `Start ${id} again with this run's input`);
@@ -158,7 +137,7 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
       "the new run's page to open",
     );
     await page.waitForSelector(`dl.fields[data-run-id="${second}"]`);
-    const again = await finished(second);
+    const again = await finishedRun<Run>(second);
     assert.deepEqual(again.input, { batch: 7 });
     assert.equal(again.requestedBy, adminCredentials().username);
     await page.waitForSelector(`dd:text-is("run now by ${adminCredentials().username}")`);
@@ -177,7 +156,7 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
     assert.equal(res.status, 201, JSON.stringify(res.body));
     jobs.push(res.body.id);
     const runId = await runNow(res.body.id);
-    assert.equal((await finished(runId)).status, 'succeeded');
+    assert.equal((await finishedRun<Run>(runId)).status, 'succeeded');
     await openRun(runId);
     const counter = async (k: string) => await page.textContent(`[data-counter="${k}"]`);
     assert.deepEqual([await counter('read'), await counter('written'), await counter('failed')], ['4', '3', '1']);
