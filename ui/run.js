@@ -58,6 +58,7 @@ const isHttpOutput = (o) => o !== null && typeof o === 'object' && typeof o.stat
 
 function outputSection(run, job) {
   const o = run.output;
+  if ((o === null || o === undefined) && run.status === 'running') return h('p', { class: 'muted', dataset: { output: 'pending' } }, 'The output is recorded when the run ends.');
   if (o === null || o === undefined) {
     const strategy = job?.history?.strategy;
     return h('p', { class: 'muted', dataset: { output: 'none' } }, `No output was kept${strategy ? ` (the job's history strategy is ${strategy})` : ''}.`);
