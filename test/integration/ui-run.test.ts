@@ -1,6 +1,7 @@
 // The dashboard's run page (#18 item 2) in Debian's Chromium against the real stack: a failed http
 // run (error type and message, attempts, the JSON body pretty-printed), a slow run that retries (the
-// current attempt, the last failure; Stop ends it cancelled), Run again with the run's input, a
+// current attempt, the last failure; Stop ends it cancelled), a run waiting to retry (when the next
+// attempt is due; Abort ends it), Run again with the run's input, a
 // datasource run's counters, a stranger's run answering like a missing one; and axe-core on the run
 // page, the Overview and the Runs page, in the light and the dark theme.
 import { after, before, describe, it } from 'node:test';
@@ -116,6 +117,24 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
     await page.waitForSelector(`dl.fields[data-status="cancelled"]`, { timeout: 30_000 });
     assert.equal(await page.$('.attempt'), null, 'no attempt section once it has ended');
     assert.equal((await api<Run>('GET', `/v1/runs/${runId}`)).body.status, 'cancelled');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows when a run waiting to retry tries next; Abort ends it terminated', async () => {
+    const path = `/down-${uniqueId('d')}`;
+    routes.set(path, (_req, res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance'));
+    const id = await createJob({ id: uniqueId('ui-retry'), data: { url: `${target.url}${path}` }, retry: { maxAttempts: 4, initialInterval: '10m' } });
+    const runId = await runNow(id);
+    await openRun(runId);
+    await page.waitForSelector('.attempt[data-state="retrying"] #attempt-title:text-is("Attempt 2 of 4")', { timeout: 30_000 });
+    assert.match((await page.textContent('.attempt')) ?? '', /waiting to retry/);
+    assert.match((await page.textContent('.attempt .last-failure')) ?? '', /^HttpStatus503: /);
+    // Due one retry interval after the failure: "in 10 min".
+    assert.match((await page.textContent('.attempt .next-attempt')) ?? '', /\(in (9|10) min\)/);
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button:text-is("Abort")');
+    await page.waitForSelector(`dl.fields[data-status="terminated"]`, { timeout: 30_000 });
+    assert.equal(await page.textContent('.run-error .error-type'), 'Terminated');
     assert.deepEqual(pageErrors, []);
   });
 
