@@ -150,6 +150,7 @@ function attemptSection(run) {
 
 function triggerText(run) {
   if (run.trigger === 'manual') return run.requestedBy ? `run now by ${run.requestedBy}` : 'run now';
+  if (run.trigger === 'dependency' && run.cause) return `after ${run.cause.jobId} ${run.cause.outcome}`;
   return run.trigger;
 }
 
@@ -207,7 +208,7 @@ export function runPage(ctx, runId) {
         run.cause
           ? field('Caused by', h('span', {}, h('a', { href: runHref(run.cause.workflowId), dataset: { cause: run.cause.workflowId } }, run.cause.workflowId), ` (${run.cause.jobId} ${run.cause.outcome})`))
           : [],
-        run.dependents.length ? field('Started', h('ul', { class: 'plain' }, run.dependents.map((d) => h('li', {}, h('a', { href: runHref(d) }, d))))) : [],
+        run.dependents.length ? field('Runs it started', h('ul', { class: 'plain' }, run.dependents.map((d) => h('li', {}, h('a', { href: runHref(d) }, d))))) : [],
       ),
       attemptSection(run),
       h('h2', {}, 'Timeline'),

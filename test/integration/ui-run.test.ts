@@ -72,6 +72,8 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
     const path = `/fail-${uniqueId('f')}`;
     routes.set(path, (_req, res) => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"database down","code":42}'));
     const id = await createJob({ id: uniqueId('ui-fail'), data: { url: `${target.url}${path}` }, retry: { maxAttempts: 2, initialInterval: '100ms' } });
+    // A job that follows its failures: the failed run starts it (dependents), and that run names its cause.
+    const follower = await createJob({ id: uniqueId('ui-after'), data: { url: `${target.url}/ok` }, triggers: [{ type: 'job', jobId: id, on: ['failed'] }] });
     failedRun = await runNow(id);
     const run = await finishedRun<Run>(failedRun);
     assert.equal(run.status, 'failed');
@@ -91,6 +93,13 @@ describe('dashboard: the run page', { skip: chromiumMissing(), timeout: 300_000 
     assert.match((await page.textContent('.timeline [data-step="started"]')) ?? '', /late|on time/);
     assert.match((await page.textContent('.timeline [data-step="ended"]')) ?? '', /took /);
     assert.equal(await page.$('button:text-is("Stop")'), null, 'no Stop for a finished run');
+    // The run it started, and back through its cause.
+    const dependent = await page.waitForSelector(`dl.fields a[href^="#/runs/${encodeURIComponent(follower)}-"]`);
+    await dependent.click();
+    await page.waitForSelector(`dl.fields a[data-cause="${failedRun}"]`);
+    assert.match((await page.textContent('dl.fields')) ?? '', new RegExp(`\\(${id} failed\\)`));
+    await page.click(`dl.fields a[data-cause="${failedRun}"]`);
+    await page.waitForSelector(`dl.fields[data-run-id="${failedRun}"]`);
     await assertAccessible(page, 'the failed run page (light)');
     assert.deepEqual(pageErrors, []);
   });
