@@ -94,7 +94,9 @@ export const kairos = {
   jobStats: (id) => api('GET', `/v1/jobs/${enc(id)}/stats`),
   jobRuns: (id, params) => api('GET', `/v1/jobs/${enc(id)}/runs${query(params)}`),
   runs: (params) => api('GET', `/v1/runs${query(params)}`),
-  runNow: (id) => api('POST', `/v1/jobs/${enc(id)}/run`),
+  run: (runId) => api('GET', `/v1/runs/${enc(runId)}`),
+  /** Starts a run now; `input` (optional) is the run-time input the job's driver gets. */
+  runNow: (id, input) => api('POST', `/v1/jobs/${enc(id)}/run`, input === undefined ? {} : { body: { input } }),
   pause: (id) => api('POST', `/v1/jobs/${enc(id)}/pause`),
   resume: (id) => api('POST', `/v1/jobs/${enc(id)}/resume`),
   patchJob: (id, patch, version) => api('PATCH', `/v1/jobs/${enc(id)}`, { body: patch, ifMatch: version }),

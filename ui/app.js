@@ -7,6 +7,7 @@ import { initTheme } from './theme.js';
 import { openCronDialog, cronDialogOpen } from './cron.js';
 import { openBackfillDialog, backfillDialogOpen } from './backfill.js';
 import { jobDetail, jobs, overview, runs } from './pages.js';
+import { runPage } from './run.js';
 
 const POLL_MS = 4000;
 const view = document.getElementById('view');
@@ -112,11 +113,12 @@ const ctx = {
   },
 };
 
-/** `#/jobs/<id>?x=y` → a page. */
+/** `#/jobs/<id>?x=y`, `#/runs/<runId>` → a page. */
 function route() {
   const [path, qs = ''] = location.hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(qs);
   const parts = (path || '/').split('/').filter(Boolean);
+  if (parts[0] === 'runs' && parts[1]) return { nav: 'runs', page: runPage(ctx, decodeURIComponent(parts.slice(1).join('/'))) };
   if (parts[0] === 'runs') return { nav: 'runs', page: runs(ctx, params) };
   if (parts[0] === 'jobs' && parts[1]) return { nav: 'jobs', page: jobDetail(ctx, decodeURIComponent(parts.slice(1).join('/'))) };
   if (parts[0] === 'jobs') return { nav: 'jobs', page: jobs(ctx, params) };

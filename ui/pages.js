@@ -5,21 +5,10 @@
 import { ApiError, kairos } from './api.js';
 import { badge, button, duration, h, progress, relative, table, temporalLink, time } from './dom.js';
 import { bulkSelection, jobFilters, loadServerWords, scheduleWords } from './jobs.js';
+import { SKIP_REASONS, notRun, runHref, stopAbortButtons } from './run.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'skipped', 'missed'];
 
-/** Why a skipped or missed fire time did not run, in words (the API's skip reasons). */
-const SKIP_REASONS = {
-  overlap: 'the previous run was still running (overlap policy)',
-  paused: 'the job was paused',
-  dst: 'a repeated wall time of a DST change (DST policy)',
-  maxRuns: 'the run limit was used up',
-  endOn: "the job's end date had passed",
-  catchupWindow: 'nothing ran it: Temporal or the worker was down past the catch-up window',
-};
-
-/** A fire time that did not run at all (a history row, no workflow): its id ends in -skipped or -missed. */
-const notRun = (run) => run.skip !== undefined && /-(skipped|missed)$/.test(run.runId);
 const RUNS_PAGE = 20;
 const JOBS_PAGE = 25;
 
@@ -56,8 +45,7 @@ function runActions(ctx, run) {
   return h(
     'span',
     { class: 'actions' },
-    button('Stop', () => ctx.act(() => kairos.stopRun(run.runId), { confirm: `Stop run ${run.runId}? Its driver is asked to finish and the run ends cancelled.` })),
-    button('Abort', () => ctx.act(() => kairos.abortRun(run.runId), { confirm: `Abort run ${run.runId}? It is terminated at once.` }), { class: 'danger' }),
+    stopAbortButtons(ctx, run.runId),
     temporalLink(ctx.cfg, 'workflows', run.runId),
   );
 }
@@ -65,7 +53,7 @@ function runActions(ctx, run) {
 function runsTable(ctx, items, { showJob = true, empty = 'No runs.' } = {}) {
   const headers = ['Run', ...(showJob ? ['Job'] : []), 'Status', 'Progress', 'Trigger', 'Started', 'Ended', 'Duration', ''];
   const rows = items.map((r) => [
-    h('code', { class: 'id' }, r.runId),
+    h('a', { href: runHref(r.runId), class: 'run-link' }, h('code', { class: 'id' }, r.runId)),
     ...(showJob ? [jobLink(r.jobId, r.jobName ?? r.jobId)] : []),
     badge(r.status),
     r.skip ? h('span', { class: 'skip-reason', title: r.skip.detail ?? '' }, `${SKIP_REASONS[r.skip.reason] ?? r.skip.reason} · due ${new Date(r.skip.scheduledAt).toLocaleString()}`) : progress(r),

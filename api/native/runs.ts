@@ -80,6 +80,21 @@ export const RunViewSchema = RunSummarySchema.extend({
   output: z.unknown(),
   cause: z.object({ jobId: z.string(), workflowId: z.string(), outcome: z.string() }).nullable(),
   dependents: z.array(z.string()),
+  input: z.unknown().describe('the run-time input a run now was given (null: none); POST /v1/jobs/{id}/run with it runs the job again the same way'),
+  requestedBy: z.string().nullable().describe('manual runs: who asked for the run now (a user name); null otherwise'),
+  currentAttempt: z
+    .object({
+      state: z.enum(['queued', 'executing', 'retrying', 'stopping']).describe('retrying: the last attempt failed, the next is due at nextAttemptAt'),
+      attempt: z.number().describe('the current attempt from 1 (while retrying: the one due next)'),
+      maximumAttempts: z.number().nullable().describe('null: unlimited'),
+      startedAt: z.string().nullable(),
+      lastHeartbeatAt: z.string().nullable(),
+      lastFailure: RunErrorSchema.describe("the previous attempt's failure"),
+      lastFailedAt: z.string().nullable(),
+      nextAttemptAt: z.string().nullable(),
+    })
+    .nullable()
+    .describe("running runs: the driver's attempt as Temporal reports it (null otherwise)"),
 });
 const AllRunsItemSchema = RunSummarySchema.extend({
   jobName: z.string().nullable(),

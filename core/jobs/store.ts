@@ -479,7 +479,7 @@ export class JobStore {
    */
   async startRun(job: Job, triggeredBy: TriggeredBy, opts: { input?: unknown; cause?: RunJobInput['cause']; by?: string } = {}): Promise<string> {
     const workflowId = `${job.id}-${triggeredBy}-${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-    const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy, input: opts.input, cause: opts.cause };
+    const args: RunJobInput = { job, plan: executionPlan(job), triggeredBy, input: opts.input, cause: opts.cause, ...(triggeredBy === 'manual' && opts.by ? { requestedBy: opts.by } : {}) };
     const start: RunStart = triggeredBy === 'dependency' ? { kind: 'dependency', cause: opts.cause } : triggeredBy === 'schedule' ? { kind: 'schedule' } : { kind: 'manual', by: opts.by };
     await this.temporal.workflows.start(RUN_JOB_WORKFLOW, {
       taskQueue: this.taskQueue,

@@ -16,10 +16,11 @@ import { decodeSearchAttributes, timestampToDate } from '../temporal/payloads.ts
 import { SA, SCHEDULED_START_TIME } from '../search-attributes.ts';
 import { countsFromGroups, matchesNotRun, matchesWorkflows, quote, runsQuery, statusFromVisibility, successRate, withNotRun, type StatusCounts } from './query.ts';
 import type { NotHappenedRun, NotRunStatus, RunSkipStore, SkipFilter } from './skip-store.ts';
-import type { RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunSkip, RunStatus } from './types.ts';
+import type { RunAttemptInfo, RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunSkip, RunStatus } from './types.ts';
 
 const WorkflowStatus = enums.WorkflowExecutionStatus;
 const EventType = enums.EventType;
+const PendingState = enums.PendingActivityState;
 type RawExecution = temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
 export interface RunSummary {
@@ -49,6 +50,12 @@ export interface RunView extends RunSummary {
   output: unknown;
   cause: RunCause | null;
   dependents: string[];
+  /** The run-time input a "run now" was given (null: none), so the run can be started again with it. */
+  input: unknown;
+  /** Who asked for a "run now" (a user's name); null for other triggers and runs that did not record it. */
+  requestedBy: string | null;
+  /** A running run's driver: attempt, last failure, next attempt (null when not running or between activities). */
+  currentAttempt: RunAttemptInfo | null;
 }
 
 export interface RunListQuery {
@@ -261,13 +268,13 @@ export class RunService {
     const row = await this.skips?.get(runId);
     if (row) {
       await this.assertCanSeeRow(row, actor);
-      return { ...notRunSummary(row), attempts: 0, error: null, progress: null, output: null, cause: null, dependents: [] };
+      return { ...notRunSummary(row), ...EMPTY_DETAIL };
     }
     const desc = await this.describe(runId);
     const info = desc.workflowExecutionInfo ?? {};
     await this.assertCanSee(info, runId, actor);
     const summary = summaryOf(info);
-    const view: RunView = { ...summary, attempts: 0, error: null, progress: null, output: null, cause: null, dependents: [] };
+    const view: RunView = { ...summary, ...EMPTY_DETAIL };
     const decode = <T>(payloads: temporal.api.common.v1.IPayload[] | null | undefined) => this.temporal.decode<T>(0, payloads);
 
     // The run's own history: input (cause), the driver activity's attempts, and the close event.
@@ -282,6 +289,8 @@ export class RunService {
         const input = await decode<RunJobInput>(ev.workflowExecutionStartedEventAttributes?.input?.payloads).catch(() => undefined);
         jobType = input?.job.type;
         view.cause = input?.cause ?? null;
+        view.input = input?.input ?? null;
+        view.requestedBy = typeof input?.requestedBy === 'string' ? input.requestedBy : null;
       } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
         activityTypes.set(id, ev.activityTaskScheduledEventAttributes?.activityType?.name ?? '');
       } else if (ev.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
@@ -318,9 +327,9 @@ export class RunService {
       view.attempts = Math.max(view.attempts, pa.attempt ?? 1);
       const p = pa.heartbeatDetails?.payloads;
       if (p?.length) view.progress = (await decode<RunProgress>(p).catch(() => undefined)) ?? view.progress;
-      if (pa.lastFailure?.message && summary.status === 'running') {
-        view.error = { type: pa.lastFailure.applicationFailureInfo?.type ?? 'Error', message: pa.lastFailure.message };
-      }
+      const lastFailure = pa.lastFailure?.message ? { type: pa.lastFailure.applicationFailureInfo?.type ?? 'Error', message: pa.lastFailure.message } : null;
+      if (lastFailure && summary.status === 'running') view.error = lastFailure;
+      if (summary.status === 'running') view.currentAttempt = attemptInfo(pa, lastFailure);
     }
     return view;
   }
@@ -399,6 +408,38 @@ export class RunService {
       lastRun: finished.items[0] ?? null,
     };
   }
+}
+
+/** A run view's details before the history fills them in (and all a fire time that did not run has). */
+const EMPTY_DETAIL = { attempts: 0, error: null, progress: null, output: null, cause: null, dependents: [], input: null, requestedBy: null, currentAttempt: null } as const satisfies Omit<RunView, keyof RunSummary>;
+
+const isoOf = (ts: Parameters<typeof timestampToDate>[0]): string | null => timestampToDate(ts)?.toISOString() ?? null;
+
+/**
+ * The driver's pending activity as the run page tells it. Temporal keeps a failed attempt's activity
+ * SCHEDULED during the retry interval, with the next attempt's number and `nextAttemptScheduleTime`;
+ * a SCHEDULED attempt without it waits for a worker.
+ */
+function attemptInfo(pa: temporal.api.workflow.v1.IPendingActivityInfo, lastFailure: RunError | null): RunAttemptInfo {
+  const next = timestampToDate(pa.nextAttemptScheduleTime);
+  const state: RunAttemptInfo['state'] =
+    pa.state === PendingState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+      ? 'stopping'
+      : pa.state === PendingState.PENDING_ACTIVITY_STATE_STARTED
+        ? 'executing'
+        : next && lastFailure
+          ? 'retrying'
+          : 'queued';
+  return {
+    state,
+    attempt: pa.attempt || 1,
+    maximumAttempts: pa.maximumAttempts || null,
+    startedAt: state === 'executing' || state === 'stopping' ? isoOf(pa.lastStartedTime) : null,
+    lastHeartbeatAt: isoOf(pa.lastHeartbeatTime),
+    lastFailure,
+    lastFailedAt: lastFailure ? isoOf(pa.lastAttemptCompleteTime) : null,
+    nextAttemptAt: state === 'retrying' && next ? next.toISOString() : null,
+  };
 }
 
 /** The most schedule-list entries /v1/stats reads (10 pages). */

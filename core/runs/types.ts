@@ -41,6 +41,11 @@ export interface RunJobInput {
   runLimit?: number;
   /** Optional run-time input from "run now". */
   input?: unknown;
+  /**
+   * Who asked for a "run now" (a user's name), so the run's page can say "run now by alice". The
+   * workflow ignores it; runs started before it was recorded have none.
+   */
+  requestedBy?: string;
   /** For dependency runs: the run that caused this one. */
   cause?: RunCause;
 }
@@ -81,6 +86,33 @@ export interface DriverFailureDetails {
 export interface RunError {
   type: string;
   message: string;
+}
+
+/**
+ * Where a running run's driver stands, from Temporal's pending activity (a describe): what a user
+ * asks when a run is slow — which attempt, why the last one failed, and when the next one is due.
+ */
+export interface RunAttemptInfo {
+  /**
+   * queued: no worker has picked the attempt up yet; executing: a worker runs it; retrying: the last
+   * attempt failed and the next one waits for its retry interval (`nextAttemptAt`); stopping: the run
+   * was stopped and the driver has not yet acknowledged it.
+   */
+  state: 'queued' | 'executing' | 'retrying' | 'stopping';
+  /** The current attempt, from 1 (while retrying: the attempt that is due next). */
+  attempt: number;
+  /** The retry policy's limit; null when unlimited. */
+  maximumAttempts: number | null;
+  /** When a worker started the current attempt (null before it has). */
+  startedAt: string | null;
+  /** The driver's last heartbeat (its progress reports). */
+  lastHeartbeatAt: string | null;
+  /** Why the previous attempt failed (null on the first attempt). */
+  lastFailure: RunError | null;
+  /** When the previous attempt ended. */
+  lastFailedAt: string | null;
+  /** While retrying: when the next attempt is due. */
+  nextAttemptAt: string | null;
 }
 
 /**

@@ -3,10 +3,10 @@
 // progress in flight, listing with paging and filters, stats, errors and access control.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
 import { api, uniqueId } from '../support/env.ts';
-import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
+import { respondByPath, startHttpTarget, type HttpTarget, type Route } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { finishedRun } from '../support/runs.ts';
 
 interface Run {
   runId: string;
@@ -22,11 +22,21 @@ interface Run {
   error: { type: string; message: string } | null;
   progress: { done: number; total?: number; unit?: string } | null;
   output: { status?: number; body?: string; request?: { method: string } } | null;
+  input: unknown;
+  requestedBy: string | null;
+  currentAttempt: {
+    state: string;
+    attempt: number;
+    maximumAttempts: number | null;
+    startedAt: string | null;
+    lastHeartbeatAt: string | null;
+    lastFailure: { type: string; message: string } | null;
+    lastFailedAt: string | null;
+    nextAttemptAt: string | null;
+  } | null;
 }
 type ErrorBody = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 type Page = { items: Run[]; nextCursor: string | null };
-
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
 
 async function createJob(body: Record<string, unknown>, auth?: string): Promise<string> {
   const res = await api<{ id: string }>('POST', '/v1/jobs', { body: { type: 'http', triggers: [], ...body }, auth });
@@ -40,29 +50,17 @@ async function runNow(jobId: string, auth?: string): Promise<string> {
   return res.body.runId;
 }
 
-async function finished(runId: string, timeoutMs = 20_000): Promise<Run> {
-  return await waitFor(
-    async () => {
-      const r = await api<Run>('GET', `/v1/runs/${runId}`);
-      return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-    },
-    timeoutMs,
-    `run ${runId} to finish`,
-  );
-}
+/** The run once it has ended. */
+const finished = (runId: string, timeoutMs?: number) => finishedRun<Run>(runId, timeoutMs);
 
 describe('runs API', () => {
   let target: HttpTarget;
   const hits = (path: string) => target.requests.filter((r) => r.path.startsWith(path));
-  const routes = new Map<string, (req: RecordedRequest, res: ServerResponse) => void>();
+  const routes = new Map<string, Route>();
   const jobs: string[] = [];
   before(async () => {
     target = await startHttpTarget();
-    target.respond = (req, res) => {
-      const key = [...routes.keys()].find((k) => req.path.startsWith(k));
-      if (key) routes.get(key)?.(req, res);
-      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    };
+    target.respond = respondByPath(routes);
   });
   after(async () => {
     for (const id of jobs) await api('DELETE', `/v1/jobs/${id}`);
@@ -90,6 +88,55 @@ describe('runs API', () => {
     assert.ok(run.endedAt && run.durationMs !== null && run.durationMs >= 0);
     assert.ok(Date.parse(run.startedAt) >= Date.parse(run.scheduledAt));
     assert.equal(hits('/ok')[0]?.body, '{"hello":"world"}');
+    // Who asked, for the run page's "run now by …"; no input; nothing in flight once it has ended.
+    assert.equal(run.requestedBy, process.env.KAIROS_ADMIN_USER);
+    assert.equal(run.input, null);
+    assert.equal(run.currentAttempt, null);
+  });
+
+  it('tells a retrying run’s current attempt, the last failure and when the next attempt is due; keeps its input; a stranger gets 404', async () => {
+    const path = `/retrying-${uniqueId('r')}`;
+    routes.set(path, (_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('still down'));
+    const id = await job({ id: uniqueId('retrying'), data: { url: `${target.url}${path}` }, retry: { maxAttempts: 3, initialInterval: '10m' } });
+    const started = await api<{ runId: string }>('POST', `/v1/jobs/${id}/run`, { body: { input: { batch: 7, tags: ['a'] } } });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const runId = started.body.runId;
+    const run = await waitFor(
+      async () => {
+        const r = await api<Run>('GET', `/v1/runs/${runId}`);
+        return r.body.currentAttempt?.state === 'retrying' ? r.body : undefined;
+      },
+      15_000,
+      'the run to wait for its second attempt',
+    );
+    const a = run.currentAttempt;
+    assert.ok(a);
+    assert.equal(run.status, 'running');
+    assert.deepEqual({ attempt: a.attempt, maximumAttempts: a.maximumAttempts, startedAt: a.startedAt }, { attempt: 2, maximumAttempts: 3, startedAt: null });
+    assert.equal(a.lastFailure?.type, 'HttpStatus500');
+    assert.match(a.lastFailure?.message ?? '', /answered 500/);
+    assert.deepEqual(run.error, a.lastFailure, 'the run’s error is the last failure while it retries');
+    // Due one retry interval (10 min) after the failed attempt ended.
+    const wait = Date.parse(a.nextAttemptAt ?? '') - Date.parse(a.lastFailedAt ?? '');
+    assert.ok(Math.abs(wait - 600_000) < 5_000, `next attempt ${a.nextAttemptAt} after the failure at ${a.lastFailedAt}`);
+    assert.ok(Date.parse(a.nextAttemptAt ?? '') > Date.now());
+    assert.equal(hits(path).length, 1, 'one attempt so far');
+    assert.deepEqual(run.input, { batch: 7, tags: ['a'] });
+    assert.equal(run.requestedBy, process.env.KAIROS_ADMIN_USER);
+
+    // Another user learns nothing: the same 404 as a run id that does not exist.
+    const username = uniqueId('stranger');
+    assert.equal((await api('POST', '/v1/users', { body: { username, password: 'user-password-1', role: 'user' } })).status, 201);
+    const stranger = `Basic ${Buffer.from(`${username}:user-password-1`).toString('base64')}`;
+    const theirs = await api<ErrorBody>('GET', `/v1/runs/${runId}`, { auth: stranger });
+    const missing = await api<ErrorBody>('GET', `/v1/runs/${runId}x`, { auth: stranger });
+    assert.equal(theirs.status, 404);
+    assert.deepEqual(theirs.body, JSON.parse(JSON.stringify(missing.body).replaceAll(`${runId}x`, runId)));
+
+    const aborted = await api<Run>('POST', `/v1/runs/${runId}/abort`);
+    assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
+    assert.equal(aborted.body.currentAttempt, null);
+    assert.deepEqual(aborted.body.input, { batch: 7, tags: ['a'] });
   });
 
   it('retries a target that fails twice, then succeeds: one run, 3 attempts', async () => {
@@ -163,6 +210,12 @@ describe('runs API', () => {
     );
     assert.equal(inFlight.attempts, 1);
     assert.equal(inFlight.endedAt, null);
+    assert.equal(inFlight.currentAttempt?.state, 'executing');
+    assert.deepEqual(
+      { attempt: inFlight.currentAttempt.attempt, lastFailure: inFlight.currentAttempt.lastFailure, nextAttemptAt: inFlight.currentAttempt.nextAttemptAt },
+      { attempt: 1, lastFailure: null, nextAttemptAt: null },
+    );
+    assert.ok(inFlight.currentAttempt.startedAt && Date.parse(inFlight.currentAttempt.startedAt) >= Date.parse(inFlight.startedAt));
     assert.deepEqual({ done: inFlight.progress?.done, total: inFlight.progress?.total }, { done: 0, total: 1 });
     const stopped = await api<Run>('POST', `/v1/runs/${runId}/stop`);
     assert.equal(stopped.status, 202, JSON.stringify(stopped.body));

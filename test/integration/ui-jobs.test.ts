@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { adminAuth, api, apiUrl } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext, watchedPage } from '../support/browser.ts';
 
 type Json = Record<string, unknown>;
 
@@ -68,11 +68,7 @@ describe('dashboard: the Jobs page (search, filters, sorting, words, bulk)', { s
     // A dashboard session (the page no longer answers a Basic challenge).
     const context = await loggedInContext(browser, apiUrl(), { timezoneId: 'UTC' }, user);
     context.setDefaultTimeout(30_000);
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) pageErrors.push(msg.text());
-    });
+    page = await watchedPage(context, pageErrors);
   });
   after(async () => {
     await browser?.close();

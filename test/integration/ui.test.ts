@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { adminAuth, api, apiUrl, temporalHasWebUi, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
+import { chromiumMissing, launchChromium, loggedInContext, watchedPage } from '../support/browser.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openDatabase } from '../../core/db/open.ts';
 import { notRunId, RunSkipStore } from '../../core/runs/skip-store.ts';
@@ -156,11 +156,7 @@ describe('dashboard in Chromium', { skip, timeout: 240_000 }, () => {
     // Logged in as the login form would (ui-login.test.ts): every action below sends the CSRF token.
     context = await loggedInContext(browser, apiUrl());
     context.setDefaultTimeout(30_000);
-    page = await context.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) pageErrors.push(msg.text());
-    });
+    page = await watchedPage(context, pageErrors);
   });
 
   after(async () => {

@@ -41,6 +41,19 @@ export async function loggedInContext(browser: Browser, baseUrl: string, options
   return context;
 }
 
+/**
+ * A new page of `context` whose script errors (and console errors other than the 4xx answers the
+ * dashboard shows itself) are collected in `errors`: tests assert it stays empty.
+ */
+export async function watchedPage(context: BrowserContext, errors: string[]): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(msg.text());
+  });
+  return page;
+}
+
 /** axe-core's browser bundle, found as Node finds the package (a devDependency). */
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 

@@ -1,6 +1,9 @@
 // A real HTTP server on loopback that records every request it gets: the target of http jobs in tests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
+/** How a test answers the requests to one path prefix. */
+export type Route = (req: RecordedRequest, res: ServerResponse) => void;
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -49,4 +52,16 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   return target;
+}
+
+/**
+ * A `respond` that answers each request by the first route whose path prefix it has (tests add
+ * routes as they go), and `{"ok":true}` (200, JSON) to any other path.
+ */
+export function respondByPath(routes: ReadonlyMap<string, Route>): HttpTarget['respond'] {
+  return (req, res) => {
+    const key = [...routes.keys()].find((k) => req.path.startsWith(k));
+    if (key) routes.get(key)?.(req, res);
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  };
 }

@@ -222,6 +222,9 @@ describe('history rows', () => {
     output: { status: 200 },
     cause: null,
     dependents: [],
+    input: null,
+    requestedBy: null,
+    currentAttempt: null,
   };
   const row = (v: Partial<RunView>) => renderHistoryRow({ ...base, ...v }, { jobId: 'uuid-1', owner: 'alice' });
 
