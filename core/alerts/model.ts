@@ -105,23 +105,11 @@ export const AlertRuleInputSchema = z
 export type AlertRuleInput = z.output<typeof AlertRuleInputSchema>;
 
 /** A rule as the API returns it. */
-export interface AlertRule {
-  id: string;
-  name: string;
-  ownerId: string;
-  /** null: a global rule (every job). */
-  jobId: string | null;
-  enabled: boolean;
-  when: AlertCondition;
-  channel: AlertChannel;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export const AlertRuleSchema = z.object({
   id: z.string(),
   name: z.string(),
   ownerId: z.string(),
+  // null: a global rule (every job)
   jobId: z.string().nullable(),
   enabled: z.boolean(),
   when: AlertConditionSchema,
@@ -129,7 +117,9 @@ export const AlertRuleSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+export type AlertRule = z.output<typeof AlertRuleSchema>;
 
+/** A delivery as the API returns it. */
 export const AlertDeliverySchema = z.object({
   id: z.string(),
   ruleId: z.string(),
