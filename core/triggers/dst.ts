@@ -44,7 +44,6 @@ export const DstSchema = z
   .strict();
 export type DstInput = z.output<typeof DstSchema>;
 
-
 /**
  * What the dialect's reference does at a DST transition (see the README table):
  *  - unix = Vixie cron: a job at a fixed time (minute and hour fields not led by '*', not @hourly)
@@ -328,5 +327,3 @@ export function planDst(input: DstPlanInput): DstPlan {
   }
   return plan;
 }
-
-export { inDstSkip, type DstSkipRange } from './dst-skip.ts';
