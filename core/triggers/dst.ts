@@ -184,7 +184,7 @@ function exactCalendar(instant: number, tz: string): Calendar {
 }
 
 /** Every offset transition of the zone after `from` up to `until`. */
-export function transitionsAfter(tz: string, from: number, until: number): Transition[] {
+function transitionsAfter(tz: string, from: number, until: number): Transition[] {
   const out: Transition[] = [];
   let t = from;
   for (;;) {
@@ -212,14 +212,19 @@ export function planDst(input: DstPlanInput): DstPlan {
   const tz = input.timezone;
   const partTables = active.map((p) => p.calendars.map(toMatchTable));
   const allTables = input.calendars.map(toMatchTable);
+  // Nothing fires but the parts' calendars, and all are read with one policy.
+  const onePolicyOnly =
+    active.every((p) => p.policy.gap === active[0]?.policy.gap && p.policy.overlap === active[0]?.policy.overlap) &&
+    input.intervals.length === 0 &&
+    (input.fixed ?? []).length === 0 &&
+    allTables.length === active.reduce((n, p) => n + p.calendars.length, 0);
   for (const tr of transitionsAfter(tz, lo - 3 * HOUR, hi)) {
     const len = Math.abs(tr.offsetAfter - tr.offsetBefore);
     const from = Math.max(tr.at - len - HOUR, lo + 1);
     const to = Math.min(tr.at + len + HOUR, hi);
     if (from > to) continue;
     const west = tr.offsetBefore < 0 && tr.offsetAfter < 0 && len === HOUR;
-    const single = active.every((p) => p.policy.gap === active[0]?.policy.gap && p.policy.overlap === active[0]?.policy.overlap);
-    if (west && single && input.intervals.length === 0 && (input.fixed ?? []).length === 0 && allTables.length === active.reduce((n, p) => n + p.calendars.length, 0)) {
+    if (west && onePolicyOnly) {
       // The common case, at any density: Temporal matches wall time here, one policy, nothing else
       // fires. Spring: one calendar at the gap's end; fall: the whole copy the policy leaves out.
       const policy = active[0]?.policy;
@@ -255,7 +260,7 @@ export function planDst(input: DstPlanInput): DstPlan {
     });
     const extras: MatchTable[] = [];
     let fired: Set<number>;
-    if (tr.offsetBefore < 0 && tr.offsetAfter < 0 && len === HOUR) {
+    if (west) {
       // West of UTC with a one-hour change Temporal's algorithm is plain wall-clock matching (gap
       // times never fire, repeated times fire twice): no replay needed, whatever the density.
       fired = new Set<number>(intervalTicks(input.intervals, from, to));
