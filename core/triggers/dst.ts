@@ -15,6 +15,7 @@
 // Everything here is pure and runs in the API process (Intl tz data), never in workflow code.
 import { z } from 'zod';
 import { MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
+import { CRONOS_MACROS } from './cron/hangfire.ts';
 import type { CronDialect } from './model.ts';
 import type { IntervalSpec } from './spec.ts';
 import { nextTransition, offsetFast, type Transition } from './timezone.ts';
@@ -73,19 +74,6 @@ export function dialectDstDefault(expression: string, dialect: CronDialect): Dst
       return { gap: 'shift', overlap: isCronosInterval(text) ? 'both' : 'first' };
   }
 }
-
-/** Cronos's macros and the expressions they stand for (Cronos README, "Macro"). */
-export const CRONOS_MACROS: Readonly<Record<string, string>> = {
-  '@every_second': '* * * * * *',
-  '@every_minute': '* * * * *',
-  '@hourly': '0 * * * *',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@weekly': '0 0 * * 0',
-  '@monthly': '0 0 1 * *',
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-};
 
 /** Cronos's CronExpressionFlag.Interval: a time field (second, minute, hour) with '*', '?', a range or a step. */
 function isCronosInterval(text: string): boolean {
