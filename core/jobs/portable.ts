@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { mapLimited } from '../concurrency.ts';
 import { detailsFromZod, KairosError, validationError, type ErrorDetail } from '../errors.ts';
 import { JobIdSchema, JobInputSchema, type Job } from './model.ts';
-import { isEmptyFilter, selectJobs, type JobFilter } from './bulk.ts';
+import { failureOf, isEmptyFilter, readableJob, selectJobs, type JobFilter } from './bulk.ts';
 import type { Actor, JobService } from './service.ts';
 
 export const PORTABLE_API_VERSION = 'kairos/v1';
@@ -97,6 +97,12 @@ function comparable(input: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/** A job's error as details of the document: its fields under `jobs.<index>` (the error's text when it names none). */
+function detailsAt(index: number, err: KairosError): ErrorDetail[] {
+  const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
+  return inner.map((d) => ({ path: d.path ? `jobs.${index}.${d.path}` : `jobs.${index}`, message: d.message }));
+}
+
 /**
  * Validates the whole document first — its shape, every job (the job service's full validation:
  * model, driver data, triggers), ids present and unique, permission to change what would change —
@@ -141,8 +147,7 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
       jobs.validate(input);
     } catch (err) {
       if (!(err instanceof KairosError && err.kind === 'validation')) throw err;
-      const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
-      for (const d of inner) details.push({ path: d.path ? `jobs.${index}.${d.path}` : `jobs.${index}`, message: d.message });
+      details.push(...detailsAt(index, err));
       continue;
     }
     plans.push({ index, id: id.data, input });
@@ -150,23 +155,14 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
   if (details.length > 0) throw validationError('invalid document', details);
 
   const items: ApplyItem[] = [];
-  const currentOf = async (id: string): Promise<Job | undefined> => {
-    try {
-      return (await jobs.get(id, actor)).job;
-    } catch (err) {
-      if (err instanceof KairosError && err.kind === 'not_found') return undefined;
-      throw err;
-    }
-  };
-  const planned = await mapLimited(plans, async (p) => ({ p, current: await currentOf(p.id) }), APPLY_PARALLEL * 2);
+  const planned = await mapLimited(plans, async (p) => ({ p, current: await readableJob(jobs, p.id, actor) }), APPLY_PARALLEL * 2);
   // What only the caller and the current job tell: the job type, the owner's secrets (save checks).
   for (const { p, current } of planned) {
     try {
       await jobs.precheck(p.input, actor, current);
     } catch (err) {
       if (!(err instanceof KairosError && (err.kind === 'validation' || err.kind === 'forbidden'))) throw err;
-      const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
-      for (const d of inner) details.push({ path: d.path ? `jobs.${p.index}.${d.path}` : `jobs.${p.index}`, message: d.message });
+      details.push(...detailsAt(p.index, err));
     }
   }
   if (details.length > 0) throw validationError('invalid document', details);
@@ -208,9 +204,8 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
           else if (item.action === 'prune') await jobs.delete(item.id, actor);
           item.outcome = 'ok';
         } catch (err) {
-          const e = err instanceof KairosError ? err : undefined;
           item.outcome = 'failed';
-          item.error = { code: e?.kind ?? 'internal', message: e?.message ?? 'failed' };
+          item.error = failureOf(err);
         }
       },
       APPLY_PARALLEL,
