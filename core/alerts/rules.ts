@@ -11,8 +11,8 @@
 import { forbidden, KairosError, notFound, validationError, type ErrorDetail } from '../errors.ts';
 import type { Principal } from '../access/policy.ts';
 import type { JobView } from '../jobs/service.ts';
-import type { SecretLookup, SecretSubject } from '../secrets/access.ts';
 import { findSecretRefs } from '../secrets/refs.ts';
+import type { SecretSource } from './deliver.ts';
 import type { AlertDelivery, AlertRule, AlertRuleInput } from './model.ts';
 import { deliveryOf, ruleOf, type AlertStore, type RuleRow, type RuleWrite } from './store.ts';
 import { unknownPlaceholders } from './template.ts';
@@ -25,7 +25,7 @@ export interface JobOpener {
 export interface AlertRulesDeps {
   store: AlertStore;
   jobs: JobOpener;
-  secrets: { lookup(subject: SecretSubject): Promise<SecretLookup> };
+  secrets: SecretSource;
   /** The egress policy's save-time check of a URL (core/net/egress.ts checkUrl): a reason when refused. */
   checkUrl(url: string): string | undefined;
   /** Whether KAIROS_SMTP_URL is set. */
