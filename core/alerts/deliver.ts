@@ -49,7 +49,7 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
 export class AlertSender {
-  readonly store: AlertStore;
+  private readonly store: AlertStore;
   private transport: Transporter | undefined;
 
   constructor(private readonly deps: AlertSenderDeps) {

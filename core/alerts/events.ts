@@ -75,7 +75,7 @@ export function durationText(ms: number): string {
 }
 
 export class AlertEvents {
-  readonly store: AlertStore;
+  private readonly store: AlertStore;
   private readonly now: () => Date;
 
   constructor(private readonly deps: AlertEventsDeps) {
