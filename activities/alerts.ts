@@ -4,7 +4,7 @@
 // a failed attempt into the failure Temporal retries (or does not).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DeliveryError, type AlertSender } from '../core/alerts/deliver.ts';
+import { DeliveryError, type AlertSender, type DeliveryOutcome } from '../core/alerts/deliver.ts';
 import type { AlertEvents, RunAlertInput, RunNotHappened, RunWatch } from '../core/alerts/events.ts';
 import {
   ALERT_THRESHOLDS_ACTIVITY,
@@ -31,7 +31,7 @@ export function alertActivities(deps: { events: AlertEvents; sender: AlertSender
         throw err;
       }
     },
-    [RECORD_ALERT_ACTIVITY]: async (input: { deliveryId: string; outcome: { status: 'sent' } | { status: 'failed'; message: string } }): Promise<void> =>
+    [RECORD_ALERT_ACTIVITY]: async (input: { deliveryId: string; outcome: DeliveryOutcome }): Promise<void> =>
       await deps.sender.record(input.deliveryId, input.outcome),
   };
 }

@@ -43,6 +43,9 @@ export interface AlertSenderDeps {
   from: string;
 }
 
+/** How a delivery ended (AlertSender.record). */
+export type DeliveryOutcome = { status: 'sent' } | { status: 'failed'; message: string };
+
 /** One webhook attempt's time limit: a receiver that hangs is retried, not waited on. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** 4xx answers worth another attempt (as the http driver treats them). */
@@ -79,7 +82,7 @@ export class AlertSender {
   }
 
   /** Records how the delivery ended: sent, or failed for good (every attempt failed, or one finally). */
-  async record(id: string, outcome: { status: 'sent' } | { status: 'failed'; message: string }): Promise<void> {
+  async record(id: string, outcome: DeliveryOutcome): Promise<void> {
     if (outcome.status === 'sent') await this.store.sent(id);
     else await this.store.failed(id, outcome.message);
   }
