@@ -12,8 +12,10 @@ import { cronInWords, triggerInWords } from './schedule-words.js';
  */
 const cronstrueLoaded = import('/ui/vendor/cronstrue.js').catch(() => undefined);
 
-export const DIALECTS = ['native', 'fusion', 'voltmx', 'dapr', 'informer', 'cluedin'];
-export const SORTS = [
+/** The dialects a job can come from (GET /v1/jobs dialect). */
+const DIALECTS = ['native', 'fusion', 'voltmx', 'dapr', 'informer', 'cluedin'];
+/** GET /v1/jobs sort values with their labels. */
+const SORTS = [
   ['', 'unsorted'],
   ['name', 'name'],
   ['nextRunAt', 'next run, soonest first'],
