@@ -17,6 +17,7 @@ import {
 /** The error type of a failed delivery attempt (not retried when the failure is final). */
 export const ALERT_DELIVERY_FAILED = 'AlertDeliveryFailed';
 
+/** The alert activities, keyed by their names in core/temporal/contract.ts. */
 export function alertActivities(deps: { events: AlertEvents; sender: AlertSender }) {
   return {
     [RUN_ALERTS_ACTIVITY]: async (input: RunAlertInput): Promise<string[]> => await deps.events.onRunEvent(input),

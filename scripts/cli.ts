@@ -185,6 +185,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   return s.replace(/\r?\n$/u, '');
 }
 
+/** What a command line runs with: the environment, standard input, and where output goes (tests pass their own). */
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadableStream;

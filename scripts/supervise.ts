@@ -64,6 +64,7 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
   return signal ?? `code ${code}`;
 }
 
+/** How a Supervisor reports and backs off. */
 export interface SupervisorOptions {
   policy?: BackoffPolicy;
   /** Each exit and restart, as a sentence (start.ts prints it and appends it to its log). */

@@ -56,6 +56,7 @@ function jsonObject(ctx: Context): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+/** The /v1/alerts routes over core/alerts/rules.ts. */
 export function alertRoutes(rules: AlertRules): Router {
   const r = new Router({ prefix: '/v1' });
 

@@ -34,6 +34,7 @@ export interface SecretSource {
   lookup(subject: SecretSubject): Promise<SecretLookup>;
 }
 
+/** What AlertSender needs. */
 export interface AlertSenderDeps {
   db: Db;
   secrets: SecretSource;
@@ -51,6 +52,7 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 /** 4xx answers worth another attempt (as the http driver treats them). */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
+/** The notify workflow's side of a delivery (workflows/notify.ts): one attempt, and the final record. */
 export class AlertSender {
   private readonly store: AlertStore;
   private transport: Transporter | undefined;

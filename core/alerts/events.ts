@@ -56,6 +56,7 @@ export interface RunNotHappened {
   status: 'skipped' | 'missed';
 }
 
+/** What AlertEvents needs. */
 export interface AlertEventsDeps {
   db: Db;
   temporal: TemporalGateway;
@@ -74,6 +75,7 @@ export function durationText(ms: number): string {
   return `${ms / 1000} s`;
 }
 
+/** The worker's side of alerts (see the top of this file): events in, deliveries started. */
 export class AlertEvents {
   private readonly store: AlertStore;
   private readonly now: () => Date;

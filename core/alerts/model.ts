@@ -23,6 +23,7 @@ const duration = z
     return ms !== undefined && ms >= MIN_LONGER_THAN_MS && ms <= 366 * 86_400_000;
   }, `must be a duration from 1s to 366d, e.g. "90s", "15m", "2h"`);
 
+/** When a rule fires (`when`). */
 export const AlertConditionSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('failed').describe('every failed run') }).strict(),
   z
@@ -48,6 +49,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 /** Headers Kairos sets itself, or that would change how the request travels. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type']);
 
+/** An HTTP POST of the event, as JSON or as a Slack message. */
 export const WebhookChannelSchema = z
   .object({
     type: z.literal('webhook'),
@@ -69,6 +71,7 @@ export const WebhookChannelSchema = z
   })
   .strict();
 
+/** A plain-text e-mail through the operator's SMTP server (KAIROS_SMTP_URL). */
 export const EmailChannelSchema = z
   .object({
     type: z.literal('email'),
@@ -77,11 +80,13 @@ export const EmailChannelSchema = z
   })
   .strict();
 
+/** Where a rule's alert goes (`channel`). */
 export const AlertChannelSchema = z.discriminatedUnion('type', [WebhookChannelSchema, EmailChannelSchema]);
 export type AlertChannel = z.output<typeof AlertChannelSchema>;
 export type WebhookChannel = z.output<typeof WebhookChannelSchema>;
 export type EmailChannel = z.output<typeof EmailChannelSchema>;
 
+/** A rule as a client writes it (POST and PUT /v1/alerts/rules). */
 export const AlertRuleInputSchema = z
   .object({
     name: z

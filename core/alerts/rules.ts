@@ -22,6 +22,7 @@ export interface JobOpener {
   open(id: string, actor: Principal, need?: 'read' | 'edit'): Promise<{ view: JobView }>;
 }
 
+/** What AlertRules needs. */
 export interface AlertRulesDeps {
   store: AlertStore;
   jobs: JobOpener;
@@ -32,6 +33,7 @@ export interface AlertRulesDeps {
   emailConfigured: boolean;
 }
 
+/** GET /v1/alerts/deliveries, parsed. */
 export interface DeliveryQuery {
   ruleId?: string;
   jobId?: string;
@@ -51,6 +53,7 @@ function decodeCursor(c: string): { createdAt: string; id: string } {
   throw validationError('invalid query', [{ path: 'query.cursor', message: 'is not a cursor this API returned' }]);
 }
 
+/** Rules and deliveries as the API serves them, under the access policy (see the top of this file). */
 export class AlertRules {
   constructor(private readonly deps: AlertRulesDeps) {}
 

@@ -25,6 +25,7 @@ export function ruleOf(r: RuleRow): AlertRule {
   };
 }
 
+/** A delivery's stored form as the API shows it. */
 export function deliveryOf(d: DeliveryRow): AlertDelivery {
   return {
     id: d.id,
@@ -73,6 +74,7 @@ function ruleColumns(w: RuleWrite): Omit<RuleRow, 'id' | 'created_at' | 'updated
   };
 }
 
+/** Queries of the alert tables (see the top of this file). */
 export class AlertStore {
   constructor(
     private readonly db: Db,

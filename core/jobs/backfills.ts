@@ -33,6 +33,7 @@ export interface BackfillQuestion {
   startedAt: Date;
 }
 
+/** The `job_backfills` table: record, ask, list, forget. */
 export class BackfillLog {
   constructor(private readonly db: Db) {}
 

@@ -27,6 +27,7 @@ export const MAX_SELECTED = 10_000;
 /** At most this many Temporal writes of one bulk request in flight. */
 const BULK_PARALLEL = 4;
 
+/** The answer to a bulk request (POST /v1/jobs/bulk). */
 export interface BulkResult {
   action: BulkAction;
   dryRun: boolean;

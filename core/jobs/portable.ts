@@ -42,6 +42,7 @@ export const PortableDocumentSchema = z
   .strict();
 
 export type PortableJob = Record<string, unknown> & { id: string };
+/** A portable document as export writes it. */
 export interface PortableDocument {
   apiVersion: typeof PORTABLE_API_VERSION;
   kind: typeof PORTABLE_KIND;
@@ -70,6 +71,7 @@ export async function exportJobs(jobs: JobService, filter: JobFilter, actor: Act
 
 export type ApplyAction = 'create' | 'update' | 'unchanged' | 'prune';
 
+/** What apply does (or, on a dry run, would do) with one job. */
 export interface ApplyItem {
   /** The job's index in the document (absent on a prune: the job is not in it). */
   index?: number;
@@ -82,6 +84,7 @@ export interface ApplyItem {
   error?: { code: string; message: string };
 }
 
+/** The answer to an apply (POST /v1/jobs/apply). */
 export interface ApplyResult {
   dryRun: boolean;
   prune: boolean;
