@@ -15,6 +15,12 @@ export const MAX_LONGER_THAN_THRESHOLDS = 5;
 /** The shortest `longerThan`: shorter ones would fire on ordinary runs and are noise, not alerts. */
 export const MIN_LONGER_THAN_MS = 1000;
 
+/**
+ * A non-empty id of at most `max` characters without NUL: a NUL names nothing, and PostgreSQL would
+ * refuse the whole statement over it (a 500, not a 400).
+ */
+export const idString = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
+
 const duration = z
   .string()
   .max(64)
@@ -95,13 +101,7 @@ export const AlertRuleInputSchema = z
       .min(1, 'must not be empty')
       .max(200)
       .refine((v) => !v.includes('\u0000'), 'must not contain NUL'),
-    jobId: z
-      .string()
-      .min(1)
-      .max(400)
-      .refine((v) => !v.includes('\u0000'), 'must not contain NUL')
-      .optional()
-      .describe('the job the rule watches; absent: every job (admins only)'),
+    jobId: idString(400).optional().describe('the job the rule watches; absent: every job (admins only)'),
     enabled: z.boolean().default(true),
     when: AlertConditionSchema,
     channel: AlertChannelSchema,
