@@ -110,7 +110,6 @@ export class AlertEvents {
       streak = await this.store.recordOutcome(job.id, input.runId, signal.outcome);
       alertSignal = { kind: 'finished', outcome: signal.outcome, streak };
     } else alertSignal = { kind: 'running', thresholdMs: signal.thresholdMs };
-    const base = this.deps.publicUrl;
     return await this.fire(job, input.runId, alertSignal, (rule, event) => {
       const error = signal.kind === 'finished' ? (signal.error ?? null) : null;
       const streakCount = event === 'recovered' ? streak?.previous : streak?.failures;
@@ -134,10 +133,11 @@ export class AlertEvents {
           ...(signal.kind === 'finished'
             ? { endedAt: signal.endedAt, durationMs: signal.durationMs, ...(signal.attempts !== undefined ? { attempts: signal.attempts } : {}) }
             : { durationMs: signal.thresholdMs }),
-          ...(streakCount !== undefined && (event === 'consecutiveFailures' || event === 'recovered' || event === 'failed') ? { consecutiveFailures: streakCount } : {}),
+          // Only a finished run has a streak, and it fires only failed, consecutiveFailures or recovered.
+          ...(streakCount !== undefined ? { consecutiveFailures: streakCount } : {}),
         },
         error,
-        links: linksFor(base, job.id, `/v1/runs/${encodeURIComponent(input.runId)}`),
+        links: linksFor(this.deps.publicUrl, job.id, `/v1/runs/${encodeURIComponent(input.runId)}`),
         at: this.now().toISOString(),
       };
     });
