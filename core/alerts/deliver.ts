@@ -48,7 +48,7 @@ export interface AlertSenderDeps {
 export type DeliveryOutcome = { status: 'sent' } | { status: 'failed'; message: string };
 
 /** One webhook attempt's time limit: a receiver that hangs is retried, not waited on. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
 /** 4xx answers worth another attempt (as the http driver treats them). */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 

@@ -69,7 +69,7 @@ export interface AlertEventsDeps {
 }
 
 /** Human text for a threshold in ms ("90 s", "15 min", "2 h"). */
-export function durationText(ms: number): string {
+function durationText(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;

@@ -67,7 +67,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z.]+)\s*\}\}/g;
 const ONLY_PLACEHOLDER = /^\{\{\s*([A-Za-z.]+)\s*\}\}$/;
 
 /** A placeholder's value in `ctx` (undefined when the event has none). */
-export function valueOf(ctx: AlertContext, name: Placeholder): string | number | undefined {
+function valueOf(ctx: AlertContext, name: Placeholder): string | number | undefined {
   const [head, tail] = name.split('.') as [string, string | undefined];
   const root = (ctx as unknown as Record<string, unknown>)[head];
   const v = tail === undefined ? root : root && typeof root === 'object' ? (root as Record<string, unknown>)[tail] : undefined;
@@ -105,7 +105,7 @@ export function renderJson(template: unknown, ctx: AlertContext): unknown {
 }
 
 /** The body of a webhook without a template: the standard payload (README "Alerts" shows one). */
-export const DEFAULT_BODY = {
+const DEFAULT_BODY = {
   event: '{{event}}',
   summary: '{{summary}}',
   at: '{{at}}',

@@ -19,7 +19,7 @@ import { offsetFast } from './timezone.ts';
 const HOUR = 3_600_000;
 
 /** Go's time.Date(y, mo, d, h, m, s, 0, tz) as an instant (ms); fields may overflow as in Go. */
-export function goDate(tz: string, y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+function goDate(tz: string, y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
   const o1 = offsetFast(tz, wall);
   // Go: if wall - o1 lies outside o1's zone period, the offset is looked up at wall - o1 instead
