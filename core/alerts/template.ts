@@ -179,18 +179,18 @@ export function emailText(ctx: AlertContext): string {
 /** The one-line summary of an event. */
 export function summarize(ev: { event: AlertEvent; jobName: string; error?: RunError | null; durationText?: string; streak?: number; reason?: string; scheduledAt?: string }): string {
   const n = ev.jobName;
+  const error = ev.error ? `: ${ev.error.type}: ${ev.error.message}` : '';
   switch (ev.event) {
     case 'failed':
-      return `${n} failed${ev.error ? `: ${ev.error.type}: ${ev.error.message}` : ''}`.slice(0, 500);
+      return `${n} failed${error}`.slice(0, 500);
     case 'consecutiveFailures':
-      return `${n} failed ${ev.streak ?? '?'} times in a row${ev.error ? `: ${ev.error.type}: ${ev.error.message}` : ''}`.slice(0, 500);
+      return `${n} failed ${ev.streak ?? '?'} times in a row${error}`.slice(0, 500);
     case 'recovered':
       return `${n} recovered after ${ev.streak ?? '?'} failed run${ev.streak === 1 ? '' : 's'}`;
     case 'longerThan':
       return `${n} has been running for more than ${ev.durationText ?? '?'}`;
     case 'skipped':
-      return `${n}: the run due at ${ev.scheduledAt ?? '?'} was skipped (${ev.reason ?? 'unknown reason'})`;
     case 'missed':
-      return `${n}: the run due at ${ev.scheduledAt ?? '?'} was missed (${ev.reason ?? 'unknown reason'})`;
+      return `${n}: the run due at ${ev.scheduledAt ?? '?'} was ${ev.event} (${ev.reason ?? 'unknown reason'})`;
   }
 }
