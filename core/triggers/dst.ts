@@ -14,7 +14,7 @@
 //  - a wanted time no calendar reaches is reported (`unreachable`), and its other copy kept.
 // Everything here is pure and runs in the API process (Intl tz data), never in workflow code.
 import { z } from 'zod';
-import { MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
+import { END_OF_CALENDARS, MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
 import { CRONOS_MACROS } from './cron/hangfire.ts';
 import type { CronDialect } from './model.ts';
 import type { IntervalSpec } from './spec.ts';
@@ -124,7 +124,6 @@ export const MAX_REPLAYED_FIRES = 100;
 export const MAX_SEARCHED_FIRES = 12;
 
 const HOUR = 3_600_000;
-const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2);
 
 /** Fire instants of the tables inside [from, to] (inclusive), read at the one offset `offset`. */
 function firesAt(tables: readonly MatchTable[], offset: number, from: number, to: number, limit: number): number[] {
