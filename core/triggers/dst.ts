@@ -18,7 +18,7 @@ import { END_OF_CALENDARS, MAX_YEAR, nextWallMatch, range, toMatchTable, toRange
 import { CRONOS_MACROS } from './cron/hangfire.ts';
 import type { CronDialect } from './model.ts';
 import type { IntervalSpec } from './spec.ts';
-import { nextTransition, offsetFast, type Transition } from './timezone.ts';
+import { nextTransition, wallOf, type Transition } from './timezone.ts';
 import { previousFire, scheduleTimes } from './evaluate.ts';
 import type { DstSkipRange } from './dst-skip.ts';
 
@@ -157,7 +157,7 @@ function intervalTicks(intervals: readonly IntervalSpec[], from: number, to: num
 }
 
 function exactCalendar(instant: number, tz: string): Calendar {
-  const w = new Date(instant + offsetFast(tz, instant));
+  const w = wallOf(tz, instant);
   const one = (v: number) => [{ start: v, end: v, step: 1 }];
   return {
     second: one(w.getUTCSeconds()),
