@@ -4,7 +4,7 @@
 // a failed attempt into the failure Temporal retries (or does not).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { DeliveryError, type AlertSender } from '../core/alerts/deliver.ts';
+import { DeliveryError, type AlertSender, type DeliveryOutcome } from '../core/alerts/deliver.ts';
 import type { AlertEvents, RunAlertInput, RunNotHappened, RunWatch } from '../core/alerts/events.ts';
 import {
   ALERT_THRESHOLDS_ACTIVITY,
@@ -17,6 +17,7 @@ import {
 /** The error type of a failed delivery attempt (not retried when the failure is final). */
 export const ALERT_DELIVERY_FAILED = 'AlertDeliveryFailed';
 
+/** The alert activities, keyed by their names in core/temporal/contract.ts. */
 export function alertActivities(deps: { events: AlertEvents; sender: AlertSender }) {
   return {
     [RUN_ALERTS_ACTIVITY]: async (input: RunAlertInput): Promise<string[]> => await deps.events.onRunEvent(input),
@@ -31,7 +32,7 @@ export function alertActivities(deps: { events: AlertEvents; sender: AlertSender
         throw err;
       }
     },
-    [RECORD_ALERT_ACTIVITY]: async (input: { deliveryId: string; outcome: { status: 'sent' } | { status: 'failed'; message: string } }): Promise<void> =>
+    [RECORD_ALERT_ACTIVITY]: async (input: { deliveryId: string; outcome: DeliveryOutcome }): Promise<void> =>
       await deps.sender.record(input.deliveryId, input.outcome),
   };
 }

@@ -1,14 +1,8 @@
 // `npx kairos …`: the command line for people who live in a terminal. Thin over the native API: each
 // command is one documented operation (COMMAND_OPERATIONS, checked against the OpenAPI document by a
-// unit test), authenticated by an API key that `kairos login` creates and keeps in a profile.
-//
-//   kairos login --url http://localhost:8080 --user alice [--password-stdin] [--profile NAME]
-//   kairos logout | whoami
-//   kairos jobs ls [--q TEXT] [--type T] [--tag T] [--dialect D] [--owner O] [--enabled true|false]
-//   kairos jobs get|run|pause|resume|rm ID      kairos jobs apply -f FILE [--dry-run] [--prune]
-//   kairos runs ls [--job ID] [--status S]     kairos runs get|stop RUN_ID
-//   kairos preview "<cron>" [--dialect quartz] [--tz ZONE] [--count N]
-// Output: a table for lists, JSON otherwise; `-o json|yaml` for any command.
+// unit test), authenticated by an API key that `kairos login` creates and keeps in a profile. The
+// commands and their options are USAGE below (`kairos --help`). Output: a table for lists, JSON
+// otherwise; `-o json|yaml` for any command.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, extname, join } from 'node:path';
@@ -129,7 +123,8 @@ async function call<T>(url: string, c: Call): Promise<T> {
   try {
     res = await fetch(u, { method: c.op.method.toUpperCase(), headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(60_000) });
   } catch (err) {
-    throw new CliError(`cannot reach ${u.origin}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    const e = err as Error;
+    throw new CliError(`cannot reach ${u.origin}: ${e.cause instanceof Error ? e.cause.message : e.message}`);
   }
   const text = await res.text();
   const json = text ? safeJson(text) : undefined;
@@ -190,6 +185,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   return s.replace(/\r?\n$/u, '');
 }
 
+/** What a command line runs with: the environment, standard input, and where output goes (tests pass their own). */
 export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdin: NodeJS.ReadableStream;

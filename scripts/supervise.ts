@@ -64,6 +64,7 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
   return signal ?? `code ${code}`;
 }
 
+/** How a Supervisor reports and backs off. */
 export interface SupervisorOptions {
   policy?: BackoffPolicy;
   /** Each exit and restart, as a sentence (start.ts prints it and appends it to its log). */
@@ -109,11 +110,10 @@ export class Supervisor {
     const tracker = new RestartTracker(this.policy, this.now());
     const onExit = (code: number | null, signal: NodeJS.Signals | null, how = describeExit(code, signal)): void => {
       if (this.stopped) return;
-      const exit = tracker.exited(this.now());
-      const { restart } = exit;
-      const now = exit.consecutive === 1 && (proc.replacementReady?.() ?? false);
-      const delayMs = now ? 0 : exit.delayMs;
-      this.opts.report(`${proc.name} exited (${how}); ${now ? 'a standby takes over now' : `restarting in ${formatSeconds(delayMs)}`} (restart ${restart})`);
+      const { delayMs: backoffMs, restart, consecutive } = tracker.exited(this.now());
+      const takeOverNow = consecutive === 1 && (proc.replacementReady?.() ?? false);
+      const delayMs = takeOverNow ? 0 : backoffMs;
+      this.opts.report(`${proc.name} exited (${how}); ${takeOverNow ? 'a standby takes over now' : `restarting in ${formatSeconds(delayMs)}`} (restart ${restart})`);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (this.stopped) return;

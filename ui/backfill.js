@@ -30,11 +30,8 @@ form.addEventListener('submit', (e) => {
 });
 runButton.addEventListener('click', () => void handlers?.run());
 
-/** A `datetime-local` value (local wall time, to the minute) of a Date. */
-function localInput(d) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
+/** A `datetime-local` value (local wall time, to the minute) of a Date: dom.js's local time, in the input's format. */
+const localInput = (d) => localText(d).slice(0, 16).replace(' ', 'T');
 
 /** Opens the dialog for `job` (a GET /v1/jobs/{id} answer). */
 export function openBackfillDialog(job, { onDone, onError }) {

@@ -12,8 +12,10 @@ import { cronInWords, triggerInWords } from './schedule-words.js';
  */
 const cronstrueLoaded = import('/ui/vendor/cronstrue.js').catch(() => undefined);
 
-export const DIALECTS = ['native', 'fusion', 'voltmx', 'dapr', 'informer', 'cluedin'];
-export const SORTS = [
+/** The dialects a job can come from (GET /v1/jobs dialect). */
+const DIALECTS = ['native', 'fusion', 'voltmx', 'dapr', 'informer', 'cluedin'];
+/** GET /v1/jobs sort values with their labels. */
+const SORTS = [
   ['', 'unsorted'],
   ['name', 'name'],
   ['nextRunAt', 'next run, soonest first'],
@@ -21,7 +23,6 @@ export const SORTS = [
   ['-lastRunAt', 'last run, newest first'],
   ['lastRunAt', 'last run, oldest first'],
 ];
-const FILTERS = ['q', 'dialect', 'type', 'tag', 'owner', 'enabled', 'lastOutcome', 'sort'];
 /** GET /v1/jobs lastOutcome values: how the schedule's newest run ended. */
 const OUTCOMES = ['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'running', 'none'];
 
@@ -44,7 +45,7 @@ export function jobFilters(params, changed) {
     lastOutcome: select('lastOutcome', 'last outcome filter', [['', 'any last outcome'], ...OUTCOMES.map((o) => [o, o === 'none' ? 'not run by its schedule yet' : `last scheduled run ${o.replace('_', ' ')}`])]),
     sort: select('sort', 'sort order', SORTS),
   };
-  const values = () => Object.fromEntries(FILTERS.map((k) => [k, controls[k].value.trim()]).filter(([, v]) => v !== ''));
+  const values = () => Object.fromEntries(Object.entries(controls).map(([k, c]) => [k, c.value.trim()]).filter(([, v]) => v !== ''));
   const fire = () => {
     const qs = new URLSearchParams(values()).toString();
     // replaceState fires no hashchange: the page keeps its state and only the address follows.
@@ -52,14 +53,16 @@ export function jobFilters(params, changed) {
     changed();
   };
   let timer;
-  for (const k of ['q', 'type', 'tag', 'owner']) {
+  for (const control of Object.values(controls)) {
+    if (control.tagName === 'SELECT') control.addEventListener('change', fire);
     // Typed filters wait for a pause in typing: one request per word, not per key.
-    controls[k].addEventListener('input', () => {
-      clearTimeout(timer);
-      timer = setTimeout(fire, 300);
-    });
+    else {
+      control.addEventListener('input', () => {
+        clearTimeout(timer);
+        timer = setTimeout(fire, 300);
+      });
+    }
   }
-  for (const k of ['dialect', 'enabled', 'lastOutcome', 'sort']) controls[k].addEventListener('change', fire);
   const node = h('div', { class: 'toolbar filters' }, Object.values(controls));
   return { node, values, filtered: () => Object.keys(values()).some((k) => k !== 'sort') };
 }

@@ -20,6 +20,9 @@ export const DIALECT_OPTIONS = {
 
 const FIELD_COUNTS = { unix: [5], quartz: [6, 7], dapr: [6], hangfire: [5, 6] };
 
+/** cronstrue's options for a dialect: its own, 24-hour times, and an exception (not an error text) when it cannot read. */
+const optionsFor = (dialect) => ({ ...DIALECT_OPTIONS[dialect], use24HourTimeFormat: true, throwExceptionOnParseError: true });
+
 /**
  * Whether cronstrue can be trusted with this expression of this dialect: a known dialect, the
  * dialect's field count, no macro, and no day-of-month form that cronstrue refuses or misreads
@@ -66,7 +69,7 @@ function withDomWords(cronstrue, d, fields, domIndex) {
   const dowIndex = domIndex + 2;
   if (d === 'quartz') rest[dowIndex] = '?';
   else rest[dowIndex] = rest[dowIndex] === '?' ? '*' : rest[dowIndex];
-  const base = cronstrue.toString(rest.join(' '), { ...DIALECT_OPTIONS[d], use24HourTimeFormat: true, throwExceptionOnParseError: true });
+  const base = cronstrue.toString(rest.join(' '), optionsFor(d));
   const list = days.length > 1 ? `${days.slice(0, -1).join(', ')} and ${days[days.length - 1]}` : days[0];
   return `${base}, on ${list} of the month`;
 }
@@ -80,9 +83,8 @@ export function cronInWords(cronstrue, dialect, rawExpression) {
   const { expression } = splitZone(rawExpression);
   const fields = expression.split(/\s+/).filter(Boolean);
   if (!cronstrue) return undefined;
-  const options = { ...DIALECT_OPTIONS[d], use24HourTimeFormat: true, throwExceptionOnParseError: true };
   try {
-    if (cronstrueReads(d, fields)) return cronstrue.toString(expression, options);
+    if (cronstrueReads(d, fields)) return cronstrue.toString(expression, optionsFor(d));
     const domIndex = fields.length === 5 ? 2 : 3;
     // Only Quartz and Cronos have L and W; their field counts are checked as cronstrueReads does.
     if ((d === 'quartz' || d === 'hangfire') && FIELD_COUNTS[d].includes(fields.length) && /[LW]/i.test(fields[domIndex])) return withDomWords(cronstrue, d, fields, domIndex);

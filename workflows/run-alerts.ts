@@ -12,6 +12,7 @@ import { ALERT_THRESHOLDS_ACTIVITY, RUN_ALERTS_ACTIVITY, SUPPORT_ATTEMPT_MS } fr
 
 type Signal = RunAlertInput['signal'];
 
+/** One run's alert step (see the top of this file): runJob calls watch() before the driver, and finished() or stop() when the run ends. */
 export class RunAlerts {
   private readonly timers = new CancellationScope();
   private readonly pending: Promise<void>[] = [];

@@ -5,19 +5,17 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { validationError } from '../../core/errors.ts';
-import { AlertDeliverySchema, AlertRuleInputSchema, AlertRuleSchema } from '../../core/alerts/model.ts';
+import { AlertDeliverySchema, AlertRuleInputSchema, AlertRuleSchema, idString } from '../../core/alerts/model.ts';
 import type { AlertRules } from '../../core/alerts/rules.ts';
 import { auditAs } from '../audit.ts';
 import { actorOf, parseWith } from './jobs.ts';
 import { registerOperations } from './openapi.ts';
 
-// A NUL names nothing, and PostgreSQL would refuse the whole statement over it (a 500, not a 400).
-const id = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
-const ListRulesQuery = z.object({ jobId: id(400).optional() }).strict();
+const ListRulesQuery = z.object({ jobId: idString(400).optional() }).strict();
 const ListDeliveriesQuery = z
   .object({
-    ruleId: id(200).optional(),
-    jobId: id(400).optional(),
+    ruleId: idString(200).optional(),
+    jobId: idString(400).optional(),
     status: z.enum(['pending', 'sent', 'failed']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     cursor: z.string().max(1000).optional(),
@@ -56,6 +54,7 @@ function jsonObject(ctx: Context): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+/** The /v1/alerts routes over core/alerts/rules.ts. */
 export function alertRoutes(rules: AlertRules): Router {
   const r = new Router({ prefix: '/v1' });
 

@@ -34,6 +34,7 @@ export interface SecretSource {
   lookup(subject: SecretSubject): Promise<SecretLookup>;
 }
 
+/** What AlertSender needs. */
 export interface AlertSenderDeps {
   db: Db;
   secrets: SecretSource;
@@ -43,13 +44,17 @@ export interface AlertSenderDeps {
   from: string;
 }
 
+/** How a delivery ended (AlertSender.record). */
+export type DeliveryOutcome = { status: 'sent' } | { status: 'failed'; message: string };
+
 /** One webhook attempt's time limit: a receiver that hangs is retried, not waited on. */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+const WEBHOOK_TIMEOUT_MS = 10_000;
 /** 4xx answers worth another attempt (as the http driver treats them). */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
 
+/** The notify workflow's side of a delivery (workflows/notify.ts): one attempt, and the final record. */
 export class AlertSender {
-  readonly store: AlertStore;
+  private readonly store: AlertStore;
   private transport: Transporter | undefined;
 
   constructor(private readonly deps: AlertSenderDeps) {
@@ -79,7 +84,7 @@ export class AlertSender {
   }
 
   /** Records how the delivery ended: sent, or failed for good (every attempt failed, or one finally). */
-  async record(id: string, outcome: { status: 'sent' } | { status: 'failed'; message: string }): Promise<void> {
+  async record(id: string, outcome: DeliveryOutcome): Promise<void> {
     if (outcome.status === 'sent') await this.store.sent(id);
     else await this.store.failed(id, outcome.message);
   }

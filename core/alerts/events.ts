@@ -56,6 +56,7 @@ export interface RunNotHappened {
   status: 'skipped' | 'missed';
 }
 
+/** What AlertEvents needs. */
 export interface AlertEventsDeps {
   db: Db;
   temporal: TemporalGateway;
@@ -68,14 +69,15 @@ export interface AlertEventsDeps {
 }
 
 /** Human text for a threshold in ms ("90 s", "15 min", "2 h"). */
-export function durationText(ms: number): string {
+function durationText(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
   if (ms % 60_000 === 0) return `${ms / 60_000} min`;
   return `${ms / 1000} s`;
 }
 
+/** The worker's side of alerts (see the top of this file): events in, deliveries started. */
 export class AlertEvents {
-  readonly store: AlertStore;
+  private readonly store: AlertStore;
   private readonly now: () => Date;
 
   constructor(private readonly deps: AlertEventsDeps) {
@@ -108,7 +110,6 @@ export class AlertEvents {
       streak = await this.store.recordOutcome(job.id, input.runId, signal.outcome);
       alertSignal = { kind: 'finished', outcome: signal.outcome, streak };
     } else alertSignal = { kind: 'running', thresholdMs: signal.thresholdMs };
-    const base = this.deps.publicUrl;
     return await this.fire(job, input.runId, alertSignal, (rule, event) => {
       const error = signal.kind === 'finished' ? (signal.error ?? null) : null;
       const streakCount = event === 'recovered' ? streak?.previous : streak?.failures;
@@ -132,10 +133,11 @@ export class AlertEvents {
           ...(signal.kind === 'finished'
             ? { endedAt: signal.endedAt, durationMs: signal.durationMs, ...(signal.attempts !== undefined ? { attempts: signal.attempts } : {}) }
             : { durationMs: signal.thresholdMs }),
-          ...(streakCount !== undefined && (event === 'consecutiveFailures' || event === 'recovered' || event === 'failed') ? { consecutiveFailures: streakCount } : {}),
+          // Only a finished run has a streak, and it fires only failed, consecutiveFailures or recovered.
+          ...(streakCount !== undefined ? { consecutiveFailures: streakCount } : {}),
         },
         error,
-        links: linksFor(base, job.id, `/v1/runs/${encodeURIComponent(input.runId)}`),
+        links: linksFor(this.deps.publicUrl, job.id, `/v1/runs/${encodeURIComponent(input.runId)}`),
         at: this.now().toISOString(),
       };
     });

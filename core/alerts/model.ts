@@ -15,6 +15,12 @@ export const MAX_LONGER_THAN_THRESHOLDS = 5;
 /** The shortest `longerThan`: shorter ones would fire on ordinary runs and are noise, not alerts. */
 export const MIN_LONGER_THAN_MS = 1000;
 
+/**
+ * A non-empty id of at most `max` characters without NUL: a NUL names nothing, and PostgreSQL would
+ * refuse the whole statement over it (a 500, not a 400).
+ */
+export const idString = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes('\u0000'), 'must not contain NUL');
+
 const duration = z
   .string()
   .max(64)
@@ -23,6 +29,7 @@ const duration = z
     return ms !== undefined && ms >= MIN_LONGER_THAN_MS && ms <= 366 * 86_400_000;
   }, `must be a duration from 1s to 366d, e.g. "90s", "15m", "2h"`);
 
+/** When a rule fires (`when`). */
 export const AlertConditionSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('failed').describe('every failed run') }).strict(),
   z
@@ -48,6 +55,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 /** Headers Kairos sets itself, or that would change how the request travels. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'content-type']);
 
+/** An HTTP POST of the event, as JSON or as a Slack message. */
 export const WebhookChannelSchema = z
   .object({
     type: z.literal('webhook'),
@@ -69,6 +77,7 @@ export const WebhookChannelSchema = z
   })
   .strict();
 
+/** A plain-text e-mail through the operator's SMTP server (KAIROS_SMTP_URL). */
 export const EmailChannelSchema = z
   .object({
     type: z.literal('email'),
@@ -77,11 +86,13 @@ export const EmailChannelSchema = z
   })
   .strict();
 
+/** Where a rule's alert goes (`channel`). */
 export const AlertChannelSchema = z.discriminatedUnion('type', [WebhookChannelSchema, EmailChannelSchema]);
 export type AlertChannel = z.output<typeof AlertChannelSchema>;
 export type WebhookChannel = z.output<typeof WebhookChannelSchema>;
 export type EmailChannel = z.output<typeof EmailChannelSchema>;
 
+/** A rule as a client writes it (POST and PUT /v1/alerts/rules). */
 export const AlertRuleInputSchema = z
   .object({
     name: z
@@ -90,13 +101,7 @@ export const AlertRuleInputSchema = z
       .min(1, 'must not be empty')
       .max(200)
       .refine((v) => !v.includes('\u0000'), 'must not contain NUL'),
-    jobId: z
-      .string()
-      .min(1)
-      .max(400)
-      .refine((v) => !v.includes('\u0000'), 'must not contain NUL')
-      .optional()
-      .describe('the job the rule watches; absent: every job (admins only)'),
+    jobId: idString(400).optional().describe('the job the rule watches; absent: every job (admins only)'),
     enabled: z.boolean().default(true),
     when: AlertConditionSchema,
     channel: AlertChannelSchema,
@@ -105,23 +110,11 @@ export const AlertRuleInputSchema = z
 export type AlertRuleInput = z.output<typeof AlertRuleInputSchema>;
 
 /** A rule as the API returns it. */
-export interface AlertRule {
-  id: string;
-  name: string;
-  ownerId: string;
-  /** null: a global rule (every job). */
-  jobId: string | null;
-  enabled: boolean;
-  when: AlertCondition;
-  channel: AlertChannel;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export const AlertRuleSchema = z.object({
   id: z.string(),
   name: z.string(),
   ownerId: z.string(),
+  // null: a global rule (every job)
   jobId: z.string().nullable(),
   enabled: z.boolean(),
   when: AlertConditionSchema,
@@ -129,7 +122,9 @@ export const AlertRuleSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+export type AlertRule = z.output<typeof AlertRuleSchema>;
 
+/** A delivery as the API returns it. */
 export const AlertDeliverySchema = z.object({
   id: z.string(),
   ruleId: z.string(),

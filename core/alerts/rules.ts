@@ -11,10 +11,10 @@
 import { forbidden, KairosError, notFound, validationError, type ErrorDetail } from '../errors.ts';
 import type { Principal } from '../access/policy.ts';
 import type { JobView } from '../jobs/service.ts';
-import type { SecretLookup, SecretSubject } from '../secrets/access.ts';
 import { findSecretRefs } from '../secrets/refs.ts';
+import type { SecretSource } from './deliver.ts';
 import type { AlertDelivery, AlertRule, AlertRuleInput } from './model.ts';
-import { deliveryOf, ruleOf, type AlertStore, type RuleRow } from './store.ts';
+import { deliveryOf, ruleOf, type AlertStore, type RuleRow, type RuleWrite } from './store.ts';
 import { unknownPlaceholders } from './template.ts';
 
 /** Opens a job for a principal with a permission, throwing not_found / forbidden as the policy says (core/sharing/access.ts JobAccess). */
@@ -22,16 +22,18 @@ export interface JobOpener {
   open(id: string, actor: Principal, need?: 'read' | 'edit'): Promise<{ view: JobView }>;
 }
 
+/** What AlertRules needs. */
 export interface AlertRulesDeps {
   store: AlertStore;
   jobs: JobOpener;
-  secrets: { lookup(subject: SecretSubject): Promise<SecretLookup> };
+  secrets: SecretSource;
   /** The egress policy's save-time check of a URL (core/net/egress.ts checkUrl): a reason when refused. */
   checkUrl(url: string): string | undefined;
   /** Whether KAIROS_SMTP_URL is set. */
   emailConfigured: boolean;
 }
 
+/** GET /v1/alerts/deliveries, parsed. */
 export interface DeliveryQuery {
   ruleId?: string;
   jobId?: string;
@@ -51,6 +53,7 @@ function decodeCursor(c: string): { createdAt: string; id: string } {
   throw validationError('invalid query', [{ path: 'query.cursor', message: 'is not a cursor this API returned' }]);
 }
 
+/** Rules and deliveries as the API serves them, under the access policy (see the top of this file). */
 export class AlertRules {
   constructor(private readonly deps: AlertRulesDeps) {}
 
@@ -94,11 +97,15 @@ export class AlertRules {
     if (details.length > 0) throw validationError('invalid alert rule', details);
   }
 
-  async create(input: AlertRuleInput, actor: Principal): Promise<AlertRule> {
+  /** What saving `input` writes, once the save-time checks pass: the actor becomes the rule's owner. */
+  private async writeOf(input: AlertRuleInput, actor: Principal): Promise<RuleWrite> {
     const t = await this.target(input, actor);
     await this.checkChannel(input, actor.id);
-    const row = await this.store.createRule({ ownerId: actor.id, ...t, name: input.name, enabled: input.enabled, when: input.when, channel: input.channel });
-    return ruleOf(row);
+    return { ownerId: actor.id, ...t, name: input.name, enabled: input.enabled, when: input.when, channel: input.channel };
+  }
+
+  async create(input: AlertRuleInput, actor: Principal): Promise<AlertRule> {
+    return ruleOf(await this.store.createRule(await this.writeOf(input, actor)));
   }
 
   /** A rule the actor may manage; any other (another's, or none) is the same not_found. */
@@ -126,9 +133,7 @@ export class AlertRules {
 
   async replace(id: string, input: AlertRuleInput, actor: Principal): Promise<AlertRule> {
     await this.manageable(id, actor);
-    const t = await this.target(input, actor);
-    await this.checkChannel(input, actor.id);
-    const row = await this.store.replaceRule(id, { ownerId: actor.id, ...t, name: input.name, enabled: input.enabled, when: input.when, channel: input.channel });
+    const row = await this.store.replaceRule(id, await this.writeOf(input, actor));
     if (!row) throw notFound('alert rule', id);
     return ruleOf(row);
   }

@@ -25,6 +25,7 @@ export function ruleOf(r: RuleRow): AlertRule {
   };
 }
 
+/** A delivery's stored form as the API shows it. */
 export function deliveryOf(d: DeliveryRow): AlertDelivery {
   return {
     id: d.id,
@@ -73,6 +74,7 @@ function ruleColumns(w: RuleWrite): Omit<RuleRow, 'id' | 'created_at' | 'updated
   };
 }
 
+/** Queries of the alert tables (see the top of this file). */
 export class AlertStore {
   constructor(
     private readonly db: Db,
@@ -112,21 +114,11 @@ export class AlertStore {
     return await this.db.kysely.selectFrom('alert_rules').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Every rule (admins), or those on the given jobs; oldest first. */
-  async rules(filter: { jobIds?: readonly string[]; jobId?: string } = {}): Promise<RuleRow[]> {
+  /** Every rule, or those on one job; oldest first. */
+  async rules(filter: { jobId?: string } = {}): Promise<RuleRow[]> {
     let q = this.db.kysely.selectFrom('alert_rules').selectAll();
     if (filter.jobId !== undefined) q = q.where('job_id', '=', filter.jobId);
-    if (filter.jobIds !== undefined) {
-      if (filter.jobIds.length === 0) return [];
-      q = q.where('job_id', 'in', [...filter.jobIds]);
-    }
     return await q.orderBy('created_at').orderBy('id').limit(10_000).execute();
-  }
-
-  /** The ids of the jobs that have rules. */
-  async jobsWithRules(): Promise<string[]> {
-    const rows = await this.db.kysely.selectFrom('alert_rules').select('job_id').distinct().where('job_id', 'is not', null).execute();
-    return rows.map((r) => r.job_id).filter((j): j is string => j !== null);
   }
 
   /** The enabled rules that watch `jobId`: its own and the global ones. */
@@ -203,7 +195,7 @@ export class AlertStore {
   }
 
   /** Deliveries, newest first, filtered; `before` is the cursor (created_at and id of the last one seen). */
-  async deliveries(f: { ruleIds?: readonly string[]; ruleId?: string; jobId?: string; status?: string; limit: number; before?: { createdAt: string; id: string } }): Promise<DeliveryRow[]> {
+  async deliveries(f: { ruleIds?: readonly string[]; ruleId?: string; jobId?: string; status?: DeliveryRow['status']; limit: number; before?: { createdAt: string; id: string } }): Promise<DeliveryRow[]> {
     let q = this.db.kysely.selectFrom('alert_deliveries').selectAll();
     if (f.ruleIds !== undefined) {
       if (f.ruleIds.length === 0) return [];
@@ -211,7 +203,7 @@ export class AlertStore {
     }
     if (f.ruleId !== undefined) q = q.where('rule_id', '=', f.ruleId);
     if (f.jobId !== undefined) q = q.where('job_id', '=', f.jobId);
-    if (f.status !== undefined) q = q.where('status', '=', f.status as DeliveryRow['status']);
+    if (f.status !== undefined) q = q.where('status', '=', f.status);
     const b = f.before;
     if (b) q = q.where((eb) => eb.or([eb('created_at', '<', b.createdAt), eb.and([eb('created_at', '=', b.createdAt), eb('id', '<', b.id)])]));
     return await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();

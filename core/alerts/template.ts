@@ -67,7 +67,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z.]+)\s*\}\}/g;
 const ONLY_PLACEHOLDER = /^\{\{\s*([A-Za-z.]+)\s*\}\}$/;
 
 /** A placeholder's value in `ctx` (undefined when the event has none). */
-export function valueOf(ctx: AlertContext, name: Placeholder): string | number | undefined {
+function valueOf(ctx: AlertContext, name: Placeholder): string | number | undefined {
   const [head, tail] = name.split('.') as [string, string | undefined];
   const root = (ctx as unknown as Record<string, unknown>)[head];
   const v = tail === undefined ? root : root && typeof root === 'object' ? (root as Record<string, unknown>)[tail] : undefined;
@@ -105,7 +105,7 @@ export function renderJson(template: unknown, ctx: AlertContext): unknown {
 }
 
 /** The body of a webhook without a template: the standard payload (README "Alerts" shows one). */
-export const DEFAULT_BODY = {
+const DEFAULT_BODY = {
   event: '{{event}}',
   summary: '{{summary}}',
   at: '{{at}}',
@@ -179,18 +179,18 @@ export function emailText(ctx: AlertContext): string {
 /** The one-line summary of an event. */
 export function summarize(ev: { event: AlertEvent; jobName: string; error?: RunError | null; durationText?: string; streak?: number; reason?: string; scheduledAt?: string }): string {
   const n = ev.jobName;
+  const error = ev.error ? `: ${ev.error.type}: ${ev.error.message}` : '';
   switch (ev.event) {
     case 'failed':
-      return `${n} failed${ev.error ? `: ${ev.error.type}: ${ev.error.message}` : ''}`.slice(0, 500);
+      return `${n} failed${error}`.slice(0, 500);
     case 'consecutiveFailures':
-      return `${n} failed ${ev.streak ?? '?'} times in a row${ev.error ? `: ${ev.error.type}: ${ev.error.message}` : ''}`.slice(0, 500);
+      return `${n} failed ${ev.streak ?? '?'} times in a row${error}`.slice(0, 500);
     case 'recovered':
       return `${n} recovered after ${ev.streak ?? '?'} failed run${ev.streak === 1 ? '' : 's'}`;
     case 'longerThan':
       return `${n} has been running for more than ${ev.durationText ?? '?'}`;
     case 'skipped':
-      return `${n}: the run due at ${ev.scheduledAt ?? '?'} was skipped (${ev.reason ?? 'unknown reason'})`;
     case 'missed':
-      return `${n}: the run due at ${ev.scheduledAt ?? '?'} was missed (${ev.reason ?? 'unknown reason'})`;
+      return `${n}: the run due at ${ev.scheduledAt ?? '?'} was ${ev.event} (${ev.reason ?? 'unknown reason'})`;
   }
 }

@@ -33,6 +33,7 @@ export interface BackfillQuestion {
   startedAt: Date;
 }
 
+/** The `job_backfills` table: record, ask, list, forget. */
 export class BackfillLog {
   constructor(private readonly db: Db) {}
 
@@ -79,15 +80,15 @@ export class BackfillLog {
     return row !== undefined;
   }
 
-  /** A job's backfills, newest first (at most `limit`). */
-  async list(job: JobRef, limit = 100): Promise<BackfillRecord[]> {
+  /** A job's backfills, newest first (the latest 100). */
+  async list(job: JobRef): Promise<BackfillRecord[]> {
     const rows = await this.db.kysely
       .selectFrom('job_backfills')
       .selectAll()
       .where('job_id', '=', job.id)
       .where('incarnation', '=', storedIncarnation(job))
       .orderBy('requested_at', 'desc')
-      .limit(limit)
+      .limit(100)
       .execute();
     return rows.map((r) => ({
       id: r.id,

@@ -27,6 +27,7 @@ export const MAX_SELECTED = 10_000;
 /** At most this many Temporal writes of one bulk request in flight. */
 const BULK_PARALLEL = 4;
 
+/** The answer to a bulk request (POST /v1/jobs/bulk). */
 export interface BulkResult {
   action: BulkAction;
   dryRun: boolean;
@@ -59,6 +60,22 @@ function matches(job: Job, f: JobFilter): boolean {
   );
 }
 
+/** Job `id` as `actor` reads it, or undefined when there is none the actor may read (the same answer). */
+export async function readableJob(jobs: JobService, id: string, actor: Actor): Promise<Job | undefined> {
+  try {
+    return (await jobs.get(id, actor)).job;
+  } catch (err) {
+    if (err instanceof KairosError && err.kind === 'not_found') return undefined;
+    throw err;
+  }
+}
+
+/** How one job's failure in a bulk request or an apply is reported: the error's kind and text, else only "internal". */
+export function failureOf(err: unknown): { code: string; message: string } {
+  const e = err instanceof KairosError ? err : undefined;
+  return { code: e?.kind ?? 'internal', message: e?.message ?? 'failed' };
+}
+
 /**
  * The jobs `filter` selects on which `actor` may do `action`, in id order, read in full (drafts,
  * which are jobs of their own, are left out: they belong to the job they edit). With ids, each is
@@ -80,19 +97,8 @@ export async function selectJobs(jobs: JobService, filter: JobFilter, actor: Act
       }
     } while (cursor);
   }
-  const read = await mapLimited(
-    candidates,
-    async (id) => {
-      try {
-        return (await jobs.get(id, actor)).job;
-      } catch (err) {
-        // Not there, or not the caller's to see: not part of the selection, and not named.
-        if (err instanceof KairosError && err.kind === 'not_found') return undefined;
-        throw err;
-      }
-    },
-    BULK_PARALLEL * 2,
-  );
+  // Not there, or not the caller's to see: not part of the selection, and not named.
+  const read = await mapLimited(candidates, async (id) => await readableJob(jobs, id, actor), BULK_PARALLEL * 2);
   const out: Job[] = [];
   for (const job of read) {
     if (!job || draftOf(job) || !matches(job, filter)) continue;
@@ -124,8 +130,7 @@ export async function bulkAction(jobs: JobService, req: { action: BulkAction; fi
         else await jobs.setEnabled(id, req.action === 'resume', actor);
         return { id };
       } catch (err) {
-        const e = err instanceof KairosError ? err : undefined;
-        return { id, failure: { id, code: e?.kind ?? 'internal', message: e?.message ?? 'failed' } };
+        return { id, failure: { id, ...failureOf(err) } };
       }
     },
     BULK_PARALLEL,

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { mapLimited } from '../concurrency.ts';
 import { detailsFromZod, KairosError, validationError, type ErrorDetail } from '../errors.ts';
 import { JobIdSchema, JobInputSchema, type Job } from './model.ts';
-import { isEmptyFilter, selectJobs, type JobFilter } from './bulk.ts';
+import { failureOf, isEmptyFilter, readableJob, selectJobs, type JobFilter } from './bulk.ts';
 import type { Actor, JobService } from './service.ts';
 
 export const PORTABLE_API_VERSION = 'kairos/v1';
@@ -42,6 +42,7 @@ export const PortableDocumentSchema = z
   .strict();
 
 export type PortableJob = Record<string, unknown> & { id: string };
+/** A portable document as export writes it. */
 export interface PortableDocument {
   apiVersion: typeof PORTABLE_API_VERSION;
   kind: typeof PORTABLE_KIND;
@@ -70,6 +71,7 @@ export async function exportJobs(jobs: JobService, filter: JobFilter, actor: Act
 
 export type ApplyAction = 'create' | 'update' | 'unchanged' | 'prune';
 
+/** What apply does (or, on a dry run, would do) with one job. */
 export interface ApplyItem {
   /** The job's index in the document (absent on a prune: the job is not in it). */
   index?: number;
@@ -82,6 +84,7 @@ export interface ApplyItem {
   error?: { code: string; message: string };
 }
 
+/** The answer to an apply (POST /v1/jobs/apply). */
 export interface ApplyResult {
   dryRun: boolean;
   prune: boolean;
@@ -95,6 +98,12 @@ function comparable(input: Record<string, unknown>): Record<string, unknown> {
   const parsed = JobInputSchema.safeParse(input);
   const { ownerId: _o, ...rest } = (parsed.success ? parsed.data : input) as Record<string, unknown>;
   return rest;
+}
+
+/** A job's error as details of the document: its fields under `jobs.<index>` (the error's text when it names none). */
+function detailsAt(index: number, err: KairosError): ErrorDetail[] {
+  const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
+  return inner.map((d) => ({ path: d.path ? `jobs.${index}.${d.path}` : `jobs.${index}`, message: d.message }));
 }
 
 /**
@@ -141,8 +150,7 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
       jobs.validate(input);
     } catch (err) {
       if (!(err instanceof KairosError && err.kind === 'validation')) throw err;
-      const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
-      for (const d of inner) details.push({ path: d.path ? `jobs.${index}.${d.path}` : `jobs.${index}`, message: d.message });
+      details.push(...detailsAt(index, err));
       continue;
     }
     plans.push({ index, id: id.data, input });
@@ -150,23 +158,14 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
   if (details.length > 0) throw validationError('invalid document', details);
 
   const items: ApplyItem[] = [];
-  const currentOf = async (id: string): Promise<Job | undefined> => {
-    try {
-      return (await jobs.get(id, actor)).job;
-    } catch (err) {
-      if (err instanceof KairosError && err.kind === 'not_found') return undefined;
-      throw err;
-    }
-  };
-  const planned = await mapLimited(plans, async (p) => ({ p, current: await currentOf(p.id) }), APPLY_PARALLEL * 2);
+  const planned = await mapLimited(plans, async (p) => ({ p, current: await readableJob(jobs, p.id, actor) }), APPLY_PARALLEL * 2);
   // What only the caller and the current job tell: the job type, the owner's secrets (save checks).
   for (const { p, current } of planned) {
     try {
       await jobs.precheck(p.input, actor, current);
     } catch (err) {
       if (!(err instanceof KairosError && (err.kind === 'validation' || err.kind === 'forbidden'))) throw err;
-      const inner = err.details.length > 0 ? err.details : [{ path: '', message: err.message }];
-      for (const d of inner) details.push({ path: d.path ? `jobs.${p.index}.${d.path}` : `jobs.${p.index}`, message: d.message });
+      details.push(...detailsAt(p.index, err));
     }
   }
   if (details.length > 0) throw validationError('invalid document', details);
@@ -208,9 +207,8 @@ export async function applyJobs(jobs: JobService, raw: unknown, opts: { dryRun: 
           else if (item.action === 'prune') await jobs.delete(item.id, actor);
           item.outcome = 'ok';
         } catch (err) {
-          const e = err instanceof KairosError ? err : undefined;
           item.outcome = 'failed';
-          item.error = { code: e?.kind ?? 'internal', message: e?.message ?? 'failed' };
+          item.error = failureOf(err);
         }
       },
       APPLY_PARALLEL,

@@ -26,6 +26,8 @@ export interface Calendar {
 
 export const MIN_YEAR = 2000;
 export const MAX_YEAR = 2100;
+/** An instant past any wall time of MAX_YEAR in any zone: no calendar fires after it. */
+export const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2);
 
 export const ALL_YEARS: readonly number[] = range(MIN_YEAR, MAX_YEAR);
 export const LEAP_YEARS: readonly number[] = ALL_YEARS.filter(isLeapYear);

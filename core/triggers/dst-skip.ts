@@ -1,5 +1,7 @@
-// The one check runJob makes against a job's DST overlap skips (core/triggers/dst.ts computes them).
-// Pure and free of imports: it is bundled into workflow code.
+// The check against a job's DST overlap skips (core/triggers/dst.ts computes them), for the evaluator
+// and the state store's next-run time. runJob makes the same check with its own copy
+// (workflows/run-job.ts inDstSkip: workflow code imports nothing from core; a unit test holds the two
+// equal). Kept apart from dst.ts so that its users need not load the planner.
 
 /** An inclusive range of UTC instants (ms) whose scheduled fires are left out. */
 export type DstSkipRange = [number, number];

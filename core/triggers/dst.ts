@@ -14,10 +14,11 @@
 //  - a wanted time no calendar reaches is reported (`unreachable`), and its other copy kept.
 // Everything here is pure and runs in the API process (Intl tz data), never in workflow code.
 import { z } from 'zod';
-import { MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
+import { END_OF_CALENDARS, MAX_YEAR, nextWallMatch, range, toMatchTable, toRanges, type Calendar, type MatchTable } from './calendar.ts';
+import { CRONOS_MACROS } from './cron/hangfire.ts';
 import type { CronDialect } from './model.ts';
 import type { IntervalSpec } from './spec.ts';
-import { nextTransition, offsetFast, type Transition } from './timezone.ts';
+import { nextTransition, wallOf, type Transition } from './timezone.ts';
 import { previousFire, scheduleTimes } from './evaluate.ts';
 import type { DstSkipRange } from './dst-skip.ts';
 
@@ -43,7 +44,6 @@ export const DstSchema = z
   })
   .strict();
 export type DstInput = z.output<typeof DstSchema>;
-
 
 /**
  * What the dialect's reference does at a DST transition (see the README table):
@@ -74,19 +74,6 @@ export function dialectDstDefault(expression: string, dialect: CronDialect): Dst
       return { gap: 'shift', overlap: isCronosInterval(text) ? 'both' : 'first' };
   }
 }
-
-/** Cronos's macros and the expressions they stand for (Cronos README, "Macro"). */
-export const CRONOS_MACROS: Readonly<Record<string, string>> = {
-  '@every_second': '* * * * * *',
-  '@every_minute': '* * * * *',
-  '@hourly': '0 * * * *',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@weekly': '0 0 * * 0',
-  '@monthly': '0 0 1 * *',
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-};
 
 /** Cronos's CronExpressionFlag.Interval: a time field (second, minute, hour) with '*', '?', a range or a step. */
 function isCronosInterval(text: string): boolean {
@@ -137,7 +124,6 @@ export const MAX_REPLAYED_FIRES = 100;
 export const MAX_SEARCHED_FIRES = 12;
 
 const HOUR = 3_600_000;
-const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2);
 
 /** Fire instants of the tables inside [from, to] (inclusive), read at the one offset `offset`. */
 function firesAt(tables: readonly MatchTable[], offset: number, from: number, to: number, limit: number): number[] {
@@ -171,7 +157,7 @@ function intervalTicks(intervals: readonly IntervalSpec[], from: number, to: num
 }
 
 function exactCalendar(instant: number, tz: string): Calendar {
-  const w = new Date(instant + offsetFast(tz, instant));
+  const w = wallOf(tz, instant);
   const one = (v: number) => [{ start: v, end: v, step: 1 }];
   return {
     second: one(w.getUTCSeconds()),
@@ -185,7 +171,7 @@ function exactCalendar(instant: number, tz: string): Calendar {
 }
 
 /** Every offset transition of the zone after `from` up to `until`. */
-export function transitionsAfter(tz: string, from: number, until: number): Transition[] {
+function transitionsAfter(tz: string, from: number, until: number): Transition[] {
   const out: Transition[] = [];
   let t = from;
   for (;;) {
@@ -213,14 +199,19 @@ export function planDst(input: DstPlanInput): DstPlan {
   const tz = input.timezone;
   const partTables = active.map((p) => p.calendars.map(toMatchTable));
   const allTables = input.calendars.map(toMatchTable);
+  // Nothing fires but the parts' calendars, and all are read with one policy.
+  const onePolicyOnly =
+    active.every((p) => p.policy.gap === active[0]?.policy.gap && p.policy.overlap === active[0]?.policy.overlap) &&
+    input.intervals.length === 0 &&
+    (input.fixed ?? []).length === 0 &&
+    allTables.length === active.reduce((n, p) => n + p.calendars.length, 0);
   for (const tr of transitionsAfter(tz, lo - 3 * HOUR, hi)) {
     const len = Math.abs(tr.offsetAfter - tr.offsetBefore);
     const from = Math.max(tr.at - len - HOUR, lo + 1);
     const to = Math.min(tr.at + len + HOUR, hi);
     if (from > to) continue;
     const west = tr.offsetBefore < 0 && tr.offsetAfter < 0 && len === HOUR;
-    const single = active.every((p) => p.policy.gap === active[0]?.policy.gap && p.policy.overlap === active[0]?.policy.overlap);
-    if (west && single && input.intervals.length === 0 && (input.fixed ?? []).length === 0 && allTables.length === active.reduce((n, p) => n + p.calendars.length, 0)) {
+    if (west && onePolicyOnly) {
       // The common case, at any density: Temporal matches wall time here, one policy, nothing else
       // fires. Spring: one calendar at the gap's end; fall: the whole copy the policy leaves out.
       const policy = active[0]?.policy;
@@ -256,7 +247,7 @@ export function planDst(input: DstPlanInput): DstPlan {
     });
     const extras: MatchTable[] = [];
     let fired: Set<number>;
-    if (tr.offsetBefore < 0 && tr.offsetAfter < 0 && len === HOUR) {
+    if (west) {
       // West of UTC with a one-hour change Temporal's algorithm is plain wall-clock matching (gap
       // times never fire, repeated times fire twice): no replay needed, whatever the density.
       fired = new Set<number>(intervalTicks(input.intervals, from, to));
@@ -328,5 +319,3 @@ export function planDst(input: DstPlanInput): DstPlan {
   }
   return plan;
 }
-
-export { inDstSkip, type DstSkipRange } from './dst-skip.ts';

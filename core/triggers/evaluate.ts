@@ -8,13 +8,12 @@
 //  - nextFireTimes then leaves out the DST skip ranges (fires runJob ends as skipped).
 // Calendars are walked field by field inside windows of constant UTC offset (between two
 // transitions), so a sparse calendar costs a few steps per year, not one per second.
-import { MAX_YEAR, nextWallMatch, toMatchTable, type MatchTable } from './calendar.ts';
+import { END_OF_CALENDARS, MAX_YEAR, nextWallMatch, toMatchTable, type MatchTable } from './calendar.ts';
 import { inDstSkip } from './dst-skip.ts';
 import type { CompiledSpec, IntervalSpec } from './spec.ts';
 import { temporalNext } from './temporal-calendar.ts';
 import { nextTransition, offsetFast } from './timezone.ts';
 
-const END_OF_CALENDARS = Date.UTC(MAX_YEAR + 1, 0, 2); // past any wall time of 2100 in any zone
 /** Within this distance of a transition the evaluator replays Temporal's own algorithm. */
 const NEAR_TRANSITION_MS = 3 * 3_600_000;
 

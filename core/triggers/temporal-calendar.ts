@@ -14,20 +14,16 @@
 // matching), and the DST plan (dst.ts) corrects the schedule to each dialect's meaning.
 import { MAX_YEAR, type MatchTable } from './calendar.ts';
 import { daysInMonth } from './duration.ts';
-import { offsetFast } from './timezone.ts';
+import { offsetFast, wallOf } from './timezone.ts';
 
 const HOUR = 3_600_000;
 
 /** Go's time.Date(y, mo, d, h, m, s, 0, tz) as an instant (ms); fields may overflow as in Go. */
-export function goDate(tz: string, y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+function goDate(tz: string, y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const wall = Date.UTC(y, mo - 1, d, h, mi, s);
   const o1 = offsetFast(tz, wall);
   // Go: if wall - o1 lies outside o1's zone period, the offset is looked up at wall - o1 instead
   return wall - offsetFast(tz, wall - o1);
-}
-
-function wallOf(tz: string, instant: number): Date {
-  return new Date(instant + offsetFast(tz, instant));
 }
 
 /** The first instant (whole seconds) strictly after `afterMs` that Temporal fires for the calendar, or null. */

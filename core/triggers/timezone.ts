@@ -162,3 +162,8 @@ export function offsetFast(tz: string, instantMs: number): number {
   }
   return o;
 }
+
+/** The wall time of `instant` in `tz`, as a Date whose UTC fields are the wall-clock fields. */
+export function wallOf(tz: string, instant: number): Date {
+  return new Date(instant + offsetFast(tz, instant));
+}

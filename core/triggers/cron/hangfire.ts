@@ -15,7 +15,19 @@ import { andDays, domValues, dowValues, irToCalendars, type DayPart } from './da
 import { DOW_NAMES_0, MONTH_NAMES, parseList, splitFields, type FieldDef } from './fields.ts';
 import { parseSpecialDom, parseSpecialDow } from './special.ts';
 import type { CronResult } from './types.ts';
-import { CRONOS_MACROS } from '../dst.ts';
+
+/** Cronos's macros and the expressions they stand for (Cronos README, "Macro"). */
+export const CRONOS_MACROS: Readonly<Record<string, string>> = {
+  '@every_second': '* * * * * *',
+  '@every_minute': '* * * * *',
+  '@hourly': '0 * * * *',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@weekly': '0 0 * * 0',
+  '@monthly': '0 0 1 * *',
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+};
 
 const common = { wrap: true, singleWithStep: true } as const;
 // Cronos's ParseStep: a step between 1 and the field's last value

@@ -6,13 +6,20 @@ import type { DayPart } from './days.ts';
 import { lastDayOfMonth, lastNearestWeekday, lastWeekday, nearestWeekday, nthWeekday } from './days.ts';
 import { parseValue, type FieldDef } from './fields.ts';
 
+/** What a dialect accepts of the special day-of-month tokens. */
+export interface SpecialDomOptions {
+  /** The largest n of L-n. */
+  maxLastOffset: number;
+  /** Whether L-nW with n > 0 is accepted (LW always is). */
+  allowLastOffsetW: boolean;
+  /** Quartz's nW for a day one past the month's end (days.ts nearestWeekday). */
+  quartzOverflow?: boolean;
+  /** The largest n of L-nW (default 27: Quartz wraps into the previous month past it; Cronos allows 30 and then fires nothing in a month too short). */
+  maxLastOffsetW?: number;
+}
+
 /** Parses a special day-of-month token, or returns null when the field has none. */
-export function parseSpecialDom(
-  def: FieldDef,
-  text: string,
-  /** maxLastOffsetW: the largest n of L-nW (Quartz wraps into the previous month past 27; Cronos allows 30 and then fires nothing in a month too short). */
-  opts: { maxLastOffset: number; allowLastOffsetW: boolean; quartzOverflow?: boolean; maxLastOffsetW?: number },
-): DayPart[] | null {
+export function parseSpecialDom(def: FieldDef, text: string, opts: SpecialDomOptions): DayPart[] | null {
   const t = text.toUpperCase();
   if (!/[LW]/u.test(t)) return null;
   if (t.includes(',') || t.includes('/')) {
@@ -50,7 +57,7 @@ export function parseSpecialDom(
 export function parseQuartzDomList(
   def: FieldDef,
   text: string,
-  opts: { maxLastOffset: number; allowLastOffsetW: boolean; quartzOverflow?: boolean; maxLastOffsetW?: number },
+  opts: SpecialDomOptions,
   plain: (element: string) => DayPart[],
 ): DayPart[] | null {
   if (!/[LW]/iu.test(text) || !text.includes(',')) return parseSpecialDom(def, text, opts);
