@@ -12,7 +12,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { z } from 'zod';
 import type { DriverContext, DriverFailureDetails, DriverResult, HistoryStrategy, RunProgress } from '../core/runs/types.ts';
 import { findSecretRefs, masker, resolveSecretRefs, SecretRefError } from '../core/secrets/refs.ts';
-import type { SecretLookup, SecretSubject } from '../core/secrets/access.ts';
+import type { SecretSource } from '../core/secrets/access.ts';
 import type { DriverMetrics } from './metrics.ts';
 
 export interface DriverRuntime extends DriverContext {
@@ -43,11 +43,6 @@ export function keepPayload(strategy: HistoryStrategy, failed: boolean): boolean
 }
 
 export const HEARTBEAT_EVERY_MS = 1000;
-
-/** What a job's owner may use (core/secrets/access.ts SecretAccess). */
-export interface SecretSource {
-  lookup(subject: SecretSubject): Promise<SecretLookup>;
-}
 
 /**
  * Turns a driver into the activity the worker registers under the job type; with `metrics`, each

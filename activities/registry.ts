@@ -21,7 +21,8 @@ import type { TemporalGateway } from '../core/temporal/gateway.ts';
 import { cleanupDriver } from './cleanup.ts';
 import { datasourceDriver } from './datasource/index.ts';
 import { startDependentsActivity } from './dependents.ts';
-import { driverActivity, type SecretSource } from './driver.ts';
+import { driverActivity } from './driver.ts';
+import type { SecretSource } from '../core/secrets/access.ts';
 import { httpDriver } from './http.ts';
 import { checkRunQuotaActivity } from './quota.ts';
 

@@ -10,7 +10,7 @@ import { applyEnvFile, assertApiConfig, ConfigError, loadConfig } from '../core/
 import { bootstrapAdminInState } from '../core/auth/bootstrap.ts';
 import { launchStack, type Stack } from './stack.ts';
 import { PortInUseError } from './dev-server.ts';
-import { Supervisor } from './supervise.ts';
+import { describeExit, Supervisor } from './supervise.ts';
 import type { ClusterServiceName } from './temporal-cluster.ts';
 const say = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
 
@@ -23,12 +23,12 @@ async function main(): Promise<void> {
   const admin = await bootstrapAdminInState(cfg);
   // Until supervision starts (a crash during start-up fails launchStack itself).
   let onServiceExit = (name: ClusterServiceName, code: number | null, signal: NodeJS.Signals | null): void => {
-    say(`the Temporal ${name} service exited unexpectedly (${signal ?? `code ${code}`})`);
+    say(`the Temporal ${name} service exited unexpectedly (${describeExit(code, signal)})`);
   };
   // processes.json names the standby too (rewritten when a new one starts, once the file exists).
   let onStandbyStart = (): void => {};
   let onStandbyExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-    say(`the standby worker exited (${signal ?? `code ${code}`})`);
+    say(`the standby worker exited (${describeExit(code, signal)})`);
   };
   const stack = await launchStack(cfg, {
     env: process.env,

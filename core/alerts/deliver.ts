@@ -11,7 +11,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { egressFetch } from '../net/connect.ts';
 import { egressDenial } from '../net/egress.ts';
-import type { SecretLookup, SecretSubject } from '../secrets/access.ts';
+import type { SecretSource } from '../secrets/access.ts';
 import { masker, resolveSecretRefs, SecretRefError, type Masker } from '../secrets/refs.ts';
 import type { AlertChannel, EmailChannel, WebhookChannel } from './model.ts';
 import { AlertStore, type DeliveryRow, type RuleRow } from './store.ts';
@@ -27,11 +27,6 @@ export class DeliveryError extends Error {
     super(message);
     this.name = 'AlertDeliveryError';
   }
-}
-
-/** What an owner may use of the secrets (core/secrets/access.ts SecretAccess). */
-export interface SecretSource {
-  lookup(subject: SecretSubject): Promise<SecretLookup>;
 }
 
 /** What AlertSender needs. */
@@ -100,10 +95,10 @@ export class AlertSender {
     let headers: Record<string, string>;
     let mask: Masker = masker([]);
     try {
-      const lookup = await this.deps.secrets.lookup({ ownerId, type: 'alert', data: ch.headers });
+      const lookup = await this.deps.secrets.lookup({ ownerId, type: 'alert', data: ch.headers, ownerNoun: "the rule's owner" });
       const r = resolveSecretRefs(ch.headers, (name) => {
         const res = lookup(name);
-        return res.ok ? res.entry.value : { message: res.message.replace("the job's owner", "the rule's owner") };
+        return res.ok ? res.entry.value : { message: res.message };
       });
       headers = r.data as Record<string, string>;
       mask = masker(r.values);

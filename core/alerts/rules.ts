@@ -12,7 +12,7 @@ import { forbidden, KairosError, notFound, validationError, type ErrorDetail } f
 import type { Principal } from '../access/policy.ts';
 import type { JobView } from '../jobs/service.ts';
 import { findSecretRefs } from '../secrets/refs.ts';
-import type { SecretSource } from './deliver.ts';
+import type { SecretSource } from '../secrets/access.ts';
 import type { AlertDelivery, AlertRule, AlertRuleInput } from './model.ts';
 import { deliveryOf, ruleOf, type AlertStore, type RuleRow, type RuleWrite } from './store.ts';
 import { unknownPlaceholders } from './template.ts';
@@ -80,10 +80,10 @@ export class AlertRules {
       if (refused) details.push({ path: 'channel.url', message: refused });
       const refs = findSecretRefs(ch.headers);
       if (refs.length > 0) {
-        const lookup = await this.deps.secrets.lookup({ ownerId, type: 'alert', data: ch.headers });
+        const lookup = await this.deps.secrets.lookup({ ownerId, type: 'alert', data: ch.headers, ownerNoun: 'you' });
         for (const r of refs) {
           const res = lookup(r.name);
-          if (!res.ok) details.push({ path: `channel.headers.${r.path}`, message: res.message.replace("the job's owner", 'you') });
+          if (!res.ok) details.push({ path: `channel.headers.${r.path}`, message: res.message });
         }
       }
       if (ch.body !== undefined) {

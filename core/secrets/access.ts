@@ -20,10 +20,13 @@ import type { Role } from '../auth/store.ts';
 import { findSecretRefs, SecretRefError } from './refs.ts';
 import { OPERATOR, type SecretEntry, type SecretInfo, type SecretStore, type Shares } from './store.ts';
 
+/** Who the messages name by default: the owner of a job. */
+const JOB_OWNER = "the job's owner";
+
 /** The message for a secret a job's owner may not use, the same whether it exists or not. */
-export const unavailableMessage = (name: string) => `secret '${name}' is not available to the job's owner`;
-export const ambiguousMessage = (name: string) =>
-  `secret '${name}' is shared with the job's owner by more than one admin; save a secret of your own named ${name}, or ask an admin to unshare one`;
+export const unavailableMessage = (name: string, owner = JOB_OWNER) => `secret '${name}' is not available to ${owner}`;
+export const ambiguousMessage = (name: string, owner = JOB_OWNER) =>
+  `secret '${name}' is shared with ${owner} by more than one admin; save a secret of your own named ${name}, or ask an admin to unshare one`;
 
 /** Where the users' current roles come from (the credential store). */
 export interface UserDirectory {
@@ -45,10 +48,15 @@ export interface SecretSubject {
   ownerRole?: Role;
   type: string;
   data: unknown;
+  /** How messages name the owner ("you" when checking a caller's own rule); default "the job's owner". */
+  ownerNoun?: string;
 }
 
 /** A name's resolution: a value, or why not (the message names the secret). */
 export type Resolution = { ok: true; entry: SecretEntry } | { ok: false; message: string };
+
+/** What an owner may use of the secrets: SecretAccess's lookup, all that drivers and alert channels need. */
+export type SecretSource = Pick<SecretAccess, 'lookup'>;
 
 /** What one owner may use: for resolving (worker) and checking (save). */
 export type SecretLookup = (name: string) => Resolution;
@@ -85,7 +93,7 @@ export function lookupFor(
   // The operator's: the file's version-1 entry wins over the environment (as before owners).
   const operators = (name: string) => entries.find((e) => e.owner === OPERATOR && e.name === name && e.source === 'file') ?? entries.find((e) => e.owner === OPERATOR && e.name === name);
   return (name) => {
-    const unavailable: Resolution = { ok: false, message: unavailableMessage(name) };
+    const unavailable: Resolution = { ok: false, message: unavailableMessage(name, subject.ownerNoun) };
     const isDaprToken = dapr.tokenSecret !== undefined && name === dapr.tokenSecret;
     if (isDaprToken && toDaprApp) {
       const e = operators(name);
@@ -97,7 +105,7 @@ export function lookupFor(
     const shared = entries.filter(
       (e) => e.name === name && e.source === 'file' && (e.owner === OPERATOR || admins.has(e.owner)) && sharedWith(e.sharedWith, owner, ownerTeams),
     );
-    if (shared.length > 1) return { ok: false, message: ambiguousMessage(name) };
+    if (shared.length > 1) return { ok: false, message: ambiguousMessage(name, subject.ownerNoun) };
     if (shared[0]) return { ok: true, entry: shared[0] };
     if (ownerIsAdmin && !isDaprToken) {
       const e = operators(name);

@@ -505,6 +505,7 @@ describe('alerts', { timeout: 300_000 }, () => {
     assert.equal(withAlice.status, 400);
     assert.equal(withAlice.body.error.details[0]?.path, 'channel.headers.Authorization');
     assert.equal(withAlice.body.error.details[0]!.message.replace(secret, 'S'), withNone.body.error.details[0]!.message.replace('NO_SUCH_SECRET_X', 'S'));
+    assert.equal(withNone.body.error.details[0]!.message, "secret 'NO_SUCH_SECRET_X' is not available to you");
 
     // Bob's own secret works, resolved at delivery and sent as the header.
     const bobSecret = `BOB_${uniqueId('s').replace(/-/g, '_').toUpperCase()}`;

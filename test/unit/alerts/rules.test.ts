@@ -12,7 +12,7 @@ import { AlertRuleInputSchema } from '../../../core/alerts/model.ts';
 import { KairosError, notFound } from '../../../core/errors.ts';
 import { storedJob } from '../../support/jobs.ts';
 import type { JobView } from '../../../core/jobs/service.ts';
-import type { SecretLookup } from '../../../core/secrets/access.ts';
+import { unavailableMessage, type SecretLookup } from '../../../core/secrets/access.ts';
 
 const alice = { id: 'usr_alice', role: 'user' as const };
 const admin = { id: 'usr_admin', role: 'admin' as const };
@@ -25,8 +25,8 @@ const opener: JobOpener = {
 };
 /** Alice has the secret HOOK_TOKEN; nobody else has anything. */
 const secrets = {
-  lookup: async (s: { ownerId: string | undefined }): Promise<SecretLookup> => (name) =>
-    s.ownerId === alice.id && name === 'HOOK_TOKEN' ? { ok: true, entry: { name, owner: alice.id, source: 'file', value: 'v', updatedAt: null, sharedWith: { all: false, users: [] } } } : { ok: false, message: `secret '${name}' is not available to the job's owner` },
+  lookup: async (s: { ownerId: string | undefined; ownerNoun?: string }): Promise<SecretLookup> => (name) =>
+    s.ownerId === alice.id && name === 'HOOK_TOKEN' ? { ok: true, entry: { name, owner: alice.id, source: 'file', value: 'v', updatedAt: null, sharedWith: { all: false, users: [] } } } : { ok: false, message: unavailableMessage(name, s.ownerNoun) },
 };
 const checkUrl = (url: string) => (new URL(url).hostname === '169.254.169.254' ? 'egress denied: 169.254.169.254:80 is cloud metadata' : undefined);
 
