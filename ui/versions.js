@@ -215,7 +215,7 @@ function versionsPanel(ctx, id) {
         ['Version', 'State', 'Author', 'Surface', 'Time', 'Change', ''],
         items.map((v) => [
           `v${v.version}`,
-          badge(v.state, v.version === live ? 'live' : v.state),
+          v.version === live ? badge('live') : badge(v.state),
           v.authorId ?? '—',
           v.surface,
           time(v.createdAt),
