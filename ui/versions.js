@@ -128,6 +128,9 @@ function stable(el) {
   };
 }
 
+/** Whether an error is the API's answer to a stale If-Match: a 409 naming `version` (not any other conflict). */
+const staleVersion = (err) => err instanceof ApiError && err.status === 409 && err.details.some((d) => d.path === 'version');
+
 /** The label of whoever made an event or version. */
 const who = (name, id) => name ?? id ?? '—';
 
@@ -191,9 +194,10 @@ function versionsPanel(ctx, id) {
         try {
           await kairos.restore(id, v.version, jobVersion);
         } catch (err) {
-          // The job changed since this page read it: say so in words, the refresh shows what changed.
-          if (err instanceof ApiError && err.status === 412) {
-            throw new ApiError(412, `Version ${v.version} was not restored: the job was changed elsewhere since this page read it. The versions below are now current; check them, then restore again if you still want version ${v.version}.`);
+          // The job changed since this page read it (a stale If-Match: the API's 409 naming the
+          // version): say so in words; the refresh that follows shows what changed.
+          if (staleVersion(err)) {
+            throw new ApiError(err.status, `Version ${v.version} was not restored: the job was changed elsewhere since this page read it. The versions below are now current; check them, then restore again if you still want version ${v.version}.`);
           }
           throw err;
         }

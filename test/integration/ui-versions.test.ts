@@ -1,6 +1,6 @@
 // A job's Versions and Audit panels (#18 item 5) in Debian's Chromium, as the job's owner: the list of
 // versions, the line diff of two versions (lines marked with +/−, not colour alone), Restore (a new
-// version with the old definition; a change made meanwhile is a clear 412 message, then the list
+// version with the old definition; a change made meanwhile (the API's 409 to a stale If-Match) is a clear message, then the list
 // shows it), the audit trail with authors, details on demand and paging; axe-core in light and dark.
 // Then the admins' Audit page, whose nav link only admins see, and jsdiff's modules as served.
 import { after, before, describe, it } from 'node:test';
@@ -49,7 +49,8 @@ describe("dashboard: a job's versions and audit trail", { skip: chromiumMissing(
     await patch({ description: 'second' });
     await patch({ description: 'third' });
     browser = await launchChromium();
-    context = await loggedInContext(browser, apiUrl(), { colorScheme: 'light', timezoneId: 'UTC' }, user);
+    // bypassCSP: only so that the test can inject axe-core; the page's own code never needs it.
+    context = await loggedInContext(browser, apiUrl(), { colorScheme: 'light', timezoneId: 'UTC', bypassCSP: true }, user);
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -106,7 +107,7 @@ describe("dashboard: a job's versions and audit trail", { skip: chromiumMissing(
     await waitFor(async () => (await lines('added')).includes('+  "description": "first",'), 10_000, 'the v3 → v4 diff');
   });
 
-  it('says clearly when the job changed since the page read it (412), then shows the change', async () => {
+  it('says clearly when the job changed since the page read it (a stale If-Match: 409), then shows the change', async () => {
     // The change lands between the page's read and its restore, whatever the page polled before.
     await page.route(`**/v1/jobs/${id}/versions/2/restore`, async (route) => {
       await patch({ description: 'changed elsewhere' });
@@ -136,7 +137,7 @@ describe("dashboard: a job's versions and audit trail", { skip: chromiumMissing(
     // The failed restore's detail: its status.
     const failed = page.locator('.audit tr[data-action="job.restore"][data-outcome="failed"]');
     await failed.locator('summary').click();
-    assert.match((await failed.locator('pre.detail').textContent()) ?? '', /"status": 412/);
+    assert.match((await failed.locator('pre.detail').textContent()) ?? '', /"status": 409/);
     // The detail stays open across polls (the rows are kept while the events are the same).
     const reads = trailReads;
     await waitFor(async () => trailReads >= reads + 2, 20_000, 'two more polls of the trail');
@@ -169,7 +170,7 @@ describe("dashboard: a job's versions and audit trail", { skip: chromiumMissing(
   });
 
   it("shows admins the whole log on the Audit page, filtered by job", async () => {
-    const admin = await loggedInContext(browser, apiUrl(), { colorScheme: 'light' });
+    const admin = await loggedInContext(browser, apiUrl(), { colorScheme: 'light', bypassCSP: true });
     try {
       const p = await admin.newPage();
       const errors: string[] = [];
