@@ -163,9 +163,10 @@ function versionsPanel(ctx, id) {
   let jobVersion;
   let items = [];
 
+  // A new pair is shown by the page's refresh, so that a failed read goes to the banner like any other.
   function pick() {
     picked = { old: Number(oldSelect.value), new: Number(newSelect.value) };
-    void renderDiff();
+    void ctx.refresh();
   }
 
   async function read(n) {
@@ -220,7 +221,7 @@ function versionsPanel(ctx, id) {
         items.map((v) => [
           `v${v.version}`,
           v.version === live ? badge('live') : badge(v.state),
-          v.authorId ?? '—',
+          v.authorId === null ? h('span', { class: 'muted' }, 'Kairos (repair)') : h('span', { title: v.authorId }, who(v.authorName, v.authorId)),
           v.surface,
           time(v.createdAt),
           summarizePatch(v.version, v.diff),
@@ -231,7 +232,7 @@ function versionsPanel(ctx, id) {
               ? button('Diff', () => {
                   picked = { old: v.version - 1, new: v.version };
                   setSelects();
-                  void renderDiff();
+                  void ctx.refresh();
                 }, { 'aria-label': `Diff version ${v.version} with version ${v.version - 1}` })
               : null,
             v.version === live ? null : button('Restore', () => restore(v), { 'aria-label': `Restore version ${v.version}` }),
@@ -249,17 +250,24 @@ function versionsPanel(ctx, id) {
     await renderDiff();
   };
 
+  let selectsKey;
   function setSelects() {
     const numbers = items.map((v) => v.version);
     const newest = numbers[0];
     const choice = picked ?? { old: numbers[1], new: newest };
+    // A picked version on another page of the list stays pickable.
+    const offered = [...new Set([...numbers, choice.old, choice.new].filter((n) => n !== undefined))].sort((a, b) => b - a);
+    // Rebuilt only when they would change: a poll leaves an open drop-down alone.
+    const key = JSON.stringify([offered, choice]);
+    if (key === selectsKey) return;
+    selectsKey = key;
     for (const [select, value] of [
       [oldSelect, choice.old],
       [newSelect, choice.new],
     ]) {
-      const options = numbers.map((n) => h('option', { value: String(n), selected: n === value }, `v${n}`));
+      const options = offered.map((n) => h('option', { value: String(n), selected: n === value }, `v${n}`));
       select.replaceChildren(...options);
-      select.disabled = numbers.length < 2;
+      select.disabled = offered.length < 2;
       if (value === undefined) select.value = '';
     }
   }

@@ -23,6 +23,7 @@ const VersionSchema = z.object({
   version: z.number(),
   state: z.enum(['applied', 'draft', 'closed']),
   authorId: z.string().nullable(),
+  authorName: z.string().nullable().describe("the author's username now (null for a system repair or a deleted user)"),
   surface: z.string(),
   createdAt: z.string(),
   definition: z.record(z.string(), z.unknown()),

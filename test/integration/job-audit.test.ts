@@ -72,6 +72,14 @@ describe("a job's audit trail", { timeout: 180_000 }, () => {
       ['job.create', 'ok', names.owner, 'v1'],
     ]);
     assert.equal(owner.body.items.at(-1)?.principalId, ids.owner);
+    // The versions name their authors too (the restore made version 4).
+    const versions = await api<{ items: { version: number; authorId: string; authorName: string }[] }>('GET', `/v1/jobs/${id}/versions`, { auth: auth('reader') });
+    assert.deepEqual(versions.body.items.map((v) => [v.version, v.authorId, v.authorName]), [
+      [4, ids.shareAdmin, names.shareAdmin],
+      [3, ids.owner, names.owner],
+      [2, ids.owner, names.owner],
+      [1, ids.owner, names.owner],
+    ]);
     assert.ok(owner.body.items.every((e) => e.jobId === id));
     assert.ok(owner.body.items.every((e, i, xs) => i === 0 || (xs[i - 1]?.id ?? 0) > e.id), 'newest first');
     // The share admin and a Kairos admin see the same.

@@ -69,6 +69,7 @@ describe("dashboard: a job's versions and audit trail", { skip: chromiumMissing(
     await versionRowsAre(['3', '2', '1'], 'three versions');
     const v3 = page.locator('[data-panel="versions"] tr[data-version="3"]');
     assert.match((await v3.textContent()) ?? '', /changed description/);
+    assert.ok(((await v3.textContent()) ?? '').includes(user.username), 'the author by name');
     assert.match((await page.locator('[data-panel="versions"] tr[data-version="1"]').textContent()) ?? '', /first version/);
     assert.equal(await page.inputValue('select[name="old"]'), '2');
     assert.equal(await page.inputValue('select[name="new"]'), '3');
