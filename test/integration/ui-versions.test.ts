@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { api, apiUrl, uniqueId } from '../support/env.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { assertAccessible, chromiumMissing, launchChromium, loggedInContext } from '../support/browser.ts';
+import { assertAccessible, chromiumMissing, js, launchChromium, loggedInContext } from '../support/browser.ts';
 
 type Json = Record<string, unknown>;
 
@@ -159,12 +159,15 @@ describe("dashboard: a job's versions and audit trail", { skip: chromiumMissing(
     await waitFor(async () => (await actions()).length === 20, 20_000, 'back on the first page');
   });
 
-  it('passes axe-core in dark mode with a diff shown', async () => {
+  it('passes axe-core in dark mode with a diff shown, and fits a phone', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.reload();
     await page.waitForSelector('.diff-line.added');
     assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
     await assertAccessible(page, 'job page with versions and audit, dark');
+    // On a phone the tables and the diff scroll inside their own boxes, not the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(async () => await js<boolean>(page, 'document.documentElement.scrollWidth <= window.innerWidth'), 5_000, 'the job page fits 390 px');
     // A non-admin has no Audit page link.
     assert.equal(await page.isHidden('#nav-audit'), true);
     assert.deepEqual(pageErrors, []);
