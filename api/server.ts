@@ -34,6 +34,7 @@ import { storedTokenKey } from '../core/auth/tokens.ts';
 import { AuditLog } from '../core/audit/log.ts';
 import { VersionStore } from '../core/versions/store.ts';
 import { JobVersions, VersionHistory } from '../core/versions/history.ts';
+import { JobAuditTrail } from '../core/audit/trail.ts';
 
 /** How often the API deletes audit events older than the retention (and once at start). */
 const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
@@ -107,7 +108,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     checkUrl: (url) => egressPolicy().checkUrl(url),
     emailConfigured: cfg.alerts.smtpUrl !== undefined,
   });
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, access, alerts });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, trail: new JobAuditTrail(jobs, access, audit), access, alerts });
   // Each surface's writes name it in the job's versions.
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs.forSurface('dapr')), fusionSurface(cfg, { jobs: jobs.forSurface('fusion'), runs })];
   surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth, db, access }));

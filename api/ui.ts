@@ -32,6 +32,29 @@ function cronstrueDir(): string {
   }
 }
 
+/**
+ * Where jsdiff's ES module build is (`libesm/`: index.js importing its modules by relative paths one
+ * directory deep, e.g. `./diff/line.js`, `../util/params.js`), served under /ui/vendor/diff/ as a
+ * read-only tree so that those imports resolve as they are. Resolved per request like cronstrue: a
+ * missing package costs the job page its line diffs (a 404), never the API.
+ */
+function jsdiffDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('diff/package.json')), 'libesm');
+  } catch {
+    throw new KairosError('not_found', 'diff (jsdiff) is not installed');
+  }
+}
+
+/** A directory of jsdiff's build: one plain lower-case name (matched, never resolved as a path). */
+const VENDOR_DIR = /^[a-z]+$/;
+
+/** A module of jsdiff's build: a file name of the dashboard's kind that is a `.js` file. */
+function jsdiffModule(name: string): string {
+  if (!name.endsWith('.js')) throw new KairosError('not_found', `no module ${name} in the dashboard`);
+  return name;
+}
+
 const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
@@ -100,7 +123,10 @@ export function temporalUiUrl(cfg: Config): string | null {
   return cfg.temporal.embedded || local.includes(cfg.temporal.address) ? `http://127.0.0.1:${cfg.temporal.uiPort}` : null;
 }
 
-/** `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, `/ui/vendor/cronstrue.js`, and the page's settings as `/ui/config.json`. */
+/**
+ * `/ui` → `/ui/`, `/ui/` → index.html, `/ui/<file>`, `/ui/vendor/cronstrue.js`, jsdiff's modules as
+ * `/ui/vendor/diff/[<dir>/]<file>.js`, and the page's settings as `/ui/config.json`.
+ */
 export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
   // strict: "/ui" and "/ui/" are different routes (one redirects to the other).
   const r = new Router({ strict: true });
@@ -111,6 +137,12 @@ export function uiRoutes(cfg: Config, dir = UI_DIR): Router {
     ctx.body = { temporalUiUrl: temporalUiUrl(cfg), namespace: cfg.temporal.namespace };
   });
   r.get('/ui/vendor/cronstrue.js', (ctx) => serveFile(ctx, cronstrueDir(), 'cronstrue.js'));
+  r.get('/ui/vendor/diff/:file', (ctx) => serveFile(ctx, jsdiffDir(), jsdiffModule(ctx.params.file ?? '')));
+  r.get('/ui/vendor/diff/:dir/:file', (ctx) => {
+    const dir = ctx.params.dir ?? '';
+    if (!VENDOR_DIR.test(dir)) throw new KairosError('not_found', `no directory ${dir} in the dashboard`);
+    return serveFile(ctx, join(jsdiffDir(), dir), jsdiffModule(ctx.params.file ?? ''));
+  });
   r.get('/ui/:file', (ctx) => serveFile(ctx, dir, ctx.params.file ?? ''));
   return r;
 }

@@ -104,5 +104,10 @@ export const kairos = {
   backfill: (id, body) => api('POST', `/v1/jobs/${enc(id)}/backfill`, { body }),
   stopRun: (runId) => api('POST', `/v1/runs/${enc(runId)}/stop`),
   abortRun: (runId) => api('POST', `/v1/runs/${enc(runId)}/abort`, { body: { reason: 'aborted from the dashboard' } }),
+  versions: (id, params) => api('GET', `/v1/jobs/${enc(id)}/versions${query(params)}`),
+  version: (id, n) => api('GET', `/v1/jobs/${enc(id)}/versions/${enc(n)}`),
+  restore: (id, n, version) => api('POST', `/v1/jobs/${enc(id)}/versions/${enc(n)}/restore`, { ifMatch: version }),
+  jobAudit: (id, params) => api('GET', `/v1/jobs/${enc(id)}/audit${query(params)}`),
+  audit: (params) => api('GET', `/v1/audit${query(params)}`),
   preview: (trigger, timezone) => api('POST', '/v1/triggers/preview', { body: { trigger, count: 3, ...(timezone ? { timezone } : {}) } }),
 };

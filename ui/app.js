@@ -8,6 +8,7 @@ import { openCronDialog, cronDialogOpen } from './cron.js';
 import { openBackfillDialog, backfillDialogOpen } from './backfill.js';
 import { jobDetail, jobs, overview, runs } from './pages.js';
 import { runPage } from './run.js';
+import { auditPage } from './versions.js';
 
 const POLL_MS = 4000;
 const view = document.getElementById('view');
@@ -120,6 +121,7 @@ function route() {
   const parts = (path || '/').split('/').filter(Boolean);
   if (parts[0] === 'runs' && parts[1]) return { nav: 'runs', page: runPage(ctx, decodeURIComponent(parts.slice(1).join('/'))) };
   if (parts[0] === 'runs') return { nav: 'runs', page: runs(ctx, params) };
+  if (parts[0] === 'audit') return { nav: 'audit', page: auditPage(ctx) };
   if (parts[0] === 'jobs' && parts[1]) return { nav: 'jobs', page: jobDetail(ctx, decodeURIComponent(parts.slice(1).join('/'))) };
   if (parts[0] === 'jobs') return { nav: 'jobs', page: jobs(ctx, params) };
   return { nav: 'overview', page: overview(ctx) };
@@ -139,6 +141,7 @@ function poll() {
 }
 
 const nav = document.getElementById('main-nav');
+const auditNav = document.getElementById('nav-audit');
 const whoami = document.getElementById('whoami');
 const logoutButton = document.getElementById('logout');
 let pollTimer = null;
@@ -151,6 +154,8 @@ async function enter(user, viaSession) {
   signedIn = true;
   nav.hidden = false;
   whoami.textContent = `${user.username} (${user.role})`;
+  // The whole audit log is for admins (GET /v1/audit); a job's own trail is on its page.
+  auditNav.hidden = user.role !== 'admin';
   logoutButton.hidden = !viaSession;
   try {
     ctx.cfg = await kairos.config();

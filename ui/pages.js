@@ -6,6 +6,7 @@ import { ApiError, kairos } from './api.js';
 import { badge, button, duration, h, progress, relative, table, temporalLink, time } from './dom.js';
 import { bulkSelection, jobFilters, loadServerWords, scheduleWords } from './jobs.js';
 import { SKIP_REASONS, notRun, runHref, stopAbortButtons } from './run.js';
+import { withHistory } from './versions.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'skipped', 'missed'];
 
@@ -305,5 +306,5 @@ export function jobDetail(ctx, id) {
     );
     await panel.refresh();
   };
-  return { node, refresh };
+  return withHistory(ctx, id, { node, refresh });
 }

@@ -1,10 +1,12 @@
 // Native /v1 routes of a job's versions and of the audit log: parse, call core, render.
 // Versions follow the job's access (a job the caller may not read is not found); restoring is a
-// write of the job, If-Match included. The audit log is for admins only.
+// write of the job, If-Match included. The audit log is for admins only; a job's own trail is for
+// whoever may read the job (which of its events they see: core/audit/trail.ts).
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AUDIT_OUTCOMES, type AuditLog } from '../../core/audit/log.ts';
+import type { JobAuditTrail } from '../../core/audit/trail.ts';
 import { validationError } from '../../core/errors.ts';
 import type { JobVersions } from '../../core/versions/history.ts';
 import { requireAdmin } from '../auth.ts';
@@ -21,6 +23,7 @@ const VersionSchema = z.object({
   version: z.number(),
   state: z.enum(['applied', 'draft', 'closed']),
   authorId: z.string().nullable(),
+  authorName: z.string().nullable().describe("the author's username now (null for a system repair or a deleted user)"),
   surface: z.string(),
   createdAt: z.string(),
   definition: z.record(z.string(), z.unknown()),
@@ -45,21 +48,30 @@ const VersionsQuerySchema = z
   .strict();
 
 const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
+/** The filters a job's trail shares with the whole log (the job is the path's). */
+const TrailFilters = {
+  action: z.string().min(1).max(200).optional(),
+  outcome: z.enum(AUDIT_OUTCOMES).optional(),
+  from: Instant.optional(),
+  to: Instant.optional(),
+  limit: z.string().optional(),
+  cursor: z.string().optional(),
+};
 const AuditQuerySchema = z
   .object({
     job: z.string().min(1).max(200).optional(),
     principal: z.string().min(1).max(200).optional(),
-    action: z.string().min(1).max(200).optional(),
     surface: z.string().min(1).max(50).optional(),
-    outcome: z.enum(AUDIT_OUTCOMES).optional(),
-    from: Instant.optional(),
-    to: Instant.optional(),
-    limit: z.string().optional(),
-    cursor: z.string().optional(),
+    ...TrailFilters,
   })
   .strict();
+const JobAuditQuerySchema = z.object(TrailFilters).strict();
+
+/** RFC 3339 filters as dates. */
+const timeRange = (q: { from?: string; to?: string }) => ({ from: q.from === undefined ? undefined : new Date(q.from), to: q.to === undefined ? undefined : new Date(q.to) });
 
 const PAGE_QUERY = { limit: `1-${HISTORY_PAGE.max} (default ${HISTORY_PAGE.default})`, cursor: 'from the X-Kairos-Next-Cursor header (also nextCursor)' };
+const TRAIL_QUERY = { action: 'e.g. job.create, job.pause', outcome: 'ok|denied|failed', from: 'RFC 3339, inclusive', to: 'RFC 3339, exclusive', ...PAGE_QUERY };
 
 registerOperations([
   { method: 'get', path: '/v1/jobs/{id}/versions', summary: "A job's versions, newest first", tag: 'history', query: { closed: 'true (admins): the closed versions of deleted creations of this id instead', ...PAGE_QUERY }, response: z.object({ items: z.array(VersionSchema), nextCursor: z.string().nullable() }) },
@@ -71,8 +83,20 @@ registerOperations([
     summary: 'Audit events, newest first',
     tag: 'history',
     admin: true,
-    query: { job: 'job id', principal: 'principal id or name', action: 'e.g. job.create, login', surface: 'v1, dapr, fusion, …', outcome: 'ok|denied|failed', from: 'RFC 3339, inclusive', to: 'RFC 3339, exclusive', ...PAGE_QUERY },
+    query: { job: 'job id', principal: 'principal id or name', surface: 'v1, dapr, fusion, …', ...TRAIL_QUERY, action: 'e.g. job.create, login' },
     response: z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{id}/audit',
+    summary: "A job's audit trail, newest first (readers: ok events; its owner, share admins and admins: all)",
+    tag: 'history',
+    query: TRAIL_QUERY,
+    response: z.object({
+      items: z.array(AuditEntrySchema),
+      nextCursor: z.string().nullable(),
+      visible: z.enum(['all', 'ok']).describe('which outcomes the caller sees: all, or ok only (a reader)'),
+    }),
   },
 ]);
 
@@ -105,10 +129,19 @@ export function auditRoutes(audit: AuditLog): Router {
   r.get('/audit', async (ctx) => {
     requireAdmin(ctx);
     const q = parseWith(AuditQuerySchema, ctx.query, 'query', 'query');
-    const page = await audit.query(
-      { ...q, from: q.from === undefined ? undefined : new Date(q.from), to: q.to === undefined ? undefined : new Date(q.to) },
-      pageOf(ctx, HISTORY_PAGE),
-    );
+    const page = await audit.query({ ...q, ...timeRange(q) }, pageOf(ctx, HISTORY_PAGE));
+    setNextCursor(ctx, page.nextCursor);
+    ctx.body = page;
+  });
+  return r;
+}
+
+/** A job's audit trail: `GET /v1/jobs/:id/audit`. */
+export function jobAuditRoutes(trail: JobAuditTrail): Router {
+  const r = new Router({ prefix: '/v1' });
+  r.get('/jobs/:id/audit', async (ctx) => {
+    const q = parseWith(JobAuditQuerySchema, ctx.query, 'query', 'query');
+    const page = await trail.list(ctx.params.id ?? '', actorOf(ctx), { action: q.action, outcome: q.outcome, ...timeRange(q) }, pageOf(ctx, HISTORY_PAGE));
     setNextCursor(ctx, page.nextCursor);
     ctx.body = page;
   });

@@ -16,9 +16,10 @@ import { teamRoutes } from './teams.ts';
 import { shareRoutes } from './shares.ts';
 import type { AccessService } from '../../core/access/service.ts';
 import { userRoutes } from './users.ts';
-import { auditRoutes, versionRoutes } from './history.ts';
+import { auditRoutes, jobAuditRoutes, versionRoutes } from './history.ts';
 import type { JobVersions } from '../../core/versions/history.ts';
 import type { AuditLog } from '../../core/audit/log.ts';
+import type { JobAuditTrail } from '../../core/audit/trail.ts';
 import type { AlertRules } from '../../core/alerts/rules.ts';
 import { alertRoutes } from './alerts.ts';
 import { docsRoutes } from './docs.ts';
@@ -31,6 +32,7 @@ export interface NativeDeps {
   secrets: SecretAccess;
   versions: JobVersions;
   audit: AuditLog;
+  trail: JobAuditTrail;
   access: AccessService;
   alerts: AlertRules;
 }
@@ -51,6 +53,7 @@ export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
     sessionRoutes(d.auth),
     versionRoutes(d.versions),
     auditRoutes(d.audit),
+    jobAuditRoutes(d.trail),
     alertRoutes(d.alerts),
     openApiRoutes(),
     docsRoutes(),

@@ -6,7 +6,11 @@ import { forbidden, notFound } from '../errors.ts';
 import { noteAuditedJob } from '../audit/scope.ts';
 import { draftInput, draftTarget } from '../drafts/service.ts';
 import { JobInputSchema, type Job } from '../jobs/model.ts';
-import type { JobVersion, VersionPage, VersionStore } from './store.ts';
+import type { JobVersion, VersionStore } from './store.ts';
+import type { KeysetPage } from '../db/keyset.ts';
+
+/** A version with its author's name (null for `system` repairs and deleted users), for people to read. */
+export type NamedVersion = JobVersion & { authorName: string | null };
 
 /** Records versions for the job service. A failure is reported, not thrown: the write it follows succeeded. */
 export class VersionHistory implements JobHistory {
@@ -62,25 +66,31 @@ export class JobVersions {
    * version is not it (a crash between the schedule's write and its version's, or a write past the
    * service). A job the caller may not read is not found.
    */
-  async list(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
+  async list(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<KeysetPage<NamedVersion>> {
     const live = await this.live(id, actor);
-    return await this.store.list(id, live.incarnation ?? '', page);
+    return await this.named(await this.store.list(id, live.incarnation ?? '', page));
   }
 
   /**
    * The versions of every deleted creation of this job id (closed, kept for the audit), newest
    * first. Admins only; whether the id is live now does not matter.
    */
-  async listClosed(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<VersionPage> {
+  async listClosed(id: string, actor: Actor, page: { pageSize: number; cursor?: string }): Promise<KeysetPage<NamedVersion>> {
     if (actor.role !== 'admin') throw forbidden('only an admin may read the versions of deleted jobs');
-    return await this.store.listClosed(id, page);
+    return await this.named(await this.store.listClosed(id, page));
   }
 
-  async get(id: string, version: number, actor: Actor): Promise<JobVersion> {
+  async get(id: string, version: number, actor: Actor): Promise<NamedVersion> {
     const live = await this.live(id, actor);
     const v = await this.store.get(id, live.incarnation ?? '', version);
     if (!v) throw notFound(`version ${version} of job`, id);
-    return v;
+    return (await this.named({ items: [v], nextCursor: null })).items[0] ?? { ...v, authorName: null };
+  }
+
+  /** The page with its authors' names (one query for the page). */
+  private async named(page: KeysetPage<JobVersion>): Promise<KeysetPage<NamedVersion>> {
+    const names = await this.store.authorNames(page.items.flatMap((v) => (v.authorId === null ? [] : [v.authorId])));
+    return { ...page, items: page.items.map((v) => ({ ...v, authorName: v.authorId === null ? null : (names.get(v.authorId) ?? null) })) };
   }
 
   /**

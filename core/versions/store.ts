@@ -239,6 +239,14 @@ export class VersionStore {
     return keysetPage(rows, page.pageSize, toVersion, (last) => JSON.stringify([last.createdAt, last.incarnation, last.version]));
   }
 
+  /** The names of those of `ids` that are principals still (a deleted user's versions keep only the id). */
+  async authorNames(ids: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return new Map();
+    const rows = await this.db.kysely.selectFrom('principals').select(['id', 'name']).where('id', 'in', unique).execute();
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   /** One version, or undefined. */
   async get(jobId: string, incarnation: string, version: number): Promise<JobVersion | undefined> {
     const row = await this.db.kysely

@@ -234,11 +234,11 @@ describe('dashboard login in Chromium', { skip: chromiumMissing(), timeout: 240_
     assert.equal(await fits(), true, 'the jobs page scrolls sideways');
     await assertAccessible(page, 'jobs page on a phone');
     // Every header control is reachable with Tab and shows a focus outline.
-    // From the top of the page: skip link, brand, the three pages, Log out, the theme toggle.
+    // From the top of the page: skip link, brand, the three pages and (an admin's) Audit, Log out, the theme toggle.
     await page.reload();
     await page.waitForSelector(`tr[data-job-id="${jobId}"]`);
     const seen = new Set<string>();
-    for (let i = 0; i < 7; i++) {
+    for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');
       const f = await js<{ key: string; outline: string } | null>(
         page,
@@ -249,7 +249,7 @@ describe('dashboard login in Chromium', { skip: chromiumMissing(), timeout: 240_
         assert.notEqual(f.outline, 'none', `focus visible on ${f.key}`);
       }
     }
-    for (const key of ['#view', '#/', '#/runs', '#/jobs', 'logout', 'theme-toggle']) assert.ok(seen.has(key), `${key} reachable by Tab: ${[...seen].join(', ')}`);
+    for (const key of ['#view', '#/', '#/runs', '#/jobs', 'nav-audit', 'logout', 'theme-toggle']) assert.ok(seen.has(key), `${key} reachable by Tab: ${[...seen].join(', ')}`);
     assert.deepEqual(pageErrors, []);
   });
 });
