@@ -3,31 +3,21 @@
 // times, so it lists what will run), then "Run backfill" asks for confirmation and starts them.
 /* global document, window */
 import { kairos } from './api.js';
-import { h, localText } from './dom.js';
+import { dialogControls, h, localText } from './dom.js';
 
 const OVERLAPS = ['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all'];
-const dialog = document.getElementById('backfill-dialog');
-const form = document.getElementById('backfill-form');
-const fields = document.getElementById('backfill-fields');
 const runButton = document.getElementById('backfill-run');
 
 let handlers = null;
 
+const { dialog, fields, close } = dialogControls('backfill', {
+  onSubmit: () => void handlers?.preview(),
+  onClose: () => {
+    handlers = null;
+  },
+});
+
 export const backfillDialogOpen = () => dialog.open;
-
-function close() {
-  handlers = null;
-  dialog.close();
-}
-
-document.getElementById('backfill-cancel').addEventListener('click', close);
-dialog.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') close();
-});
-form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  void handlers?.preview();
-});
 runButton.addEventListener('click', () => void handlers?.run());
 
 /** A `datetime-local` value (local wall time, to the minute) of a Date: dom.js's local time, in the input's format. */

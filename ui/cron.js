@@ -4,30 +4,19 @@
 // rather than lost.
 /* global document, setTimeout, clearTimeout */
 import { kairos } from './api.js';
-import { h, localText } from './dom.js';
+import { dialogControls, h, localText } from './dom.js';
 
 const DIALECTS = ['unix', 'quartz', 'dapr', 'hangfire'];
-const dialog = document.getElementById('cron-dialog');
-const form = document.getElementById('cron-form');
-const fields = document.getElementById('cron-fields');
-
 let save = null;
 
+const { dialog, fields, close } = dialogControls('cron', {
+  onSubmit: () => void save?.(),
+  onClose: () => {
+    save = null;
+  },
+});
+
 export const cronDialogOpen = () => dialog.open;
-
-function close() {
-  save = null;
-  dialog.close();
-}
-
-document.getElementById('cron-cancel').addEventListener('click', close);
-dialog.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') close();
-});
-form.addEventListener('submit', (e) => {
-  e.preventDefault();
-  void save?.();
-});
 
 /** One editable cron trigger: its inputs, and a preview that follows them. */
 function row(trigger, index, timezone) {

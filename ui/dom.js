@@ -115,3 +115,25 @@ export function temporalLink(cfg, kind, id, text = 'Temporal') {
 export function button(text, onclick, attrs = {}) {
   return h('button', { type: 'button', onclick, ...attrs }, text);
 }
+
+/**
+ * Wires one of the page's dialogs (`#<prefix>-dialog` holding `#<prefix>-form`, `#<prefix>-fields`
+ * and a `#<prefix>-cancel` button): Cancel and Escape close it (after `onClose`), submitting the
+ * form calls `onSubmit` instead of navigating.
+ */
+export function dialogControls(prefix, { onSubmit, onClose }) {
+  const dialog = document.getElementById(`${prefix}-dialog`);
+  const close = () => {
+    onClose();
+    dialog.close();
+  };
+  document.getElementById(`${prefix}-cancel`).addEventListener('click', close);
+  dialog.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') close();
+  });
+  document.getElementById(`${prefix}-form`).addEventListener('submit', (e) => {
+    e.preventDefault();
+    onSubmit();
+  });
+  return { dialog, fields: document.getElementById(`${prefix}-fields`), close };
+}
