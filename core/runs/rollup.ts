@@ -57,19 +57,23 @@ export interface Measure {
   hist: number[];
 }
 
-/** What one row of the rollup holds (or adds to a row): the key, the owner, the counts, the two measures. */
-export interface RollupDelta {
-  jobId: string;
-  incarnation: string;
-  ownerId: string;
-  /** The UTC hour, ISO-8601 (`2026-12-04T21:00:00.000Z`). */
-  hour: string;
+/** Counts and measures summed over rows: what one bucket of a series is made from. */
+export interface RollupSum {
   succeeded: number;
   failed: number;
   aborted: number;
   skipped: number;
   duration: Measure;
   lateness: Measure;
+}
+
+/** What one row of the rollup holds (or adds to a row): the key, the owner, the counts, the two measures. */
+export interface RollupDelta extends RollupSum {
+  jobId: string;
+  incarnation: string;
+  ownerId: string;
+  /** The UTC hour, ISO-8601 (`2026-12-04T21:00:00.000Z`). */
+  hour: string;
 }
 
 export const emptyMeasure = (): Measure => ({ count: 0, sumMs: 0, maxMs: 0, hist: new Array<number>(HISTOGRAM_BUCKETS).fill(0) });
@@ -113,15 +117,7 @@ export const deltaKey = (d: Pick<RollupDelta, 'jobId' | 'incarnation' | 'hour'>)
 
 /** Two increments of the same row as one (the later owner wins: a job's owner may change). */
 export function addDelta(a: RollupDelta, b: RollupDelta): RollupDelta {
-  return {
-    ...b,
-    succeeded: a.succeeded + b.succeeded,
-    failed: a.failed + b.failed,
-    aborted: a.aborted + b.aborted,
-    skipped: a.skipped + b.skipped,
-    duration: addMeasure(a.duration, b.duration),
-    lateness: addMeasure(a.lateness, b.lateness),
-  };
+  return { ...b, ...addSum(a, b) };
 }
 
 // ---------------------------------------------------------------- windows and series
@@ -145,16 +141,6 @@ export function windowBuckets(window: SeriesWindow, now: number): { starts: numb
   const to = Math.floor(now / stepMs) * stepMs + stepMs;
   const from = to - count * stepMs;
   return { starts: Array.from({ length: count }, (_, i) => from + i * stepMs), from, to, stepMs };
-}
-
-/** Counts and measures summed over rows: what one bucket of a series is made from. */
-export interface RollupSum {
-  succeeded: number;
-  failed: number;
-  aborted: number;
-  skipped: number;
-  duration: Measure;
-  lateness: Measure;
 }
 
 export const emptySum = (): RollupSum => ({ succeeded: 0, failed: 0, aborted: 0, skipped: 0, duration: emptyMeasure(), lateness: emptyMeasure() });

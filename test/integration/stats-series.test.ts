@@ -10,23 +10,9 @@ import assert from 'node:assert/strict';
 import { adminAuth, api, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { finishedRun, runNow } from '../support/runs.ts';
+import type { Series } from '../../core/runs/rollup.ts';
 
-interface Bucket {
-  start: string;
-  counts: { succeeded: number; failed: number; aborted: number; skipped: number };
-  successRate: number | null;
-  duration: { mean: number | null; p50: number | null; p95: number | null; max: number | null };
-  lateness: { mean: number | null; p95: number | null; max: number | null };
-  notRun: { skipped: number; missed: number };
-}
-interface Series {
-  window: string;
-  step: string;
-  from: string;
-  to: string;
-  buckets: Bucket[];
-  total: Omit<Bucket, 'start'>;
-}
 interface Run {
   runId: string;
   status: string;
@@ -35,7 +21,6 @@ interface Run {
 }
 type ErrorBody = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
 const STEP_MS: Record<string, number> = { '24h': 3_600_000, '7d': 6 * 3_600_000, '30d': 86_400_000 };
 
 describe('run series (charts)', { timeout: 180_000 }, () => {
@@ -54,20 +39,7 @@ describe('run series (charts)', { timeout: 180_000 }, () => {
     const res = await api('POST', '/v1/jobs', { auth: as, body: { id, type: 'http', triggers: [], data: { url: `${target.url}${path}`, timeout: '5m' }, retry: { maxAttempts: 1 }, ...extra } });
     assert.equal(res.status, 201, JSON.stringify(res.body));
   };
-  const runNow = async (id: string, as: string) => {
-    const res = await api<{ runId: string }>('POST', `/v1/jobs/${id}/run`, { auth: as });
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    return res.body.runId;
-  };
-  const finished = async (runId: string) =>
-    await waitFor(
-      async () => {
-        const r = await api<Run>('GET', `/v1/runs/${runId}`);
-        return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-      },
-      30_000,
-      `run ${runId} to finish`,
-    );
+  const finished = (runId: string) => finishedRun<Run>(runId);
   const series = async (path: string, as: string, window = '24h') => {
     const res = await api<Series>('GET', `${path}?window=${window}`, { auth: as });
     assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunStatsStore } from '../../../core/runs/stats-store.ts';
-import { RunSkipStore, notRunId } from '../../../core/runs/skip-store.ts';
+import { RunSkipStore } from '../../../core/runs/skip-store.ts';
+import { notRunRow } from '../../support/run-skips.ts';
 import { bucketOf, deltaOf, type RollupDelta } from '../../../core/runs/rollup.ts';
 import type { RunStatsEvent } from '../../../core/temporal/contract.ts';
 import { RunStatsBatcher } from '../../../worker/run-stats.ts';
@@ -76,18 +77,7 @@ withEachBackend('run stats rollup', (fresh) => {
   test('not-run rows are counted per hour of their scheduled time and status (grouped on the ISO text)', async () => {
     const db = await fresh();
     const skips = new RunSkipStore(db);
-    const row = (at: string, status: 'skipped' | 'missed', jobId = 'j1') => ({
-      id: notRunId(jobId, new Date(at), status),
-      jobId,
-      incarnation: 'i1',
-      ownerId: 'usr_a',
-      dialect: 'native',
-      jobName: jobId,
-      scheduledAt: new Date(at).toISOString(),
-      status,
-      reason: status === 'missed' ? ('catchupWindow' as const) : ('overlap' as const),
-      recordedAt: new Date().toISOString(),
-    });
+    const row = (at: string, status: 'skipped' | 'missed', jobId = 'j1') => notRunRow(jobId, at, { status });
     await skips.record([row('2026-12-04T10:00:00Z', 'skipped'), row('2026-12-04T10:59:00Z', 'missed'), row('2026-12-04T12:30:00Z', 'skipped'), row('2026-12-04T10:30:00Z', 'skipped', 'j2')]);
     const byHour = await skips.countByHour({ jobs: [{ id: 'j1', incarnation: 'i1' }], from, to });
     assert.deepEqual(Object.fromEntries(byHour), {
