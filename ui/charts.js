@@ -17,9 +17,9 @@ const WINDOWS = [
 /** The series changes slowly: the shell polls every few seconds, the charts refetch at most this often. */
 const MAX_AGE_MS = 30_000;
 /** Drawing area (viewBox units; the SVG scales to its box). */
-const W = 640;
-const H = 170;
-const M = { left: 52, right: 10, top: 10, bottom: 26 };
+const W = 420;
+const H = 180;
+const M = { left: 50, right: 8, top: 10, bottom: 26 };
 
 /** An SVG element; attributes only (no style: the CSP forbids inline styles). */
 function s(tag, attrs = {}, ...children) {
@@ -71,22 +71,23 @@ function frame(buckets, step, top, yText) {
   return { x, y, bw, nodes: [...grid, ...xs] };
 }
 
-/** An SVG chart as an image with its summary, and the numbers as a visually hidden table. */
-function figure(kind, title, summary, svgChildren, headers, rows) {
+/** A legend of class → words (the swatch colours come from the classes). */
+const legend = (items) => h('ul', { class: 'chart-legend' }, items.map(([cls, text]) => h('li', {}, h('span', { class: `swatch ${cls}` }), text)));
+
+/** An SVG chart as an image with its summary, its legend, and the numbers as a visually hidden table. */
+function figure(kind, title, summary, svgChildren, headers, rows, legendItems) {
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${summary}`, class: 'chart', 'data-chart': kind }, svgChildren);
   const data = rows.length
     ? h('table', { class: 'visually-hidden' }, h('caption', {}, title), h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, rows.map((cells) => h('tr', {}, cells.map((c) => h('td', {}, c))))))
     : null;
-  return h('figure', { class: 'chart-figure' }, h('figcaption', {}, title), svg, data);
+  return h('figure', { class: 'chart-figure' }, h('figcaption', {}, title), svg, legend(legendItems), data);
 }
-
-/** A legend of class → words (the swatch colours come from the classes). */
-const legend = (items) => h('ul', { class: 'chart-legend' }, items.map(([cls, text]) => h('li', {}, h('span', { class: `swatch ${cls}` }), text)));
 
 function successChart(series, words) {
   const b = series.buckets;
   const top = niceMax(Math.max(1, ...b.map((x) => x.counts.succeeded + x.counts.failed + x.counts.aborted)));
-  const f = frame(b, series.step, top, (v) => String(Math.round(v * 10) / 10));
+  // Counts are whole: a half-way gridline between 0 and 1 (or 5) has no label.
+  const f = frame(b, series.step, top, (v) => (Number.isInteger(v) ? String(v) : ''));
   const bars = [];
   b.forEach((x, i) => {
     let base = 0;
@@ -108,18 +109,13 @@ function successChart(series, words) {
   const rows = b
     .filter((x) => x.counts.succeeded + x.counts.failed + x.counts.aborted + x.counts.skipped + x.notRun.skipped + x.notRun.missed > 0)
     .map((x) => [bucketText(x.start), x.counts.succeeded, x.counts.failed, x.counts.aborted, x.counts.skipped + x.notRun.skipped, x.notRun.missed, percent(x.successRate)]);
-  return h(
-    'div',
-    {},
-    figure('success', 'Runs and success rate', summary, [...f.nodes, ...bars], ['Period starting', 'Succeeded', 'Failed', 'Stopped or aborted', 'Skipped', 'Missed', 'Success rate'], rows),
-    legend([
-      ['chart-succeeded', 'succeeded'],
-      ['chart-failed', 'failed'],
-      ['chart-aborted', 'stopped / aborted'],
-      ['chart-skipped', 'skipped fire time'],
-      ['chart-missed', 'missed fire time'],
-    ]),
-  );
+  return figure('success', 'Runs and success rate', summary, [...f.nodes, ...bars], ['Period starting', 'Succeeded', 'Failed', 'Stopped or aborted', 'Skipped', 'Missed', 'Success rate'], rows, [
+    ['chart-succeeded', 'succeeded'],
+    ['chart-failed', 'failed'],
+    ['chart-aborted', 'stopped / aborted'],
+    ['chart-skipped', 'skipped fire time'],
+    ['chart-missed', 'missed fire time'],
+  ]);
 }
 
 /** Lines (with a dot per point, so a lone bucket shows) of `pick(bucket)` ms values, broken where null. */
@@ -149,35 +145,27 @@ function lines(b, f, seriesDefs) {
 
 function durationChart(series, words) {
   const b = series.buckets;
-  const top = niceMax(Math.max(1, ...b.map((x) => x.duration.p95 ?? 0), ...b.map((x) => x.duration.p50 ?? 0)));
+  const top = niceMax(Math.max(10, ...b.map((x) => x.duration.p95 ?? 0), ...b.map((x) => x.duration.p50 ?? 0)));
   const f = frame(b, series.step, top, (v) => duration(Math.round(v)));
   const t = series.total.duration;
   const summary = t.max === null ? `no finished runs in ${words}.` : `in ${words}, median ${duration(t.p50)}, 95th percentile ${duration(t.p95)}, mean ${duration(t.mean)}, longest ${duration(t.max)}.`;
   const rows = b.filter((x) => x.duration.max !== null).map((x) => [bucketText(x.start), duration(x.duration.p50), duration(x.duration.p95), duration(x.duration.mean), duration(x.duration.max)]);
-  return h(
-    'div',
-    {},
-    figure('duration', 'Run duration', summary, [...f.nodes, ...lines(b, f, [{ name: 'p50', pick: (x) => x.duration.p50 }, { name: 'p95', pick: (x) => x.duration.p95 }])], ['Period starting', 'Median', '95th percentile', 'Mean', 'Longest'], rows),
-    legend([
-      ['chart-p50', 'median (p50)'],
-      ['chart-p95', '95th percentile'],
-    ]),
-  );
+  const drawn = [...f.nodes, ...lines(b, f, [{ name: 'p50', pick: (x) => x.duration.p50 }, { name: 'p95', pick: (x) => x.duration.p95 }])];
+  return figure('duration', 'Run duration', summary, drawn, ['Period starting', 'Median', '95th percentile', 'Mean', 'Longest'], rows, [
+    ['chart-p50', 'median (p50)'],
+    ['chart-p95', '95th percentile'],
+  ]);
 }
 
 function latenessChart(series, words) {
   const b = series.buckets;
-  const top = niceMax(Math.max(1, ...b.map((x) => x.lateness.p95 ?? 0)));
+  const top = niceMax(Math.max(10, ...b.map((x) => x.lateness.p95 ?? 0)));
   const f = frame(b, series.step, top, (v) => duration(Math.round(v)));
   const t = series.total.lateness;
   const summary = t.max === null ? `no scheduled runs in ${words}.` : `scheduled runs in ${words} started late by ${duration(t.p95)} at the 95th percentile, ${duration(t.mean)} on average, ${duration(t.max)} at most.`;
   const rows = b.filter((x) => x.lateness.max !== null).map((x) => [bucketText(x.start), duration(x.lateness.p95), duration(x.lateness.mean), duration(x.lateness.max)]);
-  return h(
-    'div',
-    {},
-    figure('lateness', 'Lateness of scheduled runs', summary, [...f.nodes, ...lines(b, f, [{ name: 'late', pick: (x) => x.lateness.p95 }])], ['Period starting', '95th percentile', 'Mean', 'Most'], rows),
-    legend([['chart-late', '95th percentile of start minus scheduled time']]),
-  );
+  const drawn = [...f.nodes, ...lines(b, f, [{ name: 'late', pick: (x) => x.lateness.p95 }])];
+  return figure('lateness', 'Lateness of scheduled runs', summary, drawn, ['Period starting', '95th percentile', 'Mean', 'Most'], rows, [['chart-late', '95th percentile of start minus scheduled time']]);
 }
 
 /**

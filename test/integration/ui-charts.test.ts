@@ -91,7 +91,7 @@ describe('dashboard: charts of runs over time', { skip: chromiumMissing(), timeo
     assert.equal(await page.getAttribute('svg[data-chart="success"]', 'role'), 'img');
     assert.match((await page.getAttribute('svg[data-chart="duration"]', 'aria-label')) ?? '', /^Run duration: in the last 24 hours, median [\d.]+ (ms|s), 95th percentile [\d.]+ (ms|s)/);
     assert.match((await page.getAttribute('svg[data-chart="lateness"]', 'aria-label')) ?? '', /no scheduled runs/);
-    const rows = await page.$$eval('svg[data-chart="success"] + table.visually-hidden tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const rows = await page.$$eval('figure:has(svg[data-chart="success"]) table.visually-hidden tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
     assert.ok(rows.length >= 1 && rows.reduce((n, r) => n + Number(r[1]), 0) === 2, JSON.stringify(rows));
     // Hidden from sight, not from the accessibility tree.
     assert.equal(await js<string>(page, `getComputedStyle(document.querySelector('table.visually-hidden')).position`), 'absolute');
