@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { api, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget, type RecordedRequest } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { finishedRun, runNow } from '../support/runs.ts';
 
 interface Run {
   runId: string;
@@ -26,30 +27,13 @@ interface Run {
 type ErrorBody = { error: { code: string; message: string; details: { path: string; message: string }[] } };
 type Page = { items: Run[]; nextCursor: string | null };
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
-
 async function createJob(body: Record<string, unknown>, auth?: string): Promise<string> {
   const res = await api<{ id: string }>('POST', '/v1/jobs', { body: { type: 'http', triggers: [], ...body }, auth });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.id;
 }
 
-async function runNow(jobId: string, auth?: string): Promise<string> {
-  const res = await api<{ runId: string }>('POST', `/v1/jobs/${jobId}/run`, { auth });
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  return res.body.runId;
-}
-
-async function finished(runId: string, timeoutMs = 20_000): Promise<Run> {
-  return await waitFor(
-    async () => {
-      const r = await api<Run>('GET', `/v1/runs/${runId}`);
-      return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-    },
-    timeoutMs,
-    `run ${runId} to finish`,
-  );
-}
+const finished = (runId: string, timeoutMs = 20_000): Promise<Run> => finishedRun<Run>(runId, timeoutMs);
 
 describe('runs API', () => {
   let target: HttpTarget;
