@@ -36,6 +36,8 @@ import { VersionStore } from '../core/versions/store.ts';
 import { JobVersions, VersionHistory } from '../core/versions/history.ts';
 import { JobAuditTrail } from '../core/audit/trail.ts';
 
+/** How often the API deletes hourly run-rollup rows older than the rollup's retention (core/runs/rollup.ts) (and once at start). */
+const ROLLUP_PRUNE_INTERVAL_MS = 3_600_000;
 /** How often the API deletes audit events older than the retention (and once at start). */
 const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
 /** How often the API deletes job heads that hold nothing (deleted jobs' tombstones; core/jobs/heads.ts). */
@@ -48,6 +50,7 @@ import { JobAccess } from '../core/sharing/access.ts';
 import { egressPolicy } from '../core/net/policy.ts';
 import { RunSkipStore } from '../core/runs/skip-store.ts';
 import { RunRecorder } from '../core/runs/recorder.ts';
+import { RunStatsStore } from '../core/runs/stats-store.ts';
 import { countRunsNotHappened, createApiMetrics, metricsSurface, startMetricsPort } from './metrics.ts';
 
 export interface ApiServer {
@@ -98,7 +101,10 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     // Backfills are recorded so that the runs they start are told apart (core/jobs/backfills.ts).
     backfills: new BackfillLog(db),
   });
-  const runs = new RunService(temporal, store, access, skips);
+  const runStats = new RunStatsStore(db);
+  const runs = new RunService(temporal, store, access, skips, runStats);
+  // The hourly run rollup keeps the longest chart window and a little more (idempotent deletes: every instance may run it).
+  const rollupPrune = runStats.startPrune(ROLLUP_PRUNE_INTERVAL_MS, (err) => logger.error({ err }, 'run rollup prune failed'));
   const overview = new RunOverview(temporal, runs);
   // Alert rules: managed under the job access policy; URLs and secret references checked at save.
   const alerts = new AlertRules({
@@ -172,6 +178,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
       await temporal.close();
       await retention.stop();
       await headsPurge.stop();
+      await rollupPrune.stop();
       await auth.flush();
       await db.close();
     },

@@ -73,9 +73,11 @@ function demoJobs(target: string): Record<string, unknown>[] {
   ];
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
+/** Waits until the page shows `ready` (a selector) and its requests have settled, then captures it. */
+async function shoot(page: Page, name: string, ready: string, fullPage = false): Promise<void> {
+  await page.waitForSelector(ready, { timeout: 30_000 });
   await page.waitForLoadState('networkidle');
-  await page.screenshot({ path: join(OUT, `${name}.png`) });
+  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage });
   console.error(`[screenshots] ${name}.png`);
 }
 
@@ -110,27 +112,25 @@ async function main(): Promise<void> {
       if (scheme === 'light') {
         const login = await anonymous.newPage();
         await login.goto(`${base}/ui/`);
-        await login.waitForSelector('form input[type=password]');
-        await shoot(login, 'login');
+        await shoot(login, 'login', 'form input[type=password]');
       }
       await anonymous.close();
       const context = await loggedInContext(browser, base, { viewport: VIEWPORT, colorScheme: scheme }, { username: ADMIN.user, password: ADMIN.password });
       const page = await context.newPage();
       const suffix = scheme === 'dark' ? '-dark' : '';
       await page.goto(`${base}/ui/#/`);
-      await shoot(page, `overview${suffix}`);
+      await shoot(page, `overview${suffix}`, '.cards');
       if (scheme === 'light') {
         await page.goto(`${base}/ui/#/jobs`);
-        await shoot(page, 'jobs');
+        await shoot(page, 'jobs', 'table tbody tr >> text=Nightly report');
         await page.goto(`${base}/ui/#/jobs/nightly-report`);
-        await shoot(page, 'job');
+        await shoot(page, 'job', 'h1:has-text("Nightly report")', true);
         await page.goto(`${base}/ui/#/runs`);
-        await shoot(page, 'runs');
+        await shoot(page, 'runs', 'table tbody tr');
         await page.goto(`${base}/ui/#/runs/${encodeURIComponent(failed)}`);
-        await shoot(page, 'run-failed');
+        await shoot(page, 'run-failed', '.run-error', true);
         await page.goto(`${base}/v1/docs`);
-        await page.waitForSelector('.swagger-ui .opblock', { timeout: 30_000 });
-        await shoot(page, 'api-docs');
+        await shoot(page, 'api-docs', '.swagger-ui .opblock');
       }
       await context.close();
     }

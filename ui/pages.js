@@ -7,6 +7,7 @@ import { badge, button, duration, h, progress, relative, table, temporalLink, ti
 import { bulkSelection, jobFilters, loadServerWords, scheduleWords } from './jobs.js';
 import { SKIP_REASONS, notRun, runHref, stopAbortButtons } from './run.js';
 import { withHistory } from './versions.js';
+import { chartsPanel } from './charts.js';
 
 const STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'terminated', 'timed_out', 'skipped', 'missed'];
 
@@ -134,9 +135,11 @@ function card(label, value, href, status) {
 
 export function overview(ctx) {
   const body = h('div');
-  const node = h('section', {}, h('h1', {}, 'Overview'), body);
+  const charts = chartsPanel(ctx);
+  const node = h('section', {}, h('h1', {}, 'Overview'), body, charts.node);
   const refresh = async () => {
-    const [stats, running, failures] = await Promise.all([
+    const [, stats, running, failures] = await Promise.all([
+      charts.refresh(),
       kairos.stats(),
       kairos.runs({ status: 'running', limit: 10 }),
       kairos.runs({ status: 'failed,timed_out,terminated', limit: 10 }),
@@ -278,9 +281,10 @@ export function jobDetail(ctx, id) {
   const header = h('div');
   const stats = h('div');
   const panel = runsPanel(ctx, { jobId: id });
-  const node = h('section', {}, h('p', {}, h('a', { href: '#/jobs' }, '‹ All jobs')), header, stats, h('h2', {}, 'Runs'), panel.node);
+  const charts = chartsPanel(ctx, { jobId: id });
+  const node = h('section', {}, h('p', {}, h('a', { href: '#/jobs' }, '‹ All jobs')), header, stats, charts.node, h('h2', {}, 'Runs'), panel.node);
   const refresh = async () => {
-    const [job, st] = await Promise.all([kairos.job(id), kairos.jobStats(id)]);
+    const [job, st] = await Promise.all([kairos.job(id), kairos.jobStats(id), charts.refresh()]);
     await loadServerWords([job]);
     const field = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
     header.replaceChildren(

@@ -20,6 +20,8 @@ import { currentTracing } from '../core/telemetry/tracing.ts';
 import { activityInterceptors, workflowSinks } from './telemetry.ts';
 import { AlertEvents } from '../core/alerts/events.ts';
 import { AlertSender } from '../core/alerts/deliver.ts';
+import { RunStatsStore } from '../core/runs/stats-store.ts';
+import { RunStatsBatcher } from './run-stats.ts';
 
 /** Dependents start only while their owner may read the parent job (the access policy: shares, teams, roles). */
 const jobReadAccess = (db: Db) => new JobSideState(db, rolesFrom(new AuthStore(db)), new AccessService(db));
@@ -62,6 +64,10 @@ export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
     events: new AlertEvents({ db, temporal, taskQueue: cfg.taskQueue, roleOf: rolesFrom(new AuthStore(db)), jobs: jobReadAccess(db), publicUrl: cfg.alerts.publicUrl }),
     sender: new AlertSender({ db, secrets, smtpUrl: cfg.alerts.smtpUrl, from: cfg.alerts.from }),
   };
+  // The hourly run rollup (charts): runJob's sink reports ended runs, batched into the state store.
+  const runStats = new RunStatsBatcher(new RunStatsStore(db), (err, runs) => {
+    Runtime.instance().logger.warn('writing the hourly run rollup failed; trying again in a second', { error: (err as Error).message, runs });
+  });
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
@@ -84,7 +90,7 @@ export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
     // The run's log fields on activity lines; with tracing on, the trace continued into activities
     // and the workflow's spans exported (worker/telemetry.ts).
     interceptors: { activity: await activityInterceptors(currentTracing()) },
-    sinks: await workflowSinks(currentTracing()),
+    sinks: { ...(await workflowSinks(currentTracing())), ...runStats.sinks() },
     // Heartbeats reach the server at least every second, so a stop reaches the driver within about a second.
     maxHeartbeatThrottleInterval: '1s',
   });
@@ -92,6 +98,8 @@ export async function createWorker(prepared: PreparedWorker): Promise<Worker> {
   // The client and the store must not keep the process alive.
   worker.run = () =>
     run().finally(async () => {
+      // The last batch of the rollup, before the store closes.
+      await runStats.close();
       await temporal.close();
       if (prepared.ownsDb) await db.close();
     });

@@ -21,6 +21,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  proxySinks,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -44,6 +45,8 @@ import {
   RUN_QUOTA_PATCH,
   START_DEPENDENTS_ACTIVITY,
   SUPPORT_ATTEMPT_MS,
+  type RunStatsOutcome,
+  type RunStatsSinks,
 } from '../core/temporal/contract.ts';
 // Typed from the worker's own activity factory (only the types: workflow code never loads it).
 import type { DriverActivities, SupportActivities } from '../activities/registry.ts';
@@ -90,6 +93,10 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   // Lateness of a scheduled run: now (its first workflow task: a worker took it up) minus the time
   // the schedule meant it for.
   if (scheduledAt && !backfill) metrics.startedLate(latenessSeconds(scheduledAt, started));
+  // The hourly rollup behind the dashboard's charts (worker/run-stats.ts). A sink call is no
+  // command (no history event, not called on replay: contract.ts RunStatsSinks), so no patch.
+  const rollup = (outcome: RunStatsOutcome, durationMs: number) =>
+    reportRunEnded(job, outcome, durationMs, scheduledAt && !backfill ? Math.max(0, started - scheduledAt.getTime()) : null);
   // Looked up by the job's type: typed from the factory, indexed by a string.
   const drivers: Partial<Record<string, DriverActivity>> = proxyActivities<DriverActivities>({
     startToCloseTimeout: plan.startToCloseMs,
@@ -119,6 +126,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const finish = (fields: Omit<RunJobResult, 'startedAt' | 'endedAt' | 'durationMs'>): RunJobResult => {
     const ended = Date.now();
     metrics.runFinished(fields.outcome, ended - started);
+    rollup(fields.outcome, ended - started);
     return { ...fields, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), durationMs: ended - started };
   };
 
@@ -128,6 +136,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   if (!driver) {
     metrics.runSkipped('unknown_type');
     metrics.runFinished('failed', Date.now() - started);
+    rollup('failed', Date.now() - started);
     throw ApplicationFailure.nonRetryable(`no driver for job type '${job.type}'`, 'UnknownJobType');
   }
   // Alerts: runs started before this step existed replay without it (no timers, no reports).
@@ -157,6 +166,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   } catch (err) {
     if (isCancellation(err)) {
       metrics.runFinished('aborted', Date.now() - started);
+      rollup('aborted', Date.now() - started);
       await startDependents('aborted');
       await alerts?.stop();
       log.info('run finished', { outcome: 'aborted' });
@@ -187,6 +197,7 @@ export async function runJob(input: RunJobInput): Promise<RunJobResult> {
 async function dstSkipped(input: RunJobInput, at: Date, started: number): Promise<RunJobResult> {
   upsertSearchAttributes([{ key: OUTCOME_ATTRIBUTE, value: 'skipped' }]);
   new RunMetrics(metricMeter, { jobType: input.job.type, dialect: dialectOf(input.job), trigger: input.triggeredBy }, input.job.id).runSkipped('dst');
+  reportRunEnded(input.job, 'skipped', null, null);
   const scheduledAt = at.toISOString();
   const detail = `${scheduledAt} repeats a wall-clock time of the daylight saving change in ${input.job.timezone}; the job's DST overlap policy runs the other one`;
   log.info('run skipped', { reason: 'dst', scheduledAt });
@@ -202,6 +213,19 @@ async function dstSkipped(input: RunJobInput, at: Date, started: number): Promis
   }
   const when = new Date(started).toISOString();
   return { outcome: 'succeeded', status: 'skipped', startedAt: when, endedAt: when, durationMs: 0, attempts: 0, skip: { scheduledAt, reason: 'dst', detail } };
+}
+
+/** Tells the worker's rollup (the run-stats sink) that the run ended now; does nothing on replay. */
+function reportRunEnded(job: RunJobInput['job'], outcome: RunStatsOutcome, durationMs: number | null, latenessMs: number | null): void {
+  proxySinks<RunStatsSinks>().kairosRunStats.runEnded({
+    jobId: job.id,
+    incarnation: job.incarnation ?? '',
+    ownerId: job.ownerId,
+    outcome,
+    endedAtMs: Date.now(),
+    durationMs: durationMs === null ? null : Math.max(0, durationMs),
+    latenessMs,
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { RUN_STATUSES } from '../../core/runs/query.ts';
 import type { RunService } from '../../core/runs/service.ts';
 import { MAX_OFFSET, type RunOverview } from '../../core/runs/overview.ts';
 import { validationError } from '../../core/errors.ts';
+import { SERIES_WINDOWS } from '../../core/runs/rollup.ts';
 import { mapLimited } from '../map-limited.ts';
 import { actorOf, parseWith } from './jobs.ts';
 import { registerOperations } from './openapi.ts';
@@ -111,6 +112,29 @@ const StatsSchema = z.object({
   nextRunAt: z.string().nullable(),
 });
 
+/** `?window=24h|7d|30d` of the series routes (default 24h). */
+export const SeriesQuerySchema = z
+  .object({ window: z.enum(SERIES_WINDOWS, { message: `must be one of ${SERIES_WINDOWS.join(', ')}` }).default('24h') })
+  .strict();
+const Ms = z.number().nullable();
+const SeriesBucketSchema = z.object({
+  start: z.string().describe('the bucket start, RFC 3339 UTC'),
+  counts: z.object({ succeeded: z.number(), failed: z.number(), aborted: z.number().describe('stopped or aborted from Kairos'), skipped: z.number().describe('runs left out by the DST policy') }),
+  successRate: z.number().nullable().describe('succeeded / (succeeded + failed + aborted); null when no run ended'),
+  duration: z.object({ mean: Ms, p50: Ms, p95: Ms, max: Ms }).describe('ms; percentiles estimated from a histogram'),
+  lateness: z.object({ mean: Ms, p95: Ms, max: Ms }).describe('ms: start minus scheduled time of scheduled runs (not backfills)'),
+  notRun: z.object({ skipped: z.number(), missed: z.number() }).describe('fire times that did not run, by scheduled time'),
+});
+const SeriesSchema = z.object({
+  window: z.enum(SERIES_WINDOWS),
+  step: z.enum(['1h', '6h', '1d']),
+  from: z.string(),
+  to: z.string(),
+  buckets: z.array(SeriesBucketSchema).describe('oldest first; runs counted in the hour they ended'),
+  total: SeriesBucketSchema.omit({ start: true }),
+});
+const seriesQueryDoc = { window: `${SERIES_WINDOWS.join(' | ')} (default 24h): 24 hourly, 28 six-hour or 30 daily UTC buckets` };
+
 registerOperations([
   {
     method: 'get',
@@ -130,6 +154,8 @@ registerOperations([
   },
   { method: 'get', path: '/v1/jobs/{id}/stats', summary: "A job's run statistics", tag: 'runs', response: StatsSchema },
   { method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number(), jobsCapped: z.boolean() }) },
+  { method: 'get', path: '/v1/jobs/{id}/stats/series', summary: "A job's runs over time (charts): outcomes, duration, lateness per bucket", tag: 'runs', query: seriesQueryDoc, response: SeriesSchema },
+  { method: 'get', path: '/v1/stats/series', summary: 'Runs over time over all readable jobs (charts)', tag: 'runs', query: seriesQueryDoc, response: SeriesSchema },
   { method: 'get', path: '/v1/runs/{runId}', summary: 'One run: status, timing, attempts, error, progress, output', tag: 'runs', response: RunViewSchema },
   { method: 'post', path: '/v1/runs/{runId}/stop', summary: 'Stop a run (cancel; the driver sees it)', tag: 'runs', response: RunSummarySchema, status: 202 },
   { method: 'post', path: '/v1/runs/{runId}/abort', summary: 'Abort a run (terminate)', tag: 'runs', request: AbortBodySchema, response: RunViewSchema },
@@ -168,6 +194,16 @@ export function runRoutes(runs: RunService, overview: RunOverview): Router {
 
   r.get('/stats', async (ctx) => {
     ctx.body = await runs.globalStats(actorOf(ctx));
+  });
+
+  r.get('/jobs/:id/stats/series', async (ctx) => {
+    const q = parseWith(SeriesQuerySchema, ctx.query, 'query', 'query');
+    ctx.body = await runs.jobSeries(ctx.params.id ?? '', q.window, actorOf(ctx));
+  });
+
+  r.get('/stats/series', async (ctx) => {
+    const q = parseWith(SeriesQuerySchema, ctx.query, 'query', 'query');
+    ctx.body = await runs.globalSeries(q.window, actorOf(ctx));
   });
 
   r.get('/runs/:runId', async (ctx) => {

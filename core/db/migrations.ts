@@ -302,6 +302,36 @@ function runSkips(): Migration {
   };
 }
 
+/**
+ * The hourly run rollup (core/runs/rollup.ts, issue #18 charts): one row per job creation and UTC
+ * hour, added to by the workers as runs end. Duration and lateness are kept as count, sum, max and
+ * 18 histogram buckets each (`d00`…`d17`, `l00`…`l17`: the bounds of HISTOGRAM_BOUNDS_S, then +Inf),
+ * so an upsert only adds (`n = n + excluded.n`). Sums and maxima are milliseconds (bigint: a sum over
+ * an hour of long runs passes 2^31).
+ */
+function runStatsHourly(): Migration {
+  return {
+    async up(db: AnyDb) {
+      let t = db.schema
+        .createTable('run_stats_hourly')
+        .addColumn('job_id', 'text', (c) => c.notNull())
+        .addColumn('incarnation', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('hour', 'text', (c) => c.notNull())
+        .addColumn('owner_id', 'text', (c) => c.notNull());
+      for (const c of ['succeeded', 'failed', 'aborted', 'skipped']) t = t.addColumn(c, 'integer', (col) => col.notNull().defaultTo(0));
+      for (const m of ['duration', 'lateness']) {
+        t = t.addColumn(`${m}_count`, 'integer', (col) => col.notNull().defaultTo(0));
+        t = t.addColumn(`${m}_sum_ms`, 'bigint', (col) => col.notNull().defaultTo(0));
+        t = t.addColumn(`${m}_max_ms`, 'bigint', (col) => col.notNull().defaultTo(0));
+        for (let i = 0; i < 18; i++) t = t.addColumn(`${m[0]}${String(i).padStart(2, '0')}`, 'integer', (col) => col.notNull().defaultTo(0));
+      }
+      await t.addPrimaryKeyConstraint('run_stats_hourly_pk', ['job_id', 'incarnation', 'hour']).execute();
+      await db.schema.createIndex('run_stats_hourly_owner').on('run_stats_hourly').columns(['owner_id', 'hour']).execute();
+      await db.schema.createIndex('run_stats_hourly_hour').on('run_stats_hourly').column('hour').execute();
+    },
+  };
+}
+
 /** Every migration for `backend`, keyed by name (applied in name order). */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
@@ -310,5 +340,6 @@ export function migrations(backend: Backend): Record<string, Migration> {
     '0003_job_backfills': jobBackfills(),
     '0004_alerts': alerts(),
     '0005_run_skips': runSkips(),
+    '0006_run_stats_hourly': runStatsHourly(),
   };
 }

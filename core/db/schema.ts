@@ -270,6 +270,34 @@ export interface RunSkipMarksTable {
   closed: number;
 }
 
+/** Two digits of a histogram bucket column (core/runs/rollup.ts HISTOGRAM_BUCKETS = 18). */
+export type HistogramBucket = '00' | '01' | '02' | '03' | '04' | '05' | '06' | '07' | '08' | '09' | '10' | '11' | '12' | '13' | '14' | '15' | '16' | '17';
+
+/**
+ * The hourly run rollup (core/runs/stats-store.ts): per job creation and UTC hour, the ended runs
+ * by outcome, and duration and lateness as count, sum, max (ms) and histogram buckets (`d00`…,
+ * `l00`…, non-cumulative). Pruned after ROLLUP_RETENTION_MS.
+ */
+export type RunStatsHourlyTable = {
+  job_id: string;
+  /** '' for a legacy job. */
+  incarnation: string;
+  /** The hour's start, ISO-8601 UTC. */
+  hour: string;
+  owner_id: string;
+  succeeded: number;
+  failed: number;
+  aborted: number;
+  skipped: number;
+  duration_count: number;
+  /** bigint: PostgreSQL returns it as a string. */
+  duration_sum_ms: number | string;
+  duration_max_ms: number | string;
+  lateness_count: number;
+  lateness_sum_ms: number | string;
+  lateness_max_ms: number | string;
+} & Record<`d${HistogramBucket}` | `l${HistogramBucket}`, number>;
+
 /** Every table, for `Kysely<Tables>`. */
 export interface Tables {
   principals: PrincipalsTable;
@@ -292,6 +320,7 @@ export interface Tables {
   alert_streaks: AlertStreaksTable;
   run_skips: RunSkipsTable;
   run_skip_marks: RunSkipMarksTable;
+  run_stats_hourly: RunStatsHourlyTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalsTable>;

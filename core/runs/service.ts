@@ -17,6 +17,8 @@ import { SA, SCHEDULED_START_TIME } from '../search-attributes.ts';
 import { countsFromGroups, matchesNotRun, matchesWorkflows, quote, runsQuery, statusFromVisibility, successRate, withNotRun, type StatusCounts } from './query.ts';
 import type { NotHappenedRun, NotRunStatus, RunSkipStore, SkipFilter } from './skip-store.ts';
 import type { RunAttemptInfo, RunCause, RunError, RunJobInput, RunJobResult, RunProgress, RunSkip, RunStatus } from './types.ts';
+import { buildSeries, deltaOf, windowBuckets, type Series, type SeriesWindow } from './rollup.ts';
+import type { RollupScope, RunStatsStore } from './stats-store.ts';
 
 const WorkflowStatus = enums.WorkflowExecutionStatus;
 const EventType = enums.EventType;
@@ -99,6 +101,8 @@ export class RunService {
     private readonly access?: AccessService,
     /** Fire times that did not run (./skip-store.ts); without it, only Temporal's runs. */
     private readonly skips?: RunSkipStore,
+    /** The hourly run rollup (./stats-store.ts): the series read it, aborts add to it; without it, series are empty. */
+    private readonly rollup?: RunStatsStore,
   ) {}
 
   /** The policy's answer: not_found if the actor may not read the job, forbidden if it may read but not `action`. */
@@ -354,11 +358,54 @@ export class RunService {
     // A terminated run executes no more code, so the run cannot start its own 'aborted' dependents:
     // the abort does it, with the same idempotent ids the workflow would use.
     const view = await this.get(runId, actor);
+    // …nor report itself to the hourly rollup: the abort does that too (a run terminated by other
+    // means, e.g. Temporal's UI, is not counted: README, "Charts").
+    await this.countAborted(info, view);
     await this.store.startDependents(
       { jobId: view.jobId, workflowId: runId, outcome: 'aborted', depth: (view.cause?.depth ?? 0) + 1 },
       new Date(),
     );
     return view;
+  }
+
+  /** Adds an aborted run to the hourly rollup; a failure to count is no failure of the abort. */
+  private async countAborted(info: RawExecution, view: RunView): Promise<void> {
+    if (!this.rollup) return;
+    const sa = decodeSearchAttributes(info.searchAttributes?.indexedFields);
+    const ended = view.endedAt ? Date.parse(view.endedAt) : Date.now();
+    // Lateness is the started run's, as runJob reports it: scheduled runs only, backfills excluded.
+    const lateness = view.trigger === 'schedule' ? Math.max(0, view.startDelayMs) : null;
+    await this.rollup
+      .add([
+        deltaOf({ jobId: view.jobId, incarnation: sa.get(SA.incarnation) ?? '', ownerId: sa.get(SA.owner) ?? '', outcome: 'aborted', endedAtMs: ended, durationMs: view.durationMs, latenessMs: lateness }),
+      ])
+      .catch(() => undefined);
+  }
+
+  /**
+   * A job's run series over `window` (charts): the hourly rollup and the fire times that did not
+   * run, of the job's current creation; not_found when the actor may not read the job.
+   */
+  async jobSeries(jobId: string, window: SeriesWindow, actor: Actor, now = Date.now()): Promise<Series> {
+    const stored = await this.accessJob(jobId, actor);
+    const incarnation = stored.job.incarnation ?? null;
+    return await this.series(window, now, { jobs: [{ id: jobId, incarnation: incarnation ?? '' }] }, { jobs: [{ id: jobId, incarnation }] });
+  }
+
+  /** The run series over every job the actor may read (admins: all; others: their own and those shared with them). */
+  async globalSeries(window: SeriesWindow, actor: Actor, now = Date.now()): Promise<Series> {
+    if (actor.role === 'admin') return await this.series(window, now, {}, {});
+    const shared = ((await this.access?.sharedWith(actor)) ?? []).map((j) => ({ id: j.jobId, incarnation: j.incarnation ?? '' }));
+    return await this.series(window, now, { owner: actor.id, sharedJobs: shared }, { owner: actor.id, sharedJobs: shared.map((j) => j.id) });
+  }
+
+  private async series(window: SeriesWindow, now: number, scope: RollupScope, rows: SkipFilter): Promise<Series> {
+    const { from, to } = windowBuckets(window, now);
+    const [hours, notRun] = await Promise.all([
+      this.rollup ? this.rollup.sums(scope, new Date(from), new Date(to)) : Promise.resolve(new Map()),
+      this.skips ? this.skips.countByHour({ ...rows, from: new Date(from), to: new Date(to) }) : Promise.resolve(new Map()),
+    ]);
+    return buildSeries(window, now, hours, notRun);
   }
 
   async jobStats(jobId: string, actor: Actor): Promise<RunStats> {

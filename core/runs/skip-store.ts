@@ -121,6 +121,28 @@ export class RunSkipStore {
     return out;
   }
 
+  /**
+   * Rows matching `f` counted per UTC hour of their scheduled time (keyed by the hour's ISO start)
+   * and status: the charts' "did not run" marks. The hour is the text's first 13 characters (times
+   * are stored as `…Z` ISO text), the same in SQLite and PostgreSQL.
+   */
+  async countByHour(f: SkipFilter): Promise<Map<string, Record<NotRunStatus, number>>> {
+    const out = new Map<string, Record<NotRunStatus, number>>();
+    if (f.jobs?.length === 0) return out;
+    const hour = sql<string>`substr(scheduled_at, 1, 13)`;
+    const rows = await this.filtered(f)
+      .select([hour.as('h'), 'status', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .groupBy([hour, 'status'])
+      .execute();
+    for (const r of rows) {
+      const key = `${r.h}:00:00.000Z`;
+      const c = out.get(key) ?? { skipped: 0, missed: 0 };
+      c[r.status] += Number(r.n);
+      out.set(key, c);
+    }
+    return out;
+  }
+
   private filtered(f: SkipFilter) {
     let q = this.db.kysely.selectFrom('run_skips');
     if (f.jobs) {

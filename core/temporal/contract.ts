@@ -114,3 +114,30 @@ export const METRIC_BUCKETS: Record<string, number[]> = {
   [METRIC.runDuration]: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200],
   [METRIC.runLateness]: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
 };
+
+/** How a run ended, as the hourly rollup counts it (core/runs/rollup.ts): a stop or an abort is `aborted`, a DST repeat `skipped`. */
+export type RunStatsOutcome = 'succeeded' | 'failed' | 'aborted' | 'skipped';
+
+/** One ended run, as runJob hands it to the run-stats sink (and the abort path to the store). */
+export interface RunStatsEvent {
+  jobId: string;
+  /** '' for a legacy job. */
+  incarnation: string;
+  ownerId: string;
+  outcome: RunStatsOutcome;
+  /** When the run ended (workflow time, ms since the epoch): the rollup's hour. */
+  endedAtMs: number;
+  /** Start to end; null for a DST skip (it did no work). */
+  durationMs: number | null;
+  /** Start minus scheduled time of a scheduled run; null for manual, dependency and backfill runs. */
+  latenessMs: number | null;
+}
+
+/**
+ * The workflow sink runJob reports ended runs to (worker/run-stats.ts batches them into the state
+ * store). A sink call is no command: it adds no history event and is not called while a workflow
+ * replays, so runJob calls it without a patch — old histories replay exactly as before.
+ */
+export type RunStatsSinks = {
+  kairosRunStats: { runEnded(event: RunStatsEvent): void };
+};

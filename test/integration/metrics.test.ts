@@ -10,8 +10,8 @@ import { api, apiMetricsUrl, apiUrl, filesDir, uniqueId, workerMetricsUrl } from
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { parseMetrics, scrape, total, type Sample } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { finishedRun, runNow as startRun } from '../support/runs.ts';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
 type Run = { runId: string; status: string; trigger: string };
 
 describe('metrics', () => {
@@ -42,20 +42,8 @@ describe('metrics', () => {
     jobs.push(res.body.id);
     return res.body.id;
   };
-  const runNow = async (id: string): Promise<string> => {
-    const res = await api<{ runId: string }>('POST', `/v1/jobs/${id}/run`);
-    assert.equal(res.status, 202, JSON.stringify(res.body));
-    return res.body.runId;
-  };
-  const finished = async (runId: string): Promise<Run> =>
-    await waitFor(
-      async () => {
-        const r = await api<Run>('GET', `/v1/runs/${runId}`);
-        return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-      },
-      30_000,
-      `run ${runId} to finish`,
-    );
+  const runNow = (id: string): Promise<string> => startRun(id);
+  const finished = (runId: string): Promise<Run> => finishedRun<Run>(runId);
   const worker = () => scrape(workerMetricsUrl());
   /** Waits until the worker's metrics satisfy `check` (a run's metrics are recorded as its workflow task completes). */
   const workerUntil = (what: string, check: (s: Sample[]) => boolean) =>

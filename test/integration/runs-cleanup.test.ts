@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { api, uniqueId } from '../support/env.ts';
 import { startHttpTarget, type HttpTarget } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { finishedRun } from '../support/runs.ts';
 
 interface Run {
   runId: string;
@@ -14,18 +15,7 @@ interface Run {
   progress: { done: number; total?: number; unit?: string } | null;
 }
 type Page = { items: Run[] };
-const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'terminated', 'timed_out']);
-
-async function finished(runId: string): Promise<Run> {
-  return await waitFor(
-    async () => {
-      const r = await api<Run>('GET', `/v1/runs/${runId}`);
-      return r.status === 200 && FINAL.has(r.body.status) ? r.body : undefined;
-    },
-    20_000,
-    `run ${runId} to finish`,
-  );
-}
+const finished = (runId: string): Promise<Run> => finishedRun<Run>(runId, 20_000);
 
 describe('cleanup driver', () => {
   let target: HttpTarget;

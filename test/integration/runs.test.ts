@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { api, uniqueId } from '../support/env.ts';
 import { respondByPath, startHttpTarget, type HttpTarget, type Route } from '../support/http-target.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { finishedRun } from '../support/runs.ts';
+import { finishedRun, runNow } from '../support/runs.ts';
 
 interface Run {
   runId: string;
@@ -44,14 +44,7 @@ async function createJob(body: Record<string, unknown>, auth?: string): Promise<
   return res.body.id;
 }
 
-async function runNow(jobId: string, auth?: string): Promise<string> {
-  const res = await api<{ runId: string }>('POST', `/v1/jobs/${jobId}/run`, { auth });
-  assert.equal(res.status, 202, JSON.stringify(res.body));
-  return res.body.runId;
-}
-
-/** The run once it has ended. */
-const finished = (runId: string, timeoutMs?: number) => finishedRun<Run>(runId, timeoutMs);
+const finished = (runId: string, timeoutMs = 20_000): Promise<Run> => finishedRun<Run>(runId, timeoutMs);
 
 describe('runs API', () => {
   let target: HttpTarget;

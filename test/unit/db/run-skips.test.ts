@@ -3,25 +3,11 @@
 // never move back, and deleted with their job.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RunSkipStore, notRunId, type NotHappenedRun } from '../../../core/runs/skip-store.ts';
+import { RunSkipStore } from '../../../core/runs/skip-store.ts';
+import { notRunRow } from '../../support/run-skips.ts';
 import { withEachBackend } from '../../support/db.ts';
 
-const row = (jobId: string, at: string, over: Partial<NotHappenedRun> = {}): NotHappenedRun => {
-  const status = over.status ?? 'skipped';
-  return {
-    id: notRunId(jobId, new Date(at), status),
-    jobId,
-    incarnation: 'i1',
-    ownerId: 'usr_a',
-    dialect: 'native',
-    jobName: jobId,
-    scheduledAt: new Date(at).toISOString(),
-    status,
-    reason: status === 'missed' ? 'catchupWindow' : 'overlap',
-    recordedAt: new Date().toISOString(),
-    ...over,
-  };
-};
+const row = notRunRow;
 
 withEachBackend('run skips', (fresh) => {
   test('each fire time is written once, also by racing writers; only the writer that took it is told', async () => {

@@ -36,11 +36,11 @@ withEachBackend('state store', (fresh, backend) => {
   test('processes that start together apply each migration once', async () => {
     const cfg = await config(backend);
     const applied = await Promise.all(Array.from({ length: 4 }, () => child<string[]>(cfg, 'migrate')));
-    assert.deepEqual(applied.flat().sort(), ['0001_initial', '0002_job_heads', '0003_job_backfills', '0004_alerts', '0005_run_skips']);
+    assert.deepEqual(applied.flat().sort(), ['0001_initial', '0002_job_heads', '0003_job_backfills', '0004_alerts', '0005_run_skips', '0006_run_stats_hourly']);
     const db = openDatabase(cfg);
     try {
       const rows = await sql<{ name: string }>`select name from kairos_migrations`.execute(db.kysely);
-      assert.deepEqual(rows.rows.map((r) => r.name).sort(), ['0001_initial', '0002_job_heads', '0003_job_backfills', '0004_alerts', '0005_run_skips']);
+      assert.deepEqual(rows.rows.map((r) => r.name).sort(), ['0001_initial', '0002_job_heads', '0003_job_backfills', '0004_alerts', '0005_run_skips', '0006_run_stats_hourly']);
       assert.deepEqual(await migrate(db), []);
     } finally {
       await db.close();
