@@ -12,7 +12,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { KairosError } from '../../core/errors.ts';
 import { own } from '../../core/objects/own.ts';
-import { registerOperations } from './openapi.ts';
+import { registerOperations } from '../openapi.ts';
 
 /** Where swagger-ui-dist is installed (a production dependency: the API serves its files). */
 const SWAGGER_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -75,10 +75,10 @@ function headers(ctx: Context, type: string): void {
   ctx.type = type;
 }
 
-registerOperations([
-  { method: 'get', path: '/v1/docs', summary: 'This API reference as an interactive page (Swagger UI)', tag: 'meta' },
-  { method: 'get', path: '/v1/docs/init.js', summary: "The docs page's script (Swagger UI on /v1/openapi.json)", tag: 'meta' },
-  { method: 'get', path: '/v1/docs/{file}', summary: "The docs page's Swagger UI files (swagger-ui.css, swagger-ui-bundle.js, swagger-ui-standalone-preset.js)", tag: 'meta' },
+registerOperations('native', [
+  { operationId: 'getDocsPage', method: 'get', path: '/v1/docs', summary: 'This API reference as an interactive page (Swagger UI)', tag: 'meta' },
+  { operationId: 'getDocsScript', method: 'get', path: '/v1/docs/init.js', summary: "The docs page's script (Swagger UI on /v1/openapi.json)", tag: 'meta' },
+  { operationId: 'getDocsAsset', method: 'get', path: '/v1/docs/{file}', summary: "The docs page's Swagger UI files (swagger-ui.css, swagger-ui-bundle.js, swagger-ui-standalone-preset.js)", tag: 'meta' },
 ]);
 
 export function docsRoutes(): Router {
