@@ -9,6 +9,7 @@
 // shared component (`#/components/schemas/<id>`); where its input and output forms differ (defaults
 // make output fields required), the input form is `<id>Input`.
 import { z } from 'zod';
+import { CSRF_HEADER, SESSION_COOKIE } from '../core/auth/sessions.ts';
 
 /** The documents, by surface: /v1/openapi.json is the native one, /v1/openapi/{name}.json the others. */
 export const DOCUMENTS = ['native', 'fusion', 'voltmx', 'dapr', 'informer', 'cluedin'] as const;
@@ -17,7 +18,7 @@ export type DocumentName = (typeof DOCUMENTS)[number];
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** The error statuses an operation may document (each a shared response of the document). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 429 | 500 | 501 | 503;
 
 const ERROR_RESPONSES: Record<ErrorStatus, [name: string, description: string]> = {
   400: ['BadRequest', 'invalid input: the error names each offending field and why'],
@@ -30,6 +31,7 @@ const ERROR_RESPONSES: Record<ErrorStatus, [name: string, description: string]> 
   415: ['UnsupportedMediaType', 'request body of a type the endpoint does not read'],
   429: ['TooManyRequests', 'throttled; Retry-After says when to try again'],
   500: ['InternalError', 'server error'],
+  501: ['NotImplemented', 'a feature this server does not have (nothing was changed)'],
   503: ['Unavailable', 'a dependency (Temporal, the state store) cannot serve now; Retry-After when known'],
 };
 
@@ -91,6 +93,25 @@ export interface DocumentSpec {
   defaultErrors(op: Operation): ErrorStatus[];
 }
 
+/** The credentials the main port takes on every surface (api/auth.ts): its documents' security schemes. */
+export const KAIROS_SECURITY_SCHEMES: Record<string, Record<string, unknown>> = {
+  basic: { type: 'http', scheme: 'basic', description: 'a Kairos user name and password' },
+  bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'kairos_… API key', description: 'an API key (POST /v1/api-keys) as Authorization: Bearer kairos_…' },
+  apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'an API key in a header of its own' },
+  session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: "the dashboard's login session (POST /v1/sessions)" },
+  csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER, description: "with the session cookie: the session's CSRF token, on every request that changes something" },
+};
+
+/** Any one of the main port's credentials (the session cookie with its CSRF token). */
+export const KAIROS_SECURITY: Record<string, string[]>[] = [{ basic: [] }, { bearer: [] }, { apiKey: [] }, { session: [], csrf: [] }];
+
+/** A server of a dialect's own port on the host the document was asked of (IPv6 in brackets). */
+export function ownPortServer(at: ServerContext, description: string): { url: string; description: string }[] {
+  if (at.ownPort === undefined) return [];
+  const host = at.hostname.includes(':') ? `[${at.hostname}]` : at.hostname;
+  return [{ url: `${at.protocol}://${host}:${at.ownPort}`, description }];
+}
+
 const operations = new Map<DocumentName, Operation[]>();
 const specs = new Map<DocumentName, DocumentSpec>();
 
@@ -118,12 +139,12 @@ export function documentNames(): DocumentName[] {
  * Copies of operations served under a further prefix too (Fusion's /apps/{app}/…, Dapr's
  * /apps/{appId}/…): the path prefixed, the id suffixed, the prefix's parameters typed as given.
  */
-export function prefixed(ops: readonly Operation[], prefix: { path: string; idSuffix: string; summary: string; params?: z.ZodObject }): Operation[] {
+export function prefixed(ops: readonly Operation[], prefix: { path: string; idSuffix: string; summary?: string; params?: z.ZodObject }): Operation[] {
   return ops.map((op) => ({
     ...op,
     operationId: `${op.operationId}${prefix.idSuffix}`,
     path: `${prefix.path}${op.path}`,
-    summary: `${op.summary} (${prefix.summary})`,
+    summary: prefix.summary ? `${op.summary} (${prefix.summary})` : op.summary,
     ...(prefix.params || op.params ? { params: z.object({ ...prefix.params?.shape, ...op.params?.shape }) } : {}),
   }));
 }

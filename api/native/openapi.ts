@@ -3,10 +3,9 @@
 // runs.ts, users.ts, …); api/openapi.ts builds the documents.
 import Router from '@koa/router';
 import { z } from 'zod';
-import { CSRF_HEADER, SESSION_COOKIE } from '../../core/auth/sessions.ts';
 import { KairosError } from '../../core/errors.ts';
 import { NativeErrorBodySchema } from '../errors.ts';
-import { buildDocument, DOCUMENTS, registerDocument, registerOperations, type DocumentName, type ErrorStatus, type Operation, type ServerContext } from '../openapi.ts';
+import { buildDocument, DOCUMENTS, KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, registerDocument, registerOperations, type DocumentName, type ErrorStatus, type Operation, type ServerContext } from '../openapi.ts';
 
 /**
  * The errors any native operation may answer with: 400 for what it takes, 401 without credentials
@@ -32,14 +31,8 @@ registerDocument({
   description:
     'The native REST API of Kairos, a durable job scheduler on Temporal. A job another user has not shared with you answers 404, exactly like a missing one. The dialects (Fusion, Volt MX, Dapr, Informer, CluedIn) have documents of their own: /v1/openapi/{name}.json.',
   servers: () => [{ url: '/', description: 'this server' }],
-  securitySchemes: {
-    basic: { type: 'http', scheme: 'basic', description: 'a Kairos user name and password' },
-    bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'kairos_… API key', description: 'an API key (POST /v1/api-keys) as Authorization: Bearer kairos_…' },
-    apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'an API key in its own header' },
-    session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: "the dashboard's login session (POST /v1/sessions)" },
-    csrf: { type: 'apiKey', in: 'header', name: CSRF_HEADER, description: "with the session cookie: the session's CSRF token, on every request that changes something" },
-  },
-  security: [{ basic: [] }, { bearer: [] }, { apiKey: [] }, { session: [], csrf: [] }],
+  securitySchemes: KAIROS_SECURITY_SCHEMES,
+  security: KAIROS_SECURITY,
   error: NativeErrorBodySchema,
   defaultErrors: nativeErrors,
 });
