@@ -126,13 +126,8 @@ export function registerDocument(spec: DocumentSpec): void {
 }
 
 /** The operations registered for a surface. */
-export function operationsOf(name: DocumentName): readonly Operation[] {
+function operationsOf(name: DocumentName): readonly Operation[] {
   return operations.get(name) ?? [];
-}
-
-/** The surfaces with a document (those whose modules are loaded). */
-export function documentNames(): DocumentName[] {
-  return DOCUMENTS.filter((n) => specs.has(n));
 }
 
 /**

@@ -59,7 +59,7 @@ const PAGE = `<!doctype html>
 `;
 
 /** Each document's URL, by the name the selector shows and `?doc=` takes. */
-export const DOCUMENT_URLS = DOCUMENTS.map((name) => ({ name, url: name === 'native' ? '/v1/openapi.json' : `/v1/openapi/${name}.json` }));
+const DOCUMENT_URLS = DOCUMENTS.map((name) => ({ name, url: name === 'native' ? '/v1/openapi.json' : `/v1/openapi/${name}.json` }));
 
 /**
  * Swagger UI on every document (the top bar's selector; `?doc=<name>` picks one, and choosing one

@@ -13,7 +13,7 @@ import { buildDocument, DOCUMENTS, KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, reg
  * request that changes something without its CSRF token, 404 for what the path names, 412 for a
  * stale If-Match, 413/415 for a body too large or not JSON.
  */
-export function nativeErrors(op: Operation): ErrorStatus[] {
+function nativeErrors(op: Operation): ErrorStatus[] {
   const out: ErrorStatus[] = [];
   if (op.request || op.query || op.ifMatch) out.push(400);
   if (!op.public) out.push(401);
