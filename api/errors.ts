@@ -1,6 +1,7 @@
 // Maps anything thrown while handling a request onto an HTTP status. Each API surface (native /v1
 // and each dialect) supplies a renderer for its own error body; the status mapping lives here once.
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { KairosError, RateLimited, Unavailable, type ErrorDetail, type ErrorKind } from '../core/errors.ts';
 import { mapDatabaseError } from '../core/db/errors.ts';
 import { mapTemporalError } from '../core/temporal/errors.ts';
@@ -77,6 +78,15 @@ export function normalizeError(thrown: unknown): NormalizedError {
  * route matched): a dialect prefers its own error class's status and fields to the normalized ones.
  */
 export type ErrorRenderer = (ctx: Context, err: NormalizedError, thrown?: unknown) => void;
+
+/** The native /v1 error body, as the API documents it (api/native/openapi.ts). */
+export const NativeErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('validation, unauthenticated, forbidden, not_found, conflict, precondition_failed, rate_limited, malformed_json, …'),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string().describe("the offending field, dotted ('' for the whole request)"), message: z.string() })),
+  }),
+});
 
 /** The native /v1 error shape: {"error":{"code","message","details":[{"path","message"}]}}. */
 export const renderNativeError: ErrorRenderer = (ctx, err) => {

@@ -114,7 +114,7 @@ export async function startApi(cfg: Config, logger = createLogger(cfg)): Promise
     checkUrl: (url) => egressPolicy().checkUrl(url),
     emailConfigured: cfg.alerts.smtpUrl !== undefined,
   });
-  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, trail: new JobAuditTrail(jobs, access, audit), access, alerts });
+  const native = nativeSurface({ jobs, runs, overview, auth, secrets, versions: new JobVersions(jobs, versionStore), audit, trail: new JobAuditTrail(jobs, access, audit), access, alerts, ownPorts: { dapr: cfg.dapr.port, fusion: cfg.fusionPort } });
   // Each surface's writes name it in the job's versions.
   const surfaces: Surface[] = [native, daprSurface(cfg, jobs.forSurface('dapr')), fusionSurface(cfg, { jobs: jobs.forSurface('fusion'), runs })];
   surfaces.push(informerSurface(cfg, { jobs: jobs.forSurface('informer'), runs, auth, db, access }));

@@ -9,21 +9,22 @@ import { AlertDeliverySchema, AlertRuleInputSchema, AlertRuleSchema, idString } 
 import type { AlertRules } from '../../core/alerts/rules.ts';
 import { auditAs } from '../audit.ts';
 import { actorOf, parseWith } from './jobs.ts';
-import { registerOperations } from './openapi.ts';
+import { registerOperations } from '../openapi.ts';
 
-const ListRulesQuery = z.object({ jobId: idString(400).optional() }).strict();
+const ListRulesQuery = z.object({ jobId: idString(400).optional().describe("only this job's rules") }).strict();
 const ListDeliveriesQuery = z
   .object({
-    ruleId: idString(200).optional(),
-    jobId: idString(400).optional(),
+    ruleId: idString(200).optional().describe('one rule'),
+    jobId: idString(400).optional().describe('one job'),
     status: z.enum(['pending', 'sent', 'failed']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(1000).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100).describe('page size'),
+    cursor: z.string().max(1000).optional().describe('nextCursor of the previous page'),
   })
   .strict();
 
-registerOperations([
+registerOperations('native', [
   {
+    operationId: 'createAlertRule',
     method: 'post',
     path: '/v1/alerts/rules',
     summary: 'Create an alert rule: on a job you may edit (jobId), or on every job (admins)',
@@ -32,16 +33,17 @@ registerOperations([
     response: AlertRuleSchema,
     status: 201,
   },
-  { method: 'get', path: '/v1/alerts/rules', summary: 'The alert rules you manage (admins: all)', tag: 'alerts', query: { jobId: "only this job's rules" }, response: z.object({ items: z.array(AlertRuleSchema) }) },
-  { method: 'get', path: '/v1/alerts/rules/{id}', summary: 'An alert rule you manage', tag: 'alerts', response: AlertRuleSchema },
-  { method: 'put', path: '/v1/alerts/rules/{id}', summary: 'Replace an alert rule (you become its owner: its secret references resolve for you)', tag: 'alerts', request: AlertRuleInputSchema, response: AlertRuleSchema },
-  { method: 'delete', path: '/v1/alerts/rules/{id}', summary: 'Delete an alert rule and its delivery records', tag: 'alerts', status: 204 },
+  { operationId: 'listAlertRules', method: 'get', path: '/v1/alerts/rules', summary: 'The alert rules you manage (admins: all)', tag: 'alerts', query: ListRulesQuery, response: z.object({ items: z.array(AlertRuleSchema) }) },
+  { operationId: 'getAlertRule', method: 'get', path: '/v1/alerts/rules/{id}', summary: 'An alert rule you manage', tag: 'alerts', response: AlertRuleSchema },
+  { operationId: 'replaceAlertRule', method: 'put', path: '/v1/alerts/rules/{id}', summary: 'Replace an alert rule (you become its owner: its secret references resolve for you)', tag: 'alerts', request: AlertRuleInputSchema, response: AlertRuleSchema },
+  { operationId: 'deleteAlertRule', method: 'delete', path: '/v1/alerts/rules/{id}', summary: 'Delete an alert rule and its delivery records', tag: 'alerts', status: 204 },
   {
+    operationId: 'listAlertDeliveries',
     method: 'get',
     path: '/v1/alerts/deliveries',
     summary: 'Alert deliveries of the rules you manage (admins: all), newest first',
     tag: 'alerts',
-    query: { ruleId: 'one rule', jobId: 'one job', status: 'pending|sent|failed', limit: '1-1000', cursor: 'from nextCursor' },
+    query: ListDeliveriesQuery,
     response: z.object({ items: z.array(AlertDeliverySchema), nextCursor: z.string().nullable() }),
   },
 ]);

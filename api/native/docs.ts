@@ -1,6 +1,8 @@
-// /v1/docs: the native API's OpenAPI document (/v1/openapi.json) as an interactive page, Swagger UI
-// (swagger-ui-dist, the project's own prebuilt bundle) served from this origin. Behind authentication
-// like every /v1 path; "Try it out" calls go to this API with the browser's credentials.
+// /v1/docs: the API's OpenAPI documents as an interactive page, Swagger UI (swagger-ui-dist, the
+// project's own prebuilt bundle) served from this origin. The native document (/v1/openapi.json)
+// first, each dialect's (/v1/openapi/{name}.json) in the selector of the top bar; `?doc=dapr` opens
+// one directly. Behind authentication like every /v1 path; "Try it out" calls go to this API with the
+// browser's credentials.
 //
 // Its CSP is the dashboard's widened for this page only: Swagger UI sets inline style attributes
 // (style-src 'unsafe-inline') and draws its icons as data: URIs. Scripts stay 'self' only: the
@@ -9,10 +11,11 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Router from '@koa/router';
+import { z } from 'zod';
 import type { Context } from 'koa';
 import { KairosError } from '../../core/errors.ts';
 import { own } from '../../core/objects/own.ts';
-import { registerOperations } from './openapi.ts';
+import { DOCUMENTS, registerOperations } from '../openapi.ts';
 
 /** Where swagger-ui-dist is installed (a production dependency: the API serves its files). */
 const SWAGGER_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -44,6 +47,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Kairos API</title>
 <link rel="stylesheet" href="/v1/docs/swagger-ui.css">
+<link rel="stylesheet" href="/v1/docs/kairos.css">
 </head>
 <body>
 <main id="swagger-ui" aria-label="Kairos API reference"></main>
@@ -54,17 +58,67 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** Swagger UI on the native document; "Try it out" sends the browser's credentials to this origin. */
+/** Each document's URL, by the name the selector shows and `?doc=` takes. */
+const DOCUMENT_URLS = DOCUMENTS.map((name) => ({ name, url: name === 'native' ? '/v1/openapi.json' : `/v1/openapi/${name}.json` }));
+
+/**
+ * Swagger UI on every document (the top bar's selector; `?doc=<name>` picks one, and choosing one
+ * puts it in the address so it can be linked). No online validator: the page talks to this origin only.
+ */
 const INIT = `window.addEventListener('load', function () {
+  var urls = ${JSON.stringify(DOCUMENT_URLS)};
+  var asked = new URLSearchParams(window.location.search).get('doc');
+  var primary = urls.some(function (u) { return u.name === asked; }) ? asked : urls[0].name;
   window.ui = SwaggerUIBundle({
-    url: '/v1/openapi.json',
+    urls: urls,
+    'urls.primaryName': primary,
     dom_id: '#swagger-ui',
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-    layout: 'BaseLayout',
+    plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+    layout: 'StandaloneLayout',
+    validatorUrl: null,
+    syntaxHighlight: false,
     withCredentials: true,
   });
+  // Swagger UI's servers selector has no label of its own (axe-core: select-name).
+  new MutationObserver(function () {
+    document.querySelectorAll('select#servers:not([aria-label])').forEach(function (s) { s.setAttribute('aria-label', 'Server'); });
+  }).observe(document.body, { childList: true, subtree: true });
+  document.addEventListener('change', function (e) {
+    var select = e.target;
+    if (!(select instanceof HTMLSelectElement) || !select.closest('.topbar')) return;
+    var chosen = urls.find(function (u) { return u.url === select.value || u.name === select.value; });
+    if (!chosen) return;
+    var link = new URL(window.location.href);
+    // Swagger UI writes its own urls.primaryName there: one parameter says it.
+    link.searchParams.delete('urls.primaryName');
+    link.searchParams.set('doc', chosen.name);
+    link.hash = '';
+    window.history.replaceState(null, '', link.pathname + link.search);
+  });
 });
+`;
+
+/**
+ * Swagger UI's colours where they fail WCAG AA contrast (axe-core's color-contrast): white text on its
+ * light method badges and version stamps, its light-blue links, green Authorize button and grey
+ * schema expand buttons and parameter locations. Syntax highlighting is off (its theme's colours on
+ * the dark code blocks fail too): examples are plain light text on dark. Darker
+ * shades of the same hues, so the page reads as Swagger UI still.
+ */
+const STYLES = `.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #1f69c0; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #1d7a4f; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #a35200; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #137364; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #c0262c; }
+.swagger-ui .info .title small { background: #545b68; }
+.swagger-ui .info .title small.version-stamp { background: #3f6b00; }
+.swagger-ui .info a, .swagger-ui .info .url { color: #1f5fa8; }
+.swagger-ui .btn.authorize { border-color: #1d7a4f; color: #1d7a4f; }
+.swagger-ui .btn.authorize svg { fill: #1d7a4f; color: #1d7a4f; }
+.swagger-ui .json-schema-2020-12-expand-deep-button { color: #595959; }
+.swagger-ui .parameter__in, .swagger-ui .parameter__extension { color: #5e5e5e; }
 `;
 
 function headers(ctx: Context, type: string): void {
@@ -75,10 +129,18 @@ function headers(ctx: Context, type: string): void {
   ctx.type = type;
 }
 
-registerOperations([
-  { method: 'get', path: '/v1/docs', summary: 'This API reference as an interactive page (Swagger UI)', tag: 'meta' },
-  { method: 'get', path: '/v1/docs/init.js', summary: "The docs page's script (Swagger UI on /v1/openapi.json)", tag: 'meta' },
-  { method: 'get', path: '/v1/docs/{file}', summary: "The docs page's Swagger UI files (swagger-ui.css, swagger-ui-bundle.js, swagger-ui-standalone-preset.js)", tag: 'meta' },
+registerOperations('native', [
+  {
+    operationId: 'getDocsPage',
+    method: 'get',
+    path: '/v1/docs',
+    summary: "This API reference and the dialects' as an interactive page (Swagger UI)",
+    tag: 'meta',
+    query: z.object({ doc: z.enum(DOCUMENTS).optional().describe('the document to open (default: native)') }),
+  },
+  { operationId: 'getDocsScript', method: 'get', path: '/v1/docs/init.js', summary: "The docs page's script (Swagger UI on every document)", tag: 'meta' },
+  { operationId: 'getDocsStyles', method: 'get', path: '/v1/docs/kairos.css', summary: "The docs page's colours over Swagger UI's (WCAG contrast)", tag: 'meta' },
+  { operationId: 'getDocsAsset', method: 'get', path: '/v1/docs/{file}', summary: "The docs page's Swagger UI files (swagger-ui.css, swagger-ui-bundle.js, swagger-ui-standalone-preset.js)", tag: 'meta' },
 ]);
 
 export function docsRoutes(): Router {
@@ -90,6 +152,10 @@ export function docsRoutes(): Router {
   r.get('/v1/docs/init.js', (ctx) => {
     headers(ctx, 'text/javascript; charset=utf-8');
     ctx.body = INIT;
+  });
+  r.get('/v1/docs/kairos.css', (ctx) => {
+    headers(ctx, 'text/css; charset=utf-8');
+    ctx.body = STYLES;
   });
   r.get('/v1/docs/:file', async (ctx) => {
     const name = ctx.params.file ?? '';

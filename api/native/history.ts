@@ -10,9 +10,9 @@ import type { JobAuditTrail } from '../../core/audit/trail.ts';
 import { validationError } from '../../core/errors.ts';
 import type { JobVersions } from '../../core/versions/history.ts';
 import { requireAdmin } from '../auth.ts';
-import { pageOf, setNextCursor, type PageLimit } from '../dialects/kit/lists.ts';
-import { actorOf, expectedVersion, parseWith, render } from './jobs.ts';
-import { registerOperations } from './openapi.ts';
+import { pageOf, pageQuery, setNextCursor, type PageLimit } from '../dialects/kit/lists.ts';
+import { actorOf, expectedVersion, JobViewSchema, parseWith, render } from './jobs.ts';
+import { registerOperations } from '../openapi.ts';
 
 /** Versions and audit events: 50 a page unless asked, at most 500. */
 export const HISTORY_PAGE: PageLimit = { default: 50, max: 500 };
@@ -44,24 +44,26 @@ const AuditEntrySchema = z.object({
 });
 
 const VersionsQuerySchema = z
-  .object({ closed: z.enum(['true', 'false']).optional(), limit: z.string().optional(), cursor: z.string().optional() })
+  .object({
+    closed: z.enum(['true', 'false']).optional().describe('true (admins): the closed versions of deleted creations of this id instead'),
+    ...pageQuery(HISTORY_PAGE),
+  })
   .strict();
 
 const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
 /** The filters a job's trail shares with the whole log (the job is the path's). */
 const TrailFilters = {
-  action: z.string().min(1).max(200).optional(),
+  action: z.string().min(1).max(200).optional().describe('e.g. job.create, job.pause, login'),
   outcome: z.enum(AUDIT_OUTCOMES).optional(),
-  from: Instant.optional(),
-  to: Instant.optional(),
-  limit: z.string().optional(),
-  cursor: z.string().optional(),
+  from: Instant.optional().describe('inclusive'),
+  to: Instant.optional().describe('exclusive'),
+  ...pageQuery(HISTORY_PAGE),
 };
 const AuditQuerySchema = z
   .object({
-    job: z.string().min(1).max(200).optional(),
-    principal: z.string().min(1).max(200).optional(),
-    surface: z.string().min(1).max(50).optional(),
+    job: z.string().min(1).max(200).optional().describe('job id'),
+    principal: z.string().min(1).max(200).optional().describe('principal id or name'),
+    surface: z.string().min(1).max(50).optional().describe('v1, dapr, fusion, …'),
     ...TrailFilters,
   })
   .strict();
@@ -70,28 +72,41 @@ const JobAuditQuerySchema = z.object(TrailFilters).strict();
 /** RFC 3339 filters as dates. */
 const timeRange = (q: { from?: string; to?: string }) => ({ from: q.from === undefined ? undefined : new Date(q.from), to: q.to === undefined ? undefined : new Date(q.to) });
 
-const PAGE_QUERY = { limit: `1-${HISTORY_PAGE.max} (default ${HISTORY_PAGE.default})`, cursor: 'from the X-Kairos-Next-Cursor header (also nextCursor)' };
-const TRAIL_QUERY = { action: 'e.g. job.create, job.pause', outcome: 'ok|denied|failed', from: 'RFC 3339, inclusive', to: 'RFC 3339, exclusive', ...PAGE_QUERY };
+/** `{n}`: a version number. */
+const VersionParam = z.object({ n: z.string().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(999_999_999)).describe('a version number (1, 2, …)') });
 
-registerOperations([
-  { method: 'get', path: '/v1/jobs/{id}/versions', summary: "A job's versions, newest first", tag: 'history', query: { closed: 'true (admins): the closed versions of deleted creations of this id instead', ...PAGE_QUERY }, response: z.object({ items: z.array(VersionSchema), nextCursor: z.string().nullable() }) },
-  { method: 'get', path: '/v1/jobs/{id}/versions/{n}', summary: 'One version of a job', tag: 'history', response: VersionSchema },
-  { method: 'post', path: '/v1/jobs/{id}/versions/{n}/restore', summary: "Make a version's definition the live job (a new version; If-Match as PUT)", tag: 'history' },
+registerOperations('native', [
+  { operationId: 'listJobVersions', method: 'get', path: '/v1/jobs/{id}/versions', summary: "A job's versions, newest first", tag: 'history', query: VersionsQuerySchema, response: z.object({ items: z.array(VersionSchema), nextCursor: z.string().nullable() }) },
+  { operationId: 'getJobVersion', method: 'get', path: '/v1/jobs/{id}/versions/{n}', summary: 'One version of a job', tag: 'history', params: VersionParam, errors: [400], response: VersionSchema },
   {
+    operationId: 'restoreJobVersion',
+    method: 'post',
+    path: '/v1/jobs/{id}/versions/{n}/restore',
+    summary: "Make a version's definition the live job (a new version)",
+    tag: 'history',
+    params: VersionParam,
+    ifMatch: true,
+    errors: [400],
+    response: JobViewSchema,
+  },
+  {
+    operationId: 'listAuditEvents',
     method: 'get',
     path: '/v1/audit',
     summary: 'Audit events, newest first',
     tag: 'history',
     admin: true,
-    query: { job: 'job id', principal: 'principal id or name', surface: 'v1, dapr, fusion, …', ...TRAIL_QUERY, action: 'e.g. job.create, login' },
+    query: AuditQuerySchema,
     response: z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }),
   },
   {
+    operationId: 'listJobAuditEvents',
     method: 'get',
     path: '/v1/jobs/{id}/audit',
     summary: "A job's audit trail, newest first (readers: ok events; its owner, share admins and admins: all)",
     tag: 'history',
-    query: TRAIL_QUERY,
+    query: JobAuditQuerySchema,
+    errors: [400, 403],
     response: z.object({
       items: z.array(AuditEntrySchema),
       nextCursor: z.string().nullable(),
@@ -101,9 +116,9 @@ registerOperations([
 ]);
 
 function versionNumber(ctx: Context): number {
-  const raw = ctx.params.n ?? '';
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw validationError('invalid version', [{ path: 'n', message: 'must be a version number (1, 2, …)' }]);
-  return Number(raw);
+  const n = VersionParam.shape.n.safeParse(ctx.params.n ?? '');
+  if (!n.success) throw validationError('invalid version', [{ path: 'n', message: 'must be a version number (1, 2, …)' }]);
+  return n.data;
 }
 
 export function versionRoutes(versions: JobVersions): Router {

@@ -8,7 +8,7 @@ import type { SecretAccess } from '../../core/secrets/access.ts';
 import { renderNativeError } from '../errors.ts';
 import type { Surface } from '../app.ts';
 import { APPLY_ROUTE, jobRoutes } from './jobs.ts';
-import { openApiRoutes } from './openapi.ts';
+import { openApiRoutes, type OwnPorts } from './openapi.ts';
 import { runRoutes } from './runs.ts';
 import { secretRoutes } from './secrets.ts';
 import { LOGIN_ROUTE, sessionRoutes } from './sessions.ts';
@@ -35,6 +35,8 @@ export interface NativeDeps {
   trail: JobAuditTrail;
   access: AccessService;
   alerts: AlertRules;
+  /** The dialects' own ports, for their OpenAPI documents' servers. */
+  ownPorts?: OwnPorts;
 }
 
 /**
@@ -55,7 +57,7 @@ export function nativeRouters(deps: Partial<NativeDeps> = {}): Router[] {
     auditRoutes(d.audit),
     jobAuditRoutes(d.trail),
     alertRoutes(d.alerts),
-    openApiRoutes(),
+    openApiRoutes(d.ownPorts),
     docsRoutes(),
   ];
 }

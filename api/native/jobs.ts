@@ -6,10 +6,12 @@ import { z } from 'zod';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { detailsFromZod, validationError } from '../../core/errors.ts';
 import { JOB_SORTS, type Actor, type JobService, type JobView } from '../../core/jobs/service.ts';
-import { LAST_OUTCOMES, OVERLAP_POLICIES } from '../../core/jobs/model.ts';
+import { JobInputSchema, JobSchema, LAST_OUTCOMES, OVERLAP_POLICIES } from '../../core/jobs/model.ts';
 import type { BackfillResult } from '../../core/jobs/backfill.ts';
 import { BULK_ACTIONS, bulkAction } from '../../core/jobs/bulk.ts';
-import { applyJobs, exportJobs } from '../../core/jobs/portable.ts';
+import { applyJobs, exportJobs, PortableDocumentSchema } from '../../core/jobs/portable.ts';
+import { TriggerSchema } from '../../core/triggers/model.ts';
+import { registerOperations } from '../openapi.ts';
 import { YAML_TYPES } from '../app.ts';
 import type { AuditLog } from '../../core/audit/log.ts';
 
@@ -56,7 +58,9 @@ const ExportQuerySchema = z
   .strict();
 
 const Flag = z.enum(['true', 'false']).transform((v) => v === 'true');
-const ApplyQuerySchema = z.object({ dryRun: Flag.default(false), prune: Flag.default(false) }).strict();
+const ApplyQuerySchema = z
+  .object({ dryRun: Flag.default(false).describe('only say what would change (a per-job diff)'), prune: Flag.default(false).describe("delete the jobs the document's selector matches that it does not list") })
+  .strict();
 
 function renderBackfill(b: BackfillResult) {
   return {
@@ -86,20 +90,20 @@ function applyBody(ctx: Context): unknown {
 
 const ListQuerySchema = z
   .object({
-    q: z.string().trim().min(1, 'must not be empty').max(200).optional().describe('case-insensitive substring of the name or id'),
-    type: z.string().min(1).optional(),
-    owner: z.string().min(1).optional(),
+    q: z.string().trim().min(1, 'must not be empty').max(200).optional().describe('case-insensitive substring of the name or id (reads all matching jobs, at most 10000)'),
+    type: z.string().min(1).optional().describe('job type'),
+    owner: z.string().min(1).optional().describe('owner id (users: among their own and shared jobs)'),
     tag: z.string().min(1).optional(),
-    dialect: z.string().min(1).optional(),
+    dialect: z.string().min(1).optional().describe('the creating dialect'),
     enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-    lastOutcome: z.enum(LAST_OUTCOMES).optional().describe("how the schedule's newest run ended"),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(4096).optional(),
-    sort: z.enum(JOB_SORTS).optional(),
+    lastOutcome: z.enum(LAST_OUTCOMES).optional().describe("how the schedule's newest run ended (reads all matching jobs)"),
+    limit: z.coerce.number().int().min(1).max(1000).default(100).describe('page size'),
+    cursor: z.string().max(4096).optional().describe('nextCursor of the previous page'),
+    sort: z.enum(JOB_SORTS).optional().describe('- for descending (reads all matching jobs)'),
   })
   .strict();
 
-const NextQuerySchema = z.object({ count: z.coerce.number().int().min(1).max(10).default(5) }).strict();
+const NextQuerySchema = z.object({ count: z.coerce.number().int().min(1).max(10).default(5).describe('how many fire times') }).strict();
 
 export const PreviewSchema = z
   .object({
@@ -268,3 +272,146 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
   });
   return r;
 }
+
+// ---- the OpenAPI document (api/openapi.ts) ------------------------------------------------------
+
+export const JobViewSchema = JobSchema.extend({
+  state: z.object({
+    enabled: z.boolean(),
+    nextRunAt: z.string().nullable(),
+    lastRunAt: z.string().nullable(),
+    running: z.array(z.string()).describe('workflow ids of the runs in flight'),
+    remainingActions: z.number().nullable(),
+  }),
+}).meta({ id: 'JobView' });
+
+const JobSummarySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.string(),
+    ownerId: z.string(),
+    tags: z.array(z.string()),
+    enabled: z.boolean(),
+    dialect: z.string(),
+    incarnation: z.string().optional().describe('which creation of this job id (absent on jobs from before incarnations)'),
+    nextRunAt: z.string().nullable(),
+    lastRunAt: z.string().nullable(),
+    lastOutcome: z.enum(LAST_OUTCOMES).describe("how the schedule's newest run ended (Temporal's schedule list); none: no scheduled run yet"),
+  })
+  .meta({ id: 'JobSummary' });
+
+const TimesSchema = z.object({ times: z.array(z.string()) }).meta({ id: 'FireTimes' });
+
+registerOperations('native', [
+  { operationId: 'createJob', method: 'post', path: '/v1/jobs', summary: 'Create a job', tag: 'jobs', request: JobInputSchema, response: JobViewSchema, status: 201, errors: [409] },
+  {
+    operationId: 'listJobs',
+    method: 'get',
+    path: '/v1/jobs',
+    summary: 'List jobs (cursor paging; filters)',
+    tag: 'jobs',
+    query: ListQuerySchema,
+    response: z.object({ items: z.array(JobSummarySchema), nextCursor: z.string().nullable() }),
+  },
+  { operationId: 'getJob', method: 'get', path: '/v1/jobs/{id}', summary: 'Get a job and its state', tag: 'jobs', response: JobViewSchema },
+  { operationId: 'replaceJob', method: 'put', path: '/v1/jobs/{id}', summary: 'Replace a job', tag: 'jobs', ifMatch: true, request: JobInputSchema, response: JobViewSchema },
+  { operationId: 'patchJob', method: 'patch', path: '/v1/jobs/{id}', summary: 'Merge-patch a job', tag: 'jobs', ifMatch: true, request: JobInputSchema.partial(), response: JobViewSchema },
+  { operationId: 'deleteJob', method: 'delete', path: '/v1/jobs/{id}', summary: 'Delete a job', tag: 'jobs', status: 204 },
+  { operationId: 'pauseJob', method: 'post', path: '/v1/jobs/{id}/pause', summary: 'Disable a job', tag: 'jobs', ifMatch: true, response: JobViewSchema },
+  { operationId: 'resumeJob', method: 'post', path: '/v1/jobs/{id}/resume', summary: 'Enable a job', tag: 'jobs', ifMatch: true, response: JobViewSchema },
+  { operationId: 'runJob', method: 'post', path: '/v1/jobs/{id}/run', summary: 'Run a job now', tag: 'jobs', request: RunNowSchema, response: z.object({ runId: z.string() }), status: 202 },
+  { operationId: 'getJobNextTimes', method: 'get', path: '/v1/jobs/{id}/next', summary: 'Next fire times, from Temporal', tag: 'jobs', query: NextQuerySchema, response: TimesSchema },
+  {
+    operationId: 'backfillJob',
+    method: 'post',
+    path: '/v1/jobs/{id}/backfill',
+    summary: "Run the schedule's fire times in [from, to] now (202), or list them (dryRun: 200); at most 1000, run permission",
+    tag: 'jobs',
+    request: BackfillSchema,
+    response: z.object({
+      jobId: z.string(),
+      from: z.string(),
+      to: z.string(),
+      overlap: z.string(),
+      dryRun: z.boolean(),
+      count: z.number().int(),
+      times: z.array(z.string()),
+      backfillId: z.string().optional(),
+    }),
+    status: 202,
+  },
+  {
+    operationId: 'listJobBackfills',
+    method: 'get',
+    path: '/v1/jobs/{id}/backfills',
+    summary: 'The backfills asked of the job (at most 100, newest first)',
+    tag: 'jobs',
+    response: z.object({
+      items: z.array(
+        z.object({ id: z.string(), from: z.string(), to: z.string(), overlap: z.string(), fireTimes: z.number().int(), requestedBy: z.string(), requestedAt: z.string() }),
+      ),
+    }),
+  },
+  {
+    operationId: 'bulkJobs',
+    method: 'post',
+    path: '/v1/jobs/bulk',
+    summary: 'Pause, resume or delete the jobs a filter selects among those the caller may act on (dryRun: only count and name them)',
+    tag: 'jobs',
+    request: BulkSchema,
+    response: z.object({
+      action: z.string(),
+      dryRun: z.boolean(),
+      matched: z.number().int(),
+      ids: z.array(z.string()),
+      changed: z.array(z.string()),
+      unchanged: z.array(z.string()),
+      failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
+    }),
+  },
+  {
+    operationId: 'exportJobs',
+    method: 'get',
+    path: '/v1/jobs/export',
+    summary: 'Export the definitions of the selected jobs as one document (JSON or YAML) for apply',
+    tag: 'jobs',
+    query: ExportQuerySchema,
+    response: PortableDocumentSchema,
+  },
+  {
+    operationId: 'applyJobs',
+    method: 'post',
+    path: '/v1/jobs/apply',
+    summary: 'Create or replace each job of a document (JSON or application/yaml) to match; dryRun=true: per-job diff; prune=true: delete jobs in the selector not listed',
+    tag: 'jobs',
+    query: ApplyQuerySchema,
+    request: PortableDocumentSchema,
+    requestTypes: ['application/json', 'application/yaml'],
+    response: z.object({
+      dryRun: z.boolean(),
+      prune: z.boolean(),
+      counts: z.record(z.string(), z.number().int()),
+      items: z.array(
+        z.object({
+          index: z.number().int().optional(),
+          id: z.string(),
+          action: z.enum(['create', 'update', 'unchanged', 'prune']),
+          diff: z.array(z.object({ op: z.string(), path: z.string(), value: z.unknown().optional(), from: z.string().optional() })).optional(),
+          outcome: z.enum(['ok', 'failed']).optional(),
+          error: z.object({ code: z.string(), message: z.string() }).optional(),
+        }),
+      ),
+    }),
+  },
+  {
+    operationId: 'previewTrigger',
+    method: 'post',
+    path: '/v1/triggers/preview',
+    summary: 'Compile a trigger without saving',
+    tag: 'triggers',
+    // The route reads the trigger as unknown and compiles it itself; the document says what it accepts.
+    request: PreviewSchema.extend({ trigger: TriggerSchema }),
+    response: TimesSchema.extend({ description: z.string() }),
+  },
+]);

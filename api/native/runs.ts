@@ -9,7 +9,7 @@ import { validationError } from '../../core/errors.ts';
 import { SERIES_WINDOWS } from '../../core/runs/rollup.ts';
 import { mapLimited } from '../map-limited.ts';
 import { actorOf, parseWith } from './jobs.ts';
-import { registerOperations } from './openapi.ts';
+import { registerOperations } from '../openapi.ts';
 
 const Instant = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
 
@@ -23,20 +23,20 @@ const StatusList = CommaList.pipe(z.array(z.enum(RUN_STATUSES, { message: `must 
 
 export const RunListQuerySchema = z
   .object({
-    status: StatusList.optional(),
+    status: StatusList.optional().describe('comma-separated run statuses'),
     from: Instant.optional().describe('runs that started at or after this instant'),
     to: Instant.optional().describe('runs that started before this instant'),
-    limit: z.coerce.number().int().min(1).max(1000).default(50),
-    cursor: z.string().min(1).max(8192).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(50).describe('page size'),
+    cursor: z.string().min(1).max(8192).optional().describe('nextCursor of the previous page'),
   })
   .strict();
 
 /** Runs across jobs are paged by offset: visibility orders them (running first, newest close first). */
 export const AllRunsQuerySchema = z
   .object({
-    status: StatusList.optional(),
-    jobId: CommaList.pipe(z.array(z.string().max(200)).min(1, 'must name at least one job').max(100, 'at most 100 jobs')).optional(),
-    dialect: z.string().min(1).max(50).optional(),
+    status: StatusList.optional().describe('comma-separated run statuses'),
+    jobId: CommaList.pipe(z.array(z.string().max(200)).min(1, 'must name at least one job').max(100, 'at most 100 jobs')).optional().describe('comma-separated job ids (at most 100)'),
+    dialect: z.string().min(1).max(50).optional().describe('the creating dialect'),
     offset: z.coerce.number().int().min(0).max(MAX_OFFSET).default(0),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   })
@@ -59,7 +59,8 @@ const ProgressSchema = z
     checkpoint: z.record(z.string(), z.unknown()).optional().describe('where the run stands (or stopped): source and sink positions'),
   })
   .nullable();
-export const RunSummarySchema = z.object({
+export const RunSummarySchema = z
+  .object({
   runId: z.string(),
   jobId: z.string(),
   status: z.enum(RUN_STATUSES),
@@ -73,7 +74,8 @@ export const RunSummarySchema = z.object({
     .object({ scheduledAt: z.string(), reason: z.enum(['overlap', 'paused', 'dst', 'maxRuns', 'endOn', 'catchupWindow']), detail: z.string().optional() })
     .optional()
     .describe('skipped and missed runs: the fire time and why it did not run'),
-});
+  })
+  .meta({ id: 'RunSummary' });
 export const RunViewSchema = RunSummarySchema.extend({
   attempts: z.number(),
   error: RunErrorSchema,
@@ -96,7 +98,7 @@ export const RunViewSchema = RunSummarySchema.extend({
     })
     .nullable()
     .describe("running runs: the driver's attempt as Temporal reports it (null otherwise)"),
-});
+}).meta({ id: 'RunView' });
 const AllRunsItemSchema = RunSummarySchema.extend({
   jobName: z.string().nullable(),
   phase: z.enum(['queued', 'executing']).nullable().describe('running runs: whether a worker has started the driver'),
@@ -110,11 +112,16 @@ const StatsSchema = z.object({
   sampleSize: z.number(),
   lastRun: RunSummarySchema.nullable(),
   nextRunAt: z.string().nullable(),
-});
+}).meta({ id: 'RunStats' });
 
 /** `?window=24h|7d|30d` of the series routes (default 24h). */
 export const SeriesQuerySchema = z
-  .object({ window: z.enum(SERIES_WINDOWS, { message: `must be one of ${SERIES_WINDOWS.join(', ')}` }).default('24h') })
+  .object({
+    window: z
+      .enum(SERIES_WINDOWS, { message: `must be one of ${SERIES_WINDOWS.join(', ')}` })
+      .default('24h')
+      .describe('24 hourly, 28 six-hour or 30 daily UTC buckets'),
+  })
   .strict();
 const Ms = z.number().nullable();
 const SeriesBucketSchema = z.object({
@@ -133,32 +140,32 @@ const SeriesSchema = z.object({
   buckets: z.array(SeriesBucketSchema).describe('oldest first; runs counted in the hour they ended'),
   total: SeriesBucketSchema.omit({ start: true }),
 });
-const seriesQueryDoc = { window: `${SERIES_WINDOWS.join(' | ')} (default 24h): 24 hourly, 28 six-hour or 30 daily UTC buckets` };
-
-registerOperations([
+registerOperations('native', [
   {
+    operationId: 'listJobRuns',
     method: 'get',
     path: '/v1/jobs/{id}/runs',
     summary: "A job's runs, newest first (cursor paging; filter by status and start time)",
     tag: 'runs',
-    query: { status: `comma-separated: ${RUN_STATUSES.join(', ')}`, from: 'RFC 3339', to: 'RFC 3339', limit: '1-1000 (default 50)', cursor: 'from nextCursor' },
+    query: RunListQuerySchema,
     response: z.object({ items: z.array(RunSummarySchema), nextCursor: z.string().nullable() }),
   },
   {
+    operationId: 'listRuns',
     method: 'get',
     path: '/v1/runs',
     summary: 'Runs across all (own) jobs, running first, then newest first (offset paging; progress of running runs)',
     tag: 'runs',
-    query: { status: `comma-separated: ${RUN_STATUSES.join(', ')}`, jobId: 'comma-separated job ids (at most 100)', dialect: 'creating dialect', offset: `0-${MAX_OFFSET}`, limit: '1-100 (default 20)' },
+    query: AllRunsQuerySchema,
     response: z.object({ items: z.array(AllRunsItemSchema), total: z.number(), offset: z.number(), limit: z.number() }),
   },
-  { method: 'get', path: '/v1/jobs/{id}/stats', summary: "A job's run statistics", tag: 'runs', response: StatsSchema },
-  { method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number(), jobsCapped: z.boolean() }) },
-  { method: 'get', path: '/v1/jobs/{id}/stats/series', summary: "A job's runs over time (charts): outcomes, duration, lateness per bucket", tag: 'runs', query: seriesQueryDoc, response: SeriesSchema },
-  { method: 'get', path: '/v1/stats/series', summary: 'Runs over time over all readable jobs (charts)', tag: 'runs', query: seriesQueryDoc, response: SeriesSchema },
-  { method: 'get', path: '/v1/runs/{runId}', summary: 'One run: status, timing, attempts, error, progress, output', tag: 'runs', response: RunViewSchema },
-  { method: 'post', path: '/v1/runs/{runId}/stop', summary: 'Stop a run (cancel; the driver sees it)', tag: 'runs', response: RunSummarySchema, status: 202 },
-  { method: 'post', path: '/v1/runs/{runId}/abort', summary: 'Abort a run (terminate)', tag: 'runs', request: AbortBodySchema, response: RunViewSchema },
+  { operationId: 'getJobStats', method: 'get', path: '/v1/jobs/{id}/stats', summary: "A job's run statistics", tag: 'runs', response: StatsSchema },
+  { operationId: 'getStats', method: 'get', path: '/v1/stats', summary: 'Run statistics over all (own) jobs', tag: 'runs', response: StatsSchema.extend({ jobs: z.number(), jobsCapped: z.boolean() }) },
+  { operationId: 'getJobStatsSeries', method: 'get', path: '/v1/jobs/{id}/stats/series', summary: "A job's runs over time (charts): outcomes, duration, lateness per bucket", tag: 'runs', query: SeriesQuerySchema, response: SeriesSchema },
+  { operationId: 'getStatsSeries', method: 'get', path: '/v1/stats/series', summary: 'Runs over time over all readable jobs (charts)', tag: 'runs', query: SeriesQuerySchema, response: SeriesSchema },
+  { operationId: 'getRun', method: 'get', path: '/v1/runs/{runId}', summary: 'One run: status, timing, attempts, error, progress, output', tag: 'runs', response: RunViewSchema },
+  { operationId: 'stopRun', method: 'post', path: '/v1/runs/{runId}/stop', summary: 'Stop a run (cancel; the driver sees it)', tag: 'runs', response: RunSummarySchema, status: 202 },
+  { operationId: 'abortRun', method: 'post', path: '/v1/runs/{runId}/abort', summary: 'Abort a run (terminate)', tag: 'runs', request: AbortBodySchema, response: RunViewSchema },
 ]);
 
 export function runRoutes(runs: RunService, overview: RunOverview): Router {

@@ -12,7 +12,7 @@ import { visibleTo, type SecretAccess } from '../../core/secrets/access.ts';
 import { forbidden, notFound, validationError } from '../../core/errors.ts';
 import { principalOf, requireAdmin, type Principal } from '../auth.ts';
 import { parseWith } from './jobs.ts';
-import { registerOperations } from './openapi.ts';
+import { registerOperations } from '../openapi.ts';
 
 export const PutSecretSchema = z.object({ value: z.string().min(1, 'must not be empty').max(MAX_SECRET_BYTES) }).strict();
 export const PutSharesSchema = z
@@ -29,18 +29,23 @@ const SecretInfoSchema = z.object({
   updatedAt: z.string().nullable(),
   sharedWith: SharesSchema.optional().describe("shown to the secret's owner and to admins"),
 });
-const OWNER_QUERY = { owner: `admins: another owner's secret (a user id or "${OPERATOR}"); default: your own` };
+/** `?owner=`: which owner's secret an admin acts on. */
+const OwnerQuery = z.object({
+  owner: z.string().min(1).max(200).optional().describe(`admins: another owner's secret (a user id or "${OPERATOR}"); default: your own`),
+});
 
-registerOperations([
+registerOperations('native', [
   {
+    operationId: 'listSecrets',
     method: 'get',
     path: '/v1/secrets',
     summary: 'List the secrets you may use: your own and those shared with you (admins: all, with owners); never values',
     tag: 'secrets',
     response: z.object({ items: z.array(SecretInfoSchema) }),
   },
-  { method: 'get', path: '/v1/secrets/{name}', summary: "A secret's metadata (never its value): your own, else one shared with you", tag: 'secrets', query: OWNER_QUERY, response: SecretInfoSchema },
+  { operationId: 'getSecret', method: 'get', path: '/v1/secrets/{name}', summary: "A secret's metadata (never its value): your own, else one shared with you", tag: 'secrets', query: OwnerQuery, response: SecretInfoSchema },
   {
+    operationId: 'putSecret',
     method: 'put',
     path: '/v1/secrets/{name}',
     summary: 'Create or replace your own secret; reference it in job data as {"$secret": "NAME"}',
@@ -48,18 +53,19 @@ registerOperations([
     request: PutSecretSchema,
     response: SecretInfoSchema,
   },
-  { method: 'delete', path: '/v1/secrets/{name}', summary: 'Delete your own secret', tag: 'secrets', query: OWNER_QUERY, status: 204 },
+  { operationId: 'deleteSecret', method: 'delete', path: '/v1/secrets/{name}', summary: 'Delete your own secret', tag: 'secrets', query: OwnerQuery, status: 204 },
   {
+    operationId: 'shareSecret',
     method: 'put',
     path: '/v1/secrets/{name}/shares',
     summary: 'Share your secret with named users, teams or all users (replaces the shares)',
     tag: 'secrets',
     admin: true,
-    query: OWNER_QUERY,
+    query: OwnerQuery,
     request: PutSharesSchema,
     response: SecretInfoSchema,
   },
-  { method: 'delete', path: '/v1/secrets/{name}/shares', summary: 'Share your secret with no one', tag: 'secrets', admin: true, query: OWNER_QUERY, status: 204 },
+  { operationId: 'unshareSecret', method: 'delete', path: '/v1/secrets/{name}/shares', summary: 'Share your secret with no one', tag: 'secrets', admin: true, query: OwnerQuery, status: 204 },
 ]);
 
 /** What `viewer` sees of a secret: the share list only for its owner and admins. */
@@ -73,9 +79,10 @@ function shown(s: SecretInfo, viewer: Principal): SecretInfo | Omit<SecretInfo, 
 function ownerParam(ctx: Context, p: Principal): string {
   const q = ctx.query.owner;
   if (q === undefined || q === p.id) return p.id;
-  if (typeof q !== 'string' || q.length === 0 || q.length > 200) throw validationError('invalid query', [{ path: 'query.owner', message: 'must be one user id or "operator"' }]);
+  const owner = OwnerQuery.shape.owner.safeParse(q);
+  if (!owner.success || owner.data === undefined) throw validationError('invalid query', [{ path: 'query.owner', message: 'must be one user id or "operator"' }]);
   if (p.role !== 'admin') throw forbidden('only an admin may name another owner');
-  return q;
+  return owner.data;
 }
 
 function jsonObject(ctx: Context, expected: string): Record<string, unknown> {

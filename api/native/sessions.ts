@@ -12,6 +12,8 @@ import { PASSWORD_MAX } from '../../core/auth/store.ts';
 import type { AuthStore } from '../../core/auth/store.ts';
 import { csrfTokenOf, SESSION_COOKIE } from '../../core/auth/sessions.ts';
 import { principalOf, sessionOf, sessionToken } from '../auth.ts';
+import { registerOperations } from '../openapi.ts';
+import { UserSchema } from './users.ts';
 
 /** The login route, relative to /v1, for the surface's `publicRoutes`. */
 export const LOGIN_ROUTE = 'POST /sessions';
@@ -23,6 +25,32 @@ export const LoginBody = z
     password: z.string().min(1).max(PASSWORD_MAX),
   })
   .strict();
+
+const SessionSchema = z
+  .object({
+    csrfToken: z.string().describe('send it as X-CSRF-Token on every state-changing request made with the session cookie'),
+    expiresAt: z.string().describe('when the session ends unless used (slides with use)'),
+    absoluteExpiresAt: z.string().describe('when the session ends however much it is used'),
+    user: UserSchema,
+  })
+  .meta({ id: 'Session' });
+
+registerOperations('native', [
+  {
+    operationId: 'login',
+    method: 'post',
+    path: '/v1/sessions',
+    summary: 'Log in: sets the HttpOnly session cookie kairos_session',
+    tag: 'auth',
+    public: true,
+    request: LoginBody,
+    response: SessionSchema,
+    status: 201,
+    errors: [401],
+  },
+  { operationId: 'getCurrentSession', method: 'get', path: '/v1/sessions/current', summary: 'The session of the cookie', tag: 'auth', response: SessionSchema.extend({ createdAt: z.string() }) },
+  { operationId: 'logout', method: 'delete', path: '/v1/sessions/current', summary: 'Log out: ends the session and clears the cookie', tag: 'auth', status: 204 },
+]);
 
 /** `Set-Cookie` for the session token (or, with no token, one that deletes the cookie). */
 export function sessionCookie(ctx: Context, token: string | undefined, expires?: string): string {

@@ -11,7 +11,7 @@ import type { JobService } from '../../core/jobs/service.ts';
 import { draftOf } from '../../core/drafts/service.ts';
 import { JobAccess } from '../../core/sharing/access.ts';
 import { actorOf, parseWith } from './jobs.ts';
-import { registerOperations } from './openapi.ts';
+import { registerOperations } from '../openapi.ts';
 
 export const PutShareSchema = z.object({ level: z.enum(SHARE_LEVELS).describe('read: see it and its runs; run: also run and stop; edit: also change it; admin: also share it and hand it over') }).strict();
 const ShareSchema = z.object({
@@ -21,9 +21,10 @@ const ShareSchema = z.object({
   createdBy: z.string().nullable(),
 });
 
-registerOperations([
-  { method: 'get', path: '/v1/jobs/{id}/shares', summary: "A job's shares (read access)", tag: 'jobs', response: z.object({ items: z.array(ShareSchema) }) },
+registerOperations('native', [
+  { operationId: 'listJobShares', method: 'get', path: '/v1/jobs/{id}/shares', summary: "A job's shares (read access)", tag: 'jobs', response: z.object({ items: z.array(ShareSchema) }) },
   {
+    operationId: 'shareJob',
     method: 'put',
     path: '/v1/jobs/{id}/shares/{principalId}',
     summary: 'Share a job with a user or a team, or change the level (share access)',
@@ -31,7 +32,7 @@ registerOperations([
     request: PutShareSchema,
     response: ShareSchema,
   },
-  { method: 'delete', path: '/v1/jobs/{id}/shares/{principalId}', summary: 'Stop sharing a job with a user or a team (share access)', tag: 'jobs', status: 204 },
+  { operationId: 'unshareJob', method: 'delete', path: '/v1/jobs/{id}/shares/{principalId}', summary: 'Stop sharing a job with a user or a team (share access)', tag: 'jobs', status: 204 },
 ]);
 
 export function shareRoutes(jobs: JobService, access: AccessService): Router {

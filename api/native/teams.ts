@@ -9,9 +9,28 @@ import { TEAM_NAME_PATTERN, TEAM_NAME_RULE } from '../../core/auth/store.ts';
 import type { AuthStore, Team } from '../../core/auth/store.ts';
 import { principalOf, requireAdmin } from '../auth.ts';
 import { parseBody } from './users.ts';
+import { registerOperations } from '../openapi.ts';
 
 /** `POST /v1/teams`: a name free among users and teams. */
 export const CreateTeamBody = z.object({ name: z.string().regex(TEAM_NAME_PATTERN, TEAM_NAME_RULE) }).strict();
+
+const TeamSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: z.string(),
+    members: z.array(z.object({ id: z.string(), username: z.string(), addedAt: z.string() })),
+  })
+  .meta({ id: 'Team' });
+
+registerOperations('native', [
+  { operationId: 'listTeams', method: 'get', path: '/v1/teams', summary: 'List teams (admins: all; others: their own)', tag: 'auth', response: z.object({ items: z.array(TeamSchema) }) },
+  { operationId: 'createTeam', method: 'post', path: '/v1/teams', summary: 'Create a team', tag: 'auth', admin: true, request: CreateTeamBody, response: TeamSchema, status: 201, errors: [409] },
+  { operationId: 'getTeam', method: 'get', path: '/v1/teams/{id}', summary: 'Get a team (admins, or its members)', tag: 'auth', response: TeamSchema },
+  { operationId: 'deleteTeam', method: 'delete', path: '/v1/teams/{id}', summary: 'Delete a team', tag: 'auth', admin: true, status: 204 },
+  { operationId: 'addTeamMember', method: 'put', path: '/v1/teams/{id}/members/{userId}', summary: 'Add a user to a team', tag: 'auth', admin: true, response: TeamSchema },
+  { operationId: 'removeTeamMember', method: 'delete', path: '/v1/teams/{id}/members/{userId}', summary: 'Remove a user from a team', tag: 'auth', admin: true, status: 204 },
+]);
 
 /** The team if the caller may see it (an admin, or a member); otherwise not_found. */
 async function visibleTeam(store: AuthStore, ctx: Context, id: string): Promise<Team> {

@@ -7,6 +7,7 @@ import { KairosError, detailsFromZod } from '../../core/errors.ts';
 import { KEY_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, ROLES, USERNAME_PATTERN, USERNAME_RULE } from '../../core/auth/store.ts';
 import type { AuthStore, Principal } from '../../core/auth/store.ts';
 import { principalOf, requireAdmin } from '../auth.ts';
+import { registerOperations } from '../openapi.ts';
 
 const Password = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
 
@@ -32,7 +33,46 @@ export const CreateApiKeyBody = z
   })
   .strict();
 
-const ListApiKeysQuery = z.object({ ownerId: z.string().min(1).optional() });
+const ListApiKeysQuery = z.object({ ownerId: z.string().min(1).optional().describe('admins: the keys of one owner') });
+
+export const UserSchema = z.object({ id: z.string(), username: z.string(), role: z.enum(ROLES), createdAt: z.string() }).meta({ id: 'User' });
+const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    ownerId: z.string(),
+    role: z.enum(ROLES),
+    prefix: z.string(),
+    createdAt: z.string(),
+    lastUsedAt: z.string().optional(),
+  })
+  .meta({ id: 'ApiKey' });
+
+registerOperations('native', [
+  { operationId: 'getMe', method: 'get', path: '/v1/me', summary: 'Who am I', tag: 'auth', response: UserSchema.extend({ via: z.string() }) },
+  { operationId: 'listUsers', method: 'get', path: '/v1/users', summary: 'List users', tag: 'auth', admin: true, response: z.object({ items: z.array(UserSchema) }) },
+  { operationId: 'createUser', method: 'post', path: '/v1/users', summary: 'Create a user', tag: 'auth', admin: true, request: CreateUserBody, response: UserSchema, status: 201, errors: [409] },
+  { operationId: 'getUser', method: 'get', path: '/v1/users/{id}', summary: 'Get a user', tag: 'auth', admin: true, response: UserSchema },
+  { operationId: 'deleteUser', method: 'delete', path: '/v1/users/{id}', summary: 'Delete a user (not the last admin)', tag: 'auth', admin: true, status: 204, errors: [409] },
+  { operationId: 'setUserPassword', method: 'put', path: '/v1/users/{id}/password', summary: "Set a user's password", tag: 'auth', admin: true, request: SetPasswordBody, status: 204 },
+  { operationId: 'setUserPasswordPost', method: 'post', path: '/v1/users/{id}/password', summary: "Set a user's password (POST form of the PUT)", tag: 'auth', admin: true, request: SetPasswordBody, status: 204 },
+  { operationId: 'setUserRole', method: 'put', path: '/v1/users/{id}/role', summary: "Set a user's role (not the last admin's)", tag: 'auth', admin: true, request: SetRoleBody, response: UserSchema, errors: [409] },
+  { operationId: 'setUserRolePost', method: 'post', path: '/v1/users/{id}/role', summary: "Set a user's role (POST form of the PUT)", tag: 'auth', admin: true, request: SetRoleBody, response: UserSchema, errors: [409] },
+  { operationId: 'revokeUserTokens', method: 'post', path: '/v1/users/{id}/revoke-tokens', summary: "End the user's login tokens", tag: 'auth', admin: true, status: 204 },
+  { operationId: 'listApiKeys', method: 'get', path: '/v1/api-keys', summary: 'List API keys (own; admins all)', tag: 'auth', query: ListApiKeysQuery, response: z.object({ items: z.array(ApiKeySchema) }) },
+  {
+    operationId: 'createApiKey',
+    method: 'post',
+    path: '/v1/api-keys',
+    summary: 'Create an API key (the key is returned once)',
+    tag: 'auth',
+    request: CreateApiKeyBody,
+    response: ApiKeySchema.extend({ key: z.string() }),
+    status: 201,
+  },
+  { operationId: 'getApiKey', method: 'get', path: '/v1/api-keys/{id}', summary: 'Get an API key', tag: 'auth', response: ApiKeySchema },
+  { operationId: 'deleteApiKey', method: 'delete', path: '/v1/api-keys/{id}', summary: 'Delete an API key', tag: 'auth', status: 204 },
+]);
 
 /** The body as `schema` reads it, or a 400 naming each bad field. */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

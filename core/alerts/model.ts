@@ -121,7 +121,7 @@ export const AlertRuleSchema = z.object({
   channel: AlertChannelSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'AlertRule' }); // names it in the API's OpenAPI documents (api/openapi.ts)
 export type AlertRule = z.output<typeof AlertRuleSchema>;
 
 /** A delivery as the API returns it. */
@@ -137,7 +137,7 @@ export const AlertDeliverySchema = z.object({
   lastError: z.string().nullable(),
   createdAt: z.string(),
   sentAt: z.string().nullable(),
-});
+}).meta({ id: 'AlertDelivery' });
 export type AlertDelivery = z.output<typeof AlertDeliverySchema>;
 
 /** The `longerThan` threshold of a condition in milliseconds (undefined for other conditions). */

@@ -88,7 +88,9 @@ export const JobInputSchema = z
     history: HistorySchema.default(HistorySchema.parse({})),
     extras: z.record(z.string(), z.unknown()).default({}).describe('per-dialect fields kept verbatim'),
   })
-  .strict();
+  .strict()
+  // The id names the schema in the API's OpenAPI documents (a shared component; api/openapi.ts).
+  .meta({ id: 'JobInput' });
 
 export type JobInput = z.input<typeof JobInputSchema>;
 export type JobSpec = z.output<typeof JobInputSchema>;
@@ -107,7 +109,7 @@ export const JobSchema = JobInputSchema.extend({
    * server only (ignored on input). Absent on jobs created before incarnations existed (legacy).
    */
   incarnation: z.string().optional().describe('read-only: which creation of this job id this is'),
-});
+}).meta({ id: 'Job' });
 export type Job = z.output<typeof JobSchema>;
 
 /** What a list returns per job: answered from the schedule list alone (no describe per job). */

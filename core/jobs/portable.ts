@@ -39,7 +39,8 @@ export const PortableDocumentSchema = z
     selector: SelectorSchema.optional(),
     jobs: z.array(z.unknown()).max(MAX_APPLY_JOBS),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'PortableDocument' }); // names it in the API's OpenAPI documents (api/openapi.ts)
 
 export type PortableJob = Record<string, unknown> & { id: string };
 /** A portable document as export writes it. */

@@ -73,7 +73,7 @@ export const JobTriggerSchema = z.object({
 
 export const TriggerSchema = z.discriminatedUnion('type', [CronTriggerSchema, IntervalTriggerSchema, OnceTriggerSchema, JobTriggerSchema], {
   error: 'type must be one of "cron", "interval", "once", "job"',
-});
+}).meta({ id: 'Trigger' }); // the id names it in the API's OpenAPI documents (api/openapi.ts)
 
 export const TriggersSchema = z.array(TriggerSchema);
 

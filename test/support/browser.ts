@@ -69,13 +69,19 @@ interface AxeViolation {
   nodes: string[];
 }
 
-/** Runs axe-core on the page and fails on any serious or critical violation (listing them). */
-export async function assertAccessible(page: Page, what: string): Promise<void> {
+/**
+ * Runs axe-core on the page and fails on any serious or critical violation (listing them), except
+ * the rule ids in `known` (violations of third-party code the page cannot fix, each named where the
+ * test calls this); returns the known ones that occurred.
+ */
+export async function assertAccessible(page: Page, what: string, known: readonly string[] = []): Promise<string[]> {
   await page.addScriptTag({ path: AXE });
   const violations = await js<AxeViolation[]>(
     page,
     `axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) })))`,
   );
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const bad = serious.filter((v) => !known.includes(v.id));
   assert.deepEqual(bad, [], `${what}: ${JSON.stringify(bad, null, 1)}`);
+  return serious.map((v) => v.id);
 }

@@ -6,6 +6,7 @@
 // normalized and is rendered the same way.
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import { clientFacing, errorRenderer, type Failure } from '../kit/errors.ts';
 
@@ -23,15 +24,17 @@ export class CluedInError extends Error {
 
 export const badRequest = (message: string, details: ErrorDetail[] = []) => new CluedInError(400, message, details);
 
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  traceId: string;
-  errors?: Record<string, string[]>;
-}
+/** ASP.NET Core's problem details (RFC 9457), as CluedIn answers errors: its OpenAPI document's Error schema. */
+export const ProblemDetailsSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  instance: z.string().describe('the path only'),
+  traceId: z.string(),
+  errors: z.record(z.string(), z.array(z.string())).optional().describe('a 400: the messages by field'),
+});
+export type ProblemDetails = z.infer<typeof ProblemDetailsSchema>;
 
 /** The RFC 9110 section ASP.NET Core links each client and server error status to. */
 const SECTION: Record<number, string> = {

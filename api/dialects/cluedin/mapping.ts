@@ -61,8 +61,8 @@ const Cron = z.string({ error: 'must be a cron expression string' }).trim().min(
 
 // ---- PATCH api/v1/hangfire/jobs/{type}: {id, cron} ------------------------------------------
 
-const CronPatchSchema = z.object({
-  id: z.string({ error: 'must be a GUID string' }).min(1, 'is required'),
+export const CronPatchSchema = z.object({
+  id: z.string({ error: 'must be a GUID string' }).min(1, 'is required').describe('the configuration GUID, or the recurring job id <ConfigurationId>|<OrganizationId>|<GUID>'),
   cron: Cron,
 });
 
@@ -107,6 +107,10 @@ export function jobIdsFromForm(raw: string): string[] {
   return ids;
 }
 
+const JobIdList = z.array(z.string()).min(1).max(MAX_JOB_IDS);
+/** A trigger/remove body (form: jobIds[]=…; JSON: {"jobIds": [...]} or "jobs"), as the OpenAPI document shows it. */
+export const JobIdsBodySchema = z.object({ jobIds: JobIdList.optional(), jobs: JobIdList.optional() });
+
 /** The ids of a JSON body: {"jobIds": [...]} (or "jobs"). */
 export function jobIdsFromJson(body: unknown): string[] {
   if (body === undefined) return []; // no body: reported as the missing jobIds[]
@@ -114,7 +118,7 @@ export function jobIdsFromJson(body: unknown): string[] {
   const list = b.jobIds ?? b.jobs;
   const key = b.jobIds !== undefined ? 'jobIds' : 'jobs';
   if (b.jobIds !== undefined && b.jobs !== undefined) throw badRequest('give jobIds or jobs, not both', [{ path: 'jobs', message: 'give jobIds or jobs, not both' }]);
-  if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw badRequest(`${key} must be an array of strings`, [{ path: `${key}[]`, message: 'must be an array of job id strings' }]);
+  if (!z.array(z.string()).safeParse(list).success) throw badRequest(`${key} must be an array of strings`, [{ path: `${key}[]`, message: 'must be an array of job id strings' }]);
   return list as string[];
 }
 
@@ -142,7 +146,7 @@ export function parseJobTargets(ids: string[]): JobTarget[] {
 
 // ---- PATCH api/v1/jobs/abandonwork: {jobRunId, jobId} -----------------------------------------
 
-const AbandonSchema = z.object({ jobRunId: Guid, jobId: Guid });
+export const AbandonSchema = z.object({ jobRunId: Guid, jobId: Guid });
 
 export function parseAbandon(body: unknown): { jobRunId: string; jobId: string } {
   const b = bind(body, ['jobRunId', 'jobId'], 'abandon work');
@@ -156,6 +160,14 @@ export function parseAbandon(body: unknown): { jobRunId: string; jobId: string }
 export const CLUEDIN_STATES = ['Queued', 'Executing', 'Completed', 'Failed', 'Cancelled'] as const;
 export type CluedInState = (typeof CLUEDIN_STATES)[number];
 export const MAX_TAKE = 1000;
+
+/** The runs query as the OpenAPI document shows it; parseRunsQuery checks each field with it (ASP.NET's words for a bad one). */
+export const RunsQuerySchema = z.object({
+  page: z.string().trim().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(0).max(100_000)).describe('page number, from 0'),
+  take: z.string().trim().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(1).max(MAX_TAKE)).describe('page size'),
+  state: z.enum(CLUEDIN_STATES).optional().describe('case-insensitive; empty or "null": any'),
+  configurationId: z.string().optional().describe('a GUID: only the runs of this configuration'),
+});
 
 export interface RunsQuery {
   page: number;
@@ -181,18 +193,19 @@ export function parseRunsQuery(query: Record<string, string | string[] | undefin
       q.delete(k);
     } else q.set(k, value);
   }
-  const int = (name: string, min: number, max: number): number | undefined => {
+  const int = (name: 'page' | 'take', min: number, max: number): number | undefined => {
     const v = q.get(name.toLowerCase());
     if (repeated.has(name.toLowerCase())) return undefined;
     if (v === undefined || isNullish(v)) {
       details.push({ path: name, message: `The ${name} field is required.` });
       return undefined;
     }
-    if (!/^\d{1,9}$/.test(v.trim()) || Number(v) < min || Number(v) > max) {
+    const n = RunsQuerySchema.shape[name].safeParse(v);
+    if (!n.success) {
       details.push({ path: name, message: `The value '${v.slice(0, 40)}' is not valid for ${name}: an integer from ${min} to ${max} is required.` });
       return undefined;
     }
-    return Number(v);
+    return n.data;
   };
   const page = int('page', 0, 100_000);
   const take = int('take', 1, MAX_TAKE);
@@ -308,7 +321,7 @@ const TaskSchema = z
   })
   .strict();
 
-const RecurringSchema = z.object({
+export const RecurringSchema = z.object({
   Id: z.string({ error: 'must be a string' }).optional(),
   ConfigurationId: Guid,
   OrganizationId: Guid,

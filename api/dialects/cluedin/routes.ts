@@ -11,11 +11,18 @@ import type { InFlight, OverviewFilter, OverviewRun, RunOverview } from '../../.
 import { latestOverviewRun } from '../../../core/runs/latest.ts';
 import { mapLimited } from '../../map-limited.ts';
 import type { RunProgress } from '../../../core/runs/types.ts';
-import { isKind, orMissing, pageOf, readEach, replaceUnchanged, setNextCursor, writableOf } from '../kit/index.ts';
-import { badRequest, CluedInError } from './errors.ts';
+import { z } from 'zod';
+import { KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, registerDocument, registerOperations, type ErrorStatus, type Operation } from '../../openapi.ts';
+import { isKind, orMissing, pageOf, pageQuery, readEach, replaceUnchanged, setNextCursor, writableOf } from '../kit/index.ts';
+import { badRequest, CluedInError, ProblemDetailsSchema } from './errors.ts';
 import { CLUEDIN_DIALECT, CLUEDIN_TYPES, jobIdFor, jobRunIdOf, parseJobId, runIdOf, type CluedInType } from './ids.ts';
 import {
+  AbandonSchema,
   cluedinExtras,
+  CronPatchSchema,
+  JobIdsBodySchema,
+  RecurringSchema,
+  RunsQuerySchema,
   cluedinState,
   jobIdsFromForm,
   jobIdsFromJson,
@@ -49,6 +56,13 @@ const BODY_ERRORS: BodyErrors = {
   tooLarge: () => new CluedInError(413, 'request body is too large'),
   malformed: (message) => badRequest('request body is not valid JSON', [{ path: '$', message }]),
 };
+
+const recurringPath = (type: CluedInType) => `/api/v1/hangfire/jobs/${type}`;
+const TRIGGER = '/hangfire/recurring/trigger';
+const REMOVE = '/hangfire/recurring/remove';
+const STATE_COUNT = '/api/v1/jobstatecount';
+const RUNS = '/api/v1/jobs';
+const ABANDON = '/api/v1/jobs/abandonwork';
 
 export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
   const { jobs, runs, overview } = deps;
@@ -92,7 +106,7 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
   }
 
   for (const type of CLUEDIN_TYPES) {
-    const path = `/api/v1/hangfire/jobs/${type}`;
+    const path = recurringPath(type);
 
     r.get(path, async (ctx) => {
       const actor = principalOf(ctx);
@@ -155,14 +169,14 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
     return parseJobTargets(ids);
   }
 
-  r.post('/hangfire/recurring/trigger', async (ctx) => {
+  r.post(TRIGGER, async (ctx) => {
     const actor = principalOf(ctx);
     const views = await resolveAll(await targetsOf(ctx), actor);
     for (const v of views) await jobs.runNow(v.job.id, actor);
     ctx.status = 200;
   });
 
-  r.post('/hangfire/recurring/remove', async (ctx) => {
+  r.post(REMOVE, async (ctx) => {
     const actor = principalOf(ctx);
     const views = await resolveAll(await targetsOf(ctx), actor);
     // One removed meanwhile: the outcome asked for.
@@ -174,12 +188,12 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
 
   const cluedinRuns: OverviewFilter = { dialect: CLUEDIN_DIALECT };
 
-  r.get('/api/v1/jobstatecount', async (ctx) => {
+  r.get(STATE_COUNT, async (ctx) => {
     const c = await overview.counts(cluedinRuns, principalOf(ctx));
     ctx.body = stateCounts(c.byStatus, c.queued);
   });
 
-  r.get('/api/v1/jobs', async (ctx) => {
+  r.get(RUNS, async (ctx) => {
     const actor = principalOf(ctx);
     const q = parseRunsQuery(ctx.query);
     const filter: OverviewFilter = { ...cluedinRuns, ...(q.configurationId ? { jobIds: CLUEDIN_TYPES.map((t) => jobIdFor(t, q.configurationId ?? '')) } : {}) };
@@ -224,7 +238,7 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
   });
 
   // Abandon work: cancel one in-flight run (the driver sees it and stops; the run ends Cancelled).
-  r.patch('/api/v1/jobs/abandonwork', async (ctx) => {
+  r.patch(ABANDON, async (ctx) => {
     const actor = principalOf(ctx);
     const req = parseAbandon(await readJsonBody(ctx, deps.bodyLimitBytes, BODY_ERRORS));
     const target = runIdOf(req.jobId, req.jobRunId);
@@ -246,3 +260,44 @@ export function cluedinRoutes(deps: CluedInDeps, prefix: string): Router {
 
   return r;
 }
+
+// ---- the OpenAPI document (api/openapi.ts) ------------------------------------------------------
+
+const AnyJson = z.record(z.string(), z.unknown());
+const RecurringJobSchema = RecurringSchema.meta({ id: 'CluedInRecurringJob' });
+const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'] as const;
+const capitalized = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
+
+registerOperations('cluedin', [
+  ...CLUEDIN_TYPES.flatMap((type): Operation[] => [
+    { operationId: `list${capitalized(type)}Jobs`, method: 'get', path: recurringPath(type), summary: `The recurring ${type} jobs (a page)`, tag: 'recurring jobs', query: z.object(pageQuery()), response: z.array(AnyJson) },
+    { operationId: `update${capitalized(type)}JobCron`, method: 'patch', path: recurringPath(type), summary: `Change the cron of a recurring ${type} job`, tag: 'recurring jobs', request: CronPatchSchema, response: AnyJson, errors: [404] },
+    {
+      operationId: `upsert${capitalized(type)}Job`,
+      method: 'post',
+      path: recurringPath(type),
+      summary: `Create (201) or replace a recurring ${type} job (a Kairos addition: what enabling an integration does)`,
+      tag: 'recurring jobs',
+      request: RecurringJobSchema,
+      response: AnyJson,
+      errors: [409],
+    },
+  ]),
+  { operationId: 'triggerRecurringJobs', method: 'post', path: TRIGGER, summary: 'Run recurring jobs now (jobIds[])', tag: 'hangfire', request: JobIdsBodySchema, requestTypes: FORM_OR_JSON, errors: [404] },
+  { operationId: 'removeRecurringJobs', method: 'post', path: REMOVE, summary: 'Delete recurring jobs (jobIds[])', tag: 'hangfire', request: JobIdsBodySchema, requestTypes: FORM_OR_JSON, errors: [404] },
+  { operationId: 'getJobStateCounts', method: 'get', path: STATE_COUNT, summary: 'How many runs are in each state', tag: 'runs', response: AnyJson },
+  { operationId: 'listJobRuns', method: 'get', path: RUNS, summary: 'Job runs with progress, in flight first (a page)', tag: 'runs', query: RunsQuerySchema, response: z.array(AnyJson) },
+  { operationId: 'abandonWork', method: 'patch', path: ABANDON, summary: 'Abandon work: cancel one run in flight', tag: 'runs', request: AbandonSchema, errors: [404, 409] },
+]);
+
+registerDocument({
+  name: 'cluedin',
+  title: "Kairos: CluedIn's jobs API",
+  description: "CluedIn's jobs API (Hangfire recurring jobs, job state counts, job runs, abandon work) under /cluedin on the main port, laid out as CluedIn serves it from its root. Kairos credentials.",
+  servers: () => [{ url: '/cluedin', description: 'the main port' }],
+  securitySchemes: KAIROS_SECURITY_SCHEMES,
+  security: KAIROS_SECURITY,
+  error: ProblemDetailsSchema,
+  errorType: 'application/problem+json',
+  defaultErrors: (op): ErrorStatus[] => [...(op.request || op.query ? [400 as const] : []), 401, 403, ...(op.request ? [413 as const] : [])],
+});

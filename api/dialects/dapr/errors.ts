@@ -2,6 +2,7 @@
 // Handlers throw DaprError for the wire-level rules Dapr itself checks (name in the body, empty
 // schedule, …); every other error (the job service's validation, not found, conflict, auth, bad JSON)
 // is rendered here from the operation the request was doing, as Dapr's runtime words it.
+import { z } from 'zod';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { NormalizedError } from '../../errors.ts';
 import { errorRenderer, withDetails } from '../kit/errors.ts';
@@ -57,6 +58,13 @@ function body(code: string, message: string, appId: string | undefined, violatio
   }
   return { errorCode: code, message, details };
 }
+
+/** Dapr's error body as its OpenAPI document shows it (the shape `body` builds). */
+export const DaprErrorBodySchema = z.object({
+  errorCode: z.string().describe(`Dapr's code, e.g. ${DAPR_CODES.scheduleJob}, ${DAPR_CODES.malformed}`),
+  message: z.string(),
+  details: z.array(z.record(z.string(), z.unknown())).describe('google.rpc.ErrorInfo (reason, domain dapr.io, metadata.appID), then google.rpc.BadRequest with fieldViolations when fields are at fault'),
+});
 
 /** Dapr's status and body for an error raised while serving a Dapr route. */
 export interface DaprFailure {

@@ -106,7 +106,27 @@ const JobBodySchema = z
     failurePolicy: FailurePolicySchema.optional(),
     failure_policy: FailurePolicySchema.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'DaprJobBody' }); // its name in the Dapr OpenAPI document (api/openapi.ts)
+
+/**
+ * A schedule request as the OpenAPI document shows it: the job's fields, or {"job": {…}} with
+ * "overwrite" beside it (parseScheduleBody reads both; the name is the URL's).
+ */
+export const ScheduleBodySchema = z.union([JobBodySchema, z.object({ job: JobBodySchema, overwrite: z.boolean().optional() }).strict()]);
+
+/** A job as GET answers it (renderJob). */
+export const DaprJobViewSchema = z
+  .object({
+    name: z.string(),
+    schedule: z.string().optional(),
+    repeats: z.number().int().optional(),
+    dueTime: z.string().optional(),
+    ttl: z.string().optional(),
+    data: z.unknown().optional(),
+    failurePolicy: z.union([z.object({ drop: z.object({}) }), z.object({ constant: z.object({ interval: z.string().optional(), maxRetries: z.number().int().optional() }) })]),
+  })
+  .meta({ id: 'DaprJob' });
 
 /** A Dapr job as it is kept (and returned by GET): camelCase fields, absent when not set. */
 export interface DaprJob {

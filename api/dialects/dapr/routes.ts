@@ -10,8 +10,10 @@ import type { Context, Middleware } from 'koa';
 import { KairosError } from '../../../core/errors.ts';
 import type { Actor, JobService } from '../../../core/jobs/service.ts';
 import { isKind, orMissing, param } from '../kit/index.ts';
-import { DAPR_CODES, DaprError, type DaprOp, type DaprState } from './errors.ts';
-import { checkJobRules, daprJobOf, jobIdFor, MAX_ID_LENGTH, parseScheduleBody, renderJob, toJobInput, type Delivery } from './mapping.ts';
+import { DAPR_CODES, DaprError, DaprErrorBodySchema, type DaprOp, type DaprState } from './errors.ts';
+import { checkJobRules, daprJobOf, DaprJobViewSchema, jobIdFor, MAX_ID_LENGTH, parseScheduleBody, renderJob, ScheduleBodySchema, toJobInput, type Delivery } from './mapping.ts';
+import { KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, ownPortServer, prefixed, registerDocument, registerOperations, type Operation } from '../../openapi.ts';
+import { z } from 'zod';
 
 export interface DaprOptions {
   jobs: JobService;
@@ -27,6 +29,8 @@ export interface DaprOptions {
 }
 
 const VERSIONS = ['v1.0-alpha1', 'v1.0'] as const;
+/** The bases the routes are served under: the app given by the `dapr-app-id` header (or none), or by the path. */
+const BASES = ['', '/apps/:appId'] as const;
 /** An overwrite schedules a new job under the name: a dueTime that has passed fires again, as in Dapr. */
 const OVERWRITE = { asNew: true } as const;
 
@@ -131,7 +135,7 @@ export function daprRoutes(opts: DaprOptions, prefix = ''): Router {
     ctx.status = 204;
   };
 
-  for (const base of ['', '/apps/:appId']) {
+  for (const base of BASES) {
     for (const v of VERSIONS) {
       const path = `${base}/${v}/jobs/:name`;
       r.post(path, op('schedule'), schedule);
@@ -162,3 +166,41 @@ export function daprTokenAuth(token: string | undefined): Middleware {
     await next();
   };
 }
+
+// ---- the OpenAPI document (api/openapi.ts): the same versions and bases as the router -----------
+
+const JOB_OPERATIONS = (v: string, suffix: string): Operation[] => [
+  {
+    operationId: `scheduleJob${suffix}`,
+    method: 'post',
+    path: `/${v}/jobs/{name}`,
+    summary: 'Schedule a job (overwrite: replace one of the name)',
+    tag: 'jobs',
+    request: ScheduleBodySchema,
+    status: 204,
+    errors: [400, 409, 413],
+  },
+  { operationId: `getJob${suffix}`, method: 'get', path: `/${v}/jobs/{name}`, summary: 'Get a job (a missing job is a 500, as in Dapr)', tag: 'jobs', response: DaprJobViewSchema, errors: [400, 500] },
+  { operationId: `deleteJob${suffix}`, method: 'delete', path: `/${v}/jobs/{name}`, summary: 'Delete a job (a missing one too: 204)', tag: 'jobs', status: 204, errors: [400] },
+];
+
+const versionSuffix = (v: string) => (v === 'v1.0-alpha1' ? '' : 'V1');
+const rootOps = VERSIONS.flatMap((v) => JOB_OPERATIONS(v, versionSuffix(v)));
+registerOperations('dapr', [
+  ...rootOps,
+  ...BASES.filter((b) => b !== '').flatMap((b) =>
+    prefixed(rootOps, { path: b.replace(/:(\w+)/g, '{$1}'), idSuffix: 'ForApp', summary: 'for the app named in the path', params: z.object({ appId: z.string().describe('an app id of KAIROS_DAPR_APP_URLS') }) }),
+  ),
+]);
+
+registerDocument({
+  name: 'dapr',
+  title: 'Kairos: Dapr Jobs API',
+  description:
+    "Dapr's Jobs API (v1.0-alpha1 and v1.0) as Kairos serves it: under /dapr on the main port with Kairos credentials and, when KAIROS_DAPR_PORT is set, at the root of that port as daprd serves it (dapr-api-token). The app a job is delivered to: the path's /apps/{appId}, the dapr-app-id header, or KAIROS_DAPR_APP_URL.",
+  servers: (at) => [{ url: '/dapr', description: 'the main port (Kairos credentials)' }, ...ownPortServer(at, "the Dapr port (KAIROS_DAPR_PORT; dapr-api-token when configured)")],
+  securitySchemes: { ...KAIROS_SECURITY_SCHEMES, daprApiToken: { type: 'apiKey', in: 'header', name: 'dapr-api-token', description: "the Dapr port's token (KAIROS_DAPR_API_TOKEN)" } },
+  security: [...KAIROS_SECURITY, { daprApiToken: [] }],
+  error: DaprErrorBodySchema,
+  defaultErrors: () => [401, 403],
+});

@@ -4,6 +4,7 @@
 // service's validation, not found, conflict, auth, bad JSON) arrives normalized and is rendered the same way.
 import { STATUS_CODES } from 'node:http';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import { clientFacing, errorRenderer, type Failure } from '../kit/errors.ts';
 
@@ -21,15 +22,17 @@ export class FusionError extends Error {
 
 export const badRequest = (message: string, details: ErrorDetail[] = []) => new FusionError(400, message, details);
 
-export interface FusionErrorBody {
-  type: 'RESTError';
-  httpStatusCode: number;
-  httpStatusMessage: string;
-  requestMethod: string;
-  requestUri: string;
-  message: string;
-  details?: ErrorDetail[];
-}
+/** Fusion's error body (its OpenAPI document's Error schema). */
+export const FusionErrorBodySchema = z.object({
+  type: z.literal('RESTError'),
+  httpStatusCode: z.number().int(),
+  httpStatusMessage: z.string(),
+  requestMethod: z.string(),
+  requestUri: z.string().describe('the path only'),
+  message: z.string(),
+  details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type FusionErrorBody = z.infer<typeof FusionErrorBodySchema>;
 
 export function fusionErrorBody(ctx: Pick<Context, 'method' | 'path'>, status: number, message: string, details: ErrorDetail[]): FusionErrorBody {
   return {

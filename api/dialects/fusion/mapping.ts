@@ -313,6 +313,18 @@ export function fromCanonicalTrigger(t: Trigger, resourceOfJobId: (id: string) =
   }
 }
 
+/**
+ * A schedule body as the OpenAPI document shows it (parseScheduleBody reads it field by field, each
+ * trigger with the schema of its type).
+ */
+export const FusionScheduleBodySchema = z
+  .object({
+    resource: z.string().optional().describe('the resource of the path, if given'),
+    enabled: FusionBool.optional(),
+    triggers: z.array(z.union([CronSchema, IntervalSchema, JobTriggerSchema])).max(100).optional(),
+  })
+  .meta({ id: 'FusionSchedule' });
+
 /** Schedule body: {enabled?, triggers?, resource?}. */
 export interface ScheduleRequest {
   enabled?: boolean;
@@ -457,6 +469,9 @@ function zodDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetail[] {
   }));
 }
 
+/** A Tasks API body as the OpenAPI document shows it (parseTask reads it by its type). */
+export const FusionTaskSchema = z.union([RestCallSchema, CleanupSchema]).meta({ id: 'FusionTask' });
+
 /** A Tasks API body → the job it becomes. `pathId` is the id in the URL (PUT), if any. */
 export function parseTask(raw: unknown, pathId?: string): TaskJob {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('invalid task: the body must be a JSON object', [{ path: '', message: 'must be a JSON object' }]);
@@ -563,6 +578,9 @@ const DatasourceSchema = z
     properties: z.record(z.string(), z.unknown(), { error: 'must be an object: the datasource driver\'s configuration (source, sink, mapping, …)' }),
   })
   .loose();
+
+/** A Connector Datasources API body, as parseDatasource reads it and the OpenAPI document shows it. */
+export const FusionDatasourceSchema = DatasourceSchema.meta({ id: 'FusionDatasource' });
 
 export interface DatasourceJob {
   id: string;

@@ -10,18 +10,23 @@ import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { latestRun, newestFirst, runsInFlight } from '../../../core/runs/latest.ts';
 import { TriggerSchema } from '../../../core/triggers/model.ts';
-import { isKind, orMissing, pageOf, param, readEach, replaceUnchanged, setNextCursor, writableOf, type PageRequest } from '../kit/index.ts';
-import { badRequest, FusionError } from './errors.ts';
+import { z } from 'zod';
+import { KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, ownPortServer, prefixed, registerDocument, registerOperations, type ErrorStatus, type Operation } from '../../openapi.ts';
+import { isKind, orMissing, pageOf, pageQuery, param, readEach, replaceUnchanged, setNextCursor, writableOf, type PageRequest } from '../kit/index.ts';
+import { badRequest, FusionError, FusionErrorBodySchema } from './errors.ts';
 import {
   canonicalIdFor,
   candidateIds,
   countersOf,
   dialectOfJob,
   formatResource,
+  FUSION_TYPES,
+  FusionDatasourceSchema,
+  FusionScheduleBodySchema,
+  FusionTaskSchema,
   fusionExtras,
   fusionStatusOf,
   fusionTriggersOf,
-  isFusionType,
   parseDatasource,
   parseResource,
   parseScheduleBody,
@@ -44,6 +49,9 @@ export interface FusionDeps {
 }
 
 const ACTIONS = ['start', 'stop', 'abort'] as const;
+const ActionBodySchema = z.object({ action: z.enum(ACTIONS) });
+/** GET /jobs: one type of job, a page. */
+const JobsQuerySchema = z.object({ type: z.enum(FUSION_TYPES).optional().describe('only jobs of this type'), ...pageQuery() });
 const HISTORY_LIMIT = 100;
 
 const noSpark = (id: string) => new FusionError(404, `spark job '${id}' not found: no Spark cluster is configured, so Kairos holds no Spark jobs`);
@@ -150,10 +158,10 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   for (const p of paths('/jobs')) {
     r.get(p, async (ctx) => {
-      const type = typeof ctx.query.type === 'string' ? ctx.query.type : undefined;
-      if (ctx.query.type !== undefined && (type === undefined || !isFusionType(type))) throw unknownType(String(ctx.query.type));
+      const type = JobsQuerySchema.shape.type.safeParse(ctx.query.type);
+      if (!type.success) throw unknownType(String(ctx.query.type));
       const actor = principalOf(ctx);
-      const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), type);
+      const { items, nextCursor } = await jobsOfType(actor, pageOf(ctx), type.data);
       setNextCursor(ctx, nextCursor);
       ctx.body = await readEach(items, (s) => statusOf(baseOfSummary(s), actor));
     });
@@ -234,11 +242,13 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
       const actor = principalOf(ctx);
       const res = parseResource(param(ctx, 'resource'));
       const body = await readJsonBody(ctx, limit, FUSION_BODY_ERRORS);
-      const action = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { action?: unknown }).action : undefined;
-      if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
-        const shown = action === undefined ? 'missing' : `'${String(action)}'`;
+      const parsed = ActionBodySchema.safeParse(body);
+      if (!parsed.success) {
+        const given = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { action?: unknown }).action : undefined;
+        const shown = given === undefined ? 'missing' : `'${String(given)}'`;
         throw badRequest(`invalid action ${shown}: must be one of ${ACTIONS.join(', ')}`, [{ path: 'action', message: `must be one of ${ACTIONS.join(', ')}` }]);
       }
+      const { action } = parsed.data;
       const v = await resolve(res, actor);
       const text = resourceText(v);
       const running = await runsInFlight(runs, v, actor);
@@ -427,6 +437,98 @@ export function fusionRoutes(deps: FusionDeps, prefix: string): Router {
 
   return r;
 }
+
+// ---- the OpenAPI document (api/openapi.ts) ------------------------------------------------------
+
+const RESOURCE = z.object({ resource: z.string().describe('type:id, e.g. task:my-task, datasource:web-crawl') });
+const StatusSchema = z
+  .object({
+    resource: z.string(),
+    enabled: z.boolean(),
+    status: z.enum(['ready', 'running', 'success', 'failed', 'aborted']),
+    startedBy: z.string(),
+    lastStartTime: z.string().optional(),
+    lastEndTime: z.string().optional(),
+    nextStartTime: z.string().optional(),
+    extra: z.record(z.string(), z.unknown()).optional().describe("datasources: the last run's counters"),
+  })
+  .meta({ id: 'FusionJobStatus' });
+const page: Pick<Operation, 'query'> = { query: z.object(pageQuery()) };
+
+/** Each operation once, relative to /api (and /api/apps/{app}), as fusionRoutes serves it. */
+const FUSION_OPERATIONS: Operation[] = [
+  { operationId: 'listJobs', method: 'get', path: '/jobs', summary: 'The status of every job (a page)', tag: 'jobs', query: JobsQuerySchema, response: z.array(StatusSchema) },
+  { operationId: 'getJob', method: 'get', path: '/jobs/{resource}', summary: "A job's status", tag: 'jobs', params: RESOURCE, response: StatusSchema },
+  { operationId: 'getJobSchedule', method: 'get', path: '/jobs/{resource}/schedule', summary: "A job's schedule", tag: 'jobs', params: RESOURCE },
+  { operationId: 'setJobSchedule', method: 'put', path: '/jobs/{resource}/schedule', summary: "Set a job's schedule (enabled, triggers)", tag: 'jobs', params: RESOURCE, request: FusionScheduleBodySchema },
+  {
+    operationId: 'actOnJob',
+    method: 'post',
+    path: '/jobs/{resource}/actions',
+    summary: 'Start, stop or abort a job',
+    tag: 'jobs',
+    params: RESOURCE,
+    request: ActionBodySchema,
+    response: z.object({ resource: z.string(), action: z.enum(ACTIONS), accepted: z.boolean(), message: z.string() }),
+  },
+  {
+    operationId: 'getJobHistory',
+    method: 'get',
+    path: '/jobs/{resource}/history',
+    summary: `A job's last ${HISTORY_LIMIT} runs, newest first`,
+    tag: 'jobs',
+    params: RESOURCE,
+    response: z.array(z.object({ resource: z.string(), startTime: z.string(), endTime: z.string().optional(), status: z.string() })),
+  },
+  { operationId: 'listTasks', method: 'get', path: '/tasks', summary: 'Tasks (a page)', tag: 'tasks', ...page, response: z.array(FusionTaskSchema) },
+  { operationId: 'createTask', method: 'post', path: '/tasks', summary: 'Create a task (rest-call or system-logs-cleanup)', tag: 'tasks', request: FusionTaskSchema, response: FusionTaskSchema, errors: [409] },
+  { operationId: 'getTask', method: 'get', path: '/tasks/{id}', summary: 'A task', tag: 'tasks', response: FusionTaskSchema },
+  { operationId: 'replaceTask', method: 'put', path: '/tasks/{id}', summary: 'Replace a task', tag: 'tasks', request: FusionTaskSchema, response: FusionTaskSchema },
+  { operationId: 'deleteTask', method: 'delete', path: '/tasks/{id}', summary: 'Delete a task', tag: 'tasks', status: 204 },
+  { operationId: 'listDatasources', method: 'get', path: '/connectors/datasources', summary: 'Datasources (a page)', tag: 'datasources', ...page, response: z.array(FusionDatasourceSchema) },
+  {
+    operationId: 'createDatasource',
+    method: 'post',
+    path: '/connectors/datasources',
+    summary: "Create a datasource (Kairos's datasource driver; 501 without it)",
+    tag: 'datasources',
+    request: FusionDatasourceSchema,
+    response: FusionDatasourceSchema,
+    errors: [409, 501],
+  },
+  { operationId: 'getDatasource', method: 'get', path: '/connectors/datasources/{id}', summary: 'A datasource', tag: 'datasources', response: FusionDatasourceSchema },
+  { operationId: 'replaceDatasource', method: 'put', path: '/connectors/datasources/{id}', summary: 'Replace a datasource', tag: 'datasources', request: FusionDatasourceSchema, response: FusionDatasourceSchema },
+  { operationId: 'deleteDatasource', method: 'delete', path: '/connectors/datasources/{id}', summary: 'Delete a datasource', tag: 'datasources', status: 204 },
+  { operationId: 'listSparkConfigurations', method: 'get', path: '/spark/configurations', summary: 'Spark jobs: none (no Spark cluster)', tag: 'spark', response: z.array(z.unknown()) },
+  { operationId: 'createSparkConfiguration', method: 'post', path: '/spark/configurations', summary: 'Refused: no Spark cluster (501)', tag: 'spark', errors: [501] },
+  { operationId: 'getSparkConfiguration', method: 'get', path: '/spark/configurations/{id}', summary: 'Not found: no Spark cluster', tag: 'spark' },
+  { operationId: 'replaceSparkConfiguration', method: 'put', path: '/spark/configurations/{id}', summary: 'Refused: no Spark cluster (501)', tag: 'spark', errors: [501] },
+];
+
+registerOperations('fusion', [
+  ...prefixed(FUSION_OPERATIONS, { path: '/api', idSuffix: '' }),
+  ...prefixed(FUSION_OPERATIONS, { path: '/api/apps/{app}', idSuffix: 'ForApp', summary: 'in an app', params: z.object({ app: z.string().describe('the Fusion app (kept with the job)') }) }),
+]);
+
+function fusionErrors(op: Operation): ErrorStatus[] {
+  const out: ErrorStatus[] = [401, 403];
+  if (op.request || op.query || op.path.includes('{resource}')) out.push(400);
+  if (/\{(resource|id)\}/.test(op.path)) out.push(404);
+  if (op.request) out.push(413);
+  return out;
+}
+
+registerDocument({
+  name: 'fusion',
+  title: 'Kairos: Fusion Jobs, Tasks and Connector Datasources APIs',
+  description:
+    "Lucidworks Fusion's scheduling APIs as Kairos serves them: under /fusion on the main port and, when KAIROS_FUSION_PORT is set, at the root of that port (a drop-in for clients that take only a host). Kairos credentials on both.",
+  servers: (at) => [{ url: '/fusion', description: 'the main port' }, ...ownPortServer(at, 'the Fusion port (KAIROS_FUSION_PORT)')],
+  securitySchemes: KAIROS_SECURITY_SCHEMES,
+  security: KAIROS_SECURITY,
+  error: FusionErrorBodySchema,
+  defaultErrors: fusionErrors,
+});
 
 function appOf(ctx: Context): { app?: string } {
   const app = param(ctx, 'app');

@@ -4,6 +4,7 @@
 // (the core's validation, not found, forbidden, conflict, auth, bad JSON) arrives normalized and is
 // rendered in the same shape, its field paths translated to Informer's names.
 import { STATUS_CODES } from 'node:http';
+import { z } from 'zod';
 import type { ErrorDetail } from '../../../core/errors.ts';
 import type { NormalizedError } from '../../errors.ts';
 import { errorRenderer } from '../kit/errors.ts';
@@ -27,12 +28,14 @@ export function invalid(field: string, reason: string, source: ValidationSource 
   return new InformerError(400, `"${field}" ${reason}`, [{ path: field, message: reason }], source);
 }
 
-export interface InformerErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  validation?: { source: ValidationSource; keys: string[] };
-}
+/** Informer's error body (its OpenAPI document's Error schema). */
+export const InformerErrorBodySchema = z.object({
+  statusCode: z.number().int(),
+  error: z.string().describe('the status text'),
+  message: z.string(),
+  validation: z.object({ source: z.enum(['payload', 'params', 'query']), keys: z.array(z.string()) }).optional().describe('a 400: where and which fields'),
+});
+export type InformerErrorBody = z.infer<typeof InformerErrorBodySchema>;
 
 /**
  * The core's field paths as Informer names them: a trigger is the job's `interval`; the canonical

@@ -233,6 +233,9 @@ const READ_ONLY = ['id', 'ownerId', 'slug', 'source', 'sourceId'] as const;
 /** Fields computed by the server, ignored when a client sends a GET body back. */
 const COMPUTED = ['_links', '_embedded', 'permissions', 'nextRunAt', 'createdAt', 'updatedAt', 'heartbeat', 'editingId', 'naturalId', 'ownerName', 'sharing'];
 
+/** A job body as the OpenAPI document shows it: every writable field (POST needs name and type). */
+export const InformerJobBodySchema = z.object(WRITABLE).partial().meta({ id: 'InformerJobInput' });
+
 export type Body = Writable & { readOnly: Partial<Record<(typeof READ_ONLY)[number], unknown>> };
 
 /** Reads a JSON body into the writable fields; 400 naming each unknown or invalid field. */
@@ -439,25 +442,42 @@ function one(v: unknown, name: string): string | undefined {
   return v;
 }
 
-function wholeNumber(v: string | undefined, name: string, min: number, max: number, dflt: number): number {
-  if (v === undefined || v === '') return dflt;
-  if (!/^\d{1,9}$/.test(v)) throw invalid(name, 'must be a whole number', 'query');
-  const n = Number(v);
-  if (n < min || n > max) throw invalid(name, `must be between ${min} and ${max}`, 'query');
-  return n;
+const wholeNumber = (min: number, max: number, dflt: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be between ${min} and ${max}`).max(max, `must be between ${min} and ${max}`))
+    .default(dflt);
+
+/** A job list's query: what parseListQuery reads, and the OpenAPI parameters. */
+export const ListQuerySchema = z.object({
+  q: z.string().optional().describe('search: a substring of the name or the description'),
+  sort: z
+    .string()
+    .regex(new RegExp(`^[-+]?(${SORT_FIELDS.join('|')})$`), `must be one of ${SORT_FIELDS.join(', ')} (prefix - for descending)`)
+    .default('name')
+    .describe(`one of ${SORT_FIELDS.join(', ')}; prefix - for descending`),
+  limit: wholeNumber(1, MAX_LIMIT, 30),
+  start: wholeNumber(0, 1e9, 0).describe('the first item of the page'),
+});
+
+/** One query field by its schema: a blank value is the default; a bad one is Informer's 400 naming it. */
+function field<K extends keyof typeof ListQuerySchema.shape>(query: Record<string, unknown>, name: K): z.output<(typeof ListQuerySchema.shape)[K]> {
+  const text = one(query[name], name)?.trim();
+  const r = ListQuerySchema.shape[name].safeParse(text === '' && name !== 'q' ? undefined : text);
+  if (!r.success) throw invalid(name, r.error.issues[0]?.message ?? 'is invalid', 'query');
+  return r.data as z.output<(typeof ListQuerySchema.shape)[K]>;
 }
 
 export function parseListQuery(query: Record<string, unknown>): ListQuery {
-  const q = one(query.q, 'q')?.trim();
-  const sortText = one(query.sort, 'sort')?.trim() || 'name';
-  const dir = sortText.startsWith('-') ? -1 : 1;
-  const field = sortText.replace(/^[-+]/, '');
-  if (!(SORT_FIELDS as readonly string[]).includes(field)) throw invalid('sort', `must be one of ${SORT_FIELDS.join(', ')} (prefix - for descending)`, 'query');
+  const q = field(query, 'q');
+  const sortText = field(query, 'sort');
   return {
     ...(q ? { q } : {}),
-    sort: { field: field as SortField, dir },
-    limit: wholeNumber(one(query.limit, 'limit'), 'limit', 1, MAX_LIMIT, 30),
-    start: wholeNumber(one(query.start, 'start'), 'start', 0, 1e9, 0),
+    sort: { field: sortText.replace(/^[-+]/, '') as SortField, dir: sortText.startsWith('-') ? -1 : 1 },
+    limit: field(query, 'limit'),
+    start: field(query, 'start'),
   };
 }
 

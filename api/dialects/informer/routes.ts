@@ -17,11 +17,13 @@ import { DRAFT_DIALECT, draftOf, draftTarget, inputOf, type DraftService } from 
 import { belongsTo } from '../../../core/jobs/attachments.ts';
 import type { FavoriteStore } from '../../../core/favorites/store.ts';
 import { slugify, type NaturalIdStore } from '../../../core/names/store.ts';
-import { fromInformerLevel, isInformerLevel, toInformerLevel, type JobAccess, type OpenedJob, type Permissions, type ReadableJob } from '../../../core/sharing/access.ts';
+import { fromInformerLevel, INFORMER_LEVELS, toInformerLevel, type JobAccess, type OpenedJob, type Permissions, type ReadableJob } from '../../../core/sharing/access.ts';
 import type { ShareStore } from '../../../core/sharing/store.ts';
 import type { PublicUser } from '../../../core/auth/store.ts';
 import { orMissing, replaceUnchanged } from '../kit/index.ts';
-import { InformerError, invalid } from './errors.ts';
+import { z } from 'zod';
+import { KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, registerDocument, registerOperations, type ErrorStatus, type Operation } from '../../openapi.ts';
+import { InformerError, InformerErrorBodySchema, invalid } from './errors.ts';
 import {
   applyBody,
   canonicalIdOfUuid,
@@ -31,7 +33,9 @@ import {
   fieldsOf,
   informerExtrasOf,
   informerIdOf,
+  InformerJobBodySchema,
   isUuid,
+  ListQuerySchema,
   parseBody,
   parseListQuery,
   renderHistoryRow,
@@ -60,6 +64,11 @@ const BODY_ERRORS: BodyErrors = {
   tooLarge: () => new InformerError(413, 'Payload content length greater than maximum allowed'),
   malformed: (message) => new InformerError(400, `Invalid request payload JSON format: ${message}`),
 };
+
+/** PUT …/owner: the new owner, a username. */
+const OwnerBodySchema = z.object({ ownerId: z.string().trim().min(1).describe('a username') }).strict();
+/** PUT …/shares/{principalId}: how far. */
+const ShareBodySchema = z.object({ accessLevel: z.literal(INFORMER_LEVELS).describe('1 read, 2 edit and run, 3 also share') }).strict();
 
 /** A search reads the description of each job whose name does not match (one describe each): at most this many. */
 const MAX_DESCRIPTIONS_SEARCHED = 1000;
@@ -354,11 +363,12 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     if (!given) throw invalid('ownerId', 'is required in a JSON object body');
     const extra = Object.keys(given).filter((k) => k !== 'ownerId');
     if (extra.length > 0) throw new InformerError(400, extra.map((k) => `"${k}" is not allowed`).join('; '), extra.map((k) => ({ path: k, message: 'is not allowed' })));
-    if (typeof given.ownerId !== 'string' || given.ownerId.trim() === '') throw invalid('ownerId', 'must be a username');
+    const wanted = OwnerBodySchema.shape.ownerId.safeParse(given.ownerId);
+    if (!wanted.success) throw invalid('ownerId', 'must be a username');
     const { actor, opened, dir, draftOf: of } = await target(ctx, 'edit');
     if (of) throw notADraft('change the owner of the job it edits');
-    const newOwner = dir.idOf(given.ownerId.trim());
-    if (newOwner === undefined || dir.isTeam(newOwner)) throw invalid('ownerId', `'${given.ownerId}' is not a user`);
+    const newOwner = dir.idOf(wanted.data);
+    if (newOwner === undefined || dir.isTeam(newOwner)) throw invalid('ownerId', `'${wanted.data}' is not a user`);
     const job = opened.view.job;
     // The natural id moves with the job: its slug under the new owner (suffixed if that one is taken).
     const slug = await names.reserve(newOwner, job.slug ?? slugify(job.name), job);
@@ -401,13 +411,14 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
     const level = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>).accessLevel : undefined;
     const extra = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.keys(raw).filter((k) => k !== 'accessLevel') : [];
     if (extra.length > 0) throw new InformerError(400, extra.map((k) => `"${k}" is not allowed`).join('; '), extra.map((k) => ({ path: k, message: 'is not allowed' })));
-    if (!isInformerLevel(level)) throw invalid('accessLevel', 'must be 1 (read), 2 (edit and run) or 3 (also share)');
+    const parsed = ShareBodySchema.shape.accessLevel.safeParse(level);
+    if (!parsed.success) throw invalid('accessLevel', 'must be 1 (read), 2 (edit and run) or 3 (also share)');
     const { actor, opened, dir, draftOf: of } = await target(ctx, 'share');
     if (of) throw notADraft('share the job it edits');
     const principal = dir.idOf(ctx.params.principalId ?? '');
     if (principal === undefined) throw invalid('principalId', `'${ctx.params.principalId ?? ''}' is not a user or team`, 'params');
-    await access.share(opened.view.job.id, actor, principal, fromInformerLevel(level));
-    ctx.body = { principalId: dir.nameOf(principal), accessLevel: level };
+    await access.share(opened.view.job.id, actor, principal, fromInformerLevel(parsed.data));
+    ctx.body = { principalId: dir.nameOf(principal), accessLevel: parsed.data };
   });
 
   r.delete('/jobs/:id/shares/:principalId', async (ctx) => {
@@ -467,3 +478,78 @@ export function informerRoutes(deps: InformerDeps, base: string): Router {
 
   return r;
 }
+
+// ---- the OpenAPI document (api/openapi.ts) ------------------------------------------------------
+
+const ID = z.object({ id: z.string().describe("the job's UUID, its natural id owner:slug, or a Kairos job id") });
+const AnyJson = z.record(z.string(), z.unknown());
+const ShareViewSchema = z.object({ principalId: z.string().describe('a username or team name'), accessLevel: z.literal(INFORMER_LEVELS) });
+
+const INFORMER_OPERATIONS: Operation[] = [
+  { operationId: 'searchJobs', method: 'get', path: '/jobs', summary: 'Search jobs (HAL: _embedded inf:job, a page)', tag: 'jobs', query: ListQuerySchema, response: AnyJson },
+  { operationId: 'listAllJobs', method: 'get', path: '/jobs-list', summary: 'Every job the caller may read, with owner, sharing and permissions', tag: 'jobs', response: z.array(AnyJson) },
+  {
+    operationId: 'createJob',
+    method: 'post',
+    path: '/jobs',
+    summary: 'Create a job (name and type required; Location names it)',
+    tag: 'jobs',
+    request: InformerJobBodySchema,
+    status: 201,
+    response: AnyJson,
+    errors: [409],
+  },
+  { operationId: 'getJob', method: 'get', path: '/jobs/{id}', summary: 'A job', tag: 'jobs', params: ID, response: AnyJson },
+  { operationId: 'updateJob', method: 'put', path: '/jobs/{id}', summary: 'Replace a job (or its draft)', tag: 'jobs', params: ID, request: InformerJobBodySchema, response: AnyJson },
+  { operationId: 'deleteJob', method: 'delete', path: '/jobs/{id}', summary: 'Delete a job, or discard a draft', tag: 'jobs', params: ID, status: 204 },
+  {
+    operationId: 'runJob',
+    method: 'post',
+    path: '/jobs/{id}',
+    summary: 'Run a job and answer with its outcome once it ends',
+    tag: 'jobs',
+    params: ID,
+    response: z.object({ success: z.boolean(), duration: z.number(), history: z.array(AnyJson) }),
+  },
+  { operationId: 'openDraft', method: 'post', path: '/jobs/{id}/_edit', summary: "Open the job's draft (201 when new)", tag: 'drafts', params: ID, response: AnyJson },
+  { operationId: 'commitDraft', method: 'post', path: '/jobs/{id}/_commit', summary: 'Make a draft the job', tag: 'drafts', params: ID, response: AnyJson },
+  { operationId: 'getOwner', method: 'get', path: '/jobs/{id}/owner', summary: "A job's owner", tag: 'sharing', params: ID, response: OwnerBodySchema },
+  { operationId: 'setOwner', method: 'put', path: '/jobs/{id}/owner', summary: 'Hand a job over to another user', tag: 'sharing', params: ID, request: OwnerBodySchema, response: OwnerBodySchema },
+  { operationId: 'getFavorite', method: 'get', path: '/jobs/{id}/favorite', summary: 'Whether the job is one of your favorites', tag: 'favorites', params: ID, response: z.object({ favorited: z.boolean() }) },
+  { operationId: 'addFavorite', method: 'put', path: '/jobs/{id}/favorite', summary: 'Make it a favorite', tag: 'favorites', params: ID, response: z.object({ favorited: z.boolean() }) },
+  { operationId: 'removeFavorite', method: 'delete', path: '/jobs/{id}/favorite', summary: 'Make it no favorite', tag: 'favorites', params: ID, status: 204 },
+  { operationId: 'listShares', method: 'get', path: '/jobs/{id}/shares', summary: "A job's shares", tag: 'sharing', params: ID, response: z.array(ShareViewSchema) },
+  {
+    operationId: 'shareJob',
+    method: 'put',
+    path: '/jobs/{id}/shares/{principalId}',
+    summary: 'Share a job with a user or team (a username or team name)',
+    tag: 'sharing',
+    params: ID,
+    request: ShareBodySchema,
+    response: ShareViewSchema,
+  },
+  { operationId: 'unshareJob', method: 'delete', path: '/jobs/{id}/shares/{principalId}', summary: 'Stop sharing a job with a user or team', tag: 'sharing', params: ID, status: 204 },
+  { operationId: 'getJobHistory', method: 'get', path: '/jobs/{id}/history', summary: "A job's runs (HAL: inf:job-history)", tag: 'runs', params: ID, query: ListQuerySchema.pick({ limit: true }), response: AnyJson },
+  { operationId: 'getJobHistoryEntry', method: 'get', path: '/jobs/{id}/history/{historyId}', summary: 'One run of a job', tag: 'runs', params: ID, response: AnyJson },
+  { operationId: 'getJobActions', method: 'get', path: '/jobs/{id}/actions', summary: "A job's actions (none: a Kairos job is one driver call)", tag: 'jobs', params: ID, response: AnyJson },
+  { operationId: 'getJobDatasets', method: 'get', path: '/jobs/{id}/datasets', summary: "A job's datasets", tag: 'jobs', params: ID, response: AnyJson },
+];
+registerOperations('informer', INFORMER_OPERATIONS.map((op) => ({ ...op, path: `/api${op.path}` })));
+
+registerDocument({
+  name: 'informer',
+  title: 'Kairos: Informer Jobs API',
+  description: "Informer's Jobs API as Kairos serves it, under /informer on the main port (point an Informer client's base URL at it). Kairos credentials.",
+  servers: () => [{ url: '/informer', description: 'the main port' }],
+  securitySchemes: KAIROS_SECURITY_SCHEMES,
+  security: KAIROS_SECURITY,
+  error: InformerErrorBodySchema,
+  defaultErrors: (op): ErrorStatus[] => [
+    ...(op.request || op.query || op.path.includes('{principalId}') ? [400 as const] : []),
+    401,
+    403,
+    ...(op.params ? [404 as const] : []),
+    ...(op.request ? [413 as const] : []),
+  ],
+});

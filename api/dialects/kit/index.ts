@@ -3,5 +3,5 @@
 // port of its own. A dialect's routes parse (mapping.ts), call core, and render with these.
 export { clientFacing, errorRenderer, withDetails, type ErrorClass, type ErrorShape, type Failure } from './errors.ts';
 export { asWritten, changedSince, isKind, orMissing, param, replaceUnchanged, stableJson, writableOf } from './jobs.ts';
-export { JOB_LIST_PAGE, NEXT_CURSOR_HEADER, pageOf, readEach, setNextCursor, type PageError, type PageLimit, type PageRequest } from './lists.ts';
+export { JOB_LIST_PAGE, NEXT_CURSOR_HEADER, pageOf, pageQuery, readEach, setNextCursor, type PageError, type PageLimit, type PageRequest } from './lists.ts';
 export { closeServer, listen, listenOwnPort, mountSurface, type DialectSurface, type OwnPort } from './mount.ts';

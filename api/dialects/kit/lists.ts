@@ -3,6 +3,7 @@
 // to each dialect's list endpoints). Each listed job is then read (with its runs, often), a bounded
 // number at a time; a job deleted between the list and its read is left out.
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { validationError } from '../../../core/errors.ts';
 import { mapLimited } from '../../map-limited.ts';
 import { orMissing } from './jobs.ts';
@@ -32,20 +33,38 @@ export type PageError = (field: 'limit' | 'cursor', reason: string) => Error;
 const invalidPage: PageError = (field, reason) => validationError('invalid page', [{ path: field, message: reason }]);
 const one = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 
+/**
+ * `?limit=` and `?cursor=` as zod fields: what {@link pageOf} accepts, for a route's query object
+ * and the OpenAPI parameters generated from it.
+ */
+export function pageQuery(limit: PageLimit = JOB_LIST_PAGE) {
+  const reason = `must be a whole number from 1 to ${limit.max}`;
+  return {
+    limit: z
+      .string()
+      .regex(/^\d{1,7}$/, reason)
+      .transform(Number)
+      .pipe(z.number().int().min(1, reason).max(limit.max, reason))
+      .default(limit.default)
+      .describe(`page size (default ${limit.default})`),
+    cursor: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^[\w-]+$/)
+      .optional()
+      .describe(`the ${NEXT_CURSOR_HEADER} header of the previous page`),
+  };
+}
+
 /** `?limit=` and `?cursor=` of a page, or the dialect's 400 naming the field. */
 export function pageOf(ctx: Pick<Context, 'query'>, limit: PageLimit = JOB_LIST_PAGE, invalid: PageError = invalidPage): PageRequest {
-  const raw = one(ctx.query.limit);
-  let pageSize = limit.default;
-  if (raw !== undefined) {
-    const n = typeof raw === 'string' && /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
-    if (!(n >= 1 && n <= limit.max)) throw invalid('limit', `must be a whole number from 1 to ${limit.max}`);
-    pageSize = n;
-  }
-  const cursor = one(ctx.query.cursor);
-  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > 4096 || !/^[\w-]+$/.test(cursor))) {
-    throw invalid('cursor', `must be the ${NEXT_CURSOR_HEADER} of the previous page`);
-  }
-  return { pageSize, ...(typeof cursor === 'string' ? { cursor } : {}) };
+  const fields = pageQuery(limit);
+  const size = fields.limit.safeParse(one(ctx.query.limit));
+  if (!size.success) throw invalid('limit', `must be a whole number from 1 to ${limit.max}`);
+  const cursor = fields.cursor.safeParse(one(ctx.query.cursor));
+  if (!cursor.success) throw invalid('cursor', `must be the ${NEXT_CURSOR_HEADER} of the previous page`);
+  return { pageSize: size.data, ...(cursor.data === undefined ? {} : { cursor: cursor.data }) };
 }
 
 /** Sets the next page's cursor header, if there is a next page. */

@@ -2,6 +2,7 @@
 // Kairos username, password) for a claims token, which later calls send as `X-VoltMX-Authorization`.
 // Kairos's own credentials (HTTP Basic, API keys) work on these routes too. Tokens are never logged.
 import type { Middleware } from 'koa';
+import { z } from 'zod';
 import type { AuthStore, Principal } from '../../../core/auth/store.ts';
 import type { TokenSigner } from '../../../core/auth/tokens.ts';
 import { trimEndChar } from '../../../core/text.ts';
@@ -42,13 +43,23 @@ async function principalOfToken(token: string, tokens: TokenSigner, users: UserL
 }
 
 /** userid and password from a form-encoded or JSON body. */
+/** The login's fields (form-encoded or JSON). */
+export const LoginBodySchema = z.object({ userid: z.string().min(1).max(1024), password: z.string().min(1).max(1024) });
+
+/** The login's answer (loginResponse), as the OpenAPI document shows it. */
+export const LoginResponseSchema = z.object({
+  profile: z.record(z.string(), z.unknown()),
+  claims_token: z.object({ value: z.string().describe(`send it as ${TOKEN_HEADER}`), exp: z.number().describe('expiry, epoch milliseconds'), integrity_check_required: z.boolean() }),
+  refresh_token: z.null(),
+});
+
 export function loginCredentials(body: unknown): { userid: string; password: string } {
   const b = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const fields: FieldError[] = [];
-  const text = (name: string): string => {
-    const v = b[name];
-    if (typeof v === 'string' && v !== '' && v.length <= 1024) return v;
-    fields.push({ field: name, message: v === undefined || v === '' ? 'is required' : 'must be a string of at most 1024 characters' });
+  const text = (name: 'userid' | 'password'): string => {
+    const v = LoginBodySchema.shape[name].safeParse(b[name]);
+    if (v.success) return v.data;
+    fields.push({ field: name, message: b[name] === undefined || b[name] === '' ? 'is required' : 'must be a string of at most 1024 characters' });
     return '';
   };
   const userid = text('userid');

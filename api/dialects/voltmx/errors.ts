@@ -5,6 +5,7 @@
 // "message", "details"}. Handlers throw VoltmxError for the rules this dialect checks itself; every
 // other error (the job service's validation, not found, conflict, auth, bad JSON) arrives normalized
 // and is rendered the same way, with its HTTP status kept.
+import { z } from 'zod';
 import { clientFacing, errorRenderer } from '../kit/errors.ts';
 
 /** One offending field, named as Volt MX names it (`jobServiceInfo.serviceType`). */
@@ -21,6 +22,25 @@ export interface AdminResult<R = unknown> {
 }
 
 export const SUCCESS: AdminResult<null> = { status: 'SUCCESS', result: null, message: null, token: null };
+
+const FieldErrorSchema = z.object({ field: z.string(), message: z.string() });
+
+/** The admin APIs' answer as the OpenAPI document shows it: SUCCESS with no result, or FAIL with a code and the fields. */
+export const AdminResultSchema = z.object({
+  status: z.enum(['SUCCESS', 'FAIL']),
+  result: z.object({ code: z.string().describe('e.g. JOB_NOT_FOUND, INVALID_FIELD, FAILURE_EXPIRED_TOKEN'), errors: z.array(FieldErrorSchema) }).nullable(),
+  message: z.string().nullable(),
+  token: z.null(),
+});
+
+/** The accounts login's error body (identityErrorBody), as the OpenAPI document shows it. */
+export const IdentityErrorSchema = z.object({
+  code: z.number().int().describe('-4 invalid credentials, -5 invalid token, -6 expired token'),
+  domain: z.literal('AUTH'),
+  mfcode: z.string(),
+  message: z.string(),
+  details: z.object({ errcode: z.number().int(), errmsg: z.string(), errors: z.array(FieldErrorSchema) }),
+});
 
 /** Identity-service failure codes (Volt MX's FAILURE_* numbering). */
 export const AUTH_CODES = {

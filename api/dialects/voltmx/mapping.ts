@@ -27,8 +27,11 @@ export function jobIdOfCanonical(id: string): number | undefined {
 }
 
 /** A job id from a path: "7", or "job7" as the Volt MX page writes its example URL. */
+/** A job id in a path: 12, or job12 as Volt MX's page writes it. */
+export const JOB_ID_PARAM = /^(?:job)?(\d{1,10})$/;
+
 export function parseJobIdParam(raw: string): number {
-  const m = /^(?:job)?(\d{1,10})$/.exec(raw);
+  const m = JOB_ID_PARAM.exec(raw);
   const n = m ? Number(m[1]) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > MAX_JOB_ID) {
     throw invalid([{ field: 'jobId', message: `must be a job id: a whole number from 1 to ${MAX_JOB_ID}` }]);
@@ -93,7 +96,8 @@ export const JobBodySchema = z
       .nullish(),
     jobFrequencyInfo: FrequencyInfoSchema.nullish(),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'VoltmxJob' }); // its name in the Volt MX OpenAPI document (api/openapi.ts)
 export type JobBody = z.output<typeof JobBodySchema>;
 
 function issuesToFields(issues: readonly z.core.$ZodIssue[]): FieldError[] {

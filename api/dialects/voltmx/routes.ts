@@ -11,12 +11,16 @@ import type { Actor, JobService, JobView } from '../../../core/jobs/service.ts';
 import type { RunService } from '../../../core/runs/service.ts';
 import { principalOf } from '../../auth.ts';
 import { readJsonBody, type BodyErrors } from '../../raw-body.ts';
-import { isKind, JOB_LIST_PAGE, orMissing, pageOf as kitPageOf, param, readEach, replaceUnchanged, setNextCursor } from '../kit/index.ts';
-import { LOGIN_PATH, loginCredentials, loginResponse, TOKEN_AUDIENCE } from './auth.ts';
-import { authFailure, invalid, jobNotFound, SUCCESS, VoltmxError } from './errors.ts';
+import { isKind, JOB_LIST_PAGE, orMissing, pageOf as kitPageOf, pageQuery as kitPageQuery, param, readEach, replaceUnchanged, setNextCursor } from '../kit/index.ts';
+import { z } from 'zod';
+import { KAIROS_SECURITY, KAIROS_SECURITY_SCHEMES, registerDocument, registerOperations, type ErrorStatus, type Operation } from '../../openapi.ts';
+import { LOGIN_PATH, LoginBodySchema, loginCredentials, loginResponse, LoginResponseSchema, TOKEN_AUDIENCE, TOKEN_HEADER } from './auth.ts';
+import { AdminResultSchema, authFailure, IdentityErrorSchema, invalid, jobNotFound, SUCCESS, VoltmxError } from './errors.ts';
 import {
   canonicalIdOf,
   historyStatuses,
+  JOB_ID_PARAM,
+  JobBodySchema,
   jobIdOfCanonical,
   parseJobBody,
   parseJobIdParam,
@@ -39,6 +43,12 @@ export interface VoltmxDeps {
   serverUrl?: string;
   bodyLimitBytes: number;
 }
+
+const JOBS = '/admin/api/jobs/job';
+/** Volt MX's page writes the by-id URL as /admin/api/jobs/job1; /admin/api/jobs/1 and /admin/api/jobs/job/1 are accepted too. */
+const BY_ID = ['/admin/api/jobs/job/:jobId', '/admin/api/jobs/:jobId'] as const;
+const RUN = '/admin/api/jobs/job/run/:jobId';
+const HISTORY = '/admin/api/jobs/history/:jobId';
 
 /** A freshly allocated id can only be taken if the sequence was reset; a few tries step past it. */
 const CREATE_ATTEMPTS = 5;
@@ -94,8 +104,6 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 
   // ---- jobs ------------------------------------------------------------------------------------
 
-  const JOBS = '/admin/api/jobs/job';
-
   r.get(JOBS, async (ctx) => {
     const actor = principalOf(ctx);
     // A page of the schedule list (each row reads the job and its run stats), never all of it.
@@ -146,9 +154,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
     ctx.body = SUCCESS;
   });
 
-  // Volt MX's page writes the by-id URL as /admin/api/jobs/job1; /admin/api/jobs/1 and
-  // /admin/api/jobs/job/1 are accepted too.
-  for (const path of ['/admin/api/jobs/job/:jobId', '/admin/api/jobs/:jobId']) {
+  for (const path of BY_ID) {
     r.get(path, async (ctx) => {
       const jobId = parseJobIdParam(param(ctx, 'jobId'));
       ctx.body = renderJobDetail(await find(jobId, principalOf(ctx)), jobId);
@@ -168,7 +174,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
     });
   }
 
-  r.post('/admin/api/jobs/job/run/:jobId', async (ctx) => {
+  r.post(RUN, async (ctx) => {
     const actor = principalOf(ctx);
     const jobId = parseJobIdParam(param(ctx, 'jobId'));
     const v = await find(jobId, actor);
@@ -177,7 +183,7 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
     ctx.body = SUCCESS;
   });
 
-  r.get('/admin/api/jobs/history/:jobId', async (ctx) => {
+  r.get(HISTORY, async (ctx) => {
     const actor = principalOf(ctx);
     const jobId = parseJobIdParam(param(ctx, 'jobId'));
     const { pageSize, cursor } = pageOf(ctx);
@@ -204,3 +210,64 @@ export function voltmxRoutes(deps: VoltmxDeps, prefix: string): Router {
 function pageOf(ctx: Context): { pageSize: number; cursor?: string } {
   return kitPageOf(ctx, JOB_LIST_PAGE, (field, message) => invalid([{ field, message }]));
 }
+
+// ---- the OpenAPI document (api/openapi.ts) ------------------------------------------------------
+
+const template = (koaPath: string) => koaPath.replace(/:(\w+)/g, '{$1}');
+const JOB_ID = z.object({ jobId: z.string().regex(JOB_ID_PARAM).describe('the job id: 12, or job12 as the console writes it') });
+const PAGE = z.object({ ...kitPageQuery() });
+const JobRowSchema = z.record(z.string(), z.unknown()).describe("a job's row: jobId, jobName, jobStatus, frequency and run counts");
+
+registerOperations('voltmx', [
+  {
+    operationId: 'login',
+    method: 'post',
+    path: LOGIN_PATH,
+    summary: `Log in: a claims token for ${TOKEN_HEADER}`,
+    tag: 'auth',
+    public: true,
+    request: LoginBodySchema,
+    requestTypes: ['application/x-www-form-urlencoded', 'application/json'],
+    response: LoginResponseSchema,
+    errors: [401, 429],
+    errorBody: IdentityErrorSchema,
+  },
+  { operationId: 'listJobs', method: 'get', path: JOBS, summary: 'The Volt MX jobs (a page)', tag: 'jobs', query: PAGE, response: z.array(JobRowSchema) },
+  { operationId: 'createJob', method: 'post', path: JOBS, summary: 'Create a job (Location names it)', tag: 'jobs', request: JobBodySchema, response: AdminResultSchema },
+  { operationId: 'updateJob', method: 'put', path: JOBS, summary: 'Update the job of the body\'s jobId', tag: 'jobs', request: JobBodySchema, response: AdminResultSchema, errors: [404] },
+  ...BY_ID.flatMap((p, i): Operation[] => {
+    const suffix = i === 0 ? '' : 'ByShortPath';
+    return [
+      { operationId: `getJob${suffix}`, method: 'get', path: template(p), summary: 'A job', tag: 'jobs', params: JOB_ID, response: JobRowSchema },
+      { operationId: `deleteJob${suffix}`, method: 'delete', path: template(p), summary: 'Delete a job', tag: 'jobs', params: JOB_ID, response: AdminResultSchema },
+    ];
+  }),
+  { operationId: 'runJob', method: 'post', path: template(RUN), summary: 'Run a job now (X-Kairos-Run-Id names the run)', tag: 'jobs', params: JOB_ID, response: AdminResultSchema },
+  {
+    operationId: 'getJobHistory',
+    method: 'get',
+    path: template(HISTORY),
+    summary: "A job's runs, newest first, as its history strategy keeps them (a page)",
+    tag: 'jobs',
+    params: JOB_ID,
+    query: PAGE,
+    response: z.array(z.record(z.string(), z.unknown())),
+  },
+]);
+
+registerDocument({
+  name: 'voltmx',
+  title: 'Kairos: Volt MX Foundry Scheduling Job APIs',
+  description: `Volt MX Foundry's Scheduling Job APIs and its accounts login, under /voltmx on the main port. Calls carry the login's claims token (${TOKEN_HEADER}) or Kairos credentials.`,
+  servers: () => [{ url: '/voltmx', description: 'the main port' }],
+  securitySchemes: { ...KAIROS_SECURITY_SCHEMES, voltmxToken: { type: 'apiKey', in: 'header', name: TOKEN_HEADER, description: 'the claims token of POST /authService/accounts/login' } },
+  security: [{ voltmxToken: [] }, ...KAIROS_SECURITY],
+  error: AdminResultSchema,
+  defaultErrors: (op): ErrorStatus[] => [
+    ...(op.request || op.query || op.params ? [400 as const] : []),
+    401,
+    403,
+    ...(op.params ? [404 as const] : []),
+    ...(op.request ? [413 as const] : []),
+  ],
+});
