@@ -39,6 +39,7 @@ import {
   RUN_NOT_HAPPENED_ACTIVITY,
   CHECK_RUN_QUOTA_ACTIVITY,
   DEFAULT_HEARTBEAT_MS,
+  inDstSkip,
   dialectOf,
   MAX_DEPENDENCY_DEPTH,
   QUOTA_EXCEEDED,
@@ -62,12 +63,6 @@ export const DST_SKIP_PATCH = 'kairos-dst-skip-v1';
  */
 export const OUTCOME_ATTRIBUTE = defineSearchAttributeKey('KairosOutcome', SearchAttributeType.KEYWORD);
 
-/** core/triggers/dst-skip.ts's check, repeated here for the same reason (a unit test holds them equal). */
-export function inDstSkip(ranges: readonly (readonly [number, number])[] | undefined, instant: number): boolean {
-  if (!ranges) return false;
-  for (const [a, b] of ranges) if (instant >= a && instant <= b) return true;
-  return false;
-}
 
 export async function runJob(input: RunJobInput): Promise<RunJobResult> {
   const { job, plan } = input;

@@ -2,13 +2,11 @@
 // of deliveries. Parse (zod), call core/alerts, render. Who may see and do what is core's
 // (core/alerts/rules.ts); a rule one may not manage is a 404 like one that does not exist.
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import { z } from 'zod';
-import { validationError } from '../../core/errors.ts';
 import { AlertDeliverySchema, AlertRuleInputSchema, AlertRuleSchema, idString } from '../../core/alerts/model.ts';
 import type { AlertRules } from '../../core/alerts/rules.ts';
 import { auditAs } from '../audit.ts';
-import { actorOf, parseWith } from './jobs.ts';
+import { actorOf, jsonBody, parseWith } from './jobs.ts';
 import { registerOperations } from '../openapi.ts';
 
 const ListRulesQuery = z.object({ jobId: idString(400).optional().describe("only this job's rules") }).strict();
@@ -48,21 +46,13 @@ registerOperations('native', [
   },
 ]);
 
-function jsonObject(ctx: Context): Record<string, unknown> {
-  const raw = ctx.request.body;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !ctx.request.is('json')) {
-    throw validationError('request body must be a JSON object', [{ path: '', message: 'expected Content-Type application/json and an alert rule object' }]);
-  }
-  return raw as Record<string, unknown>;
-}
-
 /** The /v1/alerts routes over core/alerts/rules.ts. */
 export function alertRoutes(rules: AlertRules): Router {
   const r = new Router({ prefix: '/v1' });
 
   r.post('/alerts/rules', async (ctx) => {
     auditAs(ctx, { action: 'alert.create' });
-    const input = parseWith(AlertRuleInputSchema, jsonObject(ctx), 'alert rule');
+    const input = parseWith(AlertRuleInputSchema, jsonBody(ctx, 'an alert rule object'), 'alert rule');
     // The audit log names the rule and its job (`?job=` finds it), once the job was allowed.
     const rule = await rules.create(input, actorOf(ctx));
     auditAs(ctx, { target: rule.id, ...(rule.jobId ? { jobId: rule.jobId } : {}) });
@@ -81,7 +71,7 @@ export function alertRoutes(rules: AlertRules): Router {
 
   r.put('/alerts/rules/:id', async (ctx) => {
     auditAs(ctx, { action: 'alert.replace' });
-    const input = parseWith(AlertRuleInputSchema, jsonObject(ctx), 'alert rule');
+    const input = parseWith(AlertRuleInputSchema, jsonBody(ctx, 'an alert rule object'), 'alert rule');
     const rule = await rules.replace(ctx.params.id ?? '', input, actorOf(ctx));
     if (rule.jobId) auditAs(ctx, { jobId: rule.jobId });
     ctx.body = rule;

@@ -85,7 +85,7 @@ function applyBody(ctx: Context): unknown {
       throw validationError('invalid YAML', [{ path: '', message: (err as Error).message.split('\n')[0] ?? 'does not parse' }]);
     }
   }
-  return body(ctx);
+  return jsonBody(ctx);
 }
 
 const ListQuerySchema = z
@@ -143,12 +143,13 @@ export function render(ctx: Context, v: JobView, status = 200): void {
   ctx.body = { ...v.job, state: v.state };
 }
 
-function body(ctx: Context): unknown {
+/** The request's JSON object body, or a 400 saying what was expected (`expected`: e.g. 'an alert rule object'). */
+export function jsonBody(ctx: Context, expected = 'an object'): Record<string, unknown> {
   const b = ctx.request.body;
   if (typeof b !== 'object' || b === null || Array.isArray(b) || !ctx.request.is('json')) {
-    throw validationError('request body must be a JSON object', [{ path: '', message: 'expected Content-Type application/json and an object' }]);
+    throw validationError('request body must be a JSON object', [{ path: '', message: `expected Content-Type application/json and ${expected}` }]);
   }
-  return b;
+  return b as Record<string, unknown>;
 }
 
 /**
@@ -177,7 +178,7 @@ async function auditEach(ctx: Context, audit: AuditLog | undefined, via: string,
 export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
   const r = new Router({ prefix: '/v1' });
 
-  r.post('/jobs', async (ctx) => render(ctx, await jobs.create(body(ctx), actorOf(ctx)), 201));
+  r.post('/jobs', async (ctx) => render(ctx, await jobs.create(jsonBody(ctx), actorOf(ctx)), 201));
 
   r.get('/jobs', async (ctx) => {
     const q = parseWith(ListQuerySchema, ctx.query, 'query', 'query');
@@ -209,7 +210,7 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
     ctx.body = out;
   });
   r.post('/jobs/bulk', async (ctx) => {
-    const b = parseWith(BulkSchema, body(ctx), 'request body');
+    const b = parseWith(BulkSchema, jsonBody(ctx), 'request body');
     const out = await bulkAction(jobs, b, actorOf(ctx));
     if (!out.dryRun) {
       const action = `job.${b.action}`;
@@ -220,10 +221,10 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
 
   r.get('/jobs/:id', async (ctx) => render(ctx, await jobs.get(ctx.params.id ?? '', actorOf(ctx))));
   r.put('/jobs/:id', async (ctx) =>
-    render(ctx, await jobs.replace(ctx.params.id ?? '', body(ctx), actorOf(ctx), { expectedVersion: expectedVersion(ctx) })),
+    render(ctx, await jobs.replace(ctx.params.id ?? '', jsonBody(ctx), actorOf(ctx), { expectedVersion: expectedVersion(ctx) })),
   );
   r.patch('/jobs/:id', async (ctx) =>
-    render(ctx, await jobs.patch(ctx.params.id ?? '', body(ctx), actorOf(ctx), { expectedVersion: expectedVersion(ctx) })),
+    render(ctx, await jobs.patch(ctx.params.id ?? '', jsonBody(ctx), actorOf(ctx), { expectedVersion: expectedVersion(ctx) })),
   );
   r.delete('/jobs/:id', async (ctx) => {
     await jobs.delete(ctx.params.id ?? '', actorOf(ctx));
@@ -241,7 +242,7 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
     ctx.body = await jobs.runNow(ctx.params.id ?? '', actorOf(ctx), b.input);
   });
   r.post('/jobs/:id/backfill', async (ctx) => {
-    const b = parseWith(BackfillSchema, body(ctx), 'request body');
+    const b = parseWith(BackfillSchema, jsonBody(ctx), 'request body');
     const out = await jobs.backfill(ctx.params.id ?? '', { from: new Date(b.from), to: new Date(b.to), overlap: b.overlap, dryRun: b.dryRun }, actorOf(ctx));
     ctx.status = b.dryRun || out.count === 0 ? 200 : 202;
     ctx.body = renderBackfill(out);
@@ -266,7 +267,7 @@ export function jobRoutes(jobs: JobService, audit?: AuditLog): Router {
     ctx.body = { times: times.map((t) => t.toISOString()) };
   });
   r.post('/triggers/preview', (ctx) => {
-    const b = parseWith(PreviewSchema, body(ctx), 'request body');
+    const b = parseWith(PreviewSchema, jsonBody(ctx), 'request body');
     const out = jobs.preview(b.trigger, b.count, b.from ? new Date(b.from) : undefined, b.timezone, b.dst);
     ctx.body = { times: out.times.map((t) => t.toISOString()), description: out.description };
   });

@@ -11,7 +11,7 @@ import { checkSecretName, MAX_SECRET_BYTES, MAX_SHARES, OPERATOR, type SecretInf
 import { visibleTo, type SecretAccess } from '../../core/secrets/access.ts';
 import { forbidden, notFound, validationError } from '../../core/errors.ts';
 import { principalOf, requireAdmin, type Principal } from '../auth.ts';
-import { parseWith } from './jobs.ts';
+import { jsonBody, parseWith } from './jobs.ts';
 import { registerOperations } from '../openapi.ts';
 
 export const PutSecretSchema = z.object({ value: z.string().min(1, 'must not be empty').max(MAX_SECRET_BYTES) }).strict();
@@ -85,14 +85,6 @@ function ownerParam(ctx: Context, p: Principal): string {
   return owner.data;
 }
 
-function jsonObject(ctx: Context, expected: string): Record<string, unknown> {
-  const raw = ctx.request.body;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !ctx.request.is('json')) {
-    throw validationError('request body must be a JSON object', [{ path: '', message: `expected Content-Type application/json and ${expected}` }]);
-  }
-  return raw as Record<string, unknown>;
-}
-
 export function secretRoutes(access: SecretAccess): Router {
   const r = new Router({ prefix: '/v1' });
 
@@ -119,7 +111,7 @@ export function secretRoutes(access: SecretAccess): Router {
 
   r.put('/secrets/:name', async (ctx) => {
     const p = principalOf(ctx);
-    const b = parseWith(PutSecretSchema, jsonObject(ctx, '{"value": "..."}'), 'request body');
+    const b = parseWith(PutSecretSchema, jsonBody(ctx, '{"value": "..."}'), 'request body');
     const { info, created } = await access.store.put(p.id, ctx.params.name ?? '', b.value);
     ctx.status = created ? 201 : 200;
     ctx.body = info;
@@ -141,7 +133,7 @@ export function secretRoutes(access: SecretAccess): Router {
 
   r.put('/secrets/:name/shares', async (ctx) => {
     const owner = sharingOwner(ctx);
-    const b = parseWith(PutSharesSchema, jsonObject(ctx, '{"all": false, "users": ["usr_…"]}'), 'request body');
+    const b = parseWith(PutSharesSchema, jsonBody(ctx, '{"all": false, "users": ["usr_…"]}'), 'request body');
     const unknown = new Set(await access.unknownPrincipals(b.users));
     const details = b.users.flatMap((id, i) => (unknown.has(id) ? [{ path: `users.${i}`, message: `'${id}' is not a user or team id` }] : []));
     if (details.length > 0) throw validationError('invalid shares', details);

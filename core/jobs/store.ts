@@ -13,7 +13,7 @@ import { decodeSearchAttributes, encodeSearchAttributes, timestampToDate } from 
 import { SA } from '../search-attributes.ts';
 import { quote, runsQuery } from '../runs/query.ts';
 import { nextFireTimes } from '../triggers/evaluate.ts';
-import { inDstSkip } from '../triggers/dst-skip.ts';
+import { inDstSkip } from '../temporal/contract.ts';
 import type { CompiledTriggers } from '../triggers/compile.ts';
 import type { RunJobInput, StartDependentsInput } from '../runs/types.ts';
 import type { Job, JobSummary, LastOutcome, TriggeredBy } from './model.ts';

@@ -141,3 +141,16 @@ export interface RunStatsEvent {
 export type RunStatsSinks = {
   kairosRunStats: { runEnded(event: RunStatsEvent): void };
 };
+
+/**
+ * An inclusive range of UTC instants (ms) whose scheduled fires a job's DST overlap policy leaves out
+ * (core/triggers/dst.ts computes them). Here, not in core/triggers, because runJob checks them too.
+ */
+export type DstSkipRange = [number, number];
+
+/** Whether `instant` (ms) lies in one of the inclusive ranges: for the evaluator, the next-run time and runJob. */
+export function inDstSkip(ranges: readonly (readonly [number, number])[] | undefined, instant: number): boolean {
+  if (!ranges) return false;
+  for (const [a, b] of ranges) if (instant >= a && instant <= b) return true;
+  return false;
+}

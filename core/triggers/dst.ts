@@ -20,7 +20,7 @@ import type { CronDialect } from './model.ts';
 import type { IntervalSpec } from './spec.ts';
 import { nextTransition, wallOf, type Transition } from './timezone.ts';
 import { previousFire, scheduleTimes } from './evaluate.ts';
-import type { DstSkipRange } from './dst-skip.ts';
+import type { DstSkipRange } from '../temporal/contract.ts';
 
 export const DST_GAP_POLICIES = ['skip', 'shift'] as const;
 export const DST_OVERLAP_POLICIES = ['first', 'second', 'both'] as const;

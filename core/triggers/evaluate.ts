@@ -9,7 +9,7 @@
 // Calendars are walked field by field inside windows of constant UTC offset (between two
 // transitions), so a sparse calendar costs a few steps per year, not one per second.
 import { END_OF_CALENDARS, MAX_YEAR, nextWallMatch, toMatchTable, type MatchTable } from './calendar.ts';
-import { inDstSkip } from './dst-skip.ts';
+import { inDstSkip } from '../temporal/contract.ts';
 import type { CompiledSpec, IntervalSpec } from './spec.ts';
 import { temporalNext } from './temporal-calendar.ts';
 import { nextTransition, offsetFast } from './timezone.ts';

@@ -1,5 +1,5 @@
 import type { Calendar } from './calendar.ts';
-import type { DstSkipRange } from './dst-skip.ts';
+import type { DstSkipRange } from '../temporal/contract.ts';
 
 export type { Calendar, Range } from './calendar.ts';
 
