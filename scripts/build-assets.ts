@@ -15,4 +15,6 @@ writeFileSync(PREBUILT_BUNDLE_PATH, code);
 // The compiled API serves the dashboard from dist/ui/ (api/ui.ts UI_DIR, next to the compiled code).
 const sourceUi = fileURLToPath(new URL('../../ui/', import.meta.url));
 rmSync(UI_DIR, { recursive: true, force: true });
-cpSync(sourceUi, UI_DIR, { recursive: true });
+// Not the README's screenshots (ui/screenshots/): the API serves only the files directly in ui/.
+const screenshots = fileURLToPath(new URL('../../ui/screenshots', import.meta.url));
+cpSync(sourceUi, UI_DIR, { recursive: true, filter: (src) => src !== screenshots });

@@ -31,9 +31,13 @@ export function prettyDefinition(value) {
   return `${JSON.stringify(sorted(value), null, 2)}\n`;
 }
 
-/** `/triggers/0/expression` → `triggers[0].expression` (RFC 6901 escapes undone). */
+/**
+ * `/triggers/0/expression` → `triggers[0].expression` (RFC 6901 escapes undone); an element appended
+ * to an array (`/tags/-`, RFC 6902's "past the end") names the array.
+ */
 function fieldOf(pointer) {
   const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (parts.length > 1 && parts.at(-1) === '-') parts.pop();
   return parts.reduce((out, p) => (/^\d+$/.test(p) ? `${out}[${p}]` : out ? `${out}.${p}` : p), '') || 'the whole definition';
 }
 

@@ -34,6 +34,7 @@ describe("a job's versions on its page", () => {
     );
     const many = Array.from({ length: 7 }, (_, i) => ({ op: 'add', path: `/f${i}`, value: i }));
     assert.equal(v.summarizePatch(5, many), 'added f0, f1, f2, f3 (+3 more)');
+    assert.equal(v.summarizePatch(2, [{ op: 'add', path: '/tags/-', value: 'daily' }]), 'added tags');
   });
 
   it('prints definitions with sorted keys at every level', () => {
